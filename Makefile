@@ -1,0 +1,80 @@
+# opstasks: one plain Makefile. `make` builds build/opstasks; see README.md.
+# Variant builds go to their own folder: `make sanitize` uses build/asan.
+BUILD    ?= build
+SAN      ?=
+PKGS     := libmicrohttpd jansson sqlite3 libsodium
+PYTHON   := /usr/bin/python3
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+            -Isrc -I$(BUILD)/gen -pthread -MMD -MP
+ifeq ($(SAN),1)
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS       = $(PKG_LIBS) -lm -pthread
+
+SRC       := $(filter-out src/main.c,$(wildcard src/*/*.c src/*/*/*.c))
+OBJ       := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all deps run test unit api sanitize bench clean
+all: $(BUILD)/opstasks
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
+	@mkdir -p $(@D)
+	@scripts/embed-sql.sh $@ $(MIGRATIONS)
+
+$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/gen/migrations.c
+	@mkdir -p $(@D)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/opstasks: $(BUILD)/obj/src/main.o $(OBJ)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(OBJ)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
+
+# make run: install, build, create the database (and print a first admin
+# token with a curl example when it has none), then serve on 127.0.0.1:8080.
+run: deps all
+	@$(BUILD)/opstasks init --db opstasks.db --listen 127.0.0.1:8080
+	@exec $(BUILD)/opstasks serve --db opstasks.db --listen 127.0.0.1:8080
+
+unit: $(BUILD)/unit_tests
+	@echo "== unit tests ($(BUILD))"
+	@$(BUILD)/unit_tests --jobs 2
+
+api: $(BUILD)/opstasks
+	@echo "== black-box API tests ($(BUILD)/opstasks)"
+	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+
+test: deps
+	@$(MAKE) --no-print-directory all unit api
+
+# The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit api
+
+bench: deps all
+	@bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/src/*/*/*.d $(BUILD)/obj/tests/*/*.d)

@@ -1,0 +1,22 @@
+#!/bin/sh
+# deps.sh: installs the Debian packages opstasks needs to build, test and
+# benchmark. Fast when everything is there already; as root it runs apt-get,
+# otherwise it prints the exact command to run.
+set -eu
+PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
+libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+    echo "deps: missing Debian packages; run:" >&2
+    echo "  sudo apt-get install -y$missing" >&2
+    exit 1
+fi

@@ -1,0 +1,41 @@
+/* api.h: the JSON API, one file per resource. Each handler reads the request
+ * (JSON in), calls the domain / service / store (reads directly on a reader
+ * connection, writes through http_submit) and sets the response (JSON out). */
+#ifndef OPSTASKS_API_H
+#define OPSTASKS_API_H
+
+#include <jansson.h>
+
+#include "http/http.h"
+
+/* body.c: request bodies and JSON helpers */
+/* Parses the body as a JSON object: 415 unless Content-Type is application/json,
+ * 400 bad_json when it does not parse, 422 when it is not an object or has a
+ * field not in `known` (NULL-terminated). *out is owned by the caller. */
+enum err api_parse_object(struct request *r, const char *const *known, json_t **out, struct errinfo *e);
+/* Optional string field: ERR_OK with *out NULL when absent or null (when
+ * null_ok), 422 when of another type. */
+enum err api_string_field(json_t *obj, const char *name, bool null_ok, const char **out, bool *present,
+                          struct errinfo *e);
+/* The limit and cursor query arguments of a list. */
+enum err api_limit(struct request *r, int def, int max, int *out, struct errinfo *e);
+/* "{"data": [...], "next_cursor": ...}" */
+json_t *api_page(json_t *data, const char *next_cursor);
+void api_ts(json_t *obj, const char *key, int64_t ms);  /* RFC 3339 or null */
+
+/* The handlers of routes.c */
+void api_health(struct request *r);
+void api_tasks_list(struct request *r);
+void api_tasks_create(struct request *r);
+void api_tasks_stats(struct request *r);
+void api_task_get(struct request *r);
+void api_task_patch(struct request *r);
+void api_task_history(struct request *r);
+void api_staff_list(struct request *r);
+void api_staff_get(struct request *r);
+void api_staff_put(struct request *r);
+void api_customers_list(struct request *r);
+void api_customer_get(struct request *r);
+void api_customer_put(struct request *r);
+
+#endif

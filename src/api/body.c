@@ -1,0 +1,98 @@
+/* body.c: JSON request bodies, field checks and list helpers shared by the
+ * resource files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "domain/dates.h"
+
+static bool is_json_type(const char *ct)
+{
+    if (!ct) return false;
+    while (*ct == ' ') ct++;
+    size_t n = strlen("application/json");
+    if (strncasecmp(ct, "application/json", n) != 0) return false;
+    ct += n;
+    while (*ct == ' ') ct++;
+    return *ct == 0 || *ct == ';';
+}
+
+enum err api_parse_object(struct request *r, const char *const *known, json_t **out, struct errinfo *e)
+{
+    *out = NULL;
+    if (!is_json_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
+        return err_set(e, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "Send the body as Content-Type: application/json");
+    if (!r->body || r->body_len == 0) return err_set(e, ERR_BAD_JSON, NULL, "The request body is empty");
+    json_error_t je;
+    /* jansson rejects invalid UTF-8 and \u0000, and caps nesting depth */
+    json_t *v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        return err_set(e, ERR_BAD_JSON, NULL, "Malformed JSON at line %d, column %d: %s", je.line, je.column, je.text);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return err_set(e, ERR_VALIDATION_FAILED, NULL, "The body must be a JSON object");
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(v, key, val) {
+        bool ok = false;
+        for (const char *const *k = known; *k && !ok; k++) ok = strcmp(*k, key) == 0;
+        if (!ok) {
+            err_set(e, ERR_VALIDATION_FAILED, NULL, "unknown field '%.100s'", key);
+            snprintf(e->field, sizeof e->field, "%s", key);
+            json_decref(v);
+            return ERR_VALIDATION_FAILED;
+        }
+    }
+    *out = v;
+    return ERR_OK;
+}
+
+enum err api_string_field(json_t *obj, const char *name, bool null_ok, const char **out, bool *present,
+                          struct errinfo *e)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, name);
+    if (present) *present = v != NULL;
+    if (!v) return ERR_OK;
+    if (json_is_null(v)) {
+        if (null_ok) return ERR_OK;
+        return err_set(e, ERR_VALIDATION_FAILED, name, "%s must not be null", name);
+    }
+    if (!json_is_string(v)) return err_set(e, ERR_VALIDATION_FAILED, name, "%s must be a string", name);
+    *out = json_string_value(v);
+    return ERR_OK;
+}
+
+enum err api_limit(struct request *r, int def, int max, int *out, struct errinfo *e)
+{
+    const char *s = http_query(r, "limit");
+    *out = def;
+    if (!s) return ERR_OK;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > max)
+        return err_set(e, ERR_VALIDATION_FAILED, "limit", "limit must be a whole number from 1 to %d", max);
+    *out = (int)v;
+    return ERR_OK;
+}
+
+json_t *api_page(json_t *data, const char *next_cursor)
+{
+    return json_pack("{s:o, s:o}", "data", data, "next_cursor", next_cursor ? json_string(next_cursor) : json_null());
+}
+
+void api_ts(json_t *obj, const char *key, int64_t ms)
+{
+    if (!ms) {
+        json_object_set_new(obj, key, json_null());
+        return;
+    }
+    char buf[40];
+    dates_format_ts(ms, buf, sizeof buf);
+    json_object_set_new(obj, key, json_string(buf));
+}
+
+void api_health(struct request *r) { http_reply_raw_json(r, 200, "{\"status\":\"ok\"}"); }

@@ -1,0 +1,673 @@
+/* tasks.c (api): /ops/tasks, the global queue, its stats, one task, its
+ * history. JSON in, service / store call, JSON out. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/dates.h"
+#include "domain/sla.h"
+#include "service/tasks.h"
+#include "util/clock.h"
+#include "util/ids.h"
+
+/* ---- JSON out ------------------------------------------------------------ */
+
+/* Whole hours print as integers (24, not 24.0). */
+static json_t *hours_json(double h)
+{
+    if (h == (double)(json_int_t)h) return json_integer((json_int_t)h);
+    return json_real(h);
+}
+
+static json_t *task_json(const struct task *t, const char *today, int64_t now_ms)
+{
+    enum task_status eff = task_effective_status(t, today);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(t->id));
+    json_object_set_new(o, "title", json_string(t->title));
+    json_object_set_new(o, "description", t->description ? json_string(t->description) : json_null());
+    json_object_set_new(o, "priority", json_string(task_priority_name(t->priority)));
+    json_object_set_new(o, "status", json_string(task_status_name(eff)));
+    json_object_set_new(o, "due_date", json_string(t->due_date));
+    json_object_set_new(o, "sla_hours", t->has_sla ? hours_json(t->sla_hours) : json_null());
+    json_object_set_new(o, "assignee_id", t->assignee_id[0] ? json_string(t->assignee_id) : json_null());
+    json_object_set_new(o, "user_id", t->user_id[0] ? json_string(t->user_id) : json_null());
+    json_object_set_new(o, "source", json_string(task_source_name(t->source)));
+    api_ts(o, "created_at", t->created_at);
+    api_ts(o, "updated_at", t->updated_at);
+    api_ts(o, "started_at", t->started_at);
+    api_ts(o, "completed_at", t->completed_at);
+    api_ts(o, "cancelled_at", t->cancelled_at);
+    api_ts(o, "sla_due_at", sla_due_at(t));
+    enum sla_state s = sla_breached(t, eff, now_ms);
+    json_object_set_new(o, "sla_breached", s == SLA_NONE ? json_null() : json_boolean(s == SLA_BREACHED));
+    json_object_set_new(o, "version", json_integer(t->version));
+    return o;
+}
+
+static void reply_task(struct request *r, int status, const struct task *t)
+{
+    int64_t now = clock_now_ms();
+    char today[DATE_SIZE], etag[32];
+    dates_today(now, today);
+    snprintf(etag, sizeof etag, "\"%lld\"", (long long)t->version);
+    http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    http_reply_json(r, status, task_json(t, today, now));
+}
+
+/* ---- JSON in: the fields of POST and PATCH --------------------------------- */
+
+static const char *const task_fields[] = {"title", "description", "priority", "due_date", "sla_hours",
+                                          "assignee_id", "user_id", "status", NULL};
+
+/* Reads every field present in obj into p (has_* set), validating shapes. */
+static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e)
+{
+    const char *s;
+    bool present;
+    enum err rc;
+    if ((rc = api_string_field(obj, "title", false, &s, &present, e)) != ERR_OK) return rc;
+    if (present && (rc = task_validate_title(s, &p->title, e)) != ERR_OK) return rc;
+    p->has_title = present;
+
+    if ((rc = api_string_field(obj, "description", true, &s, &present, e)) != ERR_OK) return rc;
+    if (present) {
+        if ((rc = task_validate_description(s, e)) != ERR_OK) return rc;
+        p->has_description = true;
+        if (s && !(p->description = strdup(s))) return err_set(e, ERR_INTERNAL, NULL, NULL);
+    }
+
+    if ((rc = api_string_field(obj, "priority", false, &s, &present, e)) != ERR_OK) return rc;
+    if (present && task_priority_parse(s, &p->priority) != 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "priority", "priority must be LOW, MEDIUM, HIGH or URGENT");
+    p->has_priority = present;
+
+    if ((rc = api_string_field(obj, "due_date", false, &s, &present, e)) != ERR_OK) return rc;
+    if (present) {
+        if ((rc = task_validate_due_date(s, e)) != ERR_OK) return rc;
+        memcpy(p->due_date, s, DATE_SIZE);
+        p->has_due_date = true;
+    }
+
+    json_t *v = json_object_get(obj, "sla_hours");
+    if (v) {
+        p->has_sla_hours = true;
+        if (json_is_null(v)) {
+            p->sla_null = true;
+        } else if (!json_is_number(v)) {
+            return err_set(e, ERR_VALIDATION_FAILED, "sla_hours", "sla_hours must be a number");
+        } else {
+            p->sla_hours = json_number_value(v);
+            if ((rc = task_validate_sla_hours(p->sla_hours, e)) != ERR_OK) return rc;
+        }
+    }
+
+    if ((rc = api_string_field(obj, "assignee_id", true, &s, &present, e)) != ERR_OK) return rc;
+    if (present) {
+        if (s && !ids_valid_external(s, "sta_"))
+            return err_set(e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member with that id");
+        snprintf(p->assignee_id, sizeof p->assignee_id, "%s", s ? s : "");
+        p->has_assignee = true;
+    }
+
+    if ((rc = api_string_field(obj, "user_id", true, &s, &present, e)) != ERR_OK) return rc;
+    if (present) {
+        if (s && !ids_valid_external(s, "cus_"))
+            return err_set(e, ERR_UNKNOWN_CUSTOMER, "user_id", "no customer with that id");
+        snprintf(p->user_id, sizeof p->user_id, "%s", s ? s : "");
+        p->has_user = true;
+    }
+
+    if ((rc = api_string_field(obj, "status", false, &s, &present, e)) != ERR_OK) return rc;
+    if (present && task_status_parse(s, &p->status) != 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "status",
+                       "status must be OPEN, IN_PROGRESS, COMPLETED or CANCELLED");
+    p->has_status = present;
+    return ERR_OK;
+}
+
+/* ---- POST /ops/tasks ------------------------------------------------------ */
+
+struct create_ctx {
+    struct task t;
+    char actor[96];
+    char scope[TASK_ID_SIZE];
+    char key[256];
+    bool has_key;
+    unsigned char hash[32];
+    struct errinfo e;
+    int status;     /* answer status (201, or the replayed one) */
+    char *answer;   /* the stored answer when an idempotency key is in play */
+};
+
+static void create_free(void *p)
+{
+    struct create_ctx *c = p;
+    task_clear(&c->t);
+    free(c->answer);
+    free(c);
+}
+
+static enum err create_run(struct store_conn *c, void *arg)
+{
+    struct create_ctx *x = arg;
+    enum err rc;
+    if (x->has_key) {
+        unsigned char stored[32];
+        int status;
+        char *answer = NULL;
+        rc = c->ops->idem_get(c, x->scope, x->key, stored, &status, &answer);
+        if (rc == ERR_OK) {
+            if (sodium_memcmp(stored, x->hash, 32) != 0) {
+                free(answer);
+                return err_set(&x->e, ERR_IDEMPOTENCY_CONFLICT, "Idempotency-Key",
+                               "This Idempotency-Key was already used with a different body");
+            }
+            x->status = status;
+            x->answer = answer;
+            return ERR_OK;
+        }
+        if (rc != ERR_NOT_FOUND) return err_set(&x->e, rc, NULL, NULL);
+    }
+    int64_t now = clock_now_ms();
+    if ((rc = service_task_create(c, &x->t, x->actor, now, &x->e)) != ERR_OK) return rc;
+    x->status = 201;
+    if (x->has_key) {
+        char today[DATE_SIZE];
+        dates_today(now, today);
+        json_t *j = task_json(&x->t, today, now);
+        x->answer = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (!x->answer) return err_set(&x->e, ERR_INTERNAL, NULL, NULL);
+        if ((rc = c->ops->idem_put(c, x->scope, x->key, x->hash, 201, x->answer, now)) != ERR_OK)
+            return err_set(&x->e, rc, NULL, NULL);
+    }
+    return ERR_OK;
+}
+
+static void location(struct request *r, const char *id)
+{
+    char loc[64];
+    snprintf(loc, sizeof loc, "/ops/tasks/%s", id);
+    http_add_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+}
+
+static void create_finish(struct request *r, enum err rc)
+{
+    struct create_ctx *x = r->ctx;
+    if (rc != ERR_OK) {
+        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
+        http_reply_error(r, &x->e);
+        return;
+    }
+    if (x->answer) {
+        json_t *j = json_loads(x->answer, 0, NULL);
+        const char *id = json_string_value(json_object_get(j, "id"));
+        if (id) location(r, id);
+        json_t *ver = json_object_get(j, "version");
+        if (json_is_integer(ver)) {
+            char etag[32];
+            snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(ver));
+            http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+        }
+        json_decref(j);
+        http_reply_raw_json(r, x->status, x->answer);
+        return;
+    }
+    location(r, x->t.id);
+    reply_task(r, 201, &x->t);
+}
+
+static bool valid_key(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > 255) return false;
+    for (; *k; k++)
+        if (*k < 0x21 || *k > 0x7e) return false;
+    return true;
+}
+
+void api_tasks_create(struct request *r)
+{
+    struct errinfo e = {0};
+    json_t *obj = NULL;
+    struct task_patch p = {0};
+    struct create_ctx *x = NULL;
+    if (api_parse_object(r, task_fields, &obj, &e) != ERR_OK) goto fail;
+    if (json_object_get(obj, "status")) {
+        err_set(&e, ERR_VALIDATION_FAILED, "status", "a new task is always OPEN; status cannot be set at creation");
+        goto fail;
+    }
+    if (read_fields(obj, &p, &e) != ERR_OK) goto fail;
+    if (!p.has_title) {
+        err_set(&e, ERR_VALIDATION_FAILED, "title", "title is required");
+        goto fail;
+    }
+    if (!p.has_due_date) {
+        err_set(&e, ERR_VALIDATION_FAILED, "due_date", "due_date is required");
+        goto fail;
+    }
+    x = calloc(1, sizeof *x);
+    if (!x) {
+        err_set(&e, ERR_INTERNAL, NULL, NULL);
+        goto fail;
+    }
+    const char *key = http_header(r, "Idempotency-Key");
+    if (key) {
+        if (!valid_key(key)) {
+            err_set(&e, ERR_VALIDATION_FAILED, "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
+            goto fail;
+        }
+        x->has_key = true;
+        snprintf(x->key, sizeof x->key, "%s", key);
+        snprintf(x->scope, sizeof x->scope, "%s", r->token.id);
+        crypto_generichash(x->hash, 32, (const unsigned char *)r->body, r->body_len, NULL, 0);
+    }
+    struct task *t = &x->t;
+    t->title = p.title;
+    p.title = NULL;
+    t->description = p.description;
+    p.description = NULL;
+    t->priority = p.has_priority ? p.priority : PRIORITY_MEDIUM;
+    t->status = TASK_OPEN;
+    memcpy(t->due_date, p.due_date, DATE_SIZE);
+    t->has_sla = p.has_sla_hours && !p.sla_null;
+    t->sla_hours = t->has_sla ? p.sla_hours : 0;
+    memcpy(t->assignee_id, p.assignee_id, EXT_ID_SIZE);
+    memcpy(t->user_id, p.user_id, EXT_ID_SIZE);
+    t->source = SOURCE_MANUAL;
+    snprintf(x->actor, sizeof x->actor, "%s", r->actor);
+    json_decref(obj);
+    http_submit(r, create_run, x, create_finish, create_free);
+    return;
+fail:
+    json_decref(obj);
+    task_patch_clear(&p);
+    if (x) create_free(x);
+    http_reply_error(r, &e);
+}
+
+/* ---- GET /ops/tasks/{id}, PATCH, history ----------------------------------- */
+
+static bool valid_task_id(const char *id)
+{
+    if (strncmp(id, "tsk_", 4) != 0) return false;
+    size_t n = strlen(id + 4);
+    if (n != IDS_TIME_ORDERED_LEN) return false;
+    for (const char *p = id + 4; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))) return false;
+    return true;
+}
+
+void api_task_get(struct request *r)
+{
+    if (!valid_task_id(r->param)) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
+        return;
+    }
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    if (!c) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    struct task t;
+    enum err rc = c->ops->task_get(c, r->param, &t);
+    store_reader_release(c);
+    if (rc == ERR_NOT_FOUND)
+        http_reply_err(r, rc, NULL, "no task %s", r->param);
+    else if (rc != ERR_OK)
+        http_reply_err(r, rc, NULL, NULL);
+    else
+        reply_task(r, 200, &t);
+    if (rc == ERR_OK) task_clear(&t);
+}
+
+struct patch_ctx {
+    char id[TASK_ID_SIZE];
+    struct task_patch p;
+    int64_t if_match;
+    char actor[96];
+    struct task out;
+    bool changed;
+    struct errinfo e;
+};
+
+static void patch_free(void *p)
+{
+    struct patch_ctx *x = p;
+    task_patch_clear(&x->p);
+    task_clear(&x->out);
+    free(x);
+}
+
+static enum err patch_run(struct store_conn *c, void *arg)
+{
+    struct patch_ctx *x = arg;
+    return service_task_patch(c, x->id, &x->p, x->if_match, x->actor, clock_now_ms(), &x->out, &x->changed, &x->e);
+}
+
+static void patch_finish(struct request *r, enum err rc)
+{
+    struct patch_ctx *x = r->ctx;
+    if (rc != ERR_OK) {
+        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
+        http_reply_error(r, &x->e);
+        return;
+    }
+    reply_task(r, 200, &x->out);
+}
+
+/* If-Match: "N", W/"N" or *. Returns 0 with *v (-1 for *), or -1 when the
+ * header names no version of ours (which can never match: 412). */
+static int parse_if_match(const char *h, int64_t *v)
+{
+    while (*h == ' ') h++;
+    if (strcmp(h, "*") == 0) {
+        *v = -1;
+        return 0;
+    }
+    if (strncmp(h, "W/", 2) == 0) h += 2;
+    char *end;
+    if (*h != '"') return -1;
+    long long n = strtoll(h + 1, &end, 10);
+    if (end == h + 1 || *end != '"' || n < 1) return -1;
+    end++;
+    while (*end == ' ') end++;
+    if (*end) return -1;
+    *v = n;
+    return 0;
+}
+
+void api_task_patch(struct request *r)
+{
+    struct errinfo e = {0};
+    json_t *obj = NULL;
+    struct patch_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    x->if_match = -1;
+    if (!valid_task_id(r->param)) {
+        err_set(&e, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
+        goto fail;
+    }
+    memcpy(x->id, r->param, strlen(r->param) + 1); /* valid_task_id: 30 bytes */
+    const char *im = http_header(r, MHD_HTTP_HEADER_IF_MATCH);
+    if (im && parse_if_match(im, &x->if_match) != 0) {
+        err_set(&e, ERR_VERSION_CONFLICT, NULL, "If-Match must be a version the task had, as \"N\"");
+        goto fail;
+    }
+    if (api_parse_object(r, task_fields, &obj, &e) != ERR_OK) goto fail;
+    if (read_fields(obj, &x->p, &e) != ERR_OK) goto fail;
+    snprintf(x->actor, sizeof x->actor, "%s", r->actor);
+    json_decref(obj);
+    http_submit(r, patch_run, x, patch_finish, patch_free);
+    return;
+fail:
+    json_decref(obj);
+    patch_free(x);
+    http_reply_error(r, &e);
+}
+
+void api_task_history(struct request *r)
+{
+    if (!valid_task_id(r->param)) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
+        return;
+    }
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    if (!c) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    struct task t;
+    struct history_entry *h = NULL;
+    int n = 0;
+    enum err rc = c->ops->task_get(c, r->param, &t);
+    if (rc == ERR_OK) {
+        task_clear(&t);
+        rc = c->ops->history_list(c, r->param, &h, &n);
+    }
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no task %s" : NULL, r->param);
+        return;
+    }
+    json_t *data = json_array();
+    for (int i = 0; i < n; i++) {
+        json_t *o = json_object();
+        api_ts(o, "at", h[i].at);
+        json_object_set_new(o, "actor", json_string(h[i].actor));
+        json_object_set_new(o, "type", json_string(h[i].type));
+        json_object_set_new(o, "field", h[i].field[0] ? json_string(h[i].field) : json_null());
+        json_t *from = h[i].from_json ? json_loads(h[i].from_json, JSON_DECODE_ANY, NULL) : NULL;
+        json_t *to = h[i].to_json ? json_loads(h[i].to_json, JSON_DECODE_ANY, NULL) : NULL;
+        json_object_set_new(o, "from", from ? from : json_null());
+        json_object_set_new(o, "to", to ? to : json_null());
+        json_array_append_new(data, o);
+    }
+    store_history_free(h, n);
+    http_reply_json(r, 200, json_pack("{s:o}", "data", data));
+}
+
+/* ---- GET /ops/tasks and /ops/tasks/stats: the queue ------------------------------ */
+
+/* Splits a comma list; calls one(item) for each; stops at the first error. */
+static enum err each_item(const char *list, const char *field, struct errinfo *e,
+                          enum err (*one)(const char *item, void *arg, struct errinfo *e), void *arg)
+{
+    char buf[4096];
+    if (strlen(list) >= sizeof buf) return err_set(e, ERR_VALIDATION_FAILED, field, "%s is too long", field);
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    int n = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
+        enum err rc = one(tok, arg, e);
+        if (rc != ERR_OK) return rc;
+    }
+    if (n == 0) return err_set(e, ERR_VALIDATION_FAILED, field, "%s must not be empty", field);
+    return ERR_OK;
+}
+
+static enum err one_status(const char *item, void *arg, struct errinfo *e)
+{
+    unsigned *mask = arg;
+    enum task_status s;
+    if (strcmp(item, "all") == 0) {
+        *mask = (1u << TASK_STATUS__COUNT) - 1;
+        return ERR_OK;
+    }
+    if (task_status_parse(item, &s) != 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "status",
+                       "status must be a comma list of OPEN, IN_PROGRESS, OVERDUE, COMPLETED, CANCELLED, or all");
+    *mask |= 1u << s;
+    return ERR_OK;
+}
+
+static enum err one_priority(const char *item, void *arg, struct errinfo *e)
+{
+    unsigned *mask = arg;
+    enum task_priority p;
+    if (task_priority_parse(item, &p) != 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "priority", "priority must be a comma list of LOW, MEDIUM, HIGH, URGENT");
+    *mask |= 1u << p;
+    return ERR_OK;
+}
+
+struct assignee_arg {
+    struct task_filter *f;
+    const char *me;
+};
+
+static enum err one_assignee(const char *item, void *arg, struct errinfo *e)
+{
+    struct assignee_arg *a = arg;
+    if (strcmp(item, "none") == 0) {
+        a->f->assignee_none = true;
+        return ERR_OK;
+    }
+    if (strcmp(item, "me") == 0) {
+        if (!a->me[0])
+            return err_set(e, ERR_VALIDATION_FAILED, "assignee_id", "assignee_id=me needs a token tied to a staff member");
+        item = a->me;
+    }
+    if (!ids_valid_external(item, "sta_"))
+        return err_set(e, ERR_VALIDATION_FAILED, "assignee_id", "assignee_id must list staff ids, none or me");
+    if (a->f->n_assignees == FILTER_MAX_ASSIGNEES)
+        return err_set(e, ERR_VALIDATION_FAILED, "assignee_id", "at most %d assignees", FILTER_MAX_ASSIGNEES);
+    snprintf(a->f->assignees[a->f->n_assignees++], EXT_ID_SIZE, "%s", item);
+    return ERR_OK;
+}
+
+static enum err read_filter(struct request *r, struct task_filter *f, bool with_status, struct errinfo *e)
+{
+    memset(f, 0, sizeof *f);
+    enum err rc;
+    const char *s;
+    if (with_status) {
+        s = http_query(r, "status");
+        if (!s)
+            f->status_mask = 1u << TASK_OPEN;
+        else if ((rc = each_item(s, "status", e, one_status, &f->status_mask)) != ERR_OK)
+            return rc;
+    }
+    if ((s = http_query(r, "priority")) && (rc = each_item(s, "priority", e, one_priority, &f->priority_mask)) != ERR_OK)
+        return rc;
+    struct assignee_arg a = {f, r->token.staff_id};
+    if ((s = http_query(r, "assignee_id")) && (rc = each_item(s, "assignee_id", e, one_assignee, &a)) != ERR_OK)
+        return rc;
+    if ((s = http_query(r, "user_id"))) {
+        if (!ids_valid_external(s, "cus_"))
+            return err_set(e, ERR_VALIDATION_FAILED, "user_id", "user_id must be a customer id");
+        snprintf(f->user_id, sizeof f->user_id, "%s", s);
+    }
+    if ((s = http_query(r, "due_from"))) {
+        if (!dates_valid(s)) return err_set(e, ERR_VALIDATION_FAILED, "due_from", "due_from must be a date YYYY-MM-DD");
+        memcpy(f->due_from, s, DATE_SIZE);
+    }
+    if ((s = http_query(r, "due_to"))) {
+        if (!dates_valid(s)) return err_set(e, ERR_VALIDATION_FAILED, "due_to", "due_to must be a date YYYY-MM-DD");
+        memcpy(f->due_to, s, DATE_SIZE);
+    }
+    if (f->due_from[0] && f->due_to[0] && strcmp(f->due_from, f->due_to) > 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "due_to", "due_to must not be before due_from");
+    return ERR_OK;
+}
+
+static const char *const sort_names[] = {"due_date", "-due_date", "priority", "created_at", "-created_at", NULL};
+
+/* Cursor: base64url("v1|sort|due_date|prio_rank|created_at|id"), opaque to clients. */
+static void encode_cursor(enum task_sort sort, const struct task *t, char *out, size_t n)
+{
+    char raw[128];
+    int len = snprintf(raw, sizeof raw, "v1|%d|%s|%d|%lld|%s", (int)sort, t->due_date, task_priority_rank(t->priority),
+                       (long long)t->created_at, t->id);
+    sodium_bin2base64(out, n, (const unsigned char *)raw, (size_t)len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static enum err decode_cursor(const char *s, enum task_sort sort, struct task_cursor *c, struct errinfo *e)
+{
+    unsigned char raw[128];
+    size_t len = 0;
+    if (strlen(s) > 160 || sodium_base642bin(raw, sizeof raw - 1, s, strlen(s), NULL, &len, NULL,
+                                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        goto bad;
+    raw[len] = 0;
+    int sort_i, prio, consumed = 0;
+    long long created;
+    char due[16], id[40];
+    if (sscanf((char *)raw, "v1|%d|%15[^|]|%d|%lld|%39[A-Za-z0-9_]%n", &sort_i, due, &prio, &created, id, &consumed) != 5 ||
+        (size_t)consumed != len)
+        goto bad;
+    if (sort_i != (int)sort)
+        return err_set(e, ERR_VALIDATION_FAILED, "cursor", "this cursor belongs to another sort order");
+    if (!dates_valid(due) || prio < 0 || prio > 3 || !valid_task_id(id)) goto bad;
+    c->set = true;
+    memcpy(c->due_date, due, DATE_SIZE);
+    c->prio_rank = prio;
+    c->created_at = created;
+    memcpy(c->id, id, strlen(id) + 1); /* valid_task_id checked the length */
+    return ERR_OK;
+bad:
+    return err_set(e, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
+}
+
+void api_tasks_list(struct request *r)
+{
+    static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
+                                        "sort", "limit", "cursor", NULL};
+    struct errinfo e = {0};
+    struct task_query q = {0};
+    if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &q.filter, true, &e) != ERR_OK ||
+        api_limit(r, 50, 500, &q.limit, &e) != ERR_OK)
+        goto fail;
+    const char *s = http_query(r, "sort");
+    q.sort = SORT_DUE_DATE;
+    if (s) {
+        int i = 0;
+        while (sort_names[i] && strcmp(sort_names[i], s) != 0) i++;
+        if (!sort_names[i]) {
+            err_set(&e, ERR_VALIDATION_FAILED, "sort", "sort must be due_date, -due_date, priority, created_at or -created_at");
+            goto fail;
+        }
+        q.sort = (enum task_sort)i;
+    }
+    if ((s = http_query(r, "cursor")) && decode_cursor(s, q.sort, &q.after, &e) != ERR_OK) goto fail;
+    int64_t now = clock_now_ms();
+    dates_today(now, q.today);
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    if (!c) {
+        err_set(&e, ERR_INTERNAL, NULL, NULL);
+        goto fail;
+    }
+    struct task_page page;
+    enum err rc = c->ops->task_list(c, &q, &page);
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        err_set(&e, rc, NULL, NULL);
+        goto fail;
+    }
+    json_t *data = json_array();
+    for (int i = 0; i < page.n; i++) json_array_append_new(data, task_json(&page.items[i], q.today, now));
+    char cursor[256];
+    if (page.has_more && page.n > 0) encode_cursor(q.sort, &page.items[page.n - 1], cursor, sizeof cursor);
+    http_reply_json(r, 200, api_page(data, page.has_more && page.n > 0 ? cursor : NULL));
+    store_task_page_free(&page);
+    return;
+fail:
+    http_reply_error(r, &e);
+}
+
+void api_tasks_stats(struct request *r)
+{
+    static const char *const known[] = {"priority", "assignee_id", "user_id", "due_from", "due_to", NULL};
+    struct errinfo e = {0};
+    struct task_filter f;
+    if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &f, false, &e) != ERR_OK) {
+        http_reply_error(r, &e);
+        return;
+    }
+    int64_t now = clock_now_ms();
+    char today[DATE_SIZE];
+    dates_today(now, today);
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    if (!c) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    struct task_stats st;
+    enum err rc = c->ops->task_stats(c, &f, today, now, &st);
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, NULL);
+        return;
+    }
+    json_t *counts = json_object();
+    for (int i = 0; i < TASK_STATUS__COUNT; i++)
+        json_object_set_new(counts, task_status_name((enum task_status)i), json_integer(st.counts[i]));
+    http_reply_json(r, 200, json_pack("{s:o, s:I}", "counts", counts, "sla_breached_active",
+                                      (json_int_t)st.sla_breached_active));
+}

@@ -1,0 +1,103 @@
+/* http.h: the request lifecycle of the opstasks server over libmicrohttpd.
+ *
+ * One `struct request` lives from a request's first callback to MHD's
+ * completion notice and owns everything the request allocated. A handler
+ * either sets the response at once (reads) or hands a job to the store's
+ * group-commit writer with http_submit (writes): the connection is suspended
+ * until the commit, then resumed, and `finish` builds the response on the
+ * HTTP thread. */
+#ifndef OPSTASKS_HTTP_H
+#define OPSTASKS_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+#define HTTP_BODY_MAX (1024 * 1024)
+#define HTTP_MAX_HEADERS 6
+
+/* Server-wide settings and shared handles; read-only after start. */
+struct app {
+    struct store *store;
+    const char *timezone;
+};
+
+struct request {
+    struct MHD_Connection *conn;
+    struct app *app;
+    const char *method;  /* MHD-owned, valid for the request */
+    char path[512];
+    bool path_too_long;
+    /* the body, collected up to HTTP_BODY_MAX */
+    char *body;
+    size_t body_len, body_cap;
+    bool too_large;
+    bool dispatched;
+    /* who is asking (set by auth for /ops routes) */
+    bool authed;
+    struct token token;
+    char actor[96];
+    /* route parameters (:id) */
+    char param[EXT_ID_SIZE];
+    /* the response */
+    bool response_ready;
+    int status;
+    char *resp_body;  /* malloc'd */
+    size_t resp_len;
+    const char *content_type;
+    int n_headers;
+    struct {
+        char name[40];
+        char value[200];
+    } headers[HTTP_MAX_HEADERS];
+    /* an asynchronous write */
+    struct store_job job;
+    bool suspended;
+    bool job_finished;
+    void *ctx;
+    void (*finish)(struct request *r, enum err rc);
+    void (*ctx_free)(void *ctx);
+};
+
+/* Starts the server on an already bound, listening socket. threads: pool size.
+ * Returns the daemon or NULL. */
+struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads);
+/* Stops accepting, waits up to timeout_ms for in-flight requests, stops. */
+void http_stop(struct MHD_Daemon *d, int timeout_ms);
+
+/* Responses. Each replaces any response set before. */
+void http_reply_json(struct request *r, int status, json_t *body);  /* steals body */
+void http_reply_raw_json(struct request *r, int status, const char *json_text);
+void http_reply_error(struct request *r, const struct errinfo *e);
+void http_reply_err(struct request *r, enum err code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void http_add_header(struct request *r, const char *name, const char *value);
+
+/* Request headers and query arguments (NULL when absent). */
+const char *http_header(struct request *r, const char *name);
+const char *http_query(struct request *r, const char *name);
+/* ERR_OK when every query argument is in `known` (NULL-terminated); else
+ * a validation error naming the first stranger. */
+enum err http_query_check(struct request *r, const char *const *known, struct errinfo *e);
+
+/* Hands `run` to the writer; `finish` is called on the HTTP thread after the
+ * commit with the job's result, and must set the response. ctx is freed with
+ * ctx_free when the request ends. */
+void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *), void *ctx,
+                 void (*finish)(struct request *, enum err), void (*ctx_free)(void *));
+
+/* Routing (routes.c). */
+void http_route(struct request *r);
+
+/* Authentication (auth.c): ERR_OK and r->token/actor set, or an error. */
+enum err http_authenticate(struct request *r, struct errinfo *e);
+/* Token hashing shared with the token command. */
+void http_token_hash(const char *token, unsigned char out[32]);
+/* A new random token "ops_..." into out (>= 48 bytes). */
+void http_token_generate(char *out, size_t n);
+
+#endif

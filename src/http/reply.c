@@ -1,0 +1,103 @@
+/* reply.c: response helpers, request headers and query arguments. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/http.h"
+
+static void set_body(struct request *r, int status, char *body, const char *type)
+{
+    free(r->resp_body);
+    r->resp_body = body;
+    r->resp_len = body ? strlen(body) : 0;
+    r->status = status;
+    r->content_type = type;
+    r->response_ready = true;
+}
+
+void http_reply_json(struct request *r, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        set_body(r, 500, strdup("{\"error\":{\"code\":\"internal_error\",\"message\":\"Internal error\"}}"),
+                 "application/json");
+        return;
+    }
+    set_body(r, status, text, "application/json");
+}
+
+void http_reply_raw_json(struct request *r, int status, const char *json_text)
+{
+    set_body(r, status, strdup(json_text), "application/json");
+}
+
+void http_reply_error(struct request *r, const struct errinfo *e)
+{
+    json_t *err = json_pack("{s:s, s:s}", "code", err_code_str(e->code), "message",
+                            e->message[0] ? e->message : err_default_message(e->code));
+    if (err && e->field[0]) json_object_set_new(err, "field", json_string(e->field));
+    r->n_headers = 0;
+    int status = err_http_status(e->code);
+    if (e->code == ERR_UNAUTHORIZED) http_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"opstasks\"");
+    http_reply_json(r, status, json_pack("{s:o}", "error", err ? err : json_object()));
+}
+
+void http_reply_err(struct request *r, enum err code, const char *field, const char *fmt, ...)
+{
+    struct errinfo e = {.code = code};
+    snprintf(e.field, sizeof e.field, "%s", field ? field : "");
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e.message, sizeof e.message, fmt, ap);
+        va_end(ap);
+    }
+    http_reply_error(r, &e);
+}
+
+void http_add_header(struct request *r, const char *name, const char *value)
+{
+    if (r->n_headers == HTTP_MAX_HEADERS) return;
+    snprintf(r->headers[r->n_headers].name, sizeof r->headers[0].name, "%s", name);
+    snprintf(r->headers[r->n_headers].value, sizeof r->headers[0].value, "%s", value);
+    r->n_headers++;
+}
+
+const char *http_header(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct check_ctx {
+    const char *const *known;
+    const char *stranger;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind, (void)value;
+    struct check_ctx *c = cls;
+    for (const char *const *k = c->known; *k; k++)
+        if (strcmp(*k, key) == 0) return MHD_YES;
+    c->stranger = key;
+    return MHD_NO;
+}
+
+enum err http_query_check(struct request *r, const char *const *known, struct errinfo *e)
+{
+    struct check_ctx c = {.known = known};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &c);
+    if (c.stranger) {
+        char name[48];
+        snprintf(name, sizeof name, "%s", c.stranger);
+        return err_set(e, ERR_VALIDATION_FAILED, name, "unknown query parameter '%s'", name);
+    }
+    return ERR_OK;
+}

@@ -1,0 +1,101 @@
+/* routes.c: the routing table. A path matches a pattern segment by segment,
+ * ":id" taking one segment; a path that matches with another method answers
+ * 405 with Allow. Every /ops route needs a token; admin-only routes say so. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "http/http.h"
+
+struct route {
+    const char *method;
+    const char *pattern;
+    void (*handler)(struct request *r);
+    bool admin_only;
+};
+
+static const struct route routes[] = {
+    {"GET", "/healthz", api_health, false},
+    {"GET", "/ops/tasks", api_tasks_list, false},
+    {"POST", "/ops/tasks", api_tasks_create, false},
+    {"GET", "/ops/tasks/stats", api_tasks_stats, false},
+    {"GET", "/ops/tasks/:id", api_task_get, false},
+    {"PATCH", "/ops/tasks/:id", api_task_patch, false},
+    {"GET", "/ops/tasks/:id/history", api_task_history, false},
+    {"GET", "/ops/staff", api_staff_list, false},
+    {"GET", "/ops/staff/:id", api_staff_get, false},
+    {"PUT", "/ops/staff/:id", api_staff_put, true},
+    {"GET", "/ops/customers", api_customers_list, false},
+    {"GET", "/ops/customers/:id", api_customer_get, false},
+    {"PUT", "/ops/customers/:id", api_customer_put, true},
+};
+
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+/* True when path matches pattern; the :id segment is copied to param. */
+static bool match(const char *pattern, const char *path, char *param, size_t n)
+{
+    while (*pattern && *path) {
+        if (*pattern == ':') {
+            while (*pattern && *pattern != '/') pattern++;
+            const char *end = strchr(path, '/');
+            size_t len = end ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || len >= n) return false;
+            memcpy(param, path, len);
+            param[len] = 0;
+            path += len;
+            continue;
+        }
+        if (*pattern != *path) return false;
+        pattern++, path++;
+    }
+    return *pattern == 0 && *path == 0;
+}
+
+void http_route(struct request *r)
+{
+    if (r->path_too_long) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no such route");
+        return;
+    }
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    bool is_ops = strncmp(r->path, "/ops/", 5) == 0 || strcmp(r->path, "/ops") == 0;
+    if (is_ops) {
+        struct errinfo e = {0};
+        if (http_authenticate(r, &e) != ERR_OK) {
+            http_reply_error(r, &e);
+            return;
+        }
+    }
+    const struct route *found = NULL;
+    char allow[64] = "";
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        char param[sizeof r->param];
+        if (!match(routes[i].pattern, r->path, param, sizeof param)) continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            found = &routes[i];
+            memcpy(r->param, param, sizeof param);
+            break;
+        }
+        size_t len = strlen(allow);
+        snprintf(allow + len, sizeof allow - len, "%s%s", len ? ", " : "", routes[i].method);
+        if (strcmp(routes[i].method, "GET") == 0) {
+            len = strlen(allow);
+            snprintf(allow + len, sizeof allow - len, ", HEAD");
+        }
+    }
+    if (!found && allow[0]) {
+        http_reply_err(r, ERR_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; use %s", r->method, allow);
+        http_add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+        return;
+    }
+    if (!found) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no such route");
+        return;
+    }
+    if (found->admin_only && r->token.role != ROLE_ADMIN) {
+        http_reply_err(r, ERR_FORBIDDEN, NULL, "this needs an admin token");
+        return;
+    }
+    found->handler(r);
+}

@@ -1,0 +1,182 @@
+/* server.c: libmicrohttpd daemon set-up and the per-request callback.
+ * MHD calls the access handler several times per request: once with the
+ * headers, once per body chunk, once with nothing left to read (where the
+ * request is dispatched) and once more after a suspended write resumes. A
+ * response is queued only from that last kind of call, so keep-alive holds. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/http.h"
+#include "util/log.h"
+
+static atomic_int in_flight;
+
+static void request_free(struct request *r)
+{
+    if (r->ctx && r->ctx_free) r->ctx_free(r->ctx);
+    free(r->body);
+    free(r->resp_body);
+    free(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    struct request *r = *con_cls;
+    if (!r) return;
+    request_free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+static enum MHD_Result queue(struct request *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->resp_len, r->resp_body ? r->resp_body : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    if (r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (int i = 0; i < r->n_headers; i++) MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static bool content_length_too_large(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl) return false;
+    char *end;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return end != cl && n > HTTP_BODY_MAX;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct request *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r) return MHD_NO;
+        atomic_fetch_add(&in_flight, 1);
+        *con_cls = r;
+        r->conn = conn;
+        r->app = cls;
+        r->method = method;
+        size_t ul = strlen(url);
+        if (ul >= sizeof r->path)
+            r->path_too_long = true;
+        else
+            memcpy(r->path, url, ul + 1);
+        if (content_length_too_large(conn)) {
+            /* Answer at once and let MHD close the connection rather than
+             * read a body we will refuse. */
+            r->too_large = true;
+            http_reply_err(r, ERR_PAYLOAD_TOO_LARGE, NULL, "The request body is over the 1 MiB limit");
+            http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+            return queue(r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->too_large || r->dispatched) return MHD_YES;
+        if (r->body_len + n > HTTP_BODY_MAX) {
+            r->too_large = true;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = r->body_cap = 0;
+            return MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 1024;
+            while (cap < r->body_len + n + 1) cap *= 2;
+            char *b = realloc(r->body, cap);
+            if (!b) return MHD_NO;
+            r->body = b;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = 0;
+        return MHD_YES;
+    }
+    if (r->suspended) {
+        /* resumed after the writer finished */
+        r->suspended = false;
+        r->finish(r, r->job.rc);
+        if (!r->response_ready) http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return queue(r);
+    }
+    if (r->dispatched) return r->response_ready ? queue(r) : MHD_NO;
+    r->dispatched = true;
+    if (r->too_large) {
+        http_reply_err(r, ERR_PAYLOAD_TOO_LARGE, NULL, "The request body is over the 1 MiB limit");
+        return queue(r);
+    }
+    http_route(r);
+    if (r->suspended) return MHD_YES;
+    if (!r->response_ready) http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+    return queue(r);
+}
+
+static void job_done(struct store_job *job)
+{
+    struct request *r = (struct request *)((char *)job - offsetof(struct request, job));
+    r->job_finished = true;
+    MHD_resume_connection(r->conn);
+}
+
+void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *), void *ctx,
+                 void (*finish)(struct request *, enum err), void (*ctx_free)(void *))
+{
+    r->ctx = ctx;
+    r->ctx_free = ctx_free;
+    r->finish = finish;
+    r->job.run = run;
+    r->job.arg = ctx;
+    r->job.done = job_done;
+    r->suspended = true;
+    MHD_suspend_connection(r->conn);
+    if (store_submit(r->app->store, &r->job) != 0) {
+        r->job.rc = ERR_UNAVAILABLE;
+        job_done(&r->job);
+    }
+}
+
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = 0;
+    log_info("http: %s", msg);
+}
+
+struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
+{
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, app, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_END);
+}
+
+void http_stop(struct MHD_Daemon *d, int timeout_ms)
+{
+    MHD_quiesce_daemon(d);
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    for (int waited = 0; atomic_load(&in_flight) > 0 && waited < timeout_ms; waited += 10) nanosleep(&pause, NULL);
+    MHD_stop_daemon(d);
+}

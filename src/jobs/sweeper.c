@@ -1,0 +1,120 @@
+/* sweeper.c: the overdue sweeper thread; see sweeper.h. */
+#include "jobs/sweeper.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "domain/dates.h"
+#include "service/tasks.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+struct sweeper {
+    struct store *store;
+    int interval_s;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stop;
+};
+
+struct batch {
+    int found;
+    int recorded;
+};
+
+static enum err sweep_batch(struct store_conn *c, void *arg)
+{
+    struct batch *b = arg;
+    int64_t now = clock_now_ms();
+    char today[DATE_SIZE];
+    dates_today(now, today);
+    char **ids = NULL;
+    int n = 0;
+    enum err rc = c->ops->task_overdue_unrecorded(c, today, SWEEPER_BATCH, &ids, &n);
+    b->found = n;
+    for (int i = 0; i < n && rc == ERR_OK; i++) {
+        bool rec;
+        rc = service_task_record_overdue(c, ids[i], now, &rec);
+        b->recorded += rec;
+    }
+    for (int i = 0; i < n; i++) free(ids[i]);
+    free(ids);
+    return rc;
+}
+
+static enum err purge_keys(struct store_conn *c, void *arg)
+{
+    int64_t *purged = arg;
+    return c->ops->idem_purge(c, clock_now_ms() - 24LL * 3600 * 1000, purged);
+}
+
+long sweeper_run_once(struct store *s)
+{
+    long total = 0;
+    /* bounded: each batch records or skips what it found, so the list shrinks */
+    for (int round = 0; round < 100000; round++) {
+        struct batch b = {0};
+        if (store_run(s, sweep_batch, &b) != ERR_OK) return -1;
+        total += b.recorded;
+        if (b.found < SWEEPER_BATCH) break;
+    }
+    for (int round = 0; round < 1000; round++) {
+        int64_t purged = 0;
+        if (store_run(s, purge_keys, &purged) != ERR_OK || purged < 2000) break;
+    }
+    return total;
+}
+
+static void *sweeper_main(void *arg)
+{
+    struct sweeper *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        pthread_mutex_unlock(&w->lock);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long n = sweeper_run_once(w->store);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (n != 0)
+            log_info("sweeper: %ld tasks recorded overdue in %.1f ms", n,
+                     (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        pthread_mutex_lock(&w->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += w->interval_s;
+        while (!w->stop && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT) {
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+struct sweeper *sweeper_start(struct store *s, int interval_s)
+{
+    struct sweeper *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->store = s;
+    w->interval_s = interval_s;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (pthread_create(&w->thread, NULL, sweeper_main, w) != 0) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void sweeper_stop(struct sweeper *w)
+{
+    if (!w) return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    free(w);
+}

@@ -1,0 +1,24 @@
+/* sweeper.h: the overdue sweeper, a background thread. Every interval it
+ * writes the automatic move to OVERDUE (with its history line) for active
+ * tasks whose due date has passed, in batches of SWEEPER_BATCH rows per
+ * transaction so the write lock is never held long; reads never wait for it,
+ * since overdue is derived at read time. It also purges idempotency keys older
+ * than 24 hours. */
+#ifndef OPSTASKS_SWEEPER_H
+#define OPSTASKS_SWEEPER_H
+
+#include "store/store.h"
+
+#define SWEEPER_BATCH 1000
+
+struct sweeper;
+
+/* Starts the thread; it sweeps at once, then every interval_s seconds. */
+struct sweeper *sweeper_start(struct store *s, int interval_s);
+/* Stops and joins it (a sweep in progress finishes its current batch). */
+void sweeper_stop(struct sweeper *w);
+
+/* One full sweep, for tests and the thread: returns tasks recorded, or -1. */
+long sweeper_run_once(struct store *s);
+
+#endif

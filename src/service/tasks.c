@@ -1,0 +1,239 @@
+/* tasks.c (service): create, patch and the automatic OVERDUE record, each a
+ * task write plus its history lines in the caller's transaction. */
+#include "service/tasks.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/dates.h"
+#include "domain/lifecycle.h"
+#include "util/ids.h"
+
+#define SYSTEM_ACTOR "system"
+
+void task_patch_clear(struct task_patch *p)
+{
+    free(p->title);
+    free(p->description);
+    memset(p, 0, sizeof *p);
+}
+
+static char *json_text(json_t *v)
+{
+    if (!v) return strdup("null");
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(v);
+    return s;
+}
+
+static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
+
+static enum err add_history(struct store_conn *c, const char *task_id, int64_t at, const char *actor,
+                            const char *type, const char *field, json_t *from, json_t *to)
+{
+    struct history_entry h = {.at = at};
+    snprintf(h.actor, sizeof h.actor, "%s", actor);
+    snprintf(h.type, sizeof h.type, "%s", type);
+    snprintf(h.field, sizeof h.field, "%s", field ? field : "");
+    h.from_json = json_text(from);
+    h.to_json = json_text(to);
+    enum err rc = (h.from_json && h.to_json) ? c->ops->history_add(c, task_id, &h) : ERR_INTERNAL;
+    free(h.from_json);
+    free(h.to_json);
+    return rc;
+}
+
+static enum err status_history(struct store_conn *c, const char *id, int64_t at, const char *actor,
+                               enum task_status from, enum task_status to)
+{
+    return add_history(c, id, at, actor, "status_changed", "status", json_string(task_status_name(from)),
+                       json_string(task_status_name(to)));
+}
+
+static enum err check_refs(struct store_conn *c, const char *assignee_id, const char *user_id, struct errinfo *e)
+{
+    if (assignee_id && *assignee_id) {
+        struct staff st;
+        enum err rc = c->ops->staff_get(c, assignee_id, &st);
+        if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member %s", assignee_id);
+        if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
+        bool active = st.active;
+        store_staff_clear(&st);
+        if (!active)
+            return err_set(e, ERR_UNKNOWN_STAFF, "assignee_id", "staff member %s is not active", assignee_id);
+    }
+    if (user_id && *user_id) {
+        struct customer cu;
+        enum err rc = c->ops->customer_get(c, user_id, &cu);
+        if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNKNOWN_CUSTOMER, "user_id", "no customer %s", user_id);
+        if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
+        store_customer_clear(&cu);
+    }
+    return ERR_OK;
+}
+
+enum err service_task_create(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
+                             struct errinfo *e)
+{
+    enum err rc = check_refs(c, t->assignee_id, t->user_id, e);
+    if (rc != ERR_OK) return rc;
+    ids_new("tsk_", now_ms, t->id, sizeof t->id);
+    t->created_at = t->updated_at = now_ms;
+    t->version = 1;
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    bool overdue = task_effective_status(t, today) == TASK_OVERDUE;
+    t->overdue_recorded = overdue;
+    if ((rc = c->ops->task_insert(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if ((rc = add_history(c, t->id, now_ms, actor, "created", NULL, NULL, NULL)) != ERR_OK)
+        return err_set(e, rc, NULL, NULL);
+    if (overdue && (rc = status_history(c, t->id, now_ms, SYSTEM_ACTOR, t->status, TASK_OVERDUE)) != ERR_OK)
+        return err_set(e, rc, NULL, NULL);
+    return ERR_OK;
+}
+
+static json_t *sla_json(const struct task *t) { return t->has_sla ? json_real(t->sla_hours) : json_null(); }
+
+static bool str_eq(const char *a, const char *b)
+{
+    if (!a || !b) return a == b;
+    return strcmp(a, b) == 0;
+}
+
+/* History lines for every field that differs between old and new. */
+static enum err field_history(struct store_conn *c, const struct task *o, const struct task *n, int64_t at,
+                              const char *actor)
+{
+    enum err rc = ERR_OK;
+#define CHANGED(field, from, to) \
+    if (rc == ERR_OK) rc = add_history(c, o->id, at, actor, "field_changed", field, from, to)
+    if (!str_eq(o->title, n->title)) CHANGED("title", json_string(o->title), json_string(n->title));
+    if (!str_eq(o->description, n->description))
+        CHANGED("description", str_or_null(o->description), str_or_null(n->description));
+    if (o->priority != n->priority)
+        CHANGED("priority", json_string(task_priority_name(o->priority)), json_string(task_priority_name(n->priority)));
+    if (strcmp(o->due_date, n->due_date) != 0) CHANGED("due_date", json_string(o->due_date), json_string(n->due_date));
+    if (o->has_sla != n->has_sla || (o->has_sla && o->sla_hours != n->sla_hours))
+        CHANGED("sla_hours", sla_json(o), sla_json(n));
+    if (strcmp(o->assignee_id, n->assignee_id) != 0)
+        CHANGED("assignee_id", str_or_null(o->assignee_id), str_or_null(n->assignee_id));
+    if (strcmp(o->user_id, n->user_id) != 0) CHANGED("user_id", str_or_null(o->user_id), str_or_null(n->user_id));
+#undef CHANGED
+    return rc;
+}
+
+enum err service_task_patch(struct store_conn *c, const char *id, const struct task_patch *p, int64_t if_match,
+                            const char *actor, int64_t now_ms, struct task *out, bool *changed, struct errinfo *e)
+{
+    struct task old = {0}, nt = {0};
+    *changed = false;
+    memset(out, 0, sizeof *out);
+    enum err rc = c->ops->task_get(c, id, &old);
+    if (rc != ERR_OK) return err_set(e, rc, NULL, rc == ERR_NOT_FOUND ? "no task %s" : NULL, id);
+    if (if_match >= 0 && if_match != old.version) {
+        rc = err_set(e, ERR_VERSION_CONFLICT, NULL, "the task is at version %lld, not %lld", (long long)old.version,
+                     (long long)if_match);
+        goto fail;
+    }
+    if (p->has_status && p->status == TASK_OVERDUE) {
+        rc = err_set(e, ERR_VALIDATION_FAILED, "status", "status OVERDUE is set automatically when the due date passes");
+        goto fail;
+    }
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    enum task_status before = task_effective_status(&old, today);
+
+    if (task_copy(&nt, &old) != 0) {
+        rc = err_set(e, ERR_INTERNAL, NULL, NULL);
+        goto fail;
+    }
+    if (p->has_title) {
+        free(nt.title);
+        nt.title = strdup(p->title);
+    }
+    if (p->has_description) {
+        free(nt.description);
+        nt.description = p->description ? strdup(p->description) : NULL;
+    }
+    if (!nt.title || (p->description && !nt.description)) {
+        rc = err_set(e, ERR_INTERNAL, NULL, NULL);
+        goto fail;
+    }
+    if (p->has_priority) nt.priority = p->priority;
+    if (p->has_due_date) memcpy(nt.due_date, p->due_date, DATE_SIZE);
+    if (p->has_sla_hours) {
+        nt.has_sla = !p->sla_null;
+        nt.sla_hours = p->sla_null ? 0 : p->sla_hours;
+    }
+    if (p->has_assignee) snprintf(nt.assignee_id, sizeof nt.assignee_id, "%s", p->assignee_id);
+    if (p->has_user) snprintf(nt.user_id, sizeof nt.user_id, "%s", p->user_id);
+
+    bool fields_same = task_equal(&old, &nt);
+    if (fields_same && (!p->has_status || p->status == before)) {
+        /* nothing to do: a retry of a PATCH that already applied */
+        *out = old;
+        task_clear(&nt);
+        return ERR_OK;
+    }
+    if (task_status_is_final(before)) {
+        rc = err_set(e, ERR_INVALID_TRANSITION, p->has_status ? "status" : NULL, "the task is %s; it can no longer change",
+                     task_status_name(before));
+        goto fail;
+    }
+    if (strcmp(old.assignee_id, nt.assignee_id) != 0 || strcmp(old.user_id, nt.user_id) != 0) {
+        rc = check_refs(c, strcmp(old.assignee_id, nt.assignee_id) ? nt.assignee_id : NULL,
+                        strcmp(old.user_id, nt.user_id) ? nt.user_id : NULL, e);
+        if (rc != ERR_OK) goto fail;
+    }
+    enum task_status mid = task_effective_status(&nt, today);
+    if (p->has_status && p->status != mid) {
+        rc = lifecycle_apply(&nt, mid, p->status, now_ms, e);
+        if (rc != ERR_OK) goto fail;
+    }
+    enum task_status after = task_effective_status(&nt, today);
+    nt.overdue_recorded = after == TASK_OVERDUE;
+    nt.version = old.version + 1;
+    nt.updated_at = now_ms;
+    if ((rc = c->ops->task_update(c, &nt)) != ERR_OK) goto fail_internal;
+
+    /* History: the automatic OVERDUE the sweeper had not written yet comes
+     * first, so the lines read as what happened; then the fields; then the
+     * status change, a move into OVERDUE always by the system. */
+    if (before == TASK_OVERDUE && !old.overdue_recorded &&
+        (rc = status_history(c, id, now_ms, SYSTEM_ACTOR, old.status, TASK_OVERDUE)) != ERR_OK)
+        goto fail_internal;
+    if ((rc = field_history(c, &old, &nt, now_ms, actor)) != ERR_OK) goto fail_internal;
+    if (before != after &&
+        (rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) != ERR_OK)
+        goto fail_internal;
+    task_clear(&old);
+    *out = nt;
+    *changed = true;
+    return ERR_OK;
+fail_internal:
+    rc = err_set(e, ERR_INTERNAL, NULL, NULL);
+fail:
+    task_clear(&old);
+    task_clear(&nt);
+    return rc;
+}
+
+enum err service_task_record_overdue(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)
+{
+    *recorded = false;
+    struct task t;
+    enum err rc = c->ops->task_get(c, id, &t);
+    if (rc != ERR_OK) return rc;
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    if (t.overdue_recorded || task_effective_status(&t, today) != TASK_OVERDUE) goto out;
+    t.overdue_recorded = true;
+    if ((rc = c->ops->task_update(c, &t)) != ERR_OK) goto out;
+    if ((rc = status_history(c, id, now_ms, SYSTEM_ACTOR, t.status, TASK_OVERDUE)) != ERR_OK) goto out;
+    *recorded = true;
+out:
+    task_clear(&t);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* tasks.h (service): the transactional operations on tasks, shared by every
+ * way a task changes: the API, the overdue sweeper, and later the renewals
+ * engine and workflow rules. Each function runs inside the writer's
+ * transaction (a store_job's run) on the writer connection, and writes the
+ * task and its history together, so both commit or neither does.
+ * Policy comes from domain/ (validation, lifecycle, dates); rows from store/. */
+#ifndef OPSTASKS_SERVICE_TASKS_H
+#define OPSTASKS_SERVICE_TASKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/task.h"
+#include "store/store.h"
+
+/* The fields a PATCH may carry; a has_* flag per field. Strings are owned. */
+struct task_patch {
+    bool has_title, has_description, has_priority, has_due_date, has_sla_hours, has_assignee, has_user, has_status;
+    char *title;        /* trimmed, validated */
+    char *description;  /* NULL clears */
+    enum task_priority priority;
+    char due_date[DATE_SIZE];
+    bool sla_null;      /* true clears the SLA */
+    double sla_hours;
+    char assignee_id[EXT_ID_SIZE];  /* "" clears */
+    char user_id[EXT_ID_SIZE];      /* "" clears */
+    enum task_status status;
+};
+
+void task_patch_clear(struct task_patch *p);
+
+/* Inserts t (id, created_at, version stamped here from now_ms) after checking
+ * that its assignee is an active staff member and its customer exists, with
+ * the "created" history entry (and the automatic OVERDUE one when the due date
+ * has already passed). Errors: ERR_UNKNOWN_STAFF, ERR_UNKNOWN_CUSTOMER,
+ * ERR_INTERNAL; e names the field. */
+enum err service_task_create(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
+                             struct errinfo *e);
+
+/* Applies p to task id. if_match < 0 means no precondition. On success *out
+ * holds the task as it now is (caller clears) and *changed says whether
+ * anything was written. Errors: ERR_NOT_FOUND, ERR_VERSION_CONFLICT,
+ * ERR_INVALID_TRANSITION, ERR_VALIDATION_FAILED, ERR_UNKNOWN_STAFF,
+ * ERR_UNKNOWN_CUSTOMER, ERR_INTERNAL. */
+enum err service_task_patch(struct store_conn *c, const char *id, const struct task_patch *p, int64_t if_match,
+                            const char *actor, int64_t now_ms, struct task *out, bool *changed, struct errinfo *e);
+
+/* Records the automatic move to OVERDUE of an active task whose due date has
+ * passed and whose history does not have it yet. *recorded says whether it
+ * wrote anything. */
+enum err service_task_record_overdue(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
+
+#endif

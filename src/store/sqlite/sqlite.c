@@ -1,0 +1,897 @@
+/* sqlite.c: the SQLite backend of store.h.
+ * WAL mode with synchronous=FULL: a commit is on disk when it returns, and
+ * readers never wait for the writer. Each connection keeps its prepared
+ * statements in a small cache keyed by SQL text, because the queue's queries
+ * are built from the filters and preparing one costs as much as running it. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/sla.h"
+#include "store/migrations.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#define CACHE_SIZE 48
+
+struct sqlite_conn {
+    struct store_conn base;
+    sqlite3 *db;
+    bool writer;
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } cache[CACHE_SIZE];
+    int n_cache, next_evict;
+};
+
+static struct sqlite_conn *SC(struct store_conn *c) { return (struct sqlite_conn *)c; }
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_error("sqlite: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* A reset statement for sql, from the cache or newly prepared; NULL on error. */
+static sqlite3_stmt *stmt(struct store_conn *c, const char *sql)
+{
+    struct sqlite_conn *sc = SC(c);
+    for (int i = 0; i < sc->n_cache; i++)
+        if (strcmp(sc->cache[i].sql, sql) == 0) return sc->cache[i].st;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(sc->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_error("sqlite: prepare failed: %s", sqlite3_errmsg(sc->db));
+        return NULL;
+    }
+    char *copy = strdup(sql);
+    if (!copy) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    int slot;
+    if (sc->n_cache < CACHE_SIZE) {
+        slot = sc->n_cache++;
+    } else {
+        slot = sc->next_evict;
+        sc->next_evict = (sc->next_evict + 1) % CACHE_SIZE;
+        sqlite3_finalize(sc->cache[slot].st);
+        free(sc->cache[slot].sql);
+    }
+    sc->cache[slot].sql = copy;
+    sc->cache[slot].st = st;
+    return st;
+}
+
+static void done(sqlite3_stmt *st)
+{
+    if (!st) return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_ts(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) return NULL;
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return strdup(s ? s : "");
+}
+
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, n, "%s", s ? s : "");
+}
+
+static enum err fail(struct store_conn *c, sqlite3_stmt *st, const char *what)
+{
+    log_error("sqlite: %s: %s", what, sqlite3_errmsg(SC(c)->db));
+    done(st);
+    return ERR_INTERNAL;
+}
+
+/* ---- connections and transactions ----------------------------------- */
+
+static int conn_open(struct store *s, bool writer, struct store_conn **out)
+{
+    struct sqlite_conn *sc = calloc(1, sizeof *sc);
+    if (!sc) return -1;
+    sc->base.store = s;
+    sc->base.ops = &store_sqlite_ops;
+    sc->writer = writer;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(s->path, &sc->db, flags, NULL) != SQLITE_OK) {
+        log_error("sqlite: cannot open %s: %s", s->path, sc->db ? sqlite3_errmsg(sc->db) : "out of memory");
+        sqlite3_close(sc->db);
+        free(sc);
+        return -1;
+    }
+    sqlite3_busy_timeout(sc->db, 5000);
+    sqlite3_extended_result_codes(sc->db, 1);
+    if ((writer && exec(sc->db, "PRAGMA journal_mode=WAL") != 0) ||
+        exec(sc->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-8000;"
+                     "PRAGMA temp_store=MEMORY") != 0 ||
+        (!writer && exec(sc->db, "PRAGMA query_only=1") != 0)) {
+        sqlite3_close(sc->db);
+        free(sc);
+        return -1;
+    }
+    *out = &sc->base;
+    return 0;
+}
+
+static void conn_close(struct store_conn *c)
+{
+    struct sqlite_conn *sc = SC(c);
+    for (int i = 0; i < sc->n_cache; i++) {
+        sqlite3_finalize(sc->cache[i].st);
+        free(sc->cache[i].sql);
+    }
+    if (sc->writer) sqlite3_exec(sc->db, "PRAGMA optimize", NULL, NULL, NULL);
+    sqlite3_close(sc->db);
+    free(sc);
+}
+
+static int run_cached(struct store_conn *c, const char *sql)
+{
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st) return -1;
+    int rc = sqlite3_step(st);
+    done(st);
+    if (rc != SQLITE_DONE) {
+        log_error("sqlite: %s: %s", sql, sqlite3_errmsg(SC(c)->db));
+        return -1;
+    }
+    return 0;
+}
+
+static int tx_begin(struct store_conn *c) { return run_cached(c, "BEGIN IMMEDIATE"); }
+static int tx_commit(struct store_conn *c) { return run_cached(c, "COMMIT"); }
+static int tx_rollback(struct store_conn *c)
+{
+    if (sqlite3_get_autocommit(SC(c)->db)) return 0;
+    return exec(SC(c)->db, "ROLLBACK");
+}
+static int sp_begin(struct store_conn *c) { return run_cached(c, "SAVEPOINT job"); }
+static int sp_release(struct store_conn *c) { return run_cached(c, "RELEASE job"); }
+static int sp_rollback(struct store_conn *c) { return run_cached(c, "ROLLBACK TO job"); }
+
+static int migrate(struct store_conn *c, struct errinfo *e)
+{
+    sqlite3 *db = SC(c)->db;
+    if (exec(db, "BEGIN IMMEDIATE") != 0) goto fail;
+    if (exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                 " applied_at INTEGER NOT NULL)") != 0)
+        goto fail_tx;
+    sqlite3_stmt *st = NULL;
+    int current = 0;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1, &st, NULL) !=
+        SQLITE_OK)
+        goto fail_tx;
+    if (sqlite3_step(st) == SQLITE_ROW) current = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (current > store_migrations[store_migrations_count - 1].version) {
+        err_set(e, ERR_INTERNAL, NULL, "the database is at schema version %d, newer than this opstasks (%d)",
+                current, store_migrations[store_migrations_count - 1].version);
+        exec(db, "ROLLBACK");
+        return -1;
+    }
+    for (int i = 0; i < store_migrations_count; i++) {
+        const struct migration *m = &store_migrations[i];
+        if (m->version <= current) continue;
+        if (exec(db, m->sql) != 0) goto fail_tx;
+        if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations VALUES (?, ?, strftime('%s','now')*1000)", -1,
+                               &st, NULL) != SQLITE_OK)
+            goto fail_tx;
+        sqlite3_bind_int(st, 1, m->version);
+        sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) goto fail_tx;
+        log_info("store: applied migration %s", m->name);
+    }
+    if (exec(db, "COMMIT") != 0) goto fail_tx;
+    return 0;
+fail_tx:
+    exec(db, "ROLLBACK");
+fail:
+    err_set(e, ERR_INTERNAL, NULL, "cannot prepare the database: %s", sqlite3_errmsg(db));
+    return -1;
+}
+
+/* ---- tasks ------------------------------------------------------------- */
+
+#define TASK_COLS                                                                                            \
+    "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
+    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version"
+
+static void read_task(sqlite3_stmt *st, struct task *t)
+{
+    memset(t, 0, sizeof *t);
+    col_copy(st, 0, t->id, sizeof t->id);
+    t->title = col_dup(st, 1);
+    t->description = col_dup(st, 2);
+    t->priority = (enum task_priority)(PRIORITY_URGENT - sqlite3_column_int(st, 3));
+    if (task_status_parse((const char *)sqlite3_column_text(st, 4), &t->status) != 0) t->status = TASK_OPEN;
+    t->overdue_recorded = sqlite3_column_int(st, 5) != 0;
+    col_copy(st, 6, t->due_date, sizeof t->due_date);
+    t->has_sla = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    t->sla_hours = t->has_sla ? sqlite3_column_double(st, 7) : 0;
+    col_copy(st, 8, t->assignee_id, sizeof t->assignee_id);
+    col_copy(st, 9, t->user_id, sizeof t->user_id);
+    if (task_source_parse((const char *)sqlite3_column_text(st, 10), &t->source) != 0) t->source = SOURCE_MANUAL;
+    t->created_at = sqlite3_column_int64(st, 11);
+    t->updated_at = sqlite3_column_int64(st, 12);
+    t->started_at = sqlite3_column_int64(st, 13);
+    t->completed_at = sqlite3_column_int64(st, 14);
+    t->cancelled_at = sqlite3_column_int64(st, 15);
+    t->version = sqlite3_column_int64(st, 16);
+}
+
+static enum err task_get(struct store_conn *c, const char *id, struct task *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " TASK_COLS " FROM tasks WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_task(st, out);
+        done(st);
+        return out->title ? ERR_OK : ERR_INTERNAL;
+    }
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    return fail(c, st, "task_get");
+}
+
+/* Binds every column of TASK_COLS in order, plus sla_due_at as parameter 18. */
+static void bind_task(sqlite3_stmt *st, const struct task *t)
+{
+    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, t->title, -1, SQLITE_TRANSIENT);
+    bind_opt_text(st, 3, t->description);
+    sqlite3_bind_int(st, 4, task_priority_rank(t->priority));
+    sqlite3_bind_text(st, 5, task_status_name(t->status), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, t->overdue_recorded);
+    sqlite3_bind_text(st, 7, t->due_date, -1, SQLITE_TRANSIENT);
+    if (t->has_sla)
+        sqlite3_bind_double(st, 8, t->sla_hours);
+    else
+        sqlite3_bind_null(st, 8);
+    bind_text(st, 9, t->assignee_id);
+    bind_text(st, 10, t->user_id);
+    sqlite3_bind_text(st, 11, task_source_name(t->source), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, t->created_at);
+    sqlite3_bind_int64(st, 13, t->updated_at);
+    bind_ts(st, 14, t->started_at);
+    bind_ts(st, 15, t->completed_at);
+    bind_ts(st, 16, t->cancelled_at);
+    sqlite3_bind_int64(st, 17, t->version);
+    if (t->has_sla)
+        sqlite3_bind_int64(st, 18, sla_due_at(t));
+    else
+        sqlite3_bind_null(st, 18);
+}
+
+static enum err task_insert(struct store_conn *c, const struct task *t)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at) VALUES "
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+    if (!st) return ERR_INTERNAL;
+    bind_task(st, t);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_insert");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err task_update(struct store_conn *c, const struct task *t)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE tasks SET title = ?2, description = ?3, prio = ?4, status = ?5, "
+                               "overdue_recorded = ?6, due_date = ?7, sla_hours = ?8, assignee_id = ?9, "
+                               "user_id = ?10, source = ?11, created_at = ?12, updated_at = ?13, started_at = ?14, "
+                               "completed_at = ?15, cancelled_at = ?16, version = ?17, sla_due_at = ?18 "
+                               "WHERE id = ?1");
+    if (!st) return ERR_INTERNAL;
+    bind_task(st, t);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_update");
+    done(st);
+    return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+/* Builds the WHERE terms shared by the queue and its stats into sql; named
+ * parameters are bound by bind_filter. */
+static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool with_status)
+{
+    size_t len = strlen(sql);
+#define ADD(...) len += (size_t)snprintf(sql + len, len < n ? n - len : 0, __VA_ARGS__)
+    ADD(" WHERE 1");
+    if (with_status && f->status_mask && f->status_mask != (1u << TASK_STATUS__COUNT) - 1) {
+        static const char *cond[] = {
+            [TASK_OPEN] = "(status = 'OPEN' AND due_date >= :today)",
+            [TASK_IN_PROGRESS] = "(status = 'IN_PROGRESS' AND due_date >= :today)",
+            [TASK_OVERDUE] = "(status IN ('OPEN', 'IN_PROGRESS') AND due_date < :today)",
+            [TASK_COMPLETED] = "status = 'COMPLETED'",
+            [TASK_CANCELLED] = "status = 'CANCELLED'",
+        };
+        ADD(" AND (");
+        bool first = true;
+        for (int s = 0; s < TASK_STATUS__COUNT; s++) {
+            if (!(f->status_mask & (1u << s))) continue;
+            ADD("%s%s", first ? "" : " OR ", cond[s]);
+            first = false;
+        }
+        ADD(")");
+    }
+    if (f->priority_mask && f->priority_mask != (1u << PRIORITY__COUNT) - 1) {
+        ADD(" AND prio IN (");
+        bool first = true;
+        for (int p = 0; p < PRIORITY__COUNT; p++) {
+            if (!(f->priority_mask & (1u << p))) continue;
+            ADD("%s%d", first ? "" : ", ", task_priority_rank((enum task_priority)p));
+            first = false;
+        }
+        ADD(")");
+    }
+    if (f->n_assignees || f->assignee_none) {
+        ADD(" AND (");
+        if (f->n_assignees) {
+            ADD("assignee_id IN (");
+            for (int i = 0; i < f->n_assignees; i++) ADD("%s:as%d", i ? ", " : "", i);
+            ADD(")");
+        }
+        if (f->assignee_none) ADD("%sassignee_id IS NULL", f->n_assignees ? " OR " : "");
+        ADD(")");
+    }
+    if (f->user_id[0]) ADD(" AND user_id = :user");
+    if (f->due_from[0]) ADD(" AND due_date >= :due_from");
+    if (f->due_to[0]) ADD(" AND due_date <= :due_to");
+#undef ADD
+}
+
+static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_named_int64(sqlite3_stmt *st, const char *name, int64_t v)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i) sqlite3_bind_int64(st, i, v);
+}
+
+static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const char *today)
+{
+    bind_named_text(st, ":today", today);
+    for (int i = 0; i < f->n_assignees; i++) {
+        char name[16];
+        snprintf(name, sizeof name, ":as%d", i);
+        bind_named_text(st, name, f->assignees[i]);
+    }
+    if (f->user_id[0]) bind_named_text(st, ":user", f->user_id);
+    if (f->due_from[0]) bind_named_text(st, ":due_from", f->due_from);
+    if (f->due_to[0]) bind_named_text(st, ":due_to", f->due_to);
+}
+
+/* Sort orders: the columns and directions, most significant first. Keyset
+ * pagination compares the cursor's values against them in the same order. */
+struct sort_key {
+    const char *col, *param;
+    bool desc;
+};
+
+static const struct sort_key *sort_keys(enum task_sort s, int *n)
+{
+    static const struct sort_key due[] = {
+        {"due_date", ":c_due", false}, {"prio", ":c_prio", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
+    static const struct sort_key due_desc[] = {
+        {"due_date", ":c_due", true}, {"prio", ":c_prio", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
+    static const struct sort_key prio[] = {
+        {"prio", ":c_prio", false}, {"due_date", ":c_due", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
+    static const struct sort_key created[] = {{"created_at", ":c_created", false}, {"id", ":c_id", false}};
+    static const struct sort_key created_desc[] = {{"created_at", ":c_created", true}, {"id", ":c_id", true}};
+    switch (s) {
+    case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
+    case SORT_PRIORITY: *n = 4; return prio;
+    case SORT_CREATED_AT: *n = 2; return created;
+    case SORT_CREATED_AT_DESC: *n = 2; return created_desc;
+    default: *n = 4; return due;
+    }
+}
+
+static enum err task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
+{
+    memset(out, 0, sizeof *out);
+    char sql[4096] = "SELECT " TASK_COLS " FROM tasks";
+    filter_sql(sql, sizeof sql, &q->filter, true);
+    size_t len = strlen(sql);
+    int nk;
+    const struct sort_key *k = sort_keys(q->sort, &nk);
+#define ADD(...) len += (size_t)snprintf(sql + len, len < sizeof sql ? sizeof sql - len : 0, __VA_ARGS__)
+    if (q->after.set) {
+        /* (k0 > v0) OR (k0 = v0 AND k1 > v1) OR ..., led by k0 >= v0 so the
+         * index range starts at the cursor instead of the beginning. */
+        ADD(" AND %s %s %s AND (", k[0].col, k[0].desc ? "<=" : ">=", k[0].param);
+        for (int i = 0; i < nk; i++) {
+            ADD("%s(", i ? " OR " : "");
+            for (int j = 0; j < i; j++) ADD("%s = %s AND ", k[j].col, k[j].param);
+            ADD("%s %s %s)", k[i].col, k[i].desc ? "<" : ">", k[i].param);
+        }
+        ADD(")");
+    }
+    ADD(" ORDER BY ");
+    for (int i = 0; i < nk; i++) ADD("%s%s%s", i ? ", " : "", k[i].col, k[i].desc ? " DESC" : "");
+    ADD(" LIMIT :limit");
+#undef ADD
+    if (len >= sizeof sql) return ERR_INTERNAL;
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, &q->filter, q->today);
+    if (q->after.set) {
+        bind_named_text(st, ":c_due", q->after.due_date);
+        bind_named_int64(st, ":c_prio", q->after.prio_rank);
+        bind_named_int64(st, ":c_created", q->after.created_at);
+        bind_named_text(st, ":c_id", q->after.id);
+    }
+    bind_named_int64(st, ":limit", q->limit + 1);
+    out->items = calloc((size_t)q->limit + 1, sizeof *out->items);
+    if (!out->items) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == q->limit) {
+            out->has_more = true;
+            break;
+        }
+        read_task(st, &out->items[out->n++]);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_task_page_free(out);
+        return fail(c, st, "task_list");
+    }
+    done(st);
+    return ERR_OK;
+}
+
+static enum err task_stats(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
+                           struct task_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    char sql[2048] = "SELECT status, due_date < :today, count(*) FROM tasks";
+    filter_sql(sql, sizeof sql, f, false);
+    strncat(sql, " GROUP BY 1, 2", sizeof sql - strlen(sql) - 1);
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, f, today);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum task_status s;
+        if (task_status_parse((const char *)sqlite3_column_text(st, 0), &s) != 0) continue;
+        bool late = sqlite3_column_int(st, 1) != 0;
+        if (late && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->counts[s] += sqlite3_column_int64(st, 2);
+    }
+    if (rc != SQLITE_DONE) return fail(c, st, "task_stats");
+    done(st);
+
+    char sql2[2048] = "SELECT count(*) FROM tasks";
+    filter_sql(sql2, sizeof sql2, f, false);
+    strncat(sql2, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now", sizeof sql2 - strlen(sql2) - 1);
+    st = stmt(c, sql2);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, f, today);
+    bind_named_int64(st, ":now", now_ms);
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "task_stats sla");
+    out->sla_breached_active = sqlite3_column_int64(st, 0);
+    done(st);
+    return ERR_OK;
+}
+
+static enum err task_overdue_unrecorded(struct store_conn *c, const char *today, int limit, char ***ids, int *n)
+{
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = stmt(c, "SELECT id FROM tasks WHERE overdue_recorded = 0 AND status IN ('OPEN', 'IN_PROGRESS')"
+                               " AND due_date < ? ORDER BY due_date LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    char **out = calloc((size_t)limit, sizeof *out);
+    if (!out) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
+        out[*n] = col_dup(st, 0);
+        if (!out[*n]) break;
+        (*n)++;
+    }
+    done(st);
+    *ids = out;
+    return ERR_OK;
+}
+
+/* ---- history ----------------------------------------------------------- */
+
+static enum err history_add(struct store_conn *c, const char *task_id, const struct history_entry *h)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO task_history (task_id, at, actor, type, field, from_json, to_json) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, h->at);
+    sqlite3_bind_text(st, 3, h->actor, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, h->type, -1, SQLITE_TRANSIENT);
+    bind_text(st, 5, h->field);
+    bind_opt_text(st, 6, h->from_json);
+    bind_opt_text(st, 7, h->to_json);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "history_add");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err history_list(struct store_conn *c, const char *task_id, struct history_entry **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = stmt(c, "SELECT at, actor, type, field, from_json, to_json FROM task_history "
+                               "WHERE task_id = ? ORDER BY seq");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
+    int cap = 0, rc;
+    struct history_entry *h = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct history_entry *g = realloc(h, sizeof *h * (size_t)cap);
+            if (!g) {
+                store_history_free(h, *n);
+                *n = 0;
+                done(st);
+                return ERR_INTERNAL;
+            }
+            h = g;
+        }
+        struct history_entry *e = &h[(*n)++];
+        memset(e, 0, sizeof *e);
+        e->at = sqlite3_column_int64(st, 0);
+        col_copy(st, 1, e->actor, sizeof e->actor);
+        col_copy(st, 2, e->type, sizeof e->type);
+        col_copy(st, 3, e->field, sizeof e->field);
+        e->from_json = col_dup(st, 4);
+        e->to_json = col_dup(st, 5);
+    }
+    if (rc != SQLITE_DONE) {
+        store_history_free(h, *n);
+        *n = 0;
+        return fail(c, st, "history_list");
+    }
+    done(st);
+    *out = h;
+    return ERR_OK;
+}
+
+/* ---- staff and customers ------------------------------------------------- */
+
+static enum err exists(struct store_conn *c, const char *sql, const char *id, bool *found)
+{
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, st, "exists");
+    *found = rc == SQLITE_ROW;
+    done(st);
+    return ERR_OK;
+}
+
+static void read_staff(sqlite3_stmt *st, struct staff *out)
+{
+    memset(out, 0, sizeof *out);
+    col_copy(st, 0, out->id, sizeof out->id);
+    out->name = col_dup(st, 1);
+    out->email = col_dup(st, 2);
+    out->active = sqlite3_column_int(st, 3) != 0;
+    out->created_at = sqlite3_column_int64(st, 4);
+    out->updated_at = sqlite3_column_int64(st, 5);
+}
+
+static enum err staff_get(struct store_conn *c, const char *id, struct staff *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT id, name, email, active, created_at, updated_at FROM staff WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_staff(st, out);
+        done(st);
+        return ERR_OK;
+    }
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    return fail(c, st, "staff_get");
+}
+
+static enum err staff_put(struct store_conn *c, const struct staff *s, bool *created)
+{
+    enum err rc = exists(c, "SELECT 1 FROM staff WHERE id = ?", s->id, created);
+    if (rc != ERR_OK) return rc;
+    *created = !*created;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO staff (id, name, email, active, created_at, updated_at) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET "
+                               "name = excluded.name, email = excluded.email, active = excluded.active, "
+                               "updated_at = excluded.updated_at");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, s->name, -1, SQLITE_TRANSIENT);
+    bind_opt_text(st, 3, s->email);
+    sqlite3_bind_int(st, 4, s->active);
+    sqlite3_bind_int64(st, 5, s->updated_at);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "staff_put");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err staff_list(struct store_conn *c, const char *after_id, int limit, struct staff **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = stmt(c, "SELECT id, name, email, active, created_at, updated_at FROM staff "
+                               "WHERE id > ? ORDER BY id LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    struct staff *a = calloc((size_t)limit, sizeof *a);
+    if (!a) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) read_staff(st, &a[(*n)++]);
+    done(st);
+    *out = a;
+    return ERR_OK;
+}
+
+static void read_customer(sqlite3_stmt *st, struct customer *out)
+{
+    memset(out, 0, sizeof *out);
+    col_copy(st, 0, out->id, sizeof out->id);
+    out->name = col_dup(st, 1);
+    out->email = col_dup(st, 2);
+    col_copy(st, 3, out->owner_id, sizeof out->owner_id);
+    out->created_at = sqlite3_column_int64(st, 4);
+    out->updated_at = sqlite3_column_int64(st, 5);
+}
+
+static enum err customer_get(struct store_conn *c, const char *id, struct customer *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT id, name, email, owner_id, created_at, updated_at FROM customers WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_customer(st, out);
+        done(st);
+        return ERR_OK;
+    }
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    return fail(c, st, "customer_get");
+}
+
+static enum err customer_put(struct store_conn *c, const struct customer *cu, bool *created)
+{
+    enum err rc = exists(c, "SELECT 1 FROM customers WHERE id = ?", cu->id, created);
+    if (rc != ERR_OK) return rc;
+    *created = !*created;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO customers (id, name, email, owner_id, created_at, updated_at) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET "
+                               "name = excluded.name, email = excluded.email, owner_id = excluded.owner_id, "
+                               "updated_at = excluded.updated_at");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, cu->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, cu->name, -1, SQLITE_TRANSIENT);
+    bind_opt_text(st, 3, cu->email);
+    bind_text(st, 4, cu->owner_id);
+    sqlite3_bind_int64(st, 5, cu->updated_at);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "customer_put");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err customer_list(struct store_conn *c, const char *after_id, int limit, struct customer **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = stmt(c, "SELECT id, name, email, owner_id, created_at, updated_at FROM customers "
+                               "WHERE id > ? ORDER BY id LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    struct customer *a = calloc((size_t)limit, sizeof *a);
+    if (!a) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) read_customer(st, &a[(*n)++]);
+    done(st);
+    *out = a;
+    return ERR_OK;
+}
+
+/* ---- tokens and idempotency keys ------------------------------------- */
+
+static enum err token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO tokens (id, hash, role, staff_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 2, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, t->role == ROLE_ADMIN ? "admin" : "agent", -1, SQLITE_STATIC);
+    bind_text(st, 4, t->staff_id);
+    sqlite3_bind_text(st, 5, t->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 6, now);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "token_insert");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err token_find(struct store_conn *c, const unsigned char hash[32], struct token *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT id, role, staff_id, name FROM tokens WHERE hash = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "token_find");
+    memset(out, 0, sizeof *out);
+    col_copy(st, 0, out->id, sizeof out->id);
+    const char *role = (const char *)sqlite3_column_text(st, 1);
+    out->role = role && strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+    col_copy(st, 2, out->staff_id, sizeof out->staff_id);
+    col_copy(st, 3, out->name, sizeof out->name);
+    done(st);
+    return ERR_OK;
+}
+
+static enum err token_count(struct store_conn *c, int64_t *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM tokens");
+    if (!st) return ERR_INTERNAL;
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "token_count");
+    *n = sqlite3_column_int64(st, 0);
+    done(st);
+    return ERR_OK;
+}
+
+static enum err idem_get(struct store_conn *c, const char *scope, const char *key, unsigned char hash[32],
+                         int *status, char **response)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT body_hash, status, response FROM idempotency_keys WHERE scope = ? AND key = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "idem_get");
+    const void *b = sqlite3_column_blob(st, 0);
+    if (b && sqlite3_column_bytes(st, 0) == 32)
+        memcpy(hash, b, 32);
+    else
+        memset(hash, 0, 32);
+    *status = sqlite3_column_int(st, 1);
+    *response = col_dup(st, 2);
+    done(st);
+    return *response ? ERR_OK : ERR_INTERNAL;
+}
+
+static enum err idem_put(struct store_conn *c, const char *scope, const char *key, const unsigned char hash[32],
+                         int status, const char *response, int64_t now)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO idempotency_keys (scope, key, body_hash, status, response, created_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 3, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, status);
+    sqlite3_bind_text(st, 5, response, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 6, now);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "idem_put");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err idem_purge(struct store_conn *c, int64_t older_than_ms, int64_t *purged)
+{
+    sqlite3_stmt *st = stmt(c, "DELETE FROM idempotency_keys WHERE rowid IN "
+                               "(SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT 2000)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, older_than_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "idem_purge");
+    done(st);
+    *purged = sqlite3_changes(SC(c)->db);
+    return ERR_OK;
+}
+
+const struct store_ops store_sqlite_ops = {
+    .version = 1,
+    .name = "sqlite",
+    .conn_open = conn_open,
+    .conn_close = conn_close,
+    .begin = tx_begin,
+    .commit = tx_commit,
+    .rollback = tx_rollback,
+    .savepoint = sp_begin,
+    .savepoint_release = sp_release,
+    .savepoint_rollback = sp_rollback,
+    .migrate = migrate,
+    .task_get = task_get,
+    .task_insert = task_insert,
+    .task_update = task_update,
+    .task_list = task_list,
+    .task_stats = task_stats,
+    .task_overdue_unrecorded = task_overdue_unrecorded,
+    .history_add = history_add,
+    .history_list = history_list,
+    .staff_get = staff_get,
+    .staff_put = staff_put,
+    .staff_list = staff_list,
+    .customer_get = customer_get,
+    .customer_put = customer_put,
+    .customer_list = customer_list,
+    .token_insert = token_insert,
+    .token_find = token_find,
+    .token_count = token_count,
+    .idem_get = idem_get,
+    .idem_put = idem_put,
+    .idem_purge = idem_purge,
+};

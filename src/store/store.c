@@ -1,0 +1,234 @@
+/* store.c: the backend-independent half of the store: the reader pool and
+ * the group-commit writer thread (see store.h for the model). */
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+/* How many queued jobs one transaction takes at most: bounds how long the
+ * write lock is held and how much one failed commit can take down with it. */
+#define GROUP_MAX 512
+
+static void *writer_main(void *arg)
+{
+    struct store *s = arg;
+    struct store_conn *c = s->writer_conn;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->queue_head && !s->stopping) pthread_cond_wait(&s->cond, &s->lock);
+        if (!s->queue_head && s->stopping) break;
+        /* take up to GROUP_MAX jobs */
+        struct store_job *batch = s->queue_head, *last = batch;
+        int n = 1;
+        while (last->next && n < GROUP_MAX) {
+            last = last->next;
+            n++;
+        }
+        s->queue_head = last->next;
+        if (!s->queue_head) s->queue_tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->lock);
+
+        bool ok = s->ops->begin(c) == 0;
+        for (struct store_job *j = batch; j; j = j->next) {
+            if (!ok) {
+                j->rc = ERR_INTERNAL;
+                continue;
+            }
+            if (s->ops->savepoint(c) != 0) {
+                j->rc = ERR_INTERNAL;
+                continue;
+            }
+            j->rc = j->run(c, j->arg);
+            if (j->rc != ERR_OK) {
+                if (s->ops->savepoint_rollback(c) != 0) ok = false;
+            }
+            if (s->ops->savepoint_release(c) != 0) ok = false;
+        }
+        if (ok && s->ops->commit(c) != 0) ok = false;
+        if (!ok) {
+            log_error("store: group commit of %d jobs failed; all are refused", n);
+            s->ops->rollback(c);
+            for (struct store_job *j = batch; j; j = j->next) j->rc = ERR_INTERNAL;
+        } else {
+            s->commits++;
+            s->jobs_committed += (uint64_t)n;
+        }
+        /* done() may free the job: read next first */
+        for (struct store_job *j = batch, *next; j; j = next) {
+            next = j->next;
+            j->done(j);
+        }
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+int store_open(const char *path, struct store **out, struct errinfo *e)
+{
+    struct store *s = calloc(1, sizeof *s);
+    if (!s) return err_set(e, ERR_INTERNAL, NULL, "out of memory"), -1;
+    s->ops = &store_sqlite_ops;
+    s->path = strdup(path);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    if (!s->path || s->ops->conn_open(s, true, &s->writer_conn) != 0) {
+        err_set(e, ERR_INTERNAL, NULL, "cannot open database %s", path);
+        goto fail;
+    }
+    if (s->ops->migrate(s->writer_conn, e) != 0) goto fail;
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+        err_set(e, ERR_INTERNAL, NULL, "cannot start the writer thread");
+        goto fail;
+    }
+    s->writer_started = true;
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return -1;
+}
+
+void store_close(struct store *s)
+{
+    if (!s) return;
+    if (s->writer_started) {
+        pthread_mutex_lock(&s->lock);
+        s->stopping = true;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->writer, NULL);
+    }
+    for (int i = 0; i < s->n_readers; i++)
+        if (s->all_readers[i]) s->ops->conn_close(s->all_readers[i]);
+    free(s->all_readers);
+    if (s->writer_conn) s->ops->conn_close(s->writer_conn);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    free(s->path);
+    free(s);
+}
+
+int store_submit(struct store *s, struct store_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        return -1;
+    }
+    if (s->queue_tail)
+        s->queue_tail->next = job;
+    else
+        s->queue_head = job;
+    s->queue_tail = job;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+struct sync_job {
+    struct store_job job;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    bool finished;
+};
+
+static void sync_done(struct store_job *job)
+{
+    struct sync_job *sj = (struct sync_job *)job;
+    pthread_mutex_lock(&sj->m);
+    sj->finished = true;
+    pthread_cond_signal(&sj->c);
+    pthread_mutex_unlock(&sj->m);
+}
+
+enum err store_run(struct store *s, enum err (*run)(struct store_conn *, void *), void *arg)
+{
+    struct sync_job sj = {.job = {.run = run, .arg = arg, .done = sync_done}};
+    pthread_mutex_init(&sj.m, NULL);
+    pthread_cond_init(&sj.c, NULL);
+    enum err rc = ERR_UNAVAILABLE;
+    if (store_submit(s, &sj.job) == 0) {
+        pthread_mutex_lock(&sj.m);
+        while (!sj.finished) pthread_cond_wait(&sj.c, &sj.m);
+        pthread_mutex_unlock(&sj.m);
+        rc = sj.job.rc;
+    }
+    pthread_mutex_destroy(&sj.m);
+    pthread_cond_destroy(&sj.c);
+    return rc;
+}
+
+struct store_conn *store_reader_acquire(struct store *s)
+{
+    pthread_mutex_lock(&s->lock);
+    struct store_conn *c = s->readers;
+    if (c) {
+        s->readers = c->next_free;
+        pthread_mutex_unlock(&s->lock);
+        return c;
+    }
+    if (s->n_readers == s->cap_readers) {
+        int cap = s->cap_readers ? s->cap_readers * 2 : 8;
+        struct store_conn **a = realloc(s->all_readers, sizeof *a * (size_t)cap);
+        if (!a) {
+            pthread_mutex_unlock(&s->lock);
+            return NULL;
+        }
+        s->all_readers = a;
+        s->cap_readers = cap;
+    }
+    int slot = s->n_readers++;
+    s->all_readers[slot] = NULL;
+    pthread_mutex_unlock(&s->lock);
+    /* open outside the lock: opening parses the schema */
+    if (s->ops->conn_open(s, false, &c) != 0) return NULL;
+    pthread_mutex_lock(&s->lock);
+    s->all_readers[slot] = c;
+    pthread_mutex_unlock(&s->lock);
+    return c;
+}
+
+void store_reader_release(struct store_conn *c)
+{
+    if (!c) return;
+    struct store *s = c->store;
+    pthread_mutex_lock(&s->lock);
+    c->next_free = s->readers;
+    s->readers = c;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void store_task_page_free(struct task_page *p)
+{
+    for (int i = 0; i < p->n; i++) task_clear(&p->items[i]);
+    free(p->items);
+    memset(p, 0, sizeof *p);
+}
+
+void store_history_free(struct history_entry *h, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(h[i].from_json);
+        free(h[i].to_json);
+    }
+    free(h);
+}
+
+void store_staff_clear(struct staff *st)
+{
+    free(st->name);
+    free(st->email);
+    memset(st, 0, sizeof *st);
+}
+
+void store_customer_clear(struct customer *cu)
+{
+    free(cu->name);
+    free(cu->email);
+    memset(cu, 0, sizeof *cu);
+}

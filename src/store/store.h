@@ -1,0 +1,219 @@
+/* store.h: the storage interface every backend implements.
+ *
+ * A backend is a table of function pointers (SQLite's sqlite3_io_methods
+ * pattern); store/sqlite/ is the one behind it today, a PostgreSQL backend
+ * later slots in without touching domain/ or http/.
+ *
+ * Concurrency model: reads run on pooled reader connections in the calling
+ * thread. All writes go through ONE writer thread (store_submit): it takes
+ * every job waiting, runs each inside its own savepoint of a single
+ * transaction, commits once (one fsync for the whole group) and only then
+ * reports each job done. A job that fails rolls back to its savepoint and
+ * leaves the others alone. This is group commit: durable (a 2xx is sent only
+ * after the commit returned) and ~N times cheaper than a commit per request. */
+#ifndef OPSTASKS_STORE_H
+#define OPSTASKS_STORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/task.h"
+#include "util/err.h"
+
+struct store;
+struct store_conn;
+
+/* ---- records besides tasks -------------------------------------------- */
+
+struct staff {
+    char id[EXT_ID_SIZE];
+    char *name, *email;  /* owned; email may be NULL */
+    bool active;
+    int64_t created_at, updated_at;
+};
+
+struct customer {
+    char id[EXT_ID_SIZE];
+    char *name, *email;  /* owned; email may be NULL */
+    char owner_id[EXT_ID_SIZE];  /* "" when none */
+    int64_t created_at, updated_at;
+};
+
+enum token_role { ROLE_ADMIN, ROLE_AGENT };
+
+struct token {
+    char id[TASK_ID_SIZE];
+    enum token_role role;
+    char staff_id[EXT_ID_SIZE];  /* "" when not tied to a staff member */
+    char name[128];
+};
+
+/* One line of a task's history. from/to are JSON texts ("null" allowed). */
+struct history_entry {
+    int64_t at;
+    char actor[96];
+    char type[24];   /* created | field_changed | status_changed */
+    char field[24];  /* "" for created */
+    char *from_json, *to_json;  /* owned */
+};
+
+/* ---- queue queries ------------------------------------------------------ */
+
+enum task_sort { SORT_DUE_DATE, SORT_DUE_DATE_DESC, SORT_PRIORITY, SORT_CREATED_AT, SORT_CREATED_AT_DESC };
+
+#define FILTER_MAX_ASSIGNEES 32
+
+struct task_filter {
+    unsigned status_mask;    /* bit (1u << effective status); 0 = any */
+    unsigned priority_mask;  /* bit (1u << priority); 0 = any */
+    int n_assignees;
+    char assignees[FILTER_MAX_ASSIGNEES][EXT_ID_SIZE];
+    bool assignee_none;      /* include unassigned */
+    char user_id[EXT_ID_SIZE];
+    char due_from[DATE_SIZE], due_to[DATE_SIZE];  /* "" = open-ended */
+};
+
+/* Keyset position: the sort keys of the last row of the previous page. */
+struct task_cursor {
+    bool set;
+    char due_date[DATE_SIZE];
+    int prio_rank;
+    int64_t created_at;
+    char id[TASK_ID_SIZE];
+};
+
+struct task_query {
+    struct task_filter filter;
+    enum task_sort sort;
+    struct task_cursor after;
+    int limit;
+    char today[DATE_SIZE];  /* the server's today, for derived OVERDUE */
+};
+
+struct task_page {
+    struct task *items;  /* owned: free with store_task_page_free */
+    int n;
+    bool has_more;
+};
+
+struct task_stats {
+    int64_t counts[TASK_STATUS__COUNT];
+    int64_t sla_breached_active;
+};
+
+/* ---- the backend table -------------------------------------------------- */
+
+struct store_ops {
+    int version;
+    const char *name;
+    /* connections: open one for the given role (writer or reader) */
+    int (*conn_open)(struct store *s, bool writer, struct store_conn **out);
+    void (*conn_close)(struct store_conn *c);
+    /* the group-commit transaction primitives, run by the writer thread */
+    int (*begin)(struct store_conn *c);
+    int (*commit)(struct store_conn *c);
+    int (*rollback)(struct store_conn *c);
+    int (*savepoint)(struct store_conn *c);
+    int (*savepoint_release)(struct store_conn *c);
+    int (*savepoint_rollback)(struct store_conn *c);
+    /* schema */
+    int (*migrate)(struct store_conn *c, struct errinfo *e);
+
+    /* tasks: ERR_OK, ERR_NOT_FOUND or ERR_INTERNAL */
+    enum err (*task_get)(struct store_conn *c, const char *id, struct task *out);
+    enum err (*task_insert)(struct store_conn *c, const struct task *t);
+    enum err (*task_update)(struct store_conn *c, const struct task *t);
+    enum err (*task_list)(struct store_conn *c, const struct task_query *q, struct task_page *out);
+    enum err (*task_stats)(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
+                           struct task_stats *out);
+    /* ids of active tasks due before `today` whose move to OVERDUE is not yet
+     * in their history; at most `limit` (caller frees *ids and each entry). */
+    enum err (*task_overdue_unrecorded)(struct store_conn *c, const char *today, int limit, char ***ids, int *n);
+
+    enum err (*history_add)(struct store_conn *c, const char *task_id, const struct history_entry *h);
+    enum err (*history_list)(struct store_conn *c, const char *task_id, struct history_entry **out, int *n);
+
+    enum err (*staff_get)(struct store_conn *c, const char *id, struct staff *out);
+    enum err (*staff_put)(struct store_conn *c, const struct staff *st, bool *created);
+    enum err (*staff_list)(struct store_conn *c, const char *after_id, int limit, struct staff **out, int *n);
+    enum err (*customer_get)(struct store_conn *c, const char *id, struct customer *out);
+    enum err (*customer_put)(struct store_conn *c, const struct customer *cu, bool *created);
+    enum err (*customer_list)(struct store_conn *c, const char *after_id, int limit, struct customer **out, int *n);
+
+    enum err (*token_insert)(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now);
+    enum err (*token_find)(struct store_conn *c, const unsigned char hash[32], struct token *out);
+    enum err (*token_count)(struct store_conn *c, int64_t *n);
+
+    /* Idempotency keys, scoped per token. get: ERR_OK with the stored answer
+     * (*response owned by the caller) or ERR_NOT_FOUND. */
+    enum err (*idem_get)(struct store_conn *c, const char *scope, const char *key, unsigned char hash[32],
+                         int *status, char **response);
+    enum err (*idem_put)(struct store_conn *c, const char *scope, const char *key, const unsigned char hash[32],
+                         int status, const char *response, int64_t now);
+    enum err (*idem_purge)(struct store_conn *c, int64_t older_than_ms, int64_t *purged);
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+/* A connection, as every backend's begins: the backend adds its own fields. */
+struct store_conn {
+    struct store *store;
+    const struct store_ops *ops;
+    struct store_conn *next_free;  /* reader pool link */
+};
+
+/* ---- the store: backend, reader pool, group-commit writer ---------------- */
+
+/* A unit of write work. `run` executes inside the writer's transaction on the
+ * writer connection and returns ERR_OK or an error (its savepoint is then
+ * rolled back). `done` is called from the writer thread after the commit (or
+ * after a failed commit, with rc ERR_INTERNAL); it must not block. */
+struct store_job {
+    enum err (*run)(struct store_conn *c, void *arg);
+    void *arg;
+    void (*done)(struct store_job *job);
+    enum err rc;
+    struct store_job *next;
+};
+
+struct store {
+    const struct store_ops *ops;
+    char *path;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct store_job *queue_head, *queue_tail;
+    bool stopping;
+    bool writer_started;
+    pthread_t writer;
+    struct store_conn *writer_conn;
+    struct store_conn *readers;  /* free list */
+    struct store_conn **all_readers;
+    int n_readers, cap_readers;
+    /* counters for the logs and benchmarks */
+    uint64_t commits, jobs_committed;
+};
+
+/* Opens the database at path (creating it), applies migrations and starts the
+ * writer thread. Returns 0 or -1 with e filled. */
+int store_open(const char *path, struct store **out, struct errinfo *e);
+/* Runs every job already queued, stops the writer and closes every connection. */
+void store_close(struct store *s);
+
+/* Queue a job for the writer. Returns 0, or -1 when the store is stopping
+ * (the job is not run and done is not called). */
+int store_submit(struct store *s, struct store_job *job);
+/* Submit and wait for it: for the CLI and background jobs. */
+enum err store_run(struct store *s, enum err (*run)(struct store_conn *, void *), void *arg);
+
+/* A reader connection for the calling thread's use; give it back after. */
+struct store_conn *store_reader_acquire(struct store *s);
+void store_reader_release(struct store_conn *c);
+
+/* Owned-record cleanup helpers. */
+void store_task_page_free(struct task_page *p);
+void store_history_free(struct history_entry *h, int n);
+void store_staff_clear(struct staff *st);
+void store_customer_clear(struct customer *cu);
+
+#endif
