@@ -10,41 +10,82 @@
 #include "domain/sla.h"
 #include "service/tasks.h"
 #include "util/clock.h"
+#include "util/buf.h"
 #include "util/ids.h"
 
 /* ---- JSON out ------------------------------------------------------------ */
 
-/* Whole hours print as integers (24, not 24.0). */
-static json_t *hours_json(double h)
+/* The task as JSON, written straight into b (see util/buf.h for why). */
+static void write_ts(struct buf *b, const char *key, int64_t ms)
 {
-    if (h == (double)(json_int_t)h) return json_integer((json_int_t)h);
-    return json_real(h);
+    buf_puts(b, key);
+    if (!ms) {
+        buf_puts(b, "null");
+        return;
+    }
+    char ts[32];
+    dates_format_ts(ms, ts, sizeof ts);
+    buf_putc(b, '"');
+    buf_puts(b, ts);
+    buf_putc(b, '"');
 }
 
-static json_t *task_json(const struct task *t, const char *today, int64_t now_ms)
+static void write_opt_string(struct buf *b, const char *key, const char *s)
+{
+    buf_puts(b, key);
+    if (s && *s)
+        buf_json_string(b, s);
+    else
+        buf_puts(b, "null");
+}
+
+static void task_write(struct buf *b, const struct task *t, const char *today, int64_t now_ms)
 {
     enum task_status eff = task_effective_status(t, today);
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(t->id));
-    json_object_set_new(o, "title", json_string(t->title));
-    json_object_set_new(o, "description", t->description ? json_string(t->description) : json_null());
-    json_object_set_new(o, "priority", json_string(task_priority_name(t->priority)));
-    json_object_set_new(o, "status", json_string(task_status_name(eff)));
-    json_object_set_new(o, "due_date", json_string(t->due_date));
-    json_object_set_new(o, "sla_hours", t->has_sla ? hours_json(t->sla_hours) : json_null());
-    json_object_set_new(o, "assignee_id", t->assignee_id[0] ? json_string(t->assignee_id) : json_null());
-    json_object_set_new(o, "user_id", t->user_id[0] ? json_string(t->user_id) : json_null());
-    json_object_set_new(o, "source", json_string(task_source_name(t->source)));
-    api_ts(o, "created_at", t->created_at);
-    api_ts(o, "updated_at", t->updated_at);
-    api_ts(o, "started_at", t->started_at);
-    api_ts(o, "completed_at", t->completed_at);
-    api_ts(o, "cancelled_at", t->cancelled_at);
-    api_ts(o, "sla_due_at", sla_due_at(t));
+    buf_puts(b, "{\"id\":");
+    buf_json_string(b, t->id);
+    buf_puts(b, ",\"title\":");
+    buf_json_string(b, t->title);
+    write_opt_string(b, ",\"description\":", t->description);
+    buf_puts(b, ",\"priority\":\"");
+    buf_puts(b, task_priority_name(t->priority));
+    buf_puts(b, "\",\"status\":\"");
+    buf_puts(b, task_status_name(eff));
+    buf_puts(b, "\",\"due_date\":\"");
+    buf_puts(b, t->due_date);
+    buf_puts(b, "\",\"sla_hours\":");
+    if (!t->has_sla) {
+        buf_puts(b, "null");
+    } else if (t->sla_hours == (double)(int64_t)t->sla_hours) {
+        buf_int(b, (int64_t)t->sla_hours); /* whole hours print as 24, not 24.0 */
+    } else {
+        char num[32];
+        snprintf(num, sizeof num, "%.15g", t->sla_hours);
+        buf_puts(b, num);
+    }
+    write_opt_string(b, ",\"assignee_id\":", t->assignee_id);
+    write_opt_string(b, ",\"user_id\":", t->user_id);
+    buf_puts(b, ",\"source\":\"");
+    buf_puts(b, task_source_name(t->source));
+    buf_putc(b, '"');
+    write_ts(b, ",\"created_at\":", t->created_at);
+    write_ts(b, ",\"updated_at\":", t->updated_at);
+    write_ts(b, ",\"started_at\":", t->started_at);
+    write_ts(b, ",\"completed_at\":", t->completed_at);
+    write_ts(b, ",\"cancelled_at\":", t->cancelled_at);
+    write_ts(b, ",\"sla_due_at\":", sla_due_at(t));
     enum sla_state s = sla_breached(t, eff, now_ms);
-    json_object_set_new(o, "sla_breached", s == SLA_NONE ? json_null() : json_boolean(s == SLA_BREACHED));
-    json_object_set_new(o, "version", json_integer(t->version));
-    return o;
+    buf_puts(b, s == SLA_NONE ? ",\"sla_breached\":null" : s == SLA_BREACHED ? ",\"sla_breached\":true" : ",\"sla_breached\":false");
+    buf_puts(b, ",\"version\":");
+    buf_int(b, t->version);
+    buf_putc(b, '}');
+}
+
+static char *task_text(const struct task *t, const char *today, int64_t now_ms)
+{
+    struct buf b = {0};
+    task_write(&b, t, today, now_ms);
+    return buf_take(&b);
 }
 
 static void reply_task(struct request *r, int status, const struct task *t)
@@ -54,7 +95,7 @@ static void reply_task(struct request *r, int status, const struct task *t)
     dates_today(now, today);
     snprintf(etag, sizeof etag, "\"%lld\"", (long long)t->version);
     http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
-    http_reply_json(r, status, task_json(t, today, now));
+    http_reply_text(r, status, task_text(t, today, now));
 }
 
 /* ---- JSON in: the fields of POST and PATCH --------------------------------- */
@@ -177,9 +218,7 @@ static enum err create_run(struct store_conn *c, void *arg)
     if (x->has_key) {
         char today[DATE_SIZE];
         dates_today(now, today);
-        json_t *j = task_json(&x->t, today, now);
-        x->answer = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
+        x->answer = task_text(&x->t, today, now);
         if (!x->answer) return err_set(&x->e, ERR_INTERNAL, NULL, NULL);
         if ((rc = c->ops->idem_put(c, x->scope, x->key, x->hash, 201, x->answer, now)) != ERR_OK)
             return err_set(&x->e, rc, NULL, NULL);
@@ -630,11 +669,22 @@ void api_tasks_list(struct request *r)
         err_set(&e, rc, NULL, NULL);
         goto fail;
     }
-    json_t *data = json_array();
-    for (int i = 0; i < page.n; i++) json_array_append_new(data, task_json(&page.items[i], q.today, now));
-    char cursor[256];
-    if (page.has_more && page.n > 0) encode_cursor(q.sort, &page.items[page.n - 1], cursor, sizeof cursor);
-    http_reply_json(r, 200, api_page(data, page.has_more && page.n > 0 ? cursor : NULL));
+    struct buf b = {0};
+    buf_puts(&b, "{\"data\":[");
+    for (int i = 0; i < page.n; i++) {
+        if (i) buf_putc(&b, ',');
+        task_write(&b, &page.items[i], q.today, now);
+    }
+    buf_puts(&b, "],\"next_cursor\":");
+    if (page.has_more && page.n > 0) {
+        char cursor[256];
+        encode_cursor(q.sort, &page.items[page.n - 1], cursor, sizeof cursor);
+        buf_json_string(&b, cursor);
+    } else {
+        buf_puts(&b, "null");
+    }
+    buf_putc(&b, '}');
+    http_reply_text(r, 200, buf_take(&b));
     store_task_page_free(&page);
     return;
 fail:

@@ -133,14 +133,26 @@ int64_t dates_overdue_from_ms(const char *date)
 
 void dates_format_ts(int64_t ms, char *out, size_t out_size)
 {
+    /* digit by digit: this runs for every timestamp of every task listed */
+    char tmp[25];
     int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
     int millis = (int)(ms - secs * 1000);
     int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-    int64_t rem = secs - days * 86400;
+    int rem = (int)(secs - days * 86400);
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y % 10000, m, d, (int)(rem / 3600),
-             (int)(rem / 60 % 60), (int)(rem % 60), millis);
+    put_ymd(tmp, y, m, d);
+    int h = rem / 3600, mi = rem / 60 % 60, s = rem % 60;
+    tmp[10] = 'T';
+    tmp[11] = (char)('0' + h / 10), tmp[12] = (char)('0' + h % 10), tmp[13] = ':';
+    tmp[14] = (char)('0' + mi / 10), tmp[15] = (char)('0' + mi % 10), tmp[16] = ':';
+    tmp[17] = (char)('0' + s / 10), tmp[18] = (char)('0' + s % 10), tmp[19] = '.';
+    tmp[20] = (char)('0' + millis / 100), tmp[21] = (char)('0' + millis / 10 % 10), tmp[22] = (char)('0' + millis % 10);
+    tmp[23] = 'Z', tmp[24] = 0;
+    if (out_size == 0) return;
+    size_t n = out_size - 1 < 24 ? out_size - 1 : 24;
+    memcpy(out, tmp, n);
+    out[n] = 0;
 }
 
 int dates_parse_ts(const char *s, int64_t *out_ms)

@@ -72,6 +72,8 @@ void http_stop(struct MHD_Daemon *d, int timeout_ms);
 /* Responses. Each replaces any response set before. */
 void http_reply_json(struct request *r, int status, json_t *body);  /* steals body */
 void http_reply_raw_json(struct request *r, int status, const char *json_text);
+/* Takes ownership of a malloc'd JSON text; NULL (out of memory) answers 500. */
+void http_reply_text(struct request *r, int status, char *json_text);
 void http_reply_error(struct request *r, const struct errinfo *e);
 void http_reply_err(struct request *r, enum err code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -33,6 +33,15 @@ void http_reply_raw_json(struct request *r, int status, const char *json_text)
     set_body(r, status, strdup(json_text), "application/json");
 }
 
+void http_reply_text(struct request *r, int status, char *json_text)
+{
+    if (!json_text) {
+        http_reply_raw_json(r, 500, "{\"error\":{\"code\":\"internal_error\",\"message\":\"Internal error\"}}");
+        return;
+    }
+    set_body(r, status, json_text, "application/json");
+}
+
 void http_reply_error(struct request *r, const struct errinfo *e)
 {
     json_t *err = json_pack("{s:s, s:s}", "code", err_code_str(e->code), "message",

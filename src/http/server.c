@@ -36,9 +36,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static enum MHD_Result queue(struct request *r)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->resp_len, r->resp_body ? r->resp_body : (void *)"", MHD_RESPMEM_MUST_COPY);
+    /* MHD takes the body over (no copy); it frees it with the response */
+    struct MHD_Response *resp = r->resp_body
+        ? MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_MUST_FREE)
+        : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp) return MHD_NO;
+    r->resp_body = NULL;
     if (r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");

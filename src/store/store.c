@@ -101,6 +101,9 @@ void store_close(struct store *s)
         pthread_cond_broadcast(&s->cond);
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->writer, NULL);
+        if (s->commits)
+            log_info("store: %llu writes in %llu commits (%.1f per commit)", (unsigned long long)s->jobs_committed,
+                     (unsigned long long)s->commits, (double)s->jobs_committed / (double)s->commits);
     }
     for (int i = 0; i < s->n_readers; i++)
         if (s->all_readers[i]) s->ops->conn_close(s->all_readers[i]);
