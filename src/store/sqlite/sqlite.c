@@ -109,10 +109,15 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return strdup(s ? s : "");
 }
 
+/* Copies a text column into a fixed field, truncating to fit (the schema's
+ * ids and dates always fit; this runs for every column of every row listed). */
 static void col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
 {
     const char *s = (const char *)sqlite3_column_text(st, i);
-    snprintf(out, n, "%s", s ? s : "");
+    size_t len = s ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    if (len >= n) len = n - 1;
+    if (len) memcpy(out, s, len);
+    out[len] = 0;
 }
 
 static enum err fail(struct store_conn *c, sqlite3_stmt *st, const char *what)
