@@ -15,6 +15,18 @@
 #include "util/log.h"
 
 static atomic_int in_flight;
+/* Set by http_stop: new connections are refused and new requests on kept-alive
+ * ones answered 503, so in-flight requests drain. (MHD_quiesce_daemon would
+ * do the first half, but in thread-pool epoll mode it races the workers and
+ * can abort the process: seen here as "Failed to remove listen FD from epoll
+ * set" under load.) */
+static atomic_bool stopping;
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)cls, (void)addr, (void)addrlen;
+    return atomic_load(&stopping) ? MHD_NO : MHD_YES;
+}
 
 static void request_free(struct request *r)
 {
@@ -79,6 +91,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->path_too_long = true;
         else
             memcpy(r->path, url, ul + 1);
+        if (atomic_load(&stopping)) {
+            r->dispatched = true;
+            http_reply_err(r, ERR_UNAVAILABLE, NULL, NULL);
+            http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+            return queue(r);
+        }
         if (content_length_too_large(conn)) {
             /* Answer at once and let MHD close the connection rather than
              * read a body we will refuse. */
@@ -168,9 +186,10 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
 {
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      MHD_USE_TURBO;
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
+    atomic_store(&stopping, false);
+    return MHD_start_daemon(flags, 0, on_accept, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
                             MHD_OPTION_LISTEN_SOCKET, listen_fd,
                             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -180,7 +199,7 @@ struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
 
 void http_stop(struct MHD_Daemon *d, int timeout_ms)
 {
-    MHD_quiesce_daemon(d);
+    atomic_store(&stopping, true);
     struct timespec pause = {0, 10 * 1000 * 1000};
     for (int waited = 0; atomic_load(&in_flight) > 0 && waited < timeout_ms; waited += 10) nanosleep(&pause, NULL);
     MHD_stop_daemon(d);
