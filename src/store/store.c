@@ -101,7 +101,7 @@ void store_close(struct store *s)
         pthread_cond_broadcast(&s->cond);
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->writer, NULL);
-        if (s->commits)
+        if (s->commits >= 100) /* enough for the figure to mean something */
             log_info("store: %llu writes in %llu commits (%.1f per commit)", (unsigned long long)s->jobs_committed,
                      (unsigned long long)s->commits, (double)s->jobs_committed / (double)s->commits);
     }
