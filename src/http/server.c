@@ -14,6 +14,11 @@
 #include "http/http.h"
 #include "util/log.h"
 
+/* Requests whose handling has begun (dispatched) and whose answer has not
+ * gone out yet: what a graceful stop waits for. A request still receiving
+ * its body is not counted: MHD may only notice that such a client went away
+ * at its 30 s connection timeout, and a stalled upload must not hold up
+ * shutdown. */
 static atomic_int in_flight;
 /* Set by http_stop: new connections are refused and new requests on kept-alive
  * ones answered 503, so in-flight requests drain. (MHD_quiesce_daemon would
@@ -41,9 +46,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls, (void)conn, (void)toe;
     struct request *r = *con_cls;
     if (!r) return;
+    if (r->dispatched) atomic_fetch_sub(&in_flight, 1);
     request_free(r);
     *con_cls = NULL;
-    atomic_fetch_sub(&in_flight, 1);
 }
 
 static enum MHD_Result queue(struct request *r)
@@ -81,7 +86,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!r) {
         r = calloc(1, sizeof *r);
         if (!r) return MHD_NO;
-        atomic_fetch_add(&in_flight, 1);
         *con_cls = r;
         r->conn = conn;
         r->app = cls;
@@ -93,6 +97,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             memcpy(r->path, url, ul + 1);
         if (atomic_load(&stopping)) {
             r->dispatched = true;
+            atomic_fetch_add(&in_flight, 1);
             http_reply_err(r, ERR_UNAVAILABLE, NULL, NULL);
             http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
             return queue(r);
@@ -140,6 +145,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->dispatched) return r->response_ready ? queue(r) : MHD_NO;
     r->dispatched = true;
+    atomic_fetch_add(&in_flight, 1);
     if (r->too_large) {
         http_reply_err(r, ERR_PAYLOAD_TOO_LARGE, NULL, "The request body is over the 1 MiB limit");
         return queue(r);
