@@ -439,13 +439,16 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
         {"due_date", ":c_due", true}, {"prio", ":c_prio", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
     static const struct sort_key prio[] = {
         {"prio", ":c_prio", false}, {"due_date", ":c_due", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
-    static const struct sort_key created[] = {{"created_at", ":c_created", false}, {"id", ":c_id", false}};
-    static const struct sort_key created_desc[] = {{"created_at", ":c_created", true}, {"id", ":c_id", true}};
+    /* ids begin with their creation millisecond (service_task_create makes
+     * both from one instant), so id order is (created_at, id) order and the
+     * unique id index serves these sorts */
+    static const struct sort_key created[] = {{"id", ":c_id", false}};
+    static const struct sort_key created_desc[] = {{"id", ":c_id", true}};
     switch (s) {
     case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
     case SORT_PRIORITY: *n = 4; return prio;
-    case SORT_CREATED_AT: *n = 2; return created;
-    case SORT_CREATED_AT_DESC: *n = 2; return created_desc;
+    case SORT_CREATED_AT: *n = 1; return created;
+    case SORT_CREATED_AT_DESC: *n = 1; return created_desc;
     default: *n = 4; return due;
     }
 }
@@ -550,8 +553,8 @@ static enum err task_overdue_unrecorded(struct store_conn *c, const char *today,
 {
     *ids = NULL;
     *n = 0;
-    sqlite3_stmt *st = stmt(c, "SELECT id FROM tasks WHERE overdue_recorded = 0 AND status IN ('OPEN', 'IN_PROGRESS')"
-                               " AND due_date < ? ORDER BY due_date LIMIT ?");
+    sqlite3_stmt *st = stmt(c, "SELECT id FROM tasks INDEXED BY tasks_queue WHERE status IN ('OPEN', 'IN_PROGRESS')"
+                               " AND due_date < ? AND overdue_recorded = 0 LIMIT ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, limit);
