@@ -139,7 +139,7 @@ void api_customer_put(struct request *r)
         goto fail;
     }
     snprintf(x->cu.owner_id, sizeof x->cu.owner_id, "%s", owner ? owner : "");
-    snprintf(x->cu.id, sizeof x->cu.id, "%s", r->param);
+    memcpy(x->cu.id, r->param, strlen(r->param) + 1); /* validated: fits */
     json_decref(obj);
     http_submit(r, customer_run, x, customer_finish, customer_ctx_free);
     return;

@@ -167,7 +167,7 @@ void api_staff_put(struct request *r)
         goto fail;
     }
     x->s.active = active ? json_is_true(active) : true;
-    snprintf(x->s.id, sizeof x->s.id, "%s", r->param);
+    memcpy(x->s.id, r->param, strlen(r->param) + 1); /* validated: fits */
     json_decref(obj);
     http_submit(r, staff_run, x, staff_finish, staff_ctx_free);
     return;

@@ -117,7 +117,8 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
     if (present) {
         if ((rc = task_validate_description(s, e)) != ERR_OK) return rc;
         p->has_description = true;
-        if (s && !(p->description = strdup(s))) return err_set(e, ERR_INTERNAL, NULL, NULL);
+        /* An empty description is no description: the task shows null. */
+        if (s && *s && !(p->description = strdup(s))) return err_set(e, ERR_INTERNAL, NULL, NULL);
     }
 
     if ((rc = api_string_field(obj, "priority", false, &s, &present, e)) != ERR_OK) return rc;

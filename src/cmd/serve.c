@@ -140,6 +140,12 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     struct sweeper *sw = sweeper_start(store, atoi(v[O_SWEEP]));
+    if (!sw) {
+        fprintf(stderr, "opstasks: cannot start the overdue sweeper\n");
+        http_stop(d, store, 0);
+        store_close(store);
+        return 1;
+    }
     log_info("serve: database %s, timezone %s, %u HTTP threads", v[O_DB], v[O_TZ], threads);
     printf("listening on http://%s\n", shown);
     fflush(stdout);
@@ -147,9 +153,8 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     log_info("serve: %s received; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    http_stop(d, 10000);
-    close(fd);
-    sweeper_stop(sw);
+    sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
+    http_stop(d, store, 10000);
     store_close(store);
     log_info("serve: stopped cleanly");
     return 0;

@@ -64,7 +64,8 @@ static int create(const char *db, struct token_job *j, char *secret, size_t n)
 int cmd_token(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        printf("usage: opstasks token create --db PATH --role admin|agent [--staff STAFF_ID] [--name NAME]\n");
+        fprintf(argc < 1 ? stderr : stdout,
+                "usage: opstasks token create --db PATH --role admin|agent [--staff STAFF_ID] [--name NAME]\n");
         return argc < 1 ? 2 : 0;
     }
     if (strcmp(argv[0], "create") != 0) {

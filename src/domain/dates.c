@@ -158,7 +158,13 @@ void dates_format_ts(int64_t ms, char *out, size_t out_size)
 int dates_parse_ts(const char *s, int64_t *out_ms)
 {
     int y, mo, d, h, mi, sec, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19) return -1;
+    if (!s || strlen(s) < 19) return -1;
+    /* sscanf alone would accept signs and spaces ("09:-1:00"); insist on the shape first. */
+    for (int i = 0; i < 19; i++) {
+        char want = i == 4 || i == 7 ? '-' : i == 10 ? 'T' : i == 13 || i == 16 ? ':' : 0;
+        if (want ? s[i] != want : !isdigit((unsigned char)s[i])) return -1;
+    }
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19) return -1;
     char date[11];
     memcpy(date, s, 10);
     date[10] = 0;

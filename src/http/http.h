@@ -42,7 +42,7 @@ struct request {
     struct token token;
     char actor[96];
     /* route parameters (:id) */
-    char param[EXT_ID_SIZE];
+    char param[512]; /* as long as path: handlers validate */
     /* the response */
     bool response_ready;
     int status;
@@ -66,8 +66,9 @@ struct request {
 /* Starts the server on an already bound, listening socket. threads: pool size.
  * Returns the daemon or NULL. */
 struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads);
-/* Stops accepting, waits up to timeout_ms for in-flight requests, stops. */
-void http_stop(struct MHD_Daemon *d, int timeout_ms);
+/* Stops accepting, waits up to timeout_ms for in-flight requests, runs every
+ * write still queued (store_drain), stops and closes the listening socket. */
+void http_stop(struct MHD_Daemon *d, struct store *store, int timeout_ms);
 
 /* Responses. Each replaces any response set before. */
 void http_reply_json(struct request *r, int status, json_t *body);  /* steals body */

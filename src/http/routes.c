@@ -1,6 +1,6 @@
 /* routes.c: the routing table. A path matches a pattern segment by segment,
- * ":id" taking one segment; a path that matches with another method answers
- * 405 with Allow. Every /ops route needs a token; admin-only routes say so. */
+ * ":id" taking one segment; the first pattern that matches decides, and a
+ * method it does not have answers 405 with Allow. Every /ops route needs a token; admin-only routes say so. */
 #include <stdio.h>
 #include <string.h>
 
@@ -67,22 +67,24 @@ void http_route(struct request *r)
             return;
         }
     }
+    /* The first pattern that matches the path wins (literal segments are
+     * listed before ":id" ones); its methods are the only ones allowed. */
+    const char *pattern = NULL;
+    char param[sizeof r->param];
+    for (size_t i = 0; i < N_ROUTES && !pattern; i++)
+        if (match(routes[i].pattern, r->path, param, sizeof param)) pattern = routes[i].pattern;
     const struct route *found = NULL;
-    char allow[64] = "";
-    for (size_t i = 0; i < N_ROUTES; i++) {
-        char param[sizeof r->param];
-        if (!match(routes[i].pattern, r->path, param, sizeof param)) continue;
+    char allow[128] = "";
+    for (size_t i = 0; pattern && i < N_ROUTES; i++) {
+        if (strcmp(routes[i].pattern, pattern) != 0) continue;
         if (strcmp(routes[i].method, method) == 0) {
             found = &routes[i];
             memcpy(r->param, param, sizeof param);
             break;
         }
         size_t len = strlen(allow);
-        snprintf(allow + len, sizeof allow - len, "%s%s", len ? ", " : "", routes[i].method);
-        if (strcmp(routes[i].method, "GET") == 0) {
-            len = strlen(allow);
-            snprintf(allow + len, sizeof allow - len, ", HEAD");
-        }
+        snprintf(allow + len, sizeof allow - len, "%s%s%s", len ? ", " : "", routes[i].method,
+                 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
     }
     if (!found && allow[0]) {
         http_reply_err(r, ERR_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; use %s", r->method, allow);

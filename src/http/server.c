@@ -203,10 +203,16 @@ struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
                             MHD_OPTION_END);
 }
 
-void http_stop(struct MHD_Daemon *d, int timeout_ms)
+void http_stop(struct MHD_Daemon *d, struct store *store, int timeout_ms)
 {
     atomic_store(&stopping, true);
     struct timespec pause = {0, 10 * 1000 * 1000};
     for (int waited = 0; atomic_load(&in_flight) > 0 && waited < timeout_ms; waited += 10) nanosleep(&pause, NULL);
-    MHD_stop_daemon(d);
+    /* Writes still queued hold their request: let the writer finish them all
+     * (each resumes its connection) before MHD frees any request. */
+    if (atomic_load(&in_flight) > 0) log_error("http: %d requests still running after %d ms; finishing their writes",
+                                              atomic_load(&in_flight), timeout_ms);
+    store_drain(store);
+    for (int waited = 0; atomic_load(&in_flight) > 0 && waited < 1000; waited += 10) nanosleep(&pause, NULL);
+    MHD_stop_daemon(d); /* closes the listening socket too */
 }

@@ -94,7 +94,13 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     return ERR_OK;
 }
 
-static json_t *sla_json(const struct task *t) { return t->has_sla ? json_real(t->sla_hours) : json_null(); }
+/* Whole hours as an integer (24, not 24.0), as the task JSON shows them. */
+static json_t *sla_json(const struct task *t)
+{
+    if (!t->has_sla) return json_null();
+    if (t->sla_hours == (double)(int64_t)t->sla_hours) return json_integer((json_int_t)t->sla_hours);
+    return json_real(t->sla_hours);
+}
 
 static bool str_eq(const char *a, const char *b)
 {

@@ -92,19 +92,24 @@ fail:
     return -1;
 }
 
+void store_drain(struct store *s)
+{
+    if (!s || !s->writer_started) return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->writer, NULL);
+    s->writer_started = false;
+    if (s->commits >= 100) /* enough for the figure to mean something */
+        log_info("store: %llu writes in %llu commits (%.1f per commit)", (unsigned long long)s->jobs_committed,
+                 (unsigned long long)s->commits, (double)s->jobs_committed / (double)s->commits);
+}
+
 void store_close(struct store *s)
 {
     if (!s) return;
-    if (s->writer_started) {
-        pthread_mutex_lock(&s->lock);
-        s->stopping = true;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->lock);
-        pthread_join(s->writer, NULL);
-        if (s->commits >= 100) /* enough for the figure to mean something */
-            log_info("store: %llu writes in %llu commits (%.1f per commit)", (unsigned long long)s->jobs_committed,
-                     (unsigned long long)s->commits, (double)s->jobs_committed / (double)s->commits);
-    }
+    store_drain(s);
     for (int i = 0; i < s->n_readers; i++)
         if (s->all_readers[i]) s->ops->conn_close(s->all_readers[i]);
     free(s->all_readers);

@@ -197,7 +197,10 @@ struct store {
 /* Opens the database at path (creating it), applies migrations and starts the
  * writer thread. Returns 0 or -1 with e filled. */
 int store_open(const char *path, struct store **out, struct errinfo *e);
-/* Runs every job already queued, stops the writer and closes every connection. */
+/* Runs every job already queued (calling its done) and stops the writer;
+ * store_submit refuses from then on. Safe to call twice. */
+void store_drain(struct store *s);
+/* store_drain, then closes every connection and frees the store. */
 void store_close(struct store *s);
 
 /* Queue a job for the writer. Returns 0, or -1 when the store is stopping

@@ -1,32 +1,415 @@
-"""pytest fixtures: `server` is one real opstasks process per test module
-(tests there use their own ids so they don't interfere); `fresh` is a new
-process on a new database for tests that need one."""
+"""Black-box API tests: fixtures that run the real opstasks binary.
+
+`Server` starts `$OPSTASKS_BIN serve` on 127.0.0.1:0 with a database in a
+temporary folder, reads the port from its `listening on` line, talks HTTP/1.1
+to it with keep-alive (one connection per thread), and stops it with SIGTERM,
+asserting exit code 0 and, under the sanitizers (OPSTASKS_SAN=1), a clean
+stderr. `server` is one process shared by a whole test module (tests there
+use their own ids); `make_server` gives a test its own processes.
+"""
+import datetime
+import http.client
+import json
 import os
-import sys
+import select
+import signal
+import socket
+import subprocess
+import threading
+import time
+import zoneinfo
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from opsserver import Server  # noqa: E402
+BIN = os.environ.get("OPSTASKS_BIN") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "build", "opstasks"))
+SAN = os.environ.get("OPSTASKS_SAN") == "1"
+SAN_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+# Timing allowances grow under the sanitizers (about 3x slower).
+SLOW = 3 if SAN else 1
 
+FUTURE = "2099-06-05"
+PAST = "2020-01-01"
+TASK_FIELDS = ["id", "title", "description", "priority", "status", "due_date", "sla_hours",
+               "assignee_id", "user_id", "source", "created_at", "updated_at", "started_at",
+               "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "version"]
+STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
+
+
+def child_env(extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPSTASKS_")}
+    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_cli(*args, env=None, timeout=30):
+    """Runs the binary once; returns the CompletedProcess (text mode)."""
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, timeout=timeout * SLOW,
+                          env=child_env(env), stdin=subprocess.DEVNULL)
+
+
+def today_in(tz):
+    return datetime.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+
+
+def parse_ts(s):
+    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def wait_until(pred, timeout, interval=0.05, what="condition"):
+    """Polls pred() until it returns something truthy; bounded in time and count."""
+    deadline = time.monotonic() + timeout * SLOW
+    for _ in range(int(timeout * SLOW / interval) + 2):
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            break
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout * SLOW} s waiting for {what}")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # list of (name, value)
+        self.body = body  # bytes
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<HTTP {self.status} {self.body[:400]!r}>"
+
+
+ADMIN = object()  # token=ADMIN: the server's admin token (the default)
+
+
+class Server:
+    """The real binary serving a database in tmpdir on a free loopback port."""
+
+    def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None):
+        self.tmpdir = str(tmpdir)
+        self.db = db or os.path.join(self.tmpdir, "x.db")
+        self.timezone = timezone
+        self.sweep_interval = sweep_interval
+        self.proc = None
+        self.port = None
+        self._admin = None
+        self._local = threading.local()
+        self._conns = []
+        self._conns_lock = threading.Lock()
+        self._n = 0
+
+    # ---- process -------------------------------------------------------------
+    def start(self, timezone=None):
+        if timezone:
+            self.timezone = timezone
+        args = [BIN, "serve", "--listen", "127.0.0.1:0", "--db", self.db]
+        if self.timezone:
+            args += ["--timezone", self.timezone]
+        if self.sweep_interval:
+            args += ["--sweep-interval", str(self.sweep_interval)]
+        self._n += 1
+        self.stderr_path = os.path.join(self.tmpdir, f"stderr-{self._n}.log")
+        with open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+                                         env=child_env())
+        fd = self.proc.stdout.fileno()
+        buf = b""
+        deadline = time.monotonic() + 10 * SLOW
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.proc.kill()
+                self.proc.wait(5)
+                raise AssertionError(f"no 'listening on' line within {10 * SLOW} s: {self.read_stderr()}")
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    self.proc.wait(5)
+                    raise AssertionError(f"server exited {self.proc.returncode}: {self.read_stderr()}")
+                buf += chunk
+        line = buf.split(b"\n")[0].decode()
+        prefix = "listening on http://127.0.0.1:"
+        assert line.startswith(prefix), line
+        self.port = int(line[len(prefix):])
+        return self
+
+    def stop(self):
+        """SIGTERM; the server must exit 0 within 15 s with no sanitizer report."""
+        assert self.proc, "not running"
+        self.close_connections()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(15 * SLOW)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+            raise AssertionError(f"server did not exit within {15 * SLOW} s of SIGTERM")
+        finally:
+            self.proc.stdout.close()
+        self.proc = None
+        log = self.read_stderr()
+        assert code == 0, f"exit code {code} after SIGTERM: {log[-3000:]}"
+        self.check_sanitizer(log)
+        return code
+
+    def kill9(self):
+        assert self.proc
+        self.close_connections()
+        self.proc.send_signal(signal.SIGKILL)
+        code = self.proc.wait(10)
+        self.proc.stdout.close()
+        self.proc = None
+        self.check_sanitizer(self.read_stderr())
+        return code
+
+    @staticmethod
+    def check_sanitizer(log):
+        if SAN:
+            for m in SAN_MARKERS:
+                assert m not in log, log[-5000:]
+
+    def read_stderr(self):
+        with open(self.stderr_path, errors="replace") as f:
+            return f.read()
+
+    # ---- tokens --------------------------------------------------------------
+    def token(self, role="admin", staff=None, name=None):
+        args = ["token", "create", "--db", self.db, "--role", role]
+        if staff:
+            args += ["--staff", staff]
+        if name:
+            args += ["--name", name]
+        p = run_cli(*args)
+        assert p.returncode == 0, p.stderr
+        tok = p.stdout.strip()
+        assert tok and p.stdout == tok + "\n", p.stdout
+        return tok
+
+    @property
+    def admin(self):
+        if not self._admin:
+            self._admin = self.token("admin", name="tests")
+        return self._admin
+
+    # ---- HTTP ----------------------------------------------------------------
+    def _conn(self):
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30 * SLOW)
+            self._local.conn = c
+            with self._conns_lock:
+                self._conns.append(c)
+        return c
+
+    def _drop_conn(self):
+        c = getattr(self._local, "conn", None)
+        if c is not None:
+            c.close()
+            self._local.conn = None
+
+    def close_connections(self):
+        with self._conns_lock:
+            for c in self._conns:
+                c.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    def request(self, method, path, body=None, token=ADMIN, headers=None, raw=None,
+                content_type="application/json"):
+        """One request on this thread's kept-alive connection. body is sent as
+        JSON; raw (str or bytes) as is. token=None sends no Authorization."""
+        h = {}
+        if token is ADMIN:
+            token = self.admin
+        if token is not None:
+            h["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        if raw is not None:
+            data = raw.encode() if isinstance(raw, str) else raw
+        if data is not None and content_type:
+            h["Content-Type"] = content_type
+        h.update(headers or {})
+        for attempt in range(2):
+            c = self._conn()
+            try:
+                c.request(method, path, body=data, headers=h)
+                r = c.getresponse()
+                out = Response(r.status, r.getheaders(), r.read())
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # the server may close an idle kept-alive connection: one retry
+                self._drop_conn()
+                if attempt:
+                    raise
+                continue
+            if (out.header("Connection") or "").lower() == "close":
+                self._drop_conn()
+            return out
+        raise AssertionError("unreachable")
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body, **kw)
+
+    # ---- fixtures of data ------------------------------------------------------
+    def staff(self, sid, name="Staff Member", active=True, **kw):
+        r = self.put(f"/ops/staff/{sid}", {"name": name, "email": f"{sid}@example.com", "active": active}, **kw)
+        assert r.status in (200, 201), r
+        return r.json()
+
+    def customer(self, cid, name="Customer", owner=None):
+        r = self.put(f"/ops/customers/{cid}", {"name": name, "owner_id": owner})
+        assert r.status in (200, 201), r
+        return r.json()
+
+    def task(self, token=ADMIN, **fields):
+        body = {"title": "A task", "due_date": FUTURE}
+        body.update(fields)
+        r = self.post("/ops/tasks", body, token=token)
+        assert r.status == 201, r
+        return r.json()
+
+    def get_task(self, tid):
+        r = self.get(f"/ops/tasks/{tid}")
+        assert r.status == 200, r
+        return r.json()
+
+    def set_status(self, tid, status):
+        r = self.patch(f"/ops/tasks/{tid}", {"status": status})
+        assert r.status == 200, r
+        return r.json()
+
+    def history(self, tid):
+        r = self.get(f"/ops/tasks/{tid}/history")
+        assert r.status == 200, r
+        return r.json()["data"]
+
+    def stats(self, query=""):
+        r = self.get("/ops/tasks/stats" + (f"?{query}" if query else ""))
+        assert r.status == 200, r
+        return r.json()
+
+    def healthy(self):
+        """A new connection still gets GET /healthz answered."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10 * SLOW)
+        try:
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            assert r.status == 200 and json.loads(r.read()) == {"status": "ok"}
+        finally:
+            c.close()
+        assert self.proc.poll() is None, "server died"
+
+
+def assert_error(r, status, code, field=None):
+    """r is an error answer of the documented shape; returns the error object."""
+    assert r.status == status, r
+    assert (r.header("Content-Type") or "").startswith("application/json"), r.headers
+    body = r.json()
+    assert set(body) == {"error"}, body
+    e = body["error"]
+    assert e["code"] == code, r
+    assert isinstance(e["message"], str) and e["message"], r
+    assert set(e) <= {"code", "message", "field"}, e
+    if field is not None:
+        assert e.get("field") == field, r
+    return e
+
+
+# ---- raw sockets ---------------------------------------------------------------
+
+def raw_connect(port, timeout=10):
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout * SLOW)
+
+
+def read_response_head(sock, timeout=10):
+    """Reads until the end of the response headers, EOF or timeout; returns
+    the bytes read (possibly empty when the server just closed)."""
+    out = b""
+    deadline = time.monotonic() + timeout * SLOW
+    while b"\r\n\r\n" not in out and time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def status_of(head):
+    line = head.split(b"\r\n", 1)[0]
+    parts = line.split(b" ")
+    assert len(parts) >= 2 and parts[0].startswith(b"HTTP/1."), head[:200]
+    return int(parts[1])
+
+
+def read_full_response(sock, timeout=10):
+    """Reads one response with a Content-Length body; returns (status, headers, body)."""
+    head = read_response_head(sock, timeout)
+    assert b"\r\n\r\n" in head, head[:300]
+    h, _, body = head.partition(b"\r\n\r\n")
+    headers = {}
+    for line in h.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        headers[k.strip().lower().decode()] = v.strip().decode()
+    n = int(headers.get("content-length", "0"))
+    deadline = time.monotonic() + timeout * SLOW
+    while len(body) < n and time.monotonic() < deadline:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return status_of(head), headers, body
+
+
+# ---- fixtures ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = Server(tmpdir=str(tmp_path_factory.mktemp("srv"))).start()
+    s = Server(tmp_path_factory.mktemp("srv")).start()
     yield s
-    s.stop()
+    if s.proc:
+        s.stop()
 
 
 @pytest.fixture
-def fresh(tmp_path):
-    servers = []
+def make_server(tmp_path):
+    """make_server(**kw) starts a new server (own database unless db= is given)."""
+    made = []
 
     def make(**kw):
-        s = Server(tmpdir=str(tmp_path), **kw).start()
-        servers.append(s)
+        d = tmp_path / f"s{len(made)}"
+        d.mkdir()
+        s = Server(d, **kw).start()
+        made.append(s)
         return s
 
     yield make
-    for s in servers:
+    for s in made:
         if s.proc:
             s.stop()
