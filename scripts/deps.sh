@@ -4,7 +4,8 @@
 # otherwise it prints the exact command to run.
 set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk"
+libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
+prometheus"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

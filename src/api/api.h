@@ -37,5 +37,11 @@ void api_staff_put(struct request *r);
 void api_customers_list(struct request *r);
 void api_customer_get(struct request *r);
 void api_customer_put(struct request *r);
+/* issue 3: sla.c (SLA calendar and reports), metrics.c */
+void api_sla_calendar_get(struct request *r);
+void api_sla_calendar_put(struct request *r);
+void api_report_sla(struct request *r);
+void api_report_overdue(struct request *r);
+void api_metrics(struct request *r);
 
 #endif

@@ -76,6 +76,8 @@ static void task_write(struct buf *b, const struct task *t, const char *today, i
     write_ts(b, ",\"sla_due_at\":", sla_due_at(t));
     enum sla_state s = sla_breached(t, eff, now_ms);
     buf_puts(b, s == SLA_NONE ? ",\"sla_breached\":null" : s == SLA_BREACHED ? ",\"sla_breached\":true" : ",\"sla_breached\":false");
+    /* issue 3: null without an SLA, like sla_breached */
+    buf_puts(b, !t->has_sla ? ",\"sla_at_risk\":null" : sla_at_risk(t, eff, now_ms) ? ",\"sla_at_risk\":true" : ",\"sla_at_risk\":false");
     buf_puts(b, ",\"version\":");
     buf_int(b, t->version);
     buf_putc(b, '}');
@@ -638,7 +640,7 @@ bad:
 void api_tasks_list(struct request *r)
 {
     static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
-                                        "sort", "limit", "cursor", NULL};
+                                        "sort", "limit", "cursor", "sla_breached", "sla_at_risk", NULL};
     struct errinfo e = {0};
     struct task_query q = {0};
     if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &q.filter, true, &e) != ERR_OK ||
@@ -657,6 +659,22 @@ void api_tasks_list(struct request *r)
     }
     if ((s = http_query(r, "cursor")) && decode_cursor(s, q.sort, &q.after, &e) != ERR_OK) goto fail;
     int64_t now = clock_now_ms();
+    /* issue 3: the SLA filters */
+    if ((s = http_query(r, "sla_breached"))) {
+        if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
+            err_set(&e, ERR_VALIDATION_FAILED, "sla_breached", "sla_breached must be true or false");
+            goto fail;
+        }
+        q.filter.sla_breached = s[0] == 't' ? SLA_FILTER_BREACHED : SLA_FILTER_NOT_BREACHED;
+    }
+    if ((s = http_query(r, "sla_at_risk"))) {
+        if (strcmp(s, "true") != 0) {
+            err_set(&e, ERR_VALIDATION_FAILED, "sla_at_risk", "sla_at_risk can only be true");
+            goto fail;
+        }
+        q.filter.sla_at_risk = true;
+    }
+    q.filter.now_ms = now;
     dates_today(now, q.today);
     struct store_conn *c = store_reader_acquire(r->app->store);
     if (!c) {
@@ -719,6 +737,7 @@ void api_tasks_stats(struct request *r)
     json_t *counts = json_object();
     for (int i = 0; i < TASK_STATUS__COUNT; i++)
         json_object_set_new(counts, task_status_name((enum task_status)i), json_integer(st.counts[i]));
-    http_reply_json(r, 200, json_pack("{s:o, s:I}", "counts", counts, "sla_breached_active",
-                                      (json_int_t)st.sla_breached_active));
+    http_reply_json(r, 200, json_pack("{s:o, s:I, s:I}", "counts", counts, "sla_breached_active",
+                                      (json_int_t)st.sla_breached_active, "sla_at_risk_active",
+                                      (json_int_t)st.sla_at_risk_active)); /* issue 3: sla_at_risk_active */
 }

@@ -17,7 +17,7 @@
 #include "jobs/sweeper.h"
 #include "util/log.h"
 
-enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O__COUNT };
+enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -27,6 +27,9 @@ static const struct option_desc opts[] = {
               "IANA timezone in which due dates are calendar days"},
     [O_SWEEP] = {"sweep-interval", "OPSTASKS_SWEEP_INTERVAL", OPT_INT, "60", 1, 86400,
                  "seconds between overdue sweeps"},
+    /* issue 3 */
+    [O_METRICS] = {"metrics-listen", "OPSTASKS_METRICS_LISTEN", OPT_STRING, "", 0, 0,
+                   "also serve GET /metrics, without a token, on HOST:PORT (\"\": off)"},
 };
 
 /* Splits HOST:PORT or [V6]:PORT. Returns 0 or -1. */
@@ -95,12 +98,17 @@ int cmd_serve(int argc, char **argv)
 {
     const char *v[O__COUNT];
     int rc = options_parse("usage: opstasks serve [--listen HOST:PORT] [--db PATH] [--timezone IANA_NAME] "
-                           "[--sweep-interval SECONDS]\n\nServes the JSON API and runs the background jobs.",
+                           "[--sweep-interval SECONDS] [--metrics-listen HOST:PORT]\n\nServes the JSON API and runs the background jobs.",
                            opts, O__COUNT, argc, argv, v);
     if (rc) return rc == 1 ? 0 : 2;
     char host[256], port[16];
     if (split_listen(v[O_LISTEN], host, sizeof host, port, sizeof port) != 0) {
         fprintf(stderr, "opstasks: --listen must be HOST:PORT, not '%s'\n", v[O_LISTEN]);
+        return 2;
+    }
+    char mhost[256], mport[16]; /* issue 3 */
+    if (v[O_METRICS][0] && split_listen(v[O_METRICS], mhost, sizeof mhost, mport, sizeof mport) != 0) {
+        fprintf(stderr, "opstasks: --metrics-listen must be HOST:PORT, not '%s'\n", v[O_METRICS]);
         return 2;
     }
     if (dates_set_timezone(v[O_TZ]) != 0) {
@@ -139,15 +147,31 @@ int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    /* issue 3: GET /metrics alone, unauthenticated, on its own address */
+    struct app metrics_app = {.store = store, .timezone = v[O_TZ], .metrics_only = true};
+    struct MHD_Daemon *md = NULL;
+    char mshown[300] = "";
+    if (v[O_METRICS][0]) {
+        int mfd = open_listener(mhost, mport, mshown, sizeof mshown);
+        if (mfd < 0 || !(md = http_start(&metrics_app, mfd, 2))) {
+            fprintf(stderr, "opstasks: cannot serve metrics on %s\n", v[O_METRICS]);
+            if (mfd >= 0) close(mfd);
+            http_stop(d, store, 0);
+            store_close(store);
+            return 1;
+        }
+    }
     struct sweeper *sw = sweeper_start(store, atoi(v[O_SWEEP]));
     if (!sw) {
         fprintf(stderr, "opstasks: cannot start the overdue sweeper\n");
+        if (md) http_stop(md, store, 0); /* issue 3 */
         http_stop(d, store, 0);
         store_close(store);
         return 1;
     }
     log_info("serve: database %s, timezone %s, %u HTTP threads", v[O_DB], v[O_TZ], threads);
     printf("listening on http://%s\n", shown);
+    if (md) printf("metrics on http://%s/metrics\n", mshown); /* issue 3 */
     fflush(stdout);
 
     int sig = 0;
@@ -155,6 +179,7 @@ int cmd_serve(int argc, char **argv)
     log_info("serve: %s received; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
     http_stop(d, store, 10000);
+    if (md) http_stop(md, store, 1000); /* issue 3 */
     store_close(store);
     log_info("serve: stopped cleanly");
     return 0;

@@ -15,4 +15,65 @@ enum sla_state { SLA_NONE = -1, SLA_OK = 0, SLA_BREACHED = 1 };
 /* effective is the task's effective status at now_ms. */
 enum sla_state sla_breached(const struct task *t, enum task_status effective, int64_t now_ms);
 
+/* ---- issue 3: SLA tracking: at risk, the business-hours calendar, report maths ---- */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SLA_RISK_FRACTION 0.8
+#define SLA_CAL_MAX_SPANS 8        /* working spans per weekday */
+#define SLA_CAL_MAX_HOLIDAYS 1000
+
+enum sla_mode { SLA_CALENDAR_HOURS, SLA_BUSINESS_HOURS };
+
+/* Working time of one weekday, minutes after local midnight, [start, end). */
+struct sla_span {
+    int start_min, end_min;
+};
+
+/* The SLA calendar in the server's timezone. Weekday 0 is Monday. Spans of a
+ * day are sorted and disjoint, holidays are sorted days since 1970-01-01
+ * (sla_calendar_normalize makes them so). */
+struct sla_calendar {
+    enum sla_mode mode;
+    int n_spans[7];
+    struct sla_span spans[7][SLA_CAL_MAX_SPANS];
+    int n_holidays;
+    int64_t holidays[SLA_CAL_MAX_HOLIDAYS];
+};
+
+/* The default: calendar_hours, no working spans, no holidays. */
+void sla_calendar_default(struct sla_calendar *cal);
+/* Sorts spans and holidays, drops duplicate holidays; refuses overlapping
+ * spans and a business_hours calendar without any working time (e names the
+ * field: "weekly"). */
+enum err sla_calendar_normalize(struct sla_calendar *cal, struct errinfo *e);
+/* "HH:MM" (00:00 to 24:00) as minutes, or -1. */
+int sla_parse_hhmm(const char *s);
+/* 0 = Monday .. 6 = Sunday, for days since 1970-01-01. */
+int sla_weekday(int64_t days);
+
+/* The instant `hours` of SLA time after start_ms: plain hours in
+ * calendar_hours mode, working time only in business_hours mode (a start
+ * inside a span counts from the start; a deadline that lands exactly on the
+ * end of a span is that end). When the calendar has no working time within
+ * 50 years the calendar-hours deadline is returned. */
+int64_t sla_calendar_add(const struct sla_calendar *cal, int64_t start_ms, double hours);
+
+/* Sets t->sla_due_ms and t->sla_risk_ms from created_at and sla_hours with
+ * cal (both 0 when the task has no SLA). */
+void sla_stamp(struct task *t, const struct sla_calendar *cal);
+/* The 80% instant, or 0 without an SLA. */
+int64_t sla_risk_at(const struct task *t);
+/* True while the task is active, not breached, and now_ms >= its 80% instant. */
+bool sla_at_risk(const struct task *t, enum task_status effective, int64_t now_ms);
+
+/* The p-th percentile (0..1) of n sorted values, by linear interpolation
+ * between closest ranks (numpy's default); NaN when n is 0. */
+double sla_percentile(const double *sorted, size_t n, double p);
+
+/* The instants [start, end) of the days from..to inclusive (YYYY-MM-DD) in the
+ * server's timezone: local midnight of `from` to local midnight after `to`. */
+void sla_window_ms(const char *from, const char *to, int64_t *start_ms, int64_t *end_ms);
+
 #endif

@@ -41,6 +41,10 @@ struct task {
     enum task_source source;
     int64_t created_at, updated_at, started_at, completed_at, cancelled_at;
     int64_t version;
+    /* issue 3 (SLA tracking): the stored deadline and the instant 80% of the
+     * SLA time has passed, both set by sla_stamp() with the SLA calendar;
+     * 0 means not stamped (sla.c then computes them in calendar hours). */
+    int64_t sla_due_ms, sla_risk_ms;
 };
 
 void task_clear(struct task *t);

@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "store/store.h"
 #include "util/err.h"
@@ -24,6 +25,7 @@
 struct app {
     struct store *store;
     const char *timezone;
+    bool metrics_only;  /* issue 3: the --metrics-listen daemon serves GET /metrics alone, unauthenticated */
 };
 
 struct request {
@@ -61,6 +63,9 @@ struct request {
     void *ctx;
     void (*finish)(struct request *r, enum err rc);
     void (*ctx_free)(void *ctx);
+    /* issue 3 (metrics): the route table index + 1 (0: no route), arrival */
+    int route_index;
+    struct timespec started;
 };
 
 /* Starts the server on an already bound, listening socket. threads: pool size.
@@ -95,6 +100,18 @@ void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *)
 
 /* Routing (routes.c). */
 void http_route(struct request *r);
+
+/* ---- issue 3: CSV answers and request metrics ---- */
+/* Takes ownership of a malloc'd body of the given content type (NULL: 500). */
+void http_reply_body(struct request *r, int status, char *body, const char *content_type);
+/* The pattern of route table entry i, or NULL past the end (routes.c). */
+const char *http_route_pattern(int i);
+/* Counts a finished request (metrics.c): route_index as in struct request. */
+void http_metrics_observe(int route_index, int status, double seconds);
+/* Appends the HTTP metrics in Prometheus text format to a malloc'd buffer
+ * (metrics.c); see util/buf.h. */
+struct buf;
+void http_metrics_write(struct buf *b);
 
 /* Authentication (auth.c): ERR_OK and r->token/actor set, or an error. */
 enum err http_authenticate(struct request *r, struct errinfo *e);

@@ -42,6 +42,16 @@ void http_reply_text(struct request *r, int status, char *json_text)
     set_body(r, status, json_text, "application/json");
 }
 
+/* issue 3: CSV and Prometheus text answers */
+void http_reply_body(struct request *r, int status, char *body, const char *content_type)
+{
+    if (!body) {
+        http_reply_raw_json(r, 500, "{\"error\":{\"code\":\"internal_error\",\"message\":\"Internal error\"}}");
+        return;
+    }
+    set_body(r, status, body, content_type);
+}
+
 void http_reply_error(struct request *r, const struct errinfo *e)
 {
     json_t *err = json_pack("{s:s, s:s}", "code", err_code_str(e->code), "message",

@@ -28,9 +28,17 @@ static const struct route routes[] = {
     {"GET", "/ops/customers", api_customers_list, false},
     {"GET", "/ops/customers/:id", api_customer_get, false},
     {"PUT", "/ops/customers/:id", api_customer_put, true},
+    /* issue 3: SLA calendar, reports, metrics (/metrics checks its own token) */
+    {"GET", "/ops/sla-calendar", api_sla_calendar_get, true},
+    {"PUT", "/ops/sla-calendar", api_sla_calendar_put, true},
+    {"GET", "/ops/reports/sla", api_report_sla, false},
+    {"GET", "/ops/reports/overdue", api_report_overdue, false},
+    {"GET", "/metrics", api_metrics, false},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
+
+const char *http_route_pattern(int i) { return i >= 0 && (size_t)i < N_ROUTES ? routes[i].pattern : NULL; }
 
 /* True when path matches pattern; the :id segment is copied to param. */
 static bool match(const char *pattern, const char *path, char *param, size_t n)
@@ -59,6 +67,17 @@ void http_route(struct request *r)
         return;
     }
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    if (r->app->metrics_only) { /* issue 3: the --metrics-listen address serves GET /metrics alone */
+        if (strcmp(r->path, "/metrics") != 0) {
+            http_reply_err(r, ERR_NOT_FOUND, NULL, "this address serves GET /metrics only");
+        } else if (strcmp(method, "GET") != 0) {
+            http_reply_err(r, ERR_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; use GET, HEAD", r->method);
+            http_add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        } else {
+            api_metrics(r);
+        }
+        return;
+    }
     bool is_ops = strncmp(r->path, "/ops/", 5) == 0 || strcmp(r->path, "/ops") == 0;
     if (is_ops) {
         struct errinfo e = {0};
@@ -79,6 +98,7 @@ void http_route(struct request *r)
         if (strcmp(routes[i].pattern, pattern) != 0) continue;
         if (strcmp(routes[i].method, method) == 0) {
             found = &routes[i];
+            r->route_index = (int)i + 1; /* issue 3: request metrics by route */
             memcpy(r->param, param, sizeof param);
             break;
         }

@@ -47,6 +47,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *r = *con_cls;
     if (!r) return;
     if (r->dispatched) atomic_fetch_sub(&in_flight, 1);
+    if (r->dispatched) { /* issue 3: request metrics */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        http_metrics_observe(r->route_index, r->status,
+                             (double)(now.tv_sec - r->started.tv_sec) + (double)(now.tv_nsec - r->started.tv_nsec) / 1e9);
+    }
     request_free(r);
     *con_cls = NULL;
 }
@@ -90,6 +96,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->conn = conn;
         r->app = cls;
         r->method = method;
+        clock_gettime(CLOCK_MONOTONIC, &r->started); /* issue 3: request metrics */
         size_t ul = strlen(url);
         if (ul >= sizeof r->path)
             r->path_too_long = true;

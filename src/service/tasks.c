@@ -9,6 +9,8 @@
 
 #include "domain/dates.h"
 #include "domain/lifecycle.h"
+#include "domain/sla.h"
+#include "service/sla.h"
 #include "util/ids.h"
 
 #define SYSTEM_ACTOR "system"
@@ -86,6 +88,7 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     dates_today(now_ms, today);
     bool overdue = task_effective_status(t, today) == TASK_OVERDUE;
     t->overdue_recorded = overdue;
+    if ((rc = service_sla_stamp(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL); /* issue 3: SLA calendar */
     if ((rc = c->ops->task_insert(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     if ((rc = add_history(c, t->id, now_ms, actor, "created", NULL, NULL, NULL)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
@@ -100,6 +103,15 @@ static json_t *sla_json(const struct task *t)
     if (!t->has_sla) return json_null();
     if (t->sla_hours == (double)(int64_t)t->sla_hours) return json_integer((json_int_t)t->sla_hours);
     return json_real(t->sla_hours);
+}
+
+/* issue 3: an instant as an RFC 3339 JSON string, null for 0 */
+static json_t *ts_json(int64_t ms)
+{
+    if (!ms) return json_null();
+    char ts[32];
+    dates_format_ts(ms, ts, sizeof ts);
+    return json_string(ts);
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -202,6 +214,12 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
     nt.overdue_recorded = after == TASK_OVERDUE;
     nt.version = old.version + 1;
     nt.updated_at = now_ms;
+    /* issue 3: a new sla_hours gets a new deadline, with the SLA calendar */
+    bool sla_moved = false;
+    if (old.has_sla != nt.has_sla || old.sla_hours != nt.sla_hours) {
+        if (service_sla_stamp(c, &nt) != ERR_OK) goto fail_internal;
+        sla_moved = sla_due_at(&old) != sla_due_at(&nt);
+    }
     if ((rc = c->ops->task_update(c, &nt)) != ERR_OK) goto fail_internal;
 
     /* History: the automatic OVERDUE the sweeper had not written yet comes
@@ -211,6 +229,9 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
         (rc = status_history(c, id, now_ms, SYSTEM_ACTOR, old.status, TASK_OVERDUE)) != ERR_OK)
         goto fail_internal;
     if ((rc = field_history(c, &old, &nt, now_ms, actor)) != ERR_OK) goto fail_internal;
+    if (sla_moved && (rc = add_history(c, id, now_ms, actor, "field_changed", "sla_due_at", ts_json(sla_due_at(&old)),
+                                       ts_json(sla_due_at(&nt)))) != ERR_OK) /* issue 3 */
+        goto fail_internal;
     if (before != after &&
         (rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) != ERR_OK)
         goto fail_internal;

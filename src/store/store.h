@@ -72,6 +72,11 @@ struct task_filter {
     bool assignee_none;      /* include unassigned */
     char user_id[EXT_ID_SIZE];
     char due_from[DATE_SIZE], due_to[DATE_SIZE];  /* "" = open-ended */
+    /* issue 3 (SLA tracking): sla_breached=true|false, sla_at_risk=true,
+     * judged at now_ms */
+    enum { SLA_FILTER_ANY, SLA_FILTER_NOT_BREACHED, SLA_FILTER_BREACHED } sla_breached;
+    bool sla_at_risk;
+    int64_t now_ms;
 };
 
 /* Keyset position: the sort keys of the last row of the previous page. */
@@ -100,6 +105,29 @@ struct task_page {
 struct task_stats {
     int64_t counts[TASK_STATUS__COUNT];
     int64_t sla_breached_active;
+    int64_t sla_at_risk_active;  /* issue 3 */
+};
+
+/* ---- issue 3: SLA reports and metrics ------------------------------------ */
+
+/* One task of the SLA report: `key` is the grouping column's value ("" when
+ * null; unused for day and week, which come from sla_due_at). */
+struct sla_row {
+    const char *key;
+    enum task_status status;  /* stored work status */
+    int64_t created_at, completed_at, sla_due_at;
+};
+
+enum sla_group { SLA_GROUP_ASSIGNEE, SLA_GROUP_PRIORITY, SLA_GROUP_SOURCE, SLA_GROUP_CUSTOMER, SLA_GROUP_DAY,
+                 SLA_GROUP_WEEK };
+
+/* What GET /metrics reads from the database. Counters are monotonic totals
+ * kept by triggers (migration 004). */
+struct store_metrics {
+    int64_t tasks[TASK_STATUS__COUNT][PRIORITY__COUNT];  /* OVERDUE derived */
+    int64_t sla_breached_active;
+    int64_t created[SOURCE__COUNT];
+    int64_t completed, cancelled, overdue_transitions, sla_breaches;
 };
 
 /* ---- the backend table -------------------------------------------------- */
@@ -152,6 +180,28 @@ struct store_ops {
     enum err (*idem_put)(struct store_conn *c, const char *scope, const char *key, const unsigned char hash[32],
                          int status, const char *response, int64_t now);
     enum err (*idem_purge)(struct store_conn *c, int64_t older_than_ms, int64_t *purged);
+
+    /* ---- issue 3: SLA tracking, reports, metrics ---- */
+    /* ids of active tasks past their SLA deadline at now_ms whose breach is
+     * not yet in their history; at most `limit` (caller frees). */
+    enum err (*task_sla_breach_unrecorded)(struct store_conn *c, int64_t now_ms, int limit, char ***ids, int *n);
+    /* Sets the recorded flag: ERR_OK, or ERR_NOT_FOUND when it was set already. */
+    enum err (*task_sla_breach_mark)(struct store_conn *c, const char *id);
+    /* ids of active tasks with an SLA, id > after_id (""), in id order. */
+    enum err (*task_sla_active_ids)(struct store_conn *c, const char *after_id, int limit, char ***ids, int *n);
+    /* The calendar's JSON text (*body owned by the caller), or ERR_NOT_FOUND. */
+    enum err (*sla_calendar_get)(struct store_conn *c, char **body);
+    enum err (*sla_calendar_put)(struct store_conn *c, const char *body, int64_t now_ms);
+    /* Calls row() for every task whose sla_due_at is in [start_ms, end_ms). */
+    enum err (*sla_report_scan)(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,
+                                void (*row)(void *arg, const struct sla_row *r), void *arg);
+    /* Calls row() for each (assignee, priority, due date) total of tasks
+     * overdue at `today`; assignee "" when unassigned. */
+    enum err (*overdue_scan)(struct store_conn *c, const char *today,
+                             void (*row)(void *arg, const char *assignee, enum task_priority p, const char *due,
+                                         int64_t n),
+                             void *arg);
+    enum err (*metrics_read)(struct store_conn *c, const char *today, int64_t now_ms, struct store_metrics *out);
 };
 
 extern const struct store_ops store_sqlite_ops;

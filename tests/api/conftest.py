@@ -32,7 +32,7 @@ FUTURE = "2099-06-05"
 PAST = "2020-01-01"
 TASK_FIELDS = ["id", "title", "description", "priority", "status", "due_date", "sla_hours",
                "assignee_id", "user_id", "source", "created_at", "updated_at", "started_at",
-               "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "version"]
+               "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version"]
 STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
 
 
@@ -97,11 +97,12 @@ ADMIN = object()  # token=ADMIN: the server's admin token (the default)
 class Server:
     """The real binary serving a database in tmpdir on a free loopback port."""
 
-    def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None):
+    def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None, extra_args=None):
         self.tmpdir = str(tmpdir)
         self.db = db or os.path.join(self.tmpdir, "x.db")
         self.timezone = timezone
         self.sweep_interval = sweep_interval
+        self.extra_args = list(extra_args or [])  # issue 3: e.g. --metrics-listen
         self.proc = None
         self.port = None
         self._admin = None
@@ -119,6 +120,7 @@ class Server:
             args += ["--timezone", self.timezone]
         if self.sweep_interval:
             args += ["--sweep-interval", str(self.sweep_interval)]
+        args += self.extra_args
         self._n += 1
         self.stderr_path = os.path.join(self.tmpdir, f"stderr-{self._n}.log")
         with open(self.stderr_path, "wb") as err:
@@ -141,6 +143,7 @@ class Server:
                     raise AssertionError(f"server exited {self.proc.returncode}: {self.read_stderr()}")
                 buf += chunk
         line = buf.split(b"\n")[0].decode()
+        self.stdout_rest = buf.split(b"\n", 1)[1]  # issue 3: what followed the first line
         prefix = "listening on http://127.0.0.1:"
         assert line.startswith(prefix), line
         self.port = int(line[len(prefix):])

@@ -225,13 +225,14 @@ def test_bad_queue_parameters_answer_422_naming_them(queue, query, field):
 
 def expected_stats(q, pred=lambda t: True):
     counts = {s: 0 for s in STATUSES}
-    breached = 0
+    breached = at_risk = 0
     for t in q.all.values():
         if pred(t):
             counts[t["status"]] += 1
             if t["status"] in ("OPEN", "IN_PROGRESS", "OVERDUE") and t["sla_breached"]:
                 breached += 1
-    return {"counts": counts, "sla_breached_active": breached}
+            at_risk += bool(t["sla_at_risk"])
+    return {"counts": counts, "sla_breached_active": breached, "sla_at_risk_active": at_risk}
 
 
 def test_stats_count_every_status_with_overdue_derived_at_read_time(queue):
@@ -272,7 +273,7 @@ def test_stats_refuse_parameters_they_do_not_take(queue, query, field):
 
 def test_stats_of_an_empty_database_are_all_zero(make_server):
     s = make_server()
-    assert s.stats() == {"counts": {k: 0 for k in STATUSES}, "sla_breached_active": 0}
+    assert s.stats() == {"counts": {k: 0 for k in STATUSES}, "sla_breached_active": 0, "sla_at_risk_active": 0}
     assert s.get("/ops/tasks").json() == {"data": [], "next_cursor": None}
 
 

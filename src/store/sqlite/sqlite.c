@@ -253,6 +253,8 @@ fail:
 #define TASK_COLS                                                                                            \
     "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
     "source, created_at, updated_at, started_at, completed_at, cancelled_at, version"
+/* issue 3: what a read selects, the stored SLA deadline and 80% instant after TASK_COLS */
+#define TASK_READ_COLS TASK_COLS ", sla_due_at, sla_risk_at"
 
 static void read_task(sqlite3_stmt *st, struct task *t)
 {
@@ -275,11 +277,15 @@ static void read_task(sqlite3_stmt *st, struct task *t)
     t->completed_at = sqlite3_column_int64(st, 14);
     t->cancelled_at = sqlite3_column_int64(st, 15);
     t->version = sqlite3_column_int64(st, 16);
+    if (sqlite3_column_count(st) > 18) { /* issue 3 */
+        t->sla_due_ms = t->has_sla ? sqlite3_column_int64(st, 17) : 0;
+        t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 18) : 0;
+    }
 }
 
 static enum err task_get(struct store_conn *c, const char *id, struct task *out)
 {
-    sqlite3_stmt *st = stmt(c, "SELECT " TASK_COLS " FROM tasks WHERE id = ?");
+    sqlite3_stmt *st = stmt(c, "SELECT " TASK_READ_COLS " FROM tasks WHERE id = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
@@ -322,12 +328,16 @@ static void bind_task(sqlite3_stmt *st, const struct task *t)
         sqlite3_bind_int64(st, 18, sla_due_at(t));
     else
         sqlite3_bind_null(st, 18);
+    if (t->has_sla) /* issue 3 */
+        sqlite3_bind_int64(st, 19, sla_risk_at(t));
+    else
+        sqlite3_bind_null(st, 19);
 }
 
 static enum err task_insert(struct store_conn *c, const struct task *t)
 {
-    sqlite3_stmt *st = stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+    sqlite3_stmt *st = stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at, sla_risk_at) VALUES "
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_insert");
@@ -340,7 +350,7 @@ static enum err task_update(struct store_conn *c, const struct task *t)
     sqlite3_stmt *st = stmt(c, "UPDATE tasks SET title = ?2, description = ?3, prio = ?4, status = ?5, "
                                "overdue_recorded = ?6, due_date = ?7, sla_hours = ?8, assignee_id = ?9, "
                                "user_id = ?10, source = ?11, created_at = ?12, updated_at = ?13, started_at = ?14, "
-                               "completed_at = ?15, cancelled_at = ?16, version = ?17, sla_due_at = ?18 "
+                               "completed_at = ?15, cancelled_at = ?16, version = ?17, sla_due_at = ?18, sla_risk_at = ?19 "
                                "WHERE id = ?1");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
@@ -396,6 +406,14 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
     if (f->user_id[0]) ADD(" AND user_id = :user");
     if (f->due_from[0]) ADD(" AND due_date >= :due_from");
     if (f->due_to[0]) ADD(" AND due_date <= :due_to");
+    /* issue 3: the SLA filters, the same rules as domain/sla.c */
+#define SLA_BREACHED_SQL "((status = 'COMPLETED' AND completed_at > sla_due_at) OR " \
+                         "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now))"
+    if (f->sla_breached == SLA_FILTER_BREACHED) ADD(" AND sla_due_at IS NOT NULL AND %s", SLA_BREACHED_SQL);
+    if (f->sla_breached == SLA_FILTER_NOT_BREACHED) ADD(" AND sla_due_at IS NOT NULL AND NOT %s", SLA_BREACHED_SQL);
+    if (f->sla_at_risk)
+        ADD(" AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now");
+#undef SLA_BREACHED_SQL
 #undef ADD
 }
 
@@ -422,6 +440,7 @@ static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const cha
     if (f->user_id[0]) bind_named_text(st, ":user", f->user_id);
     if (f->due_from[0]) bind_named_text(st, ":due_from", f->due_from);
     if (f->due_to[0]) bind_named_text(st, ":due_to", f->due_to);
+    if (f->sla_breached || f->sla_at_risk) bind_named_int64(st, ":now", f->now_ms); /* issue 3 */
 }
 
 /* Sort orders: the columns and directions, most significant first. Keyset
@@ -456,7 +475,7 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
 static enum err task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
 {
     memset(out, 0, sizeof *out);
-    char sql[4096] = "SELECT " TASK_COLS " FROM tasks";
+    char sql[4096] = "SELECT " TASK_READ_COLS " FROM tasks";
     filter_sql(sql, sizeof sql, &q->filter, true);
     size_t len = strlen(sql);
     int nk;
@@ -545,6 +564,19 @@ static enum err task_stats(struct store_conn *c, const struct task_filter *f, co
     bind_named_int64(st, ":now", now_ms);
     if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "task_stats sla");
     out->sla_breached_active = sqlite3_column_int64(st, 0);
+    done(st);
+
+    /* issue 3: active tasks at risk (80% of their SLA time gone, not breached) */
+    char sql3[2048] = "SELECT count(*) FROM tasks";
+    filter_sql(sql3, sizeof sql3, f, false);
+    strncat(sql3, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now",
+            sizeof sql3 - strlen(sql3) - 1);
+    st = stmt(c, sql3);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, f, today);
+    bind_named_int64(st, ":now", now_ms);
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "task_stats at risk");
+    out->sla_at_risk_active = sqlite3_column_int64(st, 0);
     done(st);
     return ERR_OK;
 }
@@ -889,6 +921,203 @@ static enum err idem_purge(struct store_conn *c, int64_t older_than_ms, int64_t 
     return ERR_OK;
 }
 
+/* ---- issue 3: SLA tracking, reports, metrics ------------------------------- */
+
+/* Up to `limit` ids from a statement whose first column is an id. */
+static enum err collect_ids(struct store_conn *c, sqlite3_stmt *st, int limit, char ***ids, int *n)
+{
+    *ids = NULL;
+    *n = 0;
+    char **out = calloc((size_t)(limit > 0 ? limit : 1), sizeof *out);
+    if (!out) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc = SQLITE_DONE;
+    while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!(out[*n] = col_dup(st, 0))) break;
+        (*n)++;
+    }
+    if (*n < limit && rc != SQLITE_DONE) {
+        for (int i = 0; i < *n; i++) free(out[i]);
+        free(out);
+        *n = 0;
+        return fail(c, st, "collect_ids");
+    }
+    done(st);
+    *ids = out;
+    return ERR_OK;
+}
+
+static enum err task_sla_breach_unrecorded(struct store_conn *c, int64_t now_ms, int limit, char ***ids, int *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT id FROM tasks INDEXED BY tasks_sla_unrecorded WHERE sla_breach_recorded = 0"
+                               " AND sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ?"
+                               " ORDER BY sla_due_at LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int(st, 2, limit);
+    return collect_ids(c, st, limit, ids, n);
+}
+
+static enum err task_sla_breach_mark(struct store_conn *c, const char *id)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE tasks SET sla_breach_recorded = 1 WHERE id = ? AND sla_breach_recorded = 0");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_sla_breach_mark");
+    done(st);
+    return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+static enum err task_sla_active_ids(struct store_conn *c, const char *after_id, int limit, char ***ids, int *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT id FROM tasks WHERE id > ? AND sla_hours IS NOT NULL"
+                               " AND status IN ('OPEN', 'IN_PROGRESS') ORDER BY id LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    return collect_ids(c, st, limit, ids, n);
+}
+
+static enum err sla_calendar_get(struct store_conn *c, char **body)
+{
+    *body = NULL;
+    sqlite3_stmt *st = stmt(c, "SELECT body FROM sla_calendar WHERE id = 1");
+    if (!st) return ERR_INTERNAL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "sla_calendar_get");
+    *body = col_dup(st, 0);
+    done(st);
+    return *body ? ERR_OK : ERR_INTERNAL;
+}
+
+static enum err sla_calendar_put(struct store_conn *c, const char *body, int64_t now_ms)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO sla_calendar (id, body, updated_at) VALUES (1, ?1, ?2) "
+                               "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "sla_calendar_put");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,
+                                void (*row)(void *arg, const struct sla_row *r), void *arg)
+{
+    /* the key column as text; day and week come from sla_due_at */
+    static const char *const sql[] = {
+        [SLA_GROUP_ASSIGNEE] = "SELECT assignee_id, status, created_at, completed_at, sla_due_at FROM tasks "
+                               "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
+        [SLA_GROUP_PRIORITY] = "SELECT prio, status, created_at, completed_at, sla_due_at FROM tasks "
+                               "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
+        [SLA_GROUP_SOURCE] = "SELECT source, status, created_at, completed_at, sla_due_at FROM tasks "
+                             "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
+        [SLA_GROUP_CUSTOMER] = "SELECT user_id, status, created_at, completed_at, sla_due_at FROM tasks "
+                               "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
+        [SLA_GROUP_DAY] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
+                          "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
+        [SLA_GROUP_WEEK] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
+                           "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
+    };
+    sqlite3_stmt *st = stmt(c, sql[g]);
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, start_ms);
+    sqlite3_bind_int64(st, 2, end_ms);
+    int rc;
+    char prio_name[16];
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sla_row r = {0};
+        if (g == SLA_GROUP_PRIORITY) {
+            int rank = sqlite3_column_int(st, 0);
+            snprintf(prio_name, sizeof prio_name, "%s",
+                     task_priority_name((enum task_priority)(PRIORITY_URGENT - (rank < 0 || rank > 3 ? 0 : rank))));
+            r.key = prio_name;
+        } else {
+            const char *k = (const char *)sqlite3_column_text(st, 0);
+            r.key = k ? k : "";
+        }
+        if (task_status_parse((const char *)sqlite3_column_text(st, 1), &r.status) != 0) r.status = TASK_OPEN;
+        r.created_at = sqlite3_column_int64(st, 2);
+        r.completed_at = sqlite3_column_int64(st, 3);
+        r.sla_due_at = sqlite3_column_int64(st, 4);
+        row(arg, &r);
+    }
+    if (rc != SQLITE_DONE) return fail(c, st, "sla_report_scan");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err overdue_scan(struct store_conn *c, const char *today,
+                             void (*row)(void *arg, const char *assignee, enum task_priority p, const char *due,
+                                         int64_t n),
+                             void *arg)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT assignee_id, prio, due_date, count(*) FROM tasks "
+                               "WHERE status IN ('OPEN', 'IN_PROGRESS') AND due_date < ? GROUP BY 1, 2, 3");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 0);
+        int rank = sqlite3_column_int(st, 1);
+        char due[DATE_SIZE];
+        col_copy(st, 2, due, sizeof due);
+        row(arg, a ? a : "", (enum task_priority)(PRIORITY_URGENT - (rank < 0 || rank > 3 ? 0 : rank)), due,
+            sqlite3_column_int64(st, 3));
+    }
+    if (rc != SQLITE_DONE) return fail(c, st, "overdue_scan");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err metrics_read(struct store_conn *c, const char *today, int64_t now_ms, struct store_metrics *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = stmt(c, "SELECT status, prio, due_date < ?, sum(n) FROM task_counts GROUP BY 1, 2, 3");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum task_status s;
+        if (task_status_parse((const char *)sqlite3_column_text(st, 0), &s) != 0) continue;
+        int rank = sqlite3_column_int(st, 1);
+        if (rank < 0 || rank > 3) continue;
+        if (sqlite3_column_int(st, 2) && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->tasks[s][PRIORITY_URGENT - rank] += sqlite3_column_int64(st, 3);
+    }
+    if (rc != SQLITE_DONE) return fail(c, st, "metrics_read counts");
+    done(st);
+    st = stmt(c, "SELECT count(*) FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, now_ms);
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "metrics_read sla");
+    out->sla_breached_active = sqlite3_column_int64(st, 0);
+    done(st);
+    st = stmt(c, "SELECT name, n FROM metric_counters");
+    if (!st) return ERR_INTERNAL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int64_t n = sqlite3_column_int64(st, 1);
+        enum task_source src;
+        if (!name) continue;
+        if (strncmp(name, "created_", 8) == 0 && task_source_parse(name + 8, &src) == 0) out->created[src] = n;
+        else if (strcmp(name, "completed") == 0) out->completed = n;
+        else if (strcmp(name, "cancelled") == 0) out->cancelled = n;
+        else if (strcmp(name, "overdue_transitions") == 0) out->overdue_transitions = n;
+        else if (strcmp(name, "sla_breaches") == 0) out->sla_breaches = n;
+    }
+    if (rc != SQLITE_DONE) return fail(c, st, "metrics_read counters");
+    done(st);
+    return ERR_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
     .version = 1,
     .name = "sqlite",
@@ -921,4 +1150,13 @@ const struct store_ops store_sqlite_ops = {
     .idem_get = idem_get,
     .idem_put = idem_put,
     .idem_purge = idem_purge,
+    /* issue 3 */
+    .task_sla_breach_unrecorded = task_sla_breach_unrecorded,
+    .task_sla_breach_mark = task_sla_breach_mark,
+    .task_sla_active_ids = task_sla_active_ids,
+    .sla_calendar_get = sla_calendar_get,
+    .sla_calendar_put = sla_calendar_put,
+    .sla_report_scan = sla_report_scan,
+    .overdue_scan = overdue_scan,
+    .metrics_read = metrics_read,
 };

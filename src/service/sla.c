@@ -1,0 +1,212 @@
+/* sla.c (service): the SLA calendar, deadline stamping and the one-time
+ * sla_breached record (issue 3); see sla.h. */
+#include "service/sla.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/dates.h"
+
+static const char *const day_keys[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+static enum err read_spans(json_t *list, int day, struct sla_calendar *cal, struct errinfo *e)
+{
+    char field[32];
+    snprintf(field, sizeof field, "weekly.%s", day_keys[day]);
+    if (!json_is_array(list))
+        return err_set(e, ERR_VALIDATION_FAILED, field, "%s must be a list of [\"HH:MM\", \"HH:MM\"] spans", field);
+    if (json_array_size(list) > SLA_CAL_MAX_SPANS)
+        return err_set(e, ERR_VALIDATION_FAILED, field, "at most %d spans a day", SLA_CAL_MAX_SPANS);
+    size_t i;
+    json_t *span;
+    json_array_foreach(list, i, span) {
+        int a = -1, b = -1;
+        if (json_is_array(span) && json_array_size(span) == 2) {
+            a = sla_parse_hhmm(json_string_value(json_array_get(span, 0)));
+            b = sla_parse_hhmm(json_string_value(json_array_get(span, 1)));
+        }
+        if (a < 0 || b < 0)
+            return err_set(e, ERR_VALIDATION_FAILED, field, "%s must be a list of [\"HH:MM\", \"HH:MM\"] spans", field);
+        if (a >= b) return err_set(e, ERR_VALIDATION_FAILED, field, "each span of %s must start before it ends", field);
+        cal->spans[day][cal->n_spans[day]++] = (struct sla_span){a, b};
+    }
+    return ERR_OK;
+}
+
+enum err service_sla_calendar_from_json(json_t *obj, struct sla_calendar *cal, struct errinfo *e)
+{
+    sla_calendar_default(cal);
+    if (!json_is_object(obj)) return err_set(e, ERR_VALIDATION_FAILED, NULL, "the calendar must be a JSON object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        if (strcmp(key, "mode") && strcmp(key, "weekly") && strcmp(key, "holidays")) {
+            char name[48];
+            snprintf(name, sizeof name, "%s", key);
+            return err_set(e, ERR_VALIDATION_FAILED, name, "unknown field '%s'", name);
+        }
+    }
+    const char *mode = json_string_value(json_object_get(obj, "mode"));
+    if (!mode) return err_set(e, ERR_VALIDATION_FAILED, "mode", "mode is required: calendar_hours or business_hours");
+    if (strcmp(mode, "calendar_hours") == 0)
+        cal->mode = SLA_CALENDAR_HOURS;
+    else if (strcmp(mode, "business_hours") == 0)
+        cal->mode = SLA_BUSINESS_HOURS;
+    else
+        return err_set(e, ERR_VALIDATION_FAILED, "mode", "mode must be calendar_hours or business_hours");
+
+    json_t *weekly = json_object_get(obj, "weekly");
+    if (weekly && !json_is_null(weekly)) {
+        if (!json_is_object(weekly))
+            return err_set(e, ERR_VALIDATION_FAILED, "weekly", "weekly must be an object keyed mon..sun");
+        json_object_foreach(weekly, key, v) {
+            int d = 0;
+            while (d < 7 && strcmp(day_keys[d], key) != 0) d++;
+            if (d == 7) return err_set(e, ERR_VALIDATION_FAILED, "weekly", "weekly's keys must be mon, tue, ..., sun");
+            enum err rc = read_spans(v, d, cal, e);
+            if (rc != ERR_OK) return rc;
+        }
+    }
+    json_t *hol = json_object_get(obj, "holidays");
+    if (hol && !json_is_null(hol)) {
+        if (!json_is_array(hol))
+            return err_set(e, ERR_VALIDATION_FAILED, "holidays", "holidays must be a list of YYYY-MM-DD dates");
+        if (json_array_size(hol) > SLA_CAL_MAX_HOLIDAYS)
+            return err_set(e, ERR_VALIDATION_FAILED, "holidays", "at most %d holidays", SLA_CAL_MAX_HOLIDAYS);
+        size_t i;
+        json_array_foreach(hol, i, v) {
+            const char *d = json_string_value(v);
+            if (!d || !dates_valid(d))
+                return err_set(e, ERR_VALIDATION_FAILED, "holidays", "holidays must be a list of YYYY-MM-DD dates");
+            cal->holidays[cal->n_holidays++] = dates_to_days(d);
+        }
+    }
+    return sla_calendar_normalize(cal, e);
+}
+
+static void hhmm(int min, char out[6])
+{
+    unsigned h = (unsigned)min / 60 % 100, m = (unsigned)min % 60;
+    out[0] = (char)('0' + h / 10), out[1] = (char)('0' + h % 10), out[2] = ':';
+    out[3] = (char)('0' + m / 10), out[4] = (char)('0' + m % 10), out[5] = 0;
+}
+
+json_t *service_sla_calendar_to_json(const struct sla_calendar *cal)
+{
+    json_t *weekly = json_object(), *hol = json_array();
+    for (int d = 0; d < 7; d++) {
+        json_t *list = json_array();
+        for (int i = 0; i < cal->n_spans[d]; i++) {
+            char a[6], b[6];
+            hhmm(cal->spans[d][i].start_min, a);
+            hhmm(cal->spans[d][i].end_min, b);
+            json_array_append_new(list, json_pack("[ss]", a, b));
+        }
+        json_object_set_new(weekly, day_keys[d], list);
+    }
+    for (int i = 0; i < cal->n_holidays; i++) {
+        char date[DATE_SIZE];
+        dates_from_days(cal->holidays[i], date);
+        json_array_append_new(hol, json_string(date));
+    }
+    return json_pack("{s:s, s:o, s:o}", "mode", cal->mode == SLA_BUSINESS_HOURS ? "business_hours" : "calendar_hours",
+                     "weekly", weekly, "holidays", hol);
+}
+
+enum err service_sla_calendar_load(struct store_conn *c, struct sla_calendar *cal)
+{
+    char *body = NULL;
+    enum err rc = c->ops->sla_calendar_get(c, &body);
+    sla_calendar_default(cal);
+    if (rc == ERR_NOT_FOUND) return ERR_OK;
+    if (rc != ERR_OK) return rc;
+    json_t *obj = json_loads(body, 0, NULL);
+    free(body);
+    struct errinfo e = {0};
+    rc = obj ? service_sla_calendar_from_json(obj, cal, &e) : ERR_INTERNAL;
+    json_decref(obj);
+    return rc == ERR_OK ? ERR_OK : ERR_INTERNAL;
+}
+
+enum err service_sla_stamp(struct store_conn *c, struct task *t)
+{
+    if (!t->has_sla) {
+        sla_stamp(t, NULL);
+        return ERR_OK;
+    }
+    struct sla_calendar *cal = malloc(sizeof *cal);
+    if (!cal) return ERR_INTERNAL;
+    enum err rc = service_sla_calendar_load(c, cal);
+    if (rc == ERR_OK) sla_stamp(t, cal);
+    free(cal);
+    return rc;
+}
+
+#define RECOMPUTE_BATCH 1000
+
+enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calendar *cal, int64_t now_ms,
+                                  long *recomputed)
+{
+    *recomputed = 0;
+    json_t *j = service_sla_calendar_to_json(cal);
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!body) return ERR_INTERNAL;
+    enum err rc = c->ops->sla_calendar_put(c, body, now_ms);
+    free(body);
+    if (rc != ERR_OK) return rc;
+    /* Every active task with an SLA, in id order, in the same transaction as
+     * the calendar itself: bounded by the number of tasks, 1,000 ids a query. */
+    char after[TASK_ID_SIZE] = "";
+    for (;;) {
+        char **ids = NULL;
+        int n = 0;
+        if ((rc = c->ops->task_sla_active_ids(c, after, RECOMPUTE_BATCH, &ids, &n)) != ERR_OK) return rc;
+        for (int i = 0; i < n && rc == ERR_OK; i++) {
+            struct task t;
+            if ((rc = c->ops->task_get(c, ids[i], &t)) != ERR_OK) break;
+            int64_t due = sla_due_at(&t), risk = sla_risk_at(&t);
+            sla_stamp(&t, cal);
+            if (t.sla_due_ms != due || t.sla_risk_ms != risk) {
+                rc = c->ops->task_update(c, &t);
+                (*recomputed)++;
+            }
+            task_clear(&t);
+        }
+        if (n > 0) snprintf(after, sizeof after, "%s", ids[n - 1]);
+        for (int i = 0; i < n; i++) free(ids[i]);
+        free(ids);
+        if (rc != ERR_OK || n < RECOMPUTE_BATCH) return rc;
+    }
+}
+
+enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)
+{
+    *recorded = false;
+    struct task t;
+    enum err rc = c->ops->task_get(c, id, &t);
+    if (rc != ERR_OK) return rc;
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    int64_t due = sla_due_at(&t);
+    if (!t.has_sla || !task_status_is_active(task_effective_status(&t, today)) || now_ms <= due) goto out;
+    /* the flag flips only once: a second call finds nothing to mark */
+    if ((rc = c->ops->task_sla_breach_mark(c, id)) != ERR_OK) {
+        if (rc == ERR_NOT_FOUND) rc = ERR_OK;
+        goto out;
+    }
+    char ts[32], to[40];
+    dates_format_ts(due, ts, sizeof ts);
+    snprintf(to, sizeof to, "\"%s\"", ts);
+    struct history_entry h = {.at = now_ms, .from_json = (char *)"null", .to_json = to};
+    snprintf(h.actor, sizeof h.actor, "system");
+    snprintf(h.type, sizeof h.type, "sla_breached");
+    snprintf(h.field, sizeof h.field, "sla_due_at");
+    if ((rc = c->ops->history_add(c, id, &h)) != ERR_OK) goto out;
+    /* issue 5 (rules engine): emit sla.breached here */
+    *recorded = true;
+out:
+    task_clear(&t);
+    return rc;
+}
