@@ -33,19 +33,37 @@ void api_sla_calendar_get(struct request *r)
 struct calendar_ctx {
     struct sla_calendar cal;
     long recomputed;
+
+    bool more;
 };
 
+/* The calendar and the first batch of the recompute, then one writer job per
+ * further batch (see service_sla_recompute_batch); the answer comes when
+ * every active task's deadline follows the new calendar. */
 static enum err calendar_run(struct store_conn *c, void *arg)
 {
     struct calendar_ctx *x = arg;
-    return service_sla_calendar_put(c, &x->cal, clock_now_ms(), &x->recomputed);
+    enum err rc = service_sla_calendar_put(c, &x->cal, clock_now_ms());
+    return rc == ERR_OK ? service_sla_recompute_batch(c, &x->recomputed, &x->more) : rc;
+}
+
+static enum err recompute_run(struct store_conn *c, void *arg)
+{
+    struct calendar_ctx *x = arg;
+    return service_sla_recompute_batch(c, &x->recomputed, &x->more);
 }
 
 static void calendar_finish(struct request *r, enum err rc)
 {
     struct calendar_ctx *x = r->ctx;
     if (rc != ERR_OK) {
+        /* the calendar may be stored already: the sweeper finishes its recompute */
         http_reply_err(r, rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    if (x->more) {
+        x->more = false;
+        http_submit(r, recompute_run, x, calendar_finish, free);
         return;
     }
     http_reply_json(r, 200, service_sla_calendar_to_json(&x->cal));
@@ -413,13 +431,17 @@ static void add_age(struct age_row *row, int bucket, int64_t n)
     row->total += n;
 }
 
-static void on_overdue(void *arg, const char *assignee, enum task_priority p, const char *due, int64_t n)
+static int age_bucket(const struct overdue *o, const char *due)
+{
+    int64_t age = o->today - dates_to_days(due);
+    return age <= 1 ? AGE_1_DAY : age <= 7 ? AGE_2_7_DAYS : AGE_OVER_7_DAYS;
+}
+
+static void on_overdue_assignee(void *arg, const char *assignee, const char *due, int64_t n)
 {
     struct overdue *o = arg;
-    int64_t age = o->today - dates_to_days(due);
-    int bucket = age <= 1 ? AGE_1_DAY : age <= 7 ? AGE_2_7_DAYS : AGE_OVER_7_DAYS;
-    /* rows come grouped by assignee first, so a linear look-back suffices
-     * almost always; the scan below keeps it right whatever the order */
+    /* rows come grouped by assignee, so the row is almost always the last
+     * one; the look-back keeps it right whatever the order */
     struct age_row *row = NULL;
     for (size_t i = o->n_assignees; i-- > 0 && !row;)
         if (strcmp(o->by_assignee[i].key, assignee) == 0) row = &o->by_assignee[i];
@@ -438,9 +460,14 @@ static void on_overdue(void *arg, const char *assignee, enum task_priority p, co
         memset(row, 0, sizeof *row);
         snprintf(row->key, sizeof row->key, "%s", assignee);
     }
-    add_age(row, bucket, n);
-    add_age(&o->by_priority[p], bucket, n);
-    add_age(&o->total, bucket, n);
+    add_age(row, age_bucket(o, due), n);
+}
+
+static void on_overdue_priority(void *arg, enum task_priority p, const char *due, int64_t n)
+{
+    struct overdue *o = arg;
+    add_age(&o->by_priority[p], age_bucket(o, due), n);
+    add_age(&o->total, age_bucket(o, due), n);
 }
 
 static int cmp_age(const void *a, const void *b)
@@ -487,7 +514,7 @@ void api_report_overdue(struct request *r)
     dates_today(clock_now_ms(), today);
     o.today = dates_to_days(today);
     struct store_conn *c = store_reader_acquire(r->app->store);
-    enum err rc = c ? c->ops->overdue_scan(c, today, on_overdue, &o) : ERR_INTERNAL;
+    enum err rc = c ? c->ops->overdue_scan(c, today, on_overdue_assignee, on_overdue_priority, &o) : ERR_INTERNAL;
     if (c) store_reader_release(c);
     if (rc != ERR_OK || o.oom) {
         free(o.by_assignee);

@@ -93,7 +93,8 @@ const char *http_query(struct request *r, const char *name);
 enum err http_query_check(struct request *r, const char *const *known, struct errinfo *e);
 
 /* Hands `run` to the writer; `finish` is called on the HTTP thread after the
- * commit with the job's result, and must set the response. ctx is freed with
+ * commit with the job's result, and must set the response, or (issue 3) call
+ * http_submit again to chain a further job. ctx is freed with
  * ctx_free when the request ends. */
 void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *), void *ctx,
                  void (*finish)(struct request *, enum err), void (*ctx_free)(void *));

@@ -147,6 +147,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* resumed after the writer finished */
         r->suspended = false;
         r->finish(r, r->job.rc);
+        if (r->suspended) return MHD_YES; /* finish handed the writer a further job (issue 3) */
         if (!r->response_ready) http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return queue(r);
     }

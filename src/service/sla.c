@@ -143,42 +143,48 @@ enum err service_sla_stamp(struct store_conn *c, struct task *t)
     return rc;
 }
 
-#define RECOMPUTE_BATCH 1000
-
-enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calendar *cal, int64_t now_ms,
-                                  long *recomputed)
+enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calendar *cal, int64_t now_ms)
 {
-    *recomputed = 0;
     json_t *j = service_sla_calendar_to_json(cal);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!body) return ERR_INTERNAL;
     enum err rc = c->ops->sla_calendar_put(c, body, now_ms);
     free(body);
-    if (rc != ERR_OK) return rc;
-    /* Every active task with an SLA, in id order, in the same transaction as
-     * the calendar itself: bounded by the number of tasks, 1,000 ids a query. */
-    char after[TASK_ID_SIZE] = "";
-    for (;;) {
-        char **ids = NULL;
-        int n = 0;
-        if ((rc = c->ops->task_sla_active_ids(c, after, RECOMPUTE_BATCH, &ids, &n)) != ERR_OK) return rc;
-        for (int i = 0; i < n && rc == ERR_OK; i++) {
-            struct task t;
-            if ((rc = c->ops->task_get(c, ids[i], &t)) != ERR_OK) break;
-            int64_t due = sla_due_at(&t), risk = sla_risk_at(&t);
-            sla_stamp(&t, cal);
-            if (t.sla_due_ms != due || t.sla_risk_ms != risk) {
-                rc = c->ops->task_update(c, &t);
-                (*recomputed)++;
-            }
-            task_clear(&t);
+    return rc;
+}
+
+enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, bool *more)
+{
+    *more = false;
+    char after[TASK_ID_SIZE];
+    bool pending;
+    enum err rc = c->ops->sla_recompute_get(c, after, &pending);
+    if (rc != ERR_OK || !pending) return rc;
+    struct sla_calendar *cal = malloc(sizeof *cal);
+    if (!cal) return ERR_INTERNAL;
+    char **ids = NULL;
+    int n = 0;
+    if ((rc = service_sla_calendar_load(c, cal)) != ERR_OK) goto out;
+    if ((rc = c->ops->task_sla_active_ids(c, after, SLA_RECOMPUTE_BATCH, &ids, &n)) != ERR_OK) goto out;
+    for (int i = 0; i < n && rc == ERR_OK; i++) {
+        struct task t;
+        if ((rc = c->ops->task_get(c, ids[i], &t)) != ERR_OK) break;
+        int64_t due = sla_due_at(&t), risk = sla_risk_at(&t);
+        sla_stamp(&t, cal);
+        if (t.sla_due_ms != due || t.sla_risk_ms != risk) {
+            rc = c->ops->task_update(c, &t); /* version and updated_at unchanged: not an edit */
+            (*recomputed)++;
         }
-        if (n > 0) snprintf(after, sizeof after, "%s", ids[n - 1]);
-        for (int i = 0; i < n; i++) free(ids[i]);
-        free(ids);
-        if (rc != ERR_OK || n < RECOMPUTE_BATCH) return rc;
+        task_clear(&t);
     }
+    *more = n == SLA_RECOMPUTE_BATCH;
+    if (rc == ERR_OK) rc = c->ops->sla_recompute_set(c, *more ? ids[n - 1] : NULL);
+out:
+    for (int i = 0; i < n; i++) free(ids[i]);
+    free(ids);
+    free(cal);
+    return rc;
 }
 
 enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)

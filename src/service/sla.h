@@ -19,10 +19,17 @@ json_t *service_sla_calendar_to_json(const struct sla_calendar *cal);
 
 /* The stored calendar, or the default (calendar_hours) when none is stored. */
 enum err service_sla_calendar_load(struct store_conn *c, struct sla_calendar *cal);
-/* Stores cal and recomputes sla_due_at (and the 80% instant) of every active
- * task with an SLA; *recomputed counts the tasks whose deadline moved. */
-enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calendar *cal, int64_t now_ms,
-                                  long *recomputed);
+/* Stores cal and marks the recompute of the active tasks' deadlines pending. */
+enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calendar *cal, int64_t now_ms);
+/* One batch (SLA_RECOMPUTE_BATCH tasks) of the pending recompute: sets
+ * sla_due_at and the 80% instant of active tasks with an SLA from the stored
+ * calendar. *more says whether batches remain. Batches are separate writer
+ * jobs: one transaction over ~100,000 updates, each a statement inside the
+ * job's savepoint, slows down quadratically in SQLite's savepoint bookkeeping
+ * (measured: minutes). A recompute cut short by a stop is finished by the
+ * sweeper. *recomputed counts the deadlines that moved. */
+#define SLA_RECOMPUTE_BATCH 1000
+enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, bool *more);
 
 /* Sets t's SLA deadline and 80% instant with the stored calendar. */
 enum err service_sla_stamp(struct store_conn *c, struct task *t);

@@ -191,15 +191,21 @@ struct store_ops {
     enum err (*task_sla_active_ids)(struct store_conn *c, const char *after_id, int limit, char ***ids, int *n);
     /* The calendar's JSON text (*body owned by the caller), or ERR_NOT_FOUND. */
     enum err (*sla_calendar_get)(struct store_conn *c, char **body);
+    /* Stores the calendar and marks its recompute pending from the start. */
     enum err (*sla_calendar_put)(struct store_conn *c, const char *body, int64_t now_ms);
+    /* The pending recompute's cursor (*pending false when none), and moving
+     * it (after NULL: done). */
+    enum err (*sla_recompute_get)(struct store_conn *c, char after[TASK_ID_SIZE], bool *pending);
+    enum err (*sla_recompute_set)(struct store_conn *c, const char *after);
     /* Calls row() for every task whose sla_due_at is in [start_ms, end_ms). */
     enum err (*sla_report_scan)(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,
                                 void (*row)(void *arg, const struct sla_row *r), void *arg);
-    /* Calls row() for each (assignee, priority, due date) total of tasks
-     * overdue at `today`; assignee "" when unassigned. */
+    /* The tasks overdue at `today`: by_assignee() for each (assignee, due
+     * date) total (assignee "" when unassigned), by_priority() for each
+     * (priority, due date) total. */
     enum err (*overdue_scan)(struct store_conn *c, const char *today,
-                             void (*row)(void *arg, const char *assignee, enum task_priority p, const char *due,
-                                         int64_t n),
+                             void (*by_assignee)(void *arg, const char *assignee, const char *due, int64_t n),
+                             void (*by_priority)(void *arg, enum task_priority p, const char *due, int64_t n),
                              void *arg);
     enum err (*metrics_read)(struct store_conn *c, const char *today, int64_t now_ms, struct store_metrics *out);
 };

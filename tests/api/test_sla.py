@@ -275,3 +275,36 @@ def test_a_new_calendar_recomputes_the_deadlines_of_active_tasks(make_server):
     assert s.put("/ops/sla-calendar", {"mode": "calendar_hours"}).status == 200
     got = s.get_task(active["id"])
     assert ms(got["sla_due_at"]) == ms(got["created_at"]) + 2 * HOUR_MS
+
+
+def test_a_calendar_change_recomputes_every_active_task_in_batches(make_server):
+    """More tasks than one writer batch (1,000); and a recompute cut short
+    (left pending in the database) is finished by the sweeper."""
+    s = make_server(sweep_interval=1)
+    now = int(datetime.datetime.now(UTC).timestamp() * 1000)
+    created = now - 60_000
+    rows = [dict(id=tid(100000 + i), created_at=created + i, sla_hours=2.0, sla_due_at=created + i + 2 * HOUR_MS,
+                 sla_risk_at=created + i + 96 * 60_000) for i in range(2500)]
+    seed(s, rows)
+    # 24/7 working time except the next three days: every deadline moves by their length
+    tz_today = datetime.datetime.fromtimestamp(created / 1000, UTC).date()
+    days = [(tz_today + datetime.timedelta(days=d)).isoformat() for d in range(0, 3)]
+    cal = {"mode": "business_hours", "weekly": {d: [["00:00", "24:00"]] for d in DEFAULT_CAL["weekly"]},
+           "holidays": days}
+    r = s.put("/ops/sla-calendar", cal)
+    assert r.status == 200, r
+    start = int(datetime.datetime.combine(tz_today + datetime.timedelta(days=3), datetime.time(),
+                                          UTC).timestamp() * 1000)
+    for i in (0, 999, 1000, 2499):
+        assert ms(s.get_task(tid(100000 + i))["sla_due_at"]) == start + 2 * HOUR_MS
+    # a pending recompute left by a stop: the sweeper finishes it
+    s.stop()
+    db = sqlite3.connect(s.db)
+    with db:
+        db.execute("UPDATE sla_calendar SET body = ?, recompute_after = ''",
+                   ('{"mode":"calendar_hours","weekly":{},"holidays":[]}',))
+    db.close()
+    s.start()
+    wait_until(lambda: ms(s.get_task(tid(102499))["sla_due_at"]) == created + 2499 + 2 * HOUR_MS, 20,
+               interval=0.1, what="the sweeper's recompute")
+    assert ms(s.get_task(tid(100000))["sla_due_at"]) == created + 2 * HOUR_MS

@@ -14,14 +14,20 @@ UPDATE tasks SET sla_risk_at = created_at + CAST(round(sla_hours * 0.8 * 3600000
 -- The sweeper's breach work list: active tasks with an unrecorded deadline.
 CREATE INDEX tasks_sla_unrecorded ON tasks (sla_due_at)
     WHERE sla_breach_recorded = 0 AND sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS');
--- The SLA report reads the tasks whose deadline falls in a window.
-CREATE INDEX tasks_by_sla_due ON tasks (sla_due_at) WHERE sla_due_at IS NOT NULL;
+-- The SLA report reads the tasks whose deadline falls in a window: covering,
+-- so 100,000 rows are one index range scan (~50 ms here) instead of 100,000
+-- random row reads (~170 ms cold, more under load); only tasks with an SLA.
+CREATE INDEX tasks_by_sla_due ON tasks (sla_due_at, status, created_at, completed_at, prio, source, assignee_id,
+                                        user_id) WHERE sla_due_at IS NOT NULL;
 
 -- One row: the calendar as the API's JSON text (absent = calendar_hours).
+-- recompute_after: the active tasks' deadlines are being recomputed with it,
+-- in batches, after this task id ('' = from the start); NULL when done.
 CREATE TABLE sla_calendar (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     body TEXT NOT NULL,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    recompute_after TEXT
 );
 
 -- Monotonic counters for GET /metrics, kept by triggers in the same

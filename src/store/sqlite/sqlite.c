@@ -476,6 +476,9 @@ static enum err task_list(struct store_conn *c, const struct task_query *q, stru
 {
     memset(out, 0, sizeof *out);
     char sql[4096] = "SELECT " TASK_READ_COLS " FROM tasks";
+    /* issue 3: the tasks at risk are few (active, deadline ahead, 80% gone):
+     * find them by deadline rather than walk the queue order over every task */
+    if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
     filter_sql(sql, sizeof sql, &q->filter, true);
     size_t len = strlen(sql);
     int nk;
@@ -998,12 +1001,40 @@ static enum err sla_calendar_get(struct store_conn *c, char **body)
 
 static enum err sla_calendar_put(struct store_conn *c, const char *body, int64_t now_ms)
 {
-    sqlite3_stmt *st = stmt(c, "INSERT INTO sla_calendar (id, body, updated_at) VALUES (1, ?1, ?2) "
-                               "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at");
+    sqlite3_stmt *st = stmt(c, "INSERT INTO sla_calendar (id, body, updated_at, recompute_after) VALUES (1, ?1, ?2, '') "
+                               "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, "
+                               "recompute_after = ''");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, body, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, now_ms);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "sla_calendar_put");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err sla_recompute_get(struct store_conn *c, char after[TASK_ID_SIZE], bool *pending)
+{
+    *pending = false;
+    after[0] = 0;
+    sqlite3_stmt *st = stmt(c, "SELECT recompute_after FROM sla_calendar WHERE id = 1 AND recompute_after IS NOT NULL");
+    if (!st) return ERR_INTERNAL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *pending = true;
+        col_copy(st, 0, after, TASK_ID_SIZE);
+    } else if (rc != SQLITE_DONE) {
+        return fail(c, st, "sla_recompute_get");
+    }
+    done(st);
+    return ERR_OK;
+}
+
+static enum err sla_recompute_set(struct store_conn *c, const char *after)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE sla_calendar SET recompute_after = ? WHERE id = 1");
+    if (!st) return ERR_INTERNAL;
+    bind_opt_text(st, 1, after);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "sla_recompute_set");
     done(st);
     return ERR_OK;
 }
@@ -1055,24 +1086,36 @@ static enum err sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t 
 }
 
 static enum err overdue_scan(struct store_conn *c, const char *today,
-                             void (*row)(void *arg, const char *assignee, enum task_priority p, const char *due,
-                                         int64_t n),
+                             void (*by_assignee)(void *arg, const char *assignee, const char *due, int64_t n),
+                             void (*by_priority)(void *arg, enum task_priority p, const char *due, int64_t n),
                              void *arg)
 {
-    sqlite3_stmt *st = stmt(c, "SELECT assignee_id, prio, due_date, count(*) FROM tasks "
-                               "WHERE status IN ('OPEN', 'IN_PROGRESS') AND due_date < ? GROUP BY 1, 2, 3");
+    /* by assignee: the assignee index alone (covering), not a row read per
+     * overdue task; by priority: the task_counts totals (migration 002) */
+    sqlite3_stmt *st = stmt(c, "SELECT assignee_id, due_date, count(*) FROM tasks INDEXED BY tasks_by_assignee "
+                               "WHERE status IN ('OPEN', 'IN_PROGRESS') AND due_date < ? GROUP BY 1, 2");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
     int rc;
+    char due[DATE_SIZE];
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *a = (const char *)sqlite3_column_text(st, 0);
-        int rank = sqlite3_column_int(st, 1);
-        char due[DATE_SIZE];
-        col_copy(st, 2, due, sizeof due);
-        row(arg, a ? a : "", (enum task_priority)(PRIORITY_URGENT - (rank < 0 || rank > 3 ? 0 : rank)), due,
-            sqlite3_column_int64(st, 3));
+        col_copy(st, 1, due, sizeof due);
+        by_assignee(arg, a ? a : "", due, sqlite3_column_int64(st, 2));
     }
-    if (rc != SQLITE_DONE) return fail(c, st, "overdue_scan");
+    if (rc != SQLITE_DONE) return fail(c, st, "overdue_scan assignee");
+    done(st);
+    st = stmt(c, "SELECT prio, due_date, sum(n) FROM task_counts WHERE status IN ('OPEN', 'IN_PROGRESS') "
+                 "AND due_date < ? GROUP BY 1, 2");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int rank = sqlite3_column_int(st, 0);
+        col_copy(st, 1, due, sizeof due);
+        int64_t n = sqlite3_column_int64(st, 2);
+        if (n > 0) by_priority(arg, (enum task_priority)(PRIORITY_URGENT - (rank < 0 || rank > 3 ? 0 : rank)), due, n);
+    }
+    if (rc != SQLITE_DONE) return fail(c, st, "overdue_scan priority");
     done(st);
     return ERR_OK;
 }
@@ -1156,6 +1199,8 @@ const struct store_ops store_sqlite_ops = {
     .task_sla_active_ids = task_sla_active_ids,
     .sla_calendar_get = sla_calendar_get,
     .sla_calendar_put = sla_calendar_put,
+    .sla_recompute_get = sla_recompute_get,
+    .sla_recompute_set = sla_recompute_set,
     .sla_report_scan = sla_report_scan,
     .overdue_scan = overdue_scan,
     .metrics_read = metrics_read,
