@@ -3,6 +3,9 @@
 # benchmark. Fast when everything is there already; as root it runs apt-get,
 # otherwise it prints the exact command to run.
 set -eu
+# prometheus (issue 3): for promtool, which the metrics test runs; on a machine
+# with systemd the package also enables a prometheus service on :9090
+# (`systemctl disable --now prometheus` turns it off; containers start none).
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
 prometheus"
