@@ -71,6 +71,19 @@ def test_a_breach_is_recorded_once_by_the_system_even_across_restarts(make_serve
     assert metric(s, "opstasks_sla_breaches_total") == "opstasks_sla_breaches_total 1"
 
 
+def test_a_task_finished_late_between_sweeps_gets_its_breach_line_first(make_server):
+    s = make_server()  # sweeps at start, then every 60 s
+    t = s.task(sla_hours=0.0002)  # 0.72 s
+    wait_until(lambda: s.get_task(t["id"])["sla_breached"], 20, interval=0.1, what="the deadline")
+    s.set_status(t["id"], "COMPLETED")
+    h = s.history(t["id"])
+    assert [(e["type"], e["actor"]) for e in h] == [
+        ("created", h[0]["actor"]), ("sla_breached", "system"), ("status_changed", h[0]["actor"])]
+    s.patch(f"/ops/tasks/{t['id']}", {"title": "again"})  # a final task: 409, nothing written
+    assert len(breach_lines(s, t["id"])) == 1
+    assert metric(s, "opstasks_sla_breaches_total") == "opstasks_sla_breaches_total 1"
+
+
 def test_a_task_finished_before_its_deadline_gets_no_breach_line(make_server):
     s = make_server(sweep_interval=1)
     t = s.task(sla_hours=0.0003)
