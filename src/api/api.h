@@ -37,5 +37,13 @@ void api_staff_put(struct request *r);
 void api_customers_list(struct request *r);
 void api_customer_get(struct request *r);
 void api_customer_put(struct request *r);
+/* renewals.c (issue 4) */
+void api_renewals_list(struct request *r);
+void api_renewal_get(struct request *r);
+void api_renewal_put(struct request *r);
+void api_renewal_delete(struct request *r);
+void api_renewal_policy_get(struct request *r);
+void api_renewal_policy_put(struct request *r);
+void api_renewals_run(struct request *r);
 
 #endif

@@ -41,6 +41,8 @@ struct task {
     enum task_source source;
     int64_t created_at, updated_at, started_at, completed_at, cancelled_at;
     int64_t version;
+    /* renewals (issue 4): the renewable item a RENEWAL task is for */
+    char renewal_id[EXT_ID_SIZE];  /* "" when none */
 };
 
 void task_clear(struct task *t);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "domain/dates.h"
+#include "jobs/renewals.h" /* renewals (issue 4) */
 #include "service/tasks.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -80,6 +81,8 @@ static void *sweeper_main(void *arg)
         if (n != 0)
             log_info("sweeper: %ld tasks recorded overdue in %.1f ms", n,
                      (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        /* renewals (issue 4): the engine runs at start and after every sweep */
+        renewals_run_once(w->store, NULL);
         pthread_mutex_lock(&w->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
