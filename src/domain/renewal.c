@@ -153,9 +153,11 @@ void renewal_next_due(const struct renewal_policy *p, const char *expires_on, in
         renewal_crossing_day(expires_on, days, out);
 }
 
-void renewal_task_due(const struct renewal_threshold *t, const char *expires_on, char out[DATE_SIZE])
+void renewal_task_due(const struct renewal_threshold *t, const char *expires_on, const char *today,
+                      char out[DATE_SIZE])
 {
-    int64_t exp = dates_to_days(expires_on), due = exp - t->days_before + t->due_in_days;
+    int64_t exp = dates_to_days(expires_on), crossing = exp - t->days_before, now = dates_to_days(today);
+    int64_t due = (crossing > now ? crossing : now) + t->due_in_days;
     dates_from_days(due < exp ? due : exp, out);
 }
 

@@ -74,9 +74,14 @@ int renewal_threshold_to_act(const struct renewal_policy *p, const char *expires
  * when none is left: the value of an item's next_due. */
 void renewal_next_due(const struct renewal_policy *p, const char *expires_on, int acted_min, char out[DATE_SIZE]);
 
-/* A task's due date for threshold t: its crossing day plus due_in_days, but
- * never after expires_on. */
-void renewal_task_due(const struct renewal_threshold *t, const char *expires_on, char out[DATE_SIZE]);
+/* A task's due date for threshold t acted on `today`: the crossing day plus
+ * due_in_days, never after expires_on. The crossing day is the day the engine
+ * acts on the crossing: the threshold's own day (expires_on - days_before)
+ * when the engine ran that day, else the day it catches up (an item
+ * registered late, or a server that was down), so that no task is born
+ * already overdue because of the engine's lateness. */
+void renewal_task_due(const struct renewal_threshold *t, const char *expires_on, const char *today,
+                      char out[DATE_SIZE]);
 
 /* Renders the title template: {kind}, {customer_name}, {expires_on} replaced,
  * then trimmed, control characters turned into spaces, and cut to 200 code

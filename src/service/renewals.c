@@ -152,7 +152,7 @@ enum err service_renewal_act(struct store_conn *c, const char *id, const struct 
     if (i >= 0) {
         const struct renewal_threshold *th = &p->t[i];
         char due[DATE_SIZE], latest[TASK_ID_SIZE] = "";
-        renewal_task_due(th, it.expires_on, due);
+        renewal_task_due(th, it.expires_on, today, due);
         rc = c->ops->renewal_latest_task(c, id, latest);
         if (rc != ERR_OK && rc != ERR_NOT_FOUND) return rc;
         struct task t = {0};

@@ -211,14 +211,26 @@ Test(renewal_task, due_is_crossing_day_plus_due_in_days_never_after_expiry)
 {
     struct renewal_threshold t = {30, PRIORITY_HIGH, 7, false, 0};
     char due[DATE_SIZE];
-    renewal_task_due(&t, "2027-03-01", due);
+    renewal_task_due(&t, "2027-03-01", "2027-01-30", due);
     cr_expect_str_eq(due, "2027-02-06"); /* 2027-01-30 + 7 */
     t.due_in_days = 40;
-    renewal_task_due(&t, "2027-03-01", due);
+    renewal_task_due(&t, "2027-03-01", "2027-01-30", due);
     cr_expect_str_eq(due, "2027-03-01");
     t.days_before = 14, t.due_in_days = 2;
-    renewal_task_due(&t, "2028-03-14", due);
+    renewal_task_due(&t, "2028-03-14", "2028-02-29", due);
     cr_expect_str_eq(due, "2028-03-02"); /* 2028-02-29 + 2 */
+}
+
+Test(renewal_task, a_crossing_caught_up_late_counts_from_the_day_it_is_acted_on)
+{
+    struct renewal_threshold t = {30, PRIORITY_HIGH, 7, false, 0};
+    char due[DATE_SIZE];
+    renewal_task_due(&t, "2027-03-01", "2027-02-09", due); /* registered 20 days before expiry */
+    cr_expect_str_eq(due, "2027-02-16");
+    renewal_task_due(&t, "2027-03-01", "2027-02-27", due);
+    cr_expect_str_eq(due, "2027-03-01", "never after the expiry date");
+    renewal_task_due(&t, "2020-01-01", "2026-06-10", due);
+    cr_expect_str_eq(due, "2020-01-01", "an item already expired: due on its expiry date");
 }
 
 Test(renewal_task, title_is_rendered_from_the_template)

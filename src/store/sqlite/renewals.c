@@ -105,7 +105,7 @@ enum err sqlite_renewal_list(struct store_conn *c, const char *customer_id, cons
     sqlite3_bind_text(st, 1, customer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 3, limit);
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) read_item(st, &a[(*n)++]);
     if (*n < limit && rc != SQLITE_DONE) {
         free(a);
