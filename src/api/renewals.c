@@ -395,9 +395,13 @@ void api_renewals_run(struct request *r)
     }
     /* a pass is a few writer jobs of RENEWALS_BATCH items: this worker
      * thread waits for them, as the sweeper's thread does */
-    if (renewals_run_once(r->app->store, rep) != 0) {
+    enum err rc = renewals_run_once(r->app->store, rep);
+    if (rc != ERR_OK) {
         free(rep);
-        http_reply_err(r, ERR_INTERNAL, NULL, "the renewals pass failed; what it did before is kept");
+        if (rc == ERR_UNAVAILABLE)
+            http_reply_err(r, rc, NULL, NULL);
+        else
+            http_reply_err(r, ERR_INTERNAL, NULL, "the renewals pass failed; the batches it committed are kept");
         return;
     }
     json_t *body = json_pack("{s:o, s:o, s:b}", "created", outcomes_json(rep->created, rep->n_created_listed),

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/dates.h"
 #include "util/clock.h"
@@ -70,13 +71,15 @@ static enum err run_batch(struct store_conn *c, void *arg)
     return rc;
 }
 
-int renewals_run_once(struct store *s, struct renewals_report *r)
+enum err renewals_run_once(struct store *s, struct renewals_report *r)
 {
     struct renewals_report *mine = NULL;
-    if (!r && !(r = mine = malloc(sizeof *r))) return -1;
+    if (!r && !(r = mine = malloc(sizeof *r))) return ERR_INTERNAL;
     memset(r, 0, sizeof *r);
     struct batch b = {.r = r};
-    int ret = 0;
+    enum err ret = ERR_OK;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     /* bounded: the cursor only moves forward, over at most every item */
     for (long round = 0; round < 100000000L / RENEWALS_BATCH; round++) {
         long created = r->n_created, escalated = r->n_escalated, examined = r->n_examined, failed = r->n_failed;
@@ -86,14 +89,16 @@ int renewals_run_once(struct store *s, struct renewals_report *r)
             /* the batch was rolled back (or never ran): it did nothing */
             r->n_created = created, r->n_escalated = escalated, r->n_examined = examined, r->n_failed = failed;
             r->n_created_listed = listed_c, r->n_escalated_listed = listed_e;
-            ret = -1;
+            ret = rc;
             break;
         }
         if (b.found < RENEWALS_BATCH) break;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (r->n_created || r->n_escalated || r->n_failed)
-        log_info("renewals: %ld tasks created, %ld escalated, %ld items examined, %ld failed", r->n_created,
-                 r->n_escalated, r->n_examined, r->n_failed);
+        log_info("renewals: %ld tasks created, %ld escalated, %ld items examined, %ld failed in %.1f ms",
+                 r->n_created, r->n_escalated, r->n_examined, r->n_failed,
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     free(mine);
     return ret;
 }

@@ -24,8 +24,9 @@ struct renewals_report {
     struct renewal_outcome escalated[RENEWALS_REPORT_MAX];
 };
 
-/* One full pass as of now. Fills r (which may be NULL) and returns 0, or -1
- * when the store refused (stopping) or failed; r then holds what was done. */
-int renewals_run_once(struct store *s, struct renewals_report *r);
+/* One full pass as of now. Fills r (which may be NULL) and returns ERR_OK,
+ * or ERR_UNAVAILABLE (the store is stopping) or ERR_INTERNAL; r then holds
+ * what the committed batches did. */
+enum err renewals_run_once(struct store *s, struct renewals_report *r);
 
 #endif

@@ -110,7 +110,7 @@ static void date_in(int days, char out[DATE_SIZE])
 
 static void at_day(int offset_days) { clock_set_ms(NOW + (int64_t)offset_days * DAY); }
 
-static void run(void) { cr_assert_eq(renewals_run_once(S, R), 0); }
+static void run(void) { cr_assert_eq(renewals_run_once(S, R), ERR_OK); }
 
 /* every task of the item, oldest first */
 static struct task_page tasks_of(const char *renewal_id)
