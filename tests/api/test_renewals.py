@@ -4,6 +4,7 @@ renewal_id filter, restarts, and `opstasks import renewals`. Expiry dates are
 relative to the server's today (UTC here), so thresholds are already crossed
 when a test starts."""
 import datetime
+import os
 
 import pytest
 
@@ -401,3 +402,71 @@ def test_import_bad_command_lines_exit_2(tmp_path, args):
 def test_import_of_a_missing_file_exits_1(tmp_path):
     p = run_cli("import", "renewals", "--db", str(tmp_path / "x.db"), str(tmp_path / "none.csv"))
     assert p.returncode == 1 and "none.csv" in p.stderr
+
+
+def test_import_of_many_rows_across_transactions_reports_bad_lines_anywhere(s, tmp_path):
+    lines = ["customer_id,renewal_id,kind,expires_on,assignee_id"]
+    bad = set()
+    for i in range(12000):
+        if i % 2500 == 1234:
+            lines.append(f"cus_r_2,ren_r_bulk{i},passport,not-a-date,")
+            bad.add(i + 2)  # line numbers count the header as line 1
+        else:
+            lines.append(f"cus_r_2,ren_r_bulk{i},passport,2099-0{1 + i % 9}-15,")
+    f = write_csv(tmp_path, "\n".join(lines) + "\n")
+    p = run_cli("import", "renewals", "--db", s.db, f, timeout=120)
+    assert p.returncode == 1, p.stderr
+    refused = {int(line.split()[1].rstrip(":")) for line in p.stdout.splitlines() if line.startswith("line ")}
+    assert refused == bad
+    assert f"imported {12000 - len(bad)} rows ({12000 - len(bad)} created, 0 updated, 0 unchanged)" in p.stdout
+    assert "12000 rows read" in p.stderr
+    r = s.get("/ops/customers/cus_r_2/renewals/ren_r_bulk11999")
+    assert r.status == 200 and r.json()["expires_on"] == "2099-03-15"
+
+
+def test_import_on_a_terminal_draws_a_progress_bar(s, tmp_path):
+    import pty
+    import subprocess
+    from conftest import BIN, child_env
+    f = write_csv(tmp_path, "customer_id,renewal_id,kind,expires_on,assignee_id\ncus_r_1,ren_r_tty,passport,2099-01-01,\n")
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([BIN, "import", "renewals", "--db", s.db, f], stdout=subprocess.PIPE, stderr=slave,
+                           stdin=subprocess.DEVNULL, env=child_env(), timeout=60)
+        os.close(slave)
+        slave = None
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0, err
+    assert b"\r" in err and b"[" in err and b"100%" in err, err
+
+
+def test_two_runs_at_once_act_once(s):
+    import threading
+    for i in range(30):
+        put_item(s, "cus_r_2", f"ren_r_race{i}", day(25))
+    results = []
+
+    def go():
+        results.append(run(s))
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    created = [c["renewal_id"] for r in results for c in r["created"] if c["renewal_id"].startswith("ren_r_race")]
+    assert len(created) == len(set(created)), "an item acted on twice"  # (the sweeper's pass may take some)
+    for i in range(30):
+        assert len(tasks_of(s, f"ren_r_race{i}")) == 1
