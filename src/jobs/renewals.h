@@ -1,8 +1,8 @@
 /* renewals.h: the renewals engine (issue 4). One pass finds the items whose
  * next threshold day has come (through the index on next_due, never a scan of
- * every item) and acts on each through service_renewal_act, RENEWALS_BATCH
- * items per writer job, each item in its own savepoint so one failure leaves
- * the others alone. It runs at start and after every sweep (jobs/sweeper.c)
+ * every item), RENEWALS_BATCH per round, and acts on each through
+ * service_renewal_act in small writer jobs, each item in its own savepoint so
+ * one failure leaves the others alone. It runs at start and after every sweep (jobs/sweeper.c)
  * and on POST /ops/renewals/run. Two passes at once (two threads, or two
  * processes on one database) cannot act twice: every action is checked and
  * recorded inside the writer's transaction under a unique key. */
