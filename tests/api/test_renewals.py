@@ -470,3 +470,19 @@ def test_two_runs_at_once_act_once(s):
     assert len(created) == len(set(created)), "an item acted on twice"  # (the sweeper's pass may take some)
     for i in range(30):
         assert len(tasks_of(s, f"ren_r_race{i}")) == 1
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_threshold_days_are_days_in_the_servers_timezone(make_server, tz):
+    from conftest import today_in
+    srv = make_server(timezone=tz)
+    srv.customer("cus_z", "Zed")
+    today = today_in(tz)
+    put_item(srv, "cus_z", "ren_z_on", (today + datetime.timedelta(days=90)).isoformat())
+    put_item(srv, "cus_z", "ren_z_before", (today + datetime.timedelta(days=91)).isoformat())
+    body = run(srv)
+    if today_in(tz) != today:  # the day changed there during the test: nothing to judge
+        return
+    assert [c["renewal_id"] for c in body["created"]] == ["ren_z_on"]
+    [t] = tasks_of(srv, "ren_z_on")
+    assert t["due_date"] == (today + datetime.timedelta(days=30)).isoformat()

@@ -418,3 +418,34 @@ Test(renewals_engine, an_item_under_another_customer_or_with_an_inactive_assigne
     cr_expect_eq(store_run(S, put_run, &q), ERR_UNKNOWN_STAFF);
     cr_expect_str_eq(q.e.field, "assignee_id");
 }
+
+static enum err put_many(struct store_conn *c, void *arg)
+{
+    const char *exp = arg;
+    for (int i = 0; i < RENEWALS_REPORT_MAX + 1; i++) {
+        struct renewal_item it = {0};
+        snprintf(it.id, sizeof it.id, "ren_bulk_%04d", i);
+        snprintf(it.customer_id, sizeof it.customer_id, "cus_one");
+        snprintf(it.kind, sizeof it.kind, "passport");
+        snprintf(it.expires_on, sizeof it.expires_on, "%s", exp);
+        bool created, changed;
+        struct errinfo e = {0};
+        enum err rc = service_renewal_put(c, &it, clock_now_ms(), &created, &changed, &e);
+        if (rc != ERR_OK) return rc;
+    }
+    return ERR_OK;
+}
+
+Test(renewals_engine, a_pass_lists_at_most_1000_outcomes_of_a_kind_and_counts_them_all)
+{
+    char exp[DATE_SIZE];
+    date_in(20, exp);
+    cr_assert_eq(store_run(S, put_many, exp), ERR_OK);
+    run();
+    cr_expect_eq(R->n_created, RENEWALS_REPORT_MAX + 1);
+    cr_expect_eq(R->n_created_listed, RENEWALS_REPORT_MAX);
+    cr_expect_eq(R->n_examined, RENEWALS_REPORT_MAX + 1, "each due item examined once");
+    run();
+    cr_expect_eq(R->n_created + R->n_escalated, 0);
+    cr_expect_eq(R->n_examined, 0, "nothing is due any more: the index finds no item");
+}
