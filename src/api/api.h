@@ -43,5 +43,13 @@ void api_sla_calendar_put(struct request *r);
 void api_report_sla(struct request *r);
 void api_report_overdue(struct request *r);
 void api_metrics(struct request *r);
+/* renewals.c (issue 4) */
+void api_renewals_list(struct request *r);
+void api_renewal_get(struct request *r);
+void api_renewal_put(struct request *r);
+void api_renewal_delete(struct request *r);
+void api_renewal_policy_get(struct request *r);
+void api_renewal_policy_put(struct request *r);
+void api_renewals_run(struct request *r);
 
 #endif

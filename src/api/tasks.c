@@ -80,6 +80,7 @@ static void task_write(struct buf *b, const struct task *t, const char *today, i
     buf_puts(b, !t->has_sla ? ",\"sla_at_risk\":null" : sla_at_risk(t, eff, now_ms) ? ",\"sla_at_risk\":true" : ",\"sla_at_risk\":false");
     buf_puts(b, ",\"version\":");
     buf_int(b, t->version);
+    write_opt_string(b, ",\"renewal_id\":", t->renewal_id); /* renewals (issue 4) */
     buf_putc(b, '}');
 }
 
@@ -596,6 +597,12 @@ static enum err read_filter(struct request *r, struct task_filter *f, bool with_
     }
     if (f->due_from[0] && f->due_to[0] && strcmp(f->due_from, f->due_to) > 0)
         return err_set(e, ERR_VALIDATION_FAILED, "due_to", "due_to must not be before due_from");
+    /* renewals (issue 4): the tasks of one renewable item */
+    if ((s = http_query(r, "renewal_id"))) {
+        if (!ids_valid_external(s, "ren_"))
+            return err_set(e, ERR_VALIDATION_FAILED, "renewal_id", "renewal_id must be a renewal id (ren_...)");
+        snprintf(f->renewal_id, sizeof f->renewal_id, "%s", s);
+    }
     return ERR_OK;
 }
 
@@ -640,7 +647,8 @@ bad:
 void api_tasks_list(struct request *r)
 {
     static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
-                                        "sort", "limit", "cursor", "sla_breached", "sla_at_risk", NULL};
+                                        "sort", "limit", "cursor", "sla_breached", "sla_at_risk",
+                                        "renewal_id" /* issue 4 */, NULL};
     struct errinfo e = {0};
     struct task_query q = {0};
     if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &q.filter, true, &e) != ERR_OK ||

@@ -27,5 +27,6 @@ int options_parse(const char *usage, const struct option_desc *d, int n, int arg
 int cmd_serve(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_import(int argc, char **argv); /* renewals (issue 4) */
 
 #endif

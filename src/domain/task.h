@@ -45,6 +45,8 @@ struct task {
      * SLA time has passed, both set by sla_stamp() with the SLA calendar;
      * 0 means not stamped (sla.c then computes them in calendar hours). */
     int64_t sla_due_ms, sla_risk_ms;
+    /* renewals (issue 4): the renewable item a RENEWAL task is for */
+    char renewal_id[EXT_ID_SIZE];  /* "" when none */
 };
 
 void task_clear(struct task *t);

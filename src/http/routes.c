@@ -34,6 +34,14 @@ static const struct route routes[] = {
     {"GET", "/ops/reports/sla", api_report_sla, false},
     {"GET", "/ops/reports/overdue", api_report_overdue, false},
     {"GET", "/metrics", api_metrics, false},
+    /* renewals (issue 4) */
+    {"GET", "/ops/customers/:id/renewals", api_renewals_list, false},
+    {"GET", "/ops/customers/:id/renewals/:rid", api_renewal_get, false},
+    {"PUT", "/ops/customers/:id/renewals/:rid", api_renewal_put, true},
+    {"DELETE", "/ops/customers/:id/renewals/:rid", api_renewal_delete, true},
+    {"GET", "/ops/renewal-policy", api_renewal_policy_get, true},
+    {"PUT", "/ops/renewal-policy", api_renewal_policy_put, true},
+    {"POST", "/ops/renewals/run", api_renewals_run, true},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

@@ -8,6 +8,7 @@
 
 #include "domain/dates.h"
 #include "service/sla.h"
+#include "jobs/renewals.h" /* renewals (issue 4) */
 #include "service/tasks.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -130,6 +131,8 @@ static void *sweeper_main(void *arg)
         if (n != 0)
             log_info("sweeper: %ld tasks recorded overdue or SLA-breached in %.1f ms", n,
                      (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        /* renewals (issue 4): the engine runs at start and after every sweep */
+        renewals_run_once(w->store, NULL);
         pthread_mutex_lock(&w->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

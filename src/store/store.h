@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "domain/task.h"
+#include "domain/renewal.h" /* renewals (issue 4) */
 #include "util/err.h"
 
 struct store;
@@ -77,6 +78,7 @@ struct task_filter {
     enum { SLA_FILTER_ANY, SLA_FILTER_NOT_BREACHED, SLA_FILTER_BREACHED } sla_breached;
     bool sla_at_risk;
     int64_t now_ms;
+    char renewal_id[EXT_ID_SIZE];  /* renewals (issue 4): "" = any */
 };
 
 /* Keyset position: the sort keys of the last row of the previous page. */
@@ -208,6 +210,32 @@ struct store_ops {
                              void (*by_priority)(void *arg, enum task_priority p, const char *due, int64_t n),
                              void *arg);
     enum err (*metrics_read)(struct store_conn *c, const char *today, int64_t now_ms, struct store_metrics *out);
+    /* renewals (issue 4): renewable items, the policy and the engine's
+     * actions (store/sqlite/renewals.c). get/delete: ERR_NOT_FOUND when
+     * there is no such item. put upserts (created_at kept on update). */
+    enum err (*renewal_get)(struct store_conn *c, const char *id, struct renewal_item *out);
+    enum err (*renewal_put)(struct store_conn *c, const struct renewal_item *it, bool *created);
+    enum err (*renewal_delete)(struct store_conn *c, const char *id);
+    /* one customer's items ordered by id, after after_id (NULL: from the start) */
+    enum err (*renewal_list)(struct store_conn *c, const char *customer_id, const char *after_id, int limit,
+                             struct renewal_item **out, int *n);
+    /* ids of items whose next_due is on or before today, in (next_due, id)
+     * order strictly after (after_due, after_id) ("" "" from the start); at
+     * most limit; the caller frees *ids and each entry */
+    enum err (*renewal_due)(struct store_conn *c, const char *today, const char *after_due, const char *after_id,
+                            int limit, char ***ids, char ***dues, int *n);
+    enum err (*renewal_set_next_due)(struct store_conn *c, const char *id, const char *next_due); /* "" = NULL */
+    /* after a policy change: every item's next_due becomes expires_on - max_days_before */
+    enum err (*renewal_reset_next_due)(struct store_conn *c, int max_days_before);
+    /* smallest days_before acted on for (id, expires_on), or RENEWAL_NONE_ACTED */
+    enum err (*renewal_acted_min)(struct store_conn *c, const char *id, const char *expires_on, int *acted_min);
+    /* the unique key: ERR_VALIDATION_FAILED when (id, expires_on, days_before) already has its action */
+    enum err (*renewal_action_insert)(struct store_conn *c, const char *id, const char *expires_on, int days_before,
+                                      const char *action, const char *task_id, int64_t at);
+    /* the newest task with this renewal_id, ERR_NOT_FOUND when none */
+    enum err (*renewal_latest_task)(struct store_conn *c, const char *renewal_id, char task_id[TASK_ID_SIZE]);
+    enum err (*renewal_policy_get)(struct store_conn *c, struct renewal_policy *out);
+    enum err (*renewal_policy_put)(struct store_conn *c, const struct renewal_policy *p, int64_t now);
 };
 
 extern const struct store_ops store_sqlite_ops;

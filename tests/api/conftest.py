@@ -32,7 +32,8 @@ FUTURE = "2099-06-05"
 PAST = "2020-01-01"
 TASK_FIELDS = ["id", "title", "description", "priority", "status", "due_date", "sla_hours",
                "assignee_id", "user_id", "source", "created_at", "updated_at", "started_at",
-               "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version"]
+               "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version",
+               "renewal_id"]  # renewal_id: renewals (issue 4)
 STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
 
 

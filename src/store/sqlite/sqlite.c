@@ -11,6 +11,7 @@
 
 #include "domain/sla.h"
 #include "store/migrations.h"
+#include "store/sqlite/renewals.h" /* renewals (issue 4) */
 #include "store/store.h"
 #include "util/log.h"
 
@@ -252,9 +253,11 @@ fail:
 
 #define TASK_COLS                                                                                            \
     "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
-    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version"
+    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, renewal_id"
 /* issue 3: what a read selects, the stored SLA deadline and 80% instant after TASK_COLS */
 #define TASK_READ_COLS TASK_COLS ", sla_due_at, sla_risk_at"
+/* Bound parameters: ?1-?17 the first 17 columns, ?18 sla_due_at, ?19 renewal_id,
+ * ?20 sla_risk_at (bind_task). */
 
 static void read_task(sqlite3_stmt *st, struct task *t)
 {
@@ -277,9 +280,10 @@ static void read_task(sqlite3_stmt *st, struct task *t)
     t->completed_at = sqlite3_column_int64(st, 14);
     t->cancelled_at = sqlite3_column_int64(st, 15);
     t->version = sqlite3_column_int64(st, 16);
-    if (sqlite3_column_count(st) > 18) { /* issue 3 */
-        t->sla_due_ms = t->has_sla ? sqlite3_column_int64(st, 17) : 0;
-        t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 18) : 0;
+    col_copy(st, 17, t->renewal_id, sizeof t->renewal_id); /* renewals (issue 4) */
+    if (sqlite3_column_count(st) > 19) { /* issue 3 */
+        t->sla_due_ms = t->has_sla ? sqlite3_column_int64(st, 18) : 0;
+        t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 19) : 0;
     }
 }
 
@@ -328,16 +332,17 @@ static void bind_task(sqlite3_stmt *st, const struct task *t)
         sqlite3_bind_int64(st, 18, sla_due_at(t));
     else
         sqlite3_bind_null(st, 18);
+    bind_text(st, 19, t->renewal_id); /* renewals (issue 4) */
     if (t->has_sla) /* issue 3 */
-        sqlite3_bind_int64(st, 19, sla_risk_at(t));
+        sqlite3_bind_int64(st, 20, sla_risk_at(t));
     else
-        sqlite3_bind_null(st, 19);
+        sqlite3_bind_null(st, 20);
 }
 
 static enum err task_insert(struct store_conn *c, const struct task *t)
 {
     sqlite3_stmt *st = stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at, sla_risk_at) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ?18, ?20)");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_insert");
@@ -350,7 +355,8 @@ static enum err task_update(struct store_conn *c, const struct task *t)
     sqlite3_stmt *st = stmt(c, "UPDATE tasks SET title = ?2, description = ?3, prio = ?4, status = ?5, "
                                "overdue_recorded = ?6, due_date = ?7, sla_hours = ?8, assignee_id = ?9, "
                                "user_id = ?10, source = ?11, created_at = ?12, updated_at = ?13, started_at = ?14, "
-                               "completed_at = ?15, cancelled_at = ?16, version = ?17, sla_due_at = ?18, sla_risk_at = ?19 "
+                               "completed_at = ?15, cancelled_at = ?16, version = ?17, sla_due_at = ?18, renewal_id = ?19, "
+                               "sla_risk_at = ?20 "
                                "WHERE id = ?1");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
@@ -414,6 +420,7 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
     if (f->sla_at_risk)
         ADD(" AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now");
 #undef SLA_BREACHED_SQL
+    if (f->renewal_id[0]) ADD(" AND renewal_id = :renewal"); /* renewals (issue 4) */
 #undef ADD
 }
 
@@ -441,6 +448,7 @@ static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const cha
     if (f->due_from[0]) bind_named_text(st, ":due_from", f->due_from);
     if (f->due_to[0]) bind_named_text(st, ":due_to", f->due_to);
     if (f->sla_breached || f->sla_at_risk) bind_named_int64(st, ":now", f->now_ms); /* issue 3 */
+    if (f->renewal_id[0]) bind_named_text(st, ":renewal", f->renewal_id); /* renewals (issue 4) */
 }
 
 /* Sort orders: the columns and directions, most significant first. Keyset
@@ -1160,6 +1168,12 @@ static enum err metrics_read(struct store_conn *c, const char *today, int64_t no
     done(st);
     return ERR_OK;
 }
+/* ---- renewals (issue 4): renewals.c shares the statement cache ---------- */
+
+sqlite3_stmt *sqlite_stmt(struct store_conn *c, const char *sql) { return stmt(c, sql); }
+void sqlite_done(sqlite3_stmt *st) { done(st); }
+enum err sqlite_fail(struct store_conn *c, sqlite3_stmt *st, const char *what) { return fail(c, st, what); }
+sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
 
 const struct store_ops store_sqlite_ops = {
     .version = 1,
@@ -1204,4 +1218,17 @@ const struct store_ops store_sqlite_ops = {
     .sla_report_scan = sla_report_scan,
     .overdue_scan = overdue_scan,
     .metrics_read = metrics_read,
+    /* renewals (issue 4) */
+    .renewal_get = sqlite_renewal_get,
+    .renewal_put = sqlite_renewal_put,
+    .renewal_delete = sqlite_renewal_delete,
+    .renewal_list = sqlite_renewal_list,
+    .renewal_due = sqlite_renewal_due,
+    .renewal_set_next_due = sqlite_renewal_set_next_due,
+    .renewal_reset_next_due = sqlite_renewal_reset_next_due,
+    .renewal_acted_min = sqlite_renewal_acted_min,
+    .renewal_action_insert = sqlite_renewal_action_insert,
+    .renewal_latest_task = sqlite_renewal_latest_task,
+    .renewal_policy_get = sqlite_renewal_policy_get,
+    .renewal_policy_put = sqlite_renewal_policy_put,
 };

@@ -1,0 +1,412 @@
+/* renewals.c (api): the renewals engine's resources (issue 4): a customer's
+ * renewable items under /ops/customers/{cid}/renewals, the renewal policy at
+ * /ops/renewal-policy, and POST /ops/renewals/run, which runs one pass of the
+ * engine and answers what it did. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/dates.h"
+#include "jobs/renewals.h"
+#include "service/renewals.h"
+#include "util/clock.h"
+#include "util/ids.h"
+
+/* ---- items ----------------------------------------------------------------- */
+
+static json_t *item_json(const struct renewal_item *it)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(it->id));
+    json_object_set_new(o, "customer_id", json_string(it->customer_id));
+    json_object_set_new(o, "kind", json_string(it->kind));
+    json_object_set_new(o, "expires_on", json_string(it->expires_on));
+    json_object_set_new(o, "assignee_id", it->assignee_id[0] ? json_string(it->assignee_id) : json_null());
+    api_ts(o, "created_at", it->created_at);
+    api_ts(o, "updated_at", it->updated_at);
+    return o;
+}
+
+/* The {cid} of /ops/customers/{cid}/renewals[/...]: false when malformed. */
+static bool path_customer(struct request *r, char out[EXT_ID_SIZE])
+{
+    const char *p = r->path + strlen("/ops/customers/");
+    const char *end = strchr(p, '/');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n == 0 || n >= EXT_ID_SIZE) return false;
+    memcpy(out, p, n);
+    out[n] = 0;
+    return ids_valid_external(out, "cus_");
+}
+
+void api_renewals_list(struct request *r)
+{
+    static const char *const known[] = {"limit", "cursor", NULL};
+    struct errinfo e = {0};
+    char cid[EXT_ID_SIZE];
+    int limit;
+    if (!path_customer(r, cid)) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no such customer");
+        return;
+    }
+    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, &limit, &e) != ERR_OK) {
+        http_reply_error(r, &e);
+        return;
+    }
+    const char *after = http_query(r, "cursor");
+    if (after && !ids_valid_external(after, "ren_")) {
+        http_reply_err(r, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
+        return;
+    }
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct customer cu;
+    struct renewal_item *a = NULL;
+    int n = 0;
+    enum err rc = c ? c->ops->customer_get(c, cid, &cu) : ERR_INTERNAL;
+    if (rc == ERR_OK) {
+        store_customer_clear(&cu);
+        rc = c->ops->renewal_list(c, cid, after, limit + 1, &a, &n);
+    }
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no customer %s" : NULL, cid);
+        return;
+    }
+    json_t *data = json_array();
+    for (int i = 0; i < n && i < limit; i++) json_array_append_new(data, item_json(&a[i]));
+    http_reply_json(r, 200, api_page(data, n > limit ? a[limit - 1].id : NULL));
+    free(a);
+}
+
+void api_renewal_get(struct request *r)
+{
+    char cid[EXT_ID_SIZE];
+    if (!path_customer(r, cid) || !ids_valid_external(r->param, "ren_")) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no renewal %.80s", r->param);
+        return;
+    }
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct renewal_item it;
+    enum err rc = c ? c->ops->renewal_get(c, r->param, &it) : ERR_INTERNAL;
+    store_reader_release(c);
+    if (rc == ERR_OK && strcmp(it.customer_id, cid) != 0) rc = ERR_NOT_FOUND; /* another customer's */
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no renewal %s for customer %s" : NULL, r->param, cid);
+        return;
+    }
+    http_reply_json(r, 200, item_json(&it));
+}
+
+struct item_ctx {
+    struct renewal_item it;
+    bool created, changed;
+    struct errinfo e;
+};
+
+static enum err put_run(struct store_conn *c, void *arg)
+{
+    struct item_ctx *x = arg;
+    return service_renewal_put(c, &x->it, clock_now_ms(), &x->created, &x->changed, &x->e);
+}
+
+static void item_finish(struct request *r, enum err rc)
+{
+    struct item_ctx *x = r->ctx;
+    if (rc != ERR_OK) {
+        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
+        if (rc == ERR_NOT_FOUND) x->e.field[0] = 0; /* the path's customer, not a body field */
+        http_reply_error(r, &x->e);
+        return;
+    }
+    http_reply_json(r, x->created ? 201 : 200, item_json(&x->it));
+}
+
+void api_renewal_put(struct request *r)
+{
+    static const char *const fields[] = {"kind", "expires_on", "assignee_id", NULL};
+    struct errinfo e = {0};
+    json_t *obj = NULL;
+    struct item_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    if (!path_customer(r, x->it.customer_id)) {
+        err_set(&e, ERR_NOT_FOUND, NULL, "no such customer");
+        goto fail;
+    }
+    if (!ids_valid_external(r->param, "ren_")) {
+        err_set(&e, ERR_VALIDATION_FAILED, "id", "a renewal id is ren_ followed by 1-64 of A-Z a-z 0-9 _ -");
+        goto fail;
+    }
+    memcpy(x->it.id, r->param, strlen(r->param) + 1); /* validated: fits */
+    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
+    const char *s;
+    bool present;
+    if (api_string_field(obj, "kind", false, &s, &present, &e) != ERR_OK) goto fail;
+    if (!present) {
+        err_set(&e, ERR_VALIDATION_FAILED, "kind", "kind is required");
+        goto fail;
+    }
+    if (renewal_validate_kind(s, &e) != ERR_OK) goto fail;
+    snprintf(x->it.kind, sizeof x->it.kind, "%s", s);
+    if (api_string_field(obj, "expires_on", false, &s, &present, &e) != ERR_OK) goto fail;
+    if (!present) {
+        err_set(&e, ERR_VALIDATION_FAILED, "expires_on", "expires_on is required");
+        goto fail;
+    }
+    if (renewal_validate_expires_on(s, &e) != ERR_OK) goto fail;
+    memcpy(x->it.expires_on, s, DATE_SIZE);
+    if (api_string_field(obj, "assignee_id", true, &s, &present, &e) != ERR_OK) goto fail;
+    if (s && !ids_valid_external(s, "sta_")) {
+        err_set(&e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member with that id");
+        goto fail;
+    }
+    snprintf(x->it.assignee_id, sizeof x->it.assignee_id, "%s", s ? s : "");
+    json_decref(obj);
+    http_submit(r, put_run, x, item_finish, free);
+    return;
+fail:
+    json_decref(obj);
+    free(x);
+    http_reply_error(r, &e);
+}
+
+static enum err delete_run(struct store_conn *c, void *arg)
+{
+    struct item_ctx *x = arg;
+    struct renewal_item it;
+    enum err rc = c->ops->renewal_get(c, x->it.id, &it);
+    if (rc == ERR_OK && strcmp(it.customer_id, x->it.customer_id) != 0) rc = ERR_NOT_FOUND;
+    if (rc == ERR_OK) rc = c->ops->renewal_delete(c, x->it.id); /* its tasks and actions stay */
+    if (rc != ERR_OK)
+        return err_set(&x->e, rc, NULL, rc == ERR_NOT_FOUND ? "no renewal %s for customer %s" : NULL, x->it.id,
+                       x->it.customer_id);
+    return ERR_OK;
+}
+
+static void delete_finish(struct request *r, enum err rc)
+{
+    struct item_ctx *x = r->ctx;
+    if (rc != ERR_OK) {
+        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
+        http_reply_error(r, &x->e);
+        return;
+    }
+    http_reply_raw_json(r, 204, "");
+}
+
+void api_renewal_delete(struct request *r)
+{
+    struct item_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    if (!path_customer(r, x->it.customer_id) || !ids_valid_external(r->param, "ren_")) {
+        free(x);
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no renewal %.80s", r->param);
+        return;
+    }
+    memcpy(x->it.id, r->param, strlen(r->param) + 1);
+    http_submit(r, delete_run, x, delete_finish, free);
+}
+
+/* ---- the policy ------------------------------------------------------------ */
+
+static json_t *policy_json(const struct renewal_policy *p)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < p->n; i++) {
+        const struct renewal_threshold *t = &p->t[i];
+        json_t *o = json_pack("{s:i, s:s, s:i}", "days_before", t->days_before, "priority",
+                              task_priority_name(t->priority), "due_in_days", t->due_in_days);
+        if (t->has_sla)
+            json_object_set_new(o, "sla_hours", t->sla_hours == (double)(int64_t)t->sla_hours
+                                                    ? json_integer((json_int_t)t->sla_hours)
+                                                    : json_real(t->sla_hours));
+        else
+            json_object_set_new(o, "sla_hours", json_null());
+        json_array_append_new(a, o);
+    }
+    return json_pack("{s:s, s:o}", "title", p->title, "thresholds", a);
+}
+
+void api_renewal_policy_get(struct request *r)
+{
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct renewal_policy p;
+    enum err rc = c ? c->ops->renewal_policy_get(c, &p) : ERR_INTERNAL;
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, NULL);
+        return;
+    }
+    http_reply_json(r, 200, policy_json(&p));
+}
+
+/* A whole number in [lo, hi] at obj[name]; e names `path`. */
+static enum err int_field(json_t *obj, const char *name, const char *path, long lo, long hi, bool required, int *out,
+                          bool *present, struct errinfo *e)
+{
+    json_t *v = json_object_get(obj, name);
+    if (present) *present = v != NULL;
+    if (!v) return required ? err_set(e, ERR_VALIDATION_FAILED, path, "%s is required", name) : ERR_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return err_set(e, ERR_VALIDATION_FAILED, path, "%s must be a whole number from %ld to %ld", name, lo, hi);
+    *out = (int)json_integer_value(v);
+    return ERR_OK;
+}
+
+static enum err read_threshold(json_t *o, int i, struct renewal_threshold *t, struct errinfo *e)
+{
+    char path[64];
+    if (!json_is_object(o)) {
+        snprintf(path, sizeof path, "thresholds[%d]", i);
+        return err_set(e, ERR_VALIDATION_FAILED, path, "each threshold must be an object");
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(o, key, val) {
+        if (strcmp(key, "days_before") && strcmp(key, "priority") && strcmp(key, "due_in_days") &&
+            strcmp(key, "sla_hours")) {
+            snprintf(path, sizeof path, "thresholds[%d].%.30s", i, key);
+            return err_set(e, ERR_VALIDATION_FAILED, path, "unknown field '%.100s'", key);
+        }
+    }
+    snprintf(path, sizeof path, "thresholds[%d].days_before", i);
+    if (int_field(o, "days_before", path, 1, RENEWAL_DAYS_MAX, true, &t->days_before, NULL, e) != ERR_OK)
+        return ERR_VALIDATION_FAILED;
+    snprintf(path, sizeof path, "thresholds[%d].due_in_days", i);
+    if (int_field(o, "due_in_days", path, 0, RENEWAL_DAYS_MAX, true, &t->due_in_days, NULL, e) != ERR_OK)
+        return ERR_VALIDATION_FAILED;
+    snprintf(path, sizeof path, "thresholds[%d].priority", i);
+    json_t *v = json_object_get(o, "priority");
+    if (!v) return err_set(e, ERR_VALIDATION_FAILED, path, "priority is required");
+    if (!json_is_string(v) || task_priority_parse(json_string_value(v), &t->priority) != 0)
+        return err_set(e, ERR_VALIDATION_FAILED, path, "priority must be LOW, MEDIUM, HIGH or URGENT");
+    snprintf(path, sizeof path, "thresholds[%d].sla_hours", i);
+    v = json_object_get(o, "sla_hours");
+    if (v && !json_is_null(v)) {
+        if (!json_is_number(v)) return err_set(e, ERR_VALIDATION_FAILED, path, "sla_hours must be a number or null");
+        t->has_sla = true;
+        t->sla_hours = json_number_value(v);
+    }
+    return ERR_OK;
+}
+
+struct policy_ctx {
+    struct renewal_policy p;
+    struct errinfo e;
+};
+
+static enum err policy_run(struct store_conn *c, void *arg)
+{
+    struct policy_ctx *x = arg;
+    enum err rc = c->ops->renewal_policy_put(c, &x->p, clock_now_ms());
+    /* the thresholds changed: every item is looked at again from the
+     * earliest day one can be crossed (p.t[0] has the largest days_before) */
+    if (rc == ERR_OK) rc = c->ops->renewal_reset_next_due(c, x->p.t[0].days_before);
+    return rc == ERR_OK ? ERR_OK : err_set(&x->e, rc, NULL, NULL);
+}
+
+static void policy_finish(struct request *r, enum err rc)
+{
+    struct policy_ctx *x = r->ctx;
+    if (rc != ERR_OK) {
+        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
+        http_reply_error(r, &x->e);
+        return;
+    }
+    http_reply_json(r, 200, policy_json(&x->p));
+}
+
+void api_renewal_policy_put(struct request *r)
+{
+    static const char *const fields[] = {"title", "thresholds", NULL};
+    struct errinfo e = {0};
+    json_t *obj = NULL;
+    struct policy_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
+    const char *title;
+    bool present;
+    if (api_string_field(obj, "title", false, &title, &present, &e) != ERR_OK) goto fail;
+    if (!present) {
+        err_set(&e, ERR_VALIDATION_FAILED, "title", "title is required");
+        goto fail;
+    }
+    if (strlen(title) >= sizeof x->p.title) {
+        err_set(&e, ERR_VALIDATION_FAILED, "title", "title must be 1-%d characters", RENEWAL_TITLE_MAX_CHARS);
+        goto fail;
+    }
+    snprintf(x->p.title, sizeof x->p.title, "%s", title);
+    json_t *a = json_object_get(obj, "thresholds");
+    if (!a || !json_is_array(a)) {
+        err_set(&e, ERR_VALIDATION_FAILED, "thresholds", "thresholds must be a list of thresholds");
+        goto fail;
+    }
+    if (json_array_size(a) > RENEWAL_MAX_THRESHOLDS) {
+        err_set(&e, ERR_VALIDATION_FAILED, "thresholds", "thresholds may have at most %d thresholds",
+                RENEWAL_MAX_THRESHOLDS);
+        goto fail;
+    }
+    x->p.n = (int)json_array_size(a);
+    for (int i = 0; i < x->p.n; i++)
+        if (read_threshold(json_array_get(a, (size_t)i), i, &x->p.t[i], &e) != ERR_OK) goto fail;
+    if (renewal_policy_validate(&x->p, &e) != ERR_OK) goto fail;
+    json_decref(obj);
+    http_submit(r, policy_run, x, policy_finish, free);
+    return;
+fail:
+    json_decref(obj);
+    free(x);
+    http_reply_error(r, &e);
+}
+
+/* ---- POST /ops/renewals/run ------------------------------------------------ */
+
+static json_t *outcomes_json(const struct renewal_outcome *o, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:i}", "task_id", o[i].task_id, "renewal_id",
+                                           o[i].renewal_id, "customer_id", o[i].customer_id, "expires_on",
+                                           o[i].expires_on, "days_before", o[i].days_before));
+    return a;
+}
+
+void api_renewals_run(struct request *r)
+{
+    struct errinfo e = {0};
+    static const char *const known[] = {NULL};
+    if (http_query_check(r, known, &e) != ERR_OK) {
+        http_reply_error(r, &e);
+        return;
+    }
+    struct renewals_report *rep = malloc(sizeof *rep);
+    if (!rep) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    /* a pass is a few writer jobs of RENEWALS_BATCH items: this worker
+     * thread waits for them, as the sweeper's thread does */
+    enum err rc = renewals_run_once(r->app->store, rep);
+    if (rc != ERR_OK) {
+        free(rep);
+        if (rc == ERR_UNAVAILABLE)
+            http_reply_err(r, rc, NULL, NULL);
+        else
+            http_reply_err(r, ERR_INTERNAL, NULL, "the renewals pass failed; the batches it committed are kept");
+        return;
+    }
+    json_t *body = json_pack("{s:o, s:o, s:b}", "created", outcomes_json(rep->created, rep->n_created_listed),
+                             "escalated", outcomes_json(rep->escalated, rep->n_escalated_listed), "truncated",
+                             rep->n_created > rep->n_created_listed || rep->n_escalated > rep->n_escalated_listed);
+    free(rep);
+    http_reply_json(r, 200, body);
+}
