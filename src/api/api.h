@@ -37,5 +37,12 @@ void api_staff_put(struct request *r);
 void api_customers_list(struct request *r);
 void api_customer_get(struct request *r);
 void api_customer_put(struct request *r);
+/* workflow rules (issue 5): events.c, rules.c */
+void api_events_post(struct request *r);
+void api_events_list(struct request *r);
+void api_rules_list(struct request *r);
+void api_rule_get(struct request *r);
+void api_rule_put(struct request *r);
+void api_rule_delete(struct request *r);
 
 #endif

@@ -14,7 +14,9 @@
 #include "cmd/cmd.h"
 #include "domain/dates.h"
 #include "http/http.h"
+#include "jobs/rules.h"
 #include "jobs/sweeper.h"
+#include "service/tasks.h"
 #include "util/log.h"
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O__COUNT };
@@ -115,6 +117,10 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* workflow rules (issue 5): the service's own events go to the rules
+     * engine; set before the writer thread starts */
+    service_set_task_event_hook(rules_task_event);
 
     struct errinfo e = {0};
     struct store *store = NULL;

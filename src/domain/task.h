@@ -41,6 +41,11 @@ struct task {
     enum task_source source;
     int64_t created_at, updated_at, started_at, completed_at, cancelled_at;
     int64_t version;
+    /* workflow rules (issue 5): the rule and event that made a RULE task
+     * ("" otherwise) and its level in a chain of rule-created tasks */
+    char rule_id[EXT_ID_SIZE];
+    char event_id[EXT_ID_SIZE];
+    int rule_depth;
 };
 
 void task_clear(struct task *t);

@@ -28,6 +28,13 @@ static const struct route routes[] = {
     {"GET", "/ops/customers", api_customers_list, false},
     {"GET", "/ops/customers/:id", api_customer_get, false},
     {"PUT", "/ops/customers/:id", api_customer_put, true},
+    /* workflow rules (issue 5) */
+    {"POST", "/ops/events", api_events_post, false},
+    {"GET", "/ops/events", api_events_list, false},
+    {"GET", "/ops/rules", api_rules_list, false},
+    {"GET", "/ops/rules/:id", api_rule_get, false},
+    {"PUT", "/ops/rules/:id", api_rule_put, true},
+    {"DELETE", "/ops/rules/:id", api_rule_delete, true},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

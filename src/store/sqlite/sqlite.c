@@ -252,7 +252,8 @@ fail:
 
 #define TASK_COLS                                                                                            \
     "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
-    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version"
+    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, "                       \
+    "rule_id, event_id, rule_depth" /* workflow rules (issue 5): columns 17-19, bound as ?19-?21 */
 
 static void read_task(sqlite3_stmt *st, struct task *t)
 {
@@ -275,6 +276,10 @@ static void read_task(sqlite3_stmt *st, struct task *t)
     t->completed_at = sqlite3_column_int64(st, 14);
     t->cancelled_at = sqlite3_column_int64(st, 15);
     t->version = sqlite3_column_int64(st, 16);
+    /* workflow rules (issue 5) */
+    col_copy(st, 17, t->rule_id, sizeof t->rule_id);
+    col_copy(st, 18, t->event_id, sizeof t->event_id);
+    t->rule_depth = sqlite3_column_int(st, 19);
 }
 
 static enum err task_get(struct store_conn *c, const char *id, struct task *out)
@@ -322,12 +327,16 @@ static void bind_task(sqlite3_stmt *st, const struct task *t)
         sqlite3_bind_int64(st, 18, sla_due_at(t));
     else
         sqlite3_bind_null(st, 18);
+    /* workflow rules (issue 5): set at insert only, never changed */
+    bind_text(st, 19, t->rule_id);
+    bind_text(st, 20, t->event_id);
+    sqlite3_bind_int(st, 21, t->rule_depth);
 }
 
 static enum err task_insert(struct store_conn *c, const struct task *t)
 {
     sqlite3_stmt *st = stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ?20, ?21, ?18)");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_insert");
@@ -889,6 +898,252 @@ static enum err idem_purge(struct store_conn *c, int64_t older_than_ms, int64_t 
     return ERR_OK;
 }
 
+/* ---- workflow rules (issue 5): rules and events ----------------------------- */
+
+static void read_rule_row(sqlite3_stmt *st, struct rule_row *r)
+{
+    memset(r, 0, sizeof *r);
+    col_copy(st, 0, r->id, sizeof r->id);
+    r->definition = col_dup(st, 1);
+    r->rr_next = sqlite3_column_int64(st, 2);
+    r->created_at = sqlite3_column_int64(st, 3);
+    r->updated_at = sqlite3_column_int64(st, 4);
+}
+
+#define RULE_COLS "id, definition, rr_next, created_at, updated_at"
+
+static enum err rule_get(struct store_conn *c, const char *id, struct rule_row *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " RULE_COLS " FROM rules WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "rule_get");
+    read_rule_row(st, out);
+    done(st);
+    return out->definition ? ERR_OK : ERR_INTERNAL;
+}
+
+static enum err rule_put(struct store_conn *c, const char *id, const char *event_type, bool enabled,
+                         const char *definition, int64_t now, bool *created)
+{
+    enum err rc = exists(c, "SELECT 1 FROM rules WHERE id = ?", id, created);
+    if (rc != ERR_OK) return rc;
+    *created = !*created;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO rules (id, event_type, enabled, definition, created_at, updated_at) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET "
+                               "event_type = excluded.event_type, enabled = excluded.enabled, "
+                               "definition = excluded.definition, updated_at = excluded.updated_at");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, event_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, enabled);
+    sqlite3_bind_text(st, 4, definition, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_put");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err rule_delete(struct store_conn *c, const char *id)
+{
+    sqlite3_stmt *st = stmt(c, "DELETE FROM rules WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_delete");
+    done(st);
+    return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+/* Runs st (bound by the caller) and collects at most limit rule rows. */
+static enum err rule_rows(struct store_conn *c, sqlite3_stmt *st, int limit, struct rule_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct rule_row *a = calloc((size_t)limit + 1, sizeof *a);
+    if (!a) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc = SQLITE_DONE;
+    while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_rule_row(st, &a[*n]);
+        if (!a[(*n)++].definition) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    if (*n < limit && rc != SQLITE_DONE) {
+        store_rule_rows_free(a, *n);
+        *n = 0;
+        return fail(c, st, "rules");
+    }
+    done(st);
+    *out = a;
+    return ERR_OK;
+}
+
+static enum err rule_list(struct store_conn *c, const char *event_type, const char *after_id, int limit,
+                          struct rule_row **out, int *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " RULE_COLS " FROM rules WHERE id > ?1 AND (?2 = '' OR event_type = ?2) "
+                               "ORDER BY id LIMIT ?3");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, event_type ? event_type : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, limit);
+    return rule_rows(c, st, limit, out, n);
+}
+
+static enum err rules_for_type(struct store_conn *c, const char *event_type, int limit, struct rule_row **out,
+                               int *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " RULE_COLS " FROM rules INDEXED BY rules_by_type "
+                               "WHERE event_type = ? AND enabled = 1 ORDER BY id LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, event_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    return rule_rows(c, st, limit, out, n);
+}
+
+static enum err rule_count_type(struct store_conn *c, const char *event_type, const char *except_id, int64_t *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM rules WHERE (?1 = '' OR event_type = ?1) AND id <> ?2");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, event_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, except_id ? except_id : "", -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "rule_count_type");
+    *n = sqlite3_column_int64(st, 0);
+    done(st);
+    return ERR_OK;
+}
+
+static enum err rule_set_rr(struct store_conn *c, const char *id, int64_t rr_next)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE rules SET rr_next = ? WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, rr_next);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_set_rr");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err staff_load(struct store_conn *c, const char *staff_id, int64_t *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM tasks WHERE assignee_id = ? AND status IN ('OPEN', 'IN_PROGRESS')");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, staff_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "staff_load");
+    *n = sqlite3_column_int64(st, 0);
+    done(st);
+    return ERR_OK;
+}
+
+#define EVENT_COLS "seq, id, type, user_id, occurred_at, received_at, origin, depth, data, outcome"
+
+static void read_event_row(sqlite3_stmt *st, struct event_row *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->seq = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, ev->id, sizeof ev->id);
+    col_copy(st, 2, ev->type, sizeof ev->type);
+    col_copy(st, 3, ev->user_id, sizeof ev->user_id);
+    ev->occurred_at = sqlite3_column_int64(st, 4);
+    ev->received_at = sqlite3_column_int64(st, 5);
+    const char *origin = (const char *)sqlite3_column_text(st, 6);
+    ev->from_service = origin && strcmp(origin, "service") == 0;
+    ev->depth = sqlite3_column_int(st, 7);
+    ev->data = col_dup(st, 8);
+    ev->outcome = col_dup(st, 9);
+}
+
+static enum err event_get(struct store_conn *c, const char *id, struct event_row *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " EVENT_COLS " FROM events WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "event_get");
+    read_event_row(st, out);
+    done(st);
+    if (!out->data || !out->outcome) {
+        store_event_row_clear(out);
+        return ERR_INTERNAL;
+    }
+    return ERR_OK;
+}
+
+static enum err event_insert(struct store_conn *c, const struct event_row *ev)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, "
+                               "data, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, ev->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, ev->type, -1, SQLITE_TRANSIENT);
+    bind_text(st, 3, ev->user_id);
+    sqlite3_bind_int64(st, 4, ev->occurred_at);
+    sqlite3_bind_int64(st, 5, ev->received_at);
+    sqlite3_bind_text(st, 6, ev->from_service ? "service" : "api", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, ev->depth);
+    sqlite3_bind_text(st, 8, ev->data, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, ev->outcome, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "event_insert");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err event_list(struct store_conn *c, const struct event_query *q, struct event_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* one statement per filter combination, so each uses its index */
+    const char *sql = q->type[0] && q->user_id[0]
+                          ? "SELECT " EVENT_COLS " FROM events WHERE type = :type AND user_id = :user AND seq < :before "
+                            "ORDER BY seq DESC LIMIT :limit"
+                      : q->type[0] ? "SELECT " EVENT_COLS " FROM events INDEXED BY events_by_type WHERE type = :type "
+                                     "AND seq < :before ORDER BY type DESC, seq DESC LIMIT :limit"
+                      : q->user_id[0] ? "SELECT " EVENT_COLS " FROM events INDEXED BY events_by_user WHERE "
+                                        "user_id = :user AND seq < :before ORDER BY user_id DESC, seq DESC LIMIT :limit"
+                                      : "SELECT " EVENT_COLS " FROM events WHERE seq < :before ORDER BY seq DESC "
+                                        "LIMIT :limit";
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    if (q->type[0]) bind_named_text(st, ":type", q->type);
+    if (q->user_id[0]) bind_named_text(st, ":user", q->user_id);
+    bind_named_int64(st, ":before", q->before_seq > 0 ? q->before_seq : INT64_MAX);
+    bind_named_int64(st, ":limit", q->limit);
+    struct event_row *a = calloc((size_t)q->limit + 1, sizeof *a);
+    if (!a) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc = SQLITE_DONE;
+    while (*n < q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_event_row(st, &a[*n]);
+        if (!a[(*n)++].outcome) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    if (*n < q->limit && rc != SQLITE_DONE) {
+        store_event_rows_free(a, *n);
+        *n = 0;
+        return fail(c, st, "event_list");
+    }
+    done(st);
+    *out = a;
+    return ERR_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
     .version = 1,
     .name = "sqlite",
@@ -921,4 +1176,16 @@ const struct store_ops store_sqlite_ops = {
     .idem_get = idem_get,
     .idem_put = idem_put,
     .idem_purge = idem_purge,
+    /* workflow rules (issue 5) */
+    .rule_get = rule_get,
+    .rule_put = rule_put,
+    .rule_delete = rule_delete,
+    .rule_list = rule_list,
+    .rules_for_type = rules_for_type,
+    .rule_count_type = rule_count_type,
+    .rule_set_rr = rule_set_rr,
+    .staff_load = staff_load,
+    .event_get = event_get,
+    .event_insert = event_insert,
+    .event_list = event_list,
 };
