@@ -325,7 +325,8 @@ static void render_value(const struct rv *v, struct buf *out)
     }
 }
 
-int rule_template_render(const char *tpl, const struct rv *ctx, struct buf *out, char *missing, size_t missing_size)
+int rule_template_render(const char *tpl, const struct rv *ctx, size_t max_bytes, struct buf *out, char *missing,
+                         size_t missing_size)
 {
     int n_missing = 0;
     if (missing_size) missing[0] = 0;
@@ -349,6 +350,14 @@ int rule_template_render(const char *tpl, const struct rv *ctx, struct buf *out,
             render_value(v, out);
         }
         p = next;
+        if (out->len >= max_bytes) break;
+    }
+    if (out->len > max_bytes && !out->oom) {
+        /* cut on a character boundary: the text stays valid UTF-8 */
+        size_t cut = max_bytes;
+        while (cut > 0 && ((unsigned char)out->p[cut] & 0xC0) == 0x80) cut--;
+        out->len = cut;
+        out->p[cut] = 0;
     }
     return n_missing;
 }

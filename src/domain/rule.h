@@ -82,10 +82,13 @@ bool rule_cond_matches(const struct rule_cond *c, const struct rv *ctx);
 /* Templates: text with {{path}} (spaces inside the braces allowed). check:
  * every {{ closes and names a valid path. */
 enum err rule_template_check(const char *tpl, const char *field, struct errinfo *e);
-/* Renders into out. A path that is missing, null, an object or an array
- * renders as empty text and is appended to missing (comma separated, as much
- * as fits); returns how many there were. */
-int rule_template_render(const char *tpl, const struct rv *ctx, struct buf *out, char *missing, size_t missing_size);
+/* Renders into out, stopping once out holds max_bytes (event data may hold
+ * 64 KiB strings and a template many placeholders: the text is cut to a
+ * field's length afterwards anyway). A path that is missing, null, an object
+ * or an array renders as empty text and is appended to missing (comma
+ * separated, as much as fits); returns how many there were. */
+int rule_template_render(const char *tpl, const struct rv *ctx, size_t max_bytes, struct buf *out, char *missing,
+                         size_t missing_size);
 
 /* Rendered text made fit for a task field: control characters become spaces
  * (newlines and tabs kept when keep_newlines), leading and trailing space

@@ -440,7 +440,8 @@ static char *render(const struct rule *r, const char *tpl, const char *field, co
 {
     struct buf b = {0};
     char missing[300];
-    int n = rule_template_render(tpl, ctx, &b, missing, sizeof missing);
+    /* 4 bytes per character at most, and one more character to know it was cut */
+    int n = rule_template_render(tpl, ctx, (max_chars + 1) * 4, &b, missing, sizeof missing);
     char *s = buf_take(&b);
     if (!s) return NULL;
     if (n) note(o, "%s: %s: no value for %s; rendered as empty text", r->id, field, missing);

@@ -275,7 +275,7 @@ Test(rule, a_rule_matches_only_when_all_its_conditions_hold)
 static char *render(const char *tpl, int *missing_n, char *missing, size_t n)
 {
     struct buf b = {0};
-    int k = rule_template_render(tpl, &ctx, &b, missing, n);
+    int k = rule_template_render(tpl, &ctx, 100000, &b, missing, n);
     if (missing_n) *missing_n = k;
     char *s = buf_take(&b);
     cr_assert_not_null(s);
@@ -507,4 +507,22 @@ Test(rule, a_valid_definition_parses_with_defaults_filled_in)
     json_decref(canon);
     json_decref(j);
     rule_clear(&r);
+}
+
+Test(rule, rendering_stops_at_the_byte_limit_on_a_character_boundary)
+{
+    struct buf b = {0};
+    char missing[8];
+    /* "Ada Customer" repeated: the limit cuts in the middle of the third */
+    rule_template_render("{{customer.name}}{{customer.name}}{{customer.name}}{{customer.name}}", &ctx, 30, &b,
+                         missing, sizeof missing);
+    char *s = buf_take(&b);
+    cr_assert_not_null(s);
+    cr_expect_str_eq(s, "Ada CustomerAda CustomerAda Cu");
+    free(s);
+    struct buf u = {0};
+    rule_template_render("\xc3\xa9\xc3\xa9{{data.kind}}", &ctx, 3, &u, missing, sizeof missing);
+    s = buf_take(&u);
+    cr_expect_str_eq(s, "\xc3\xa9", "never half a character");
+    free(s);
 }
