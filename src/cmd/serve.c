@@ -162,6 +162,7 @@ int cmd_serve(int argc, char **argv)
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
     http_stop(d, store, 10000);
     store_close(store);
+    rules_cache_clear(); /* workflow rules (issue 5) */
     log_info("serve: stopped cleanly");
     return 0;
 }

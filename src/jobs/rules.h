@@ -57,4 +57,7 @@ enum err rules_process_event(struct store_conn *c, const struct rules_event *ev,
  * only when a rule matched it. */
 enum err rules_task_event(struct store_conn *c, const struct task *t, const char *type, int64_t now_ms);
 
+/* Frees the cache of parsed rules (at shutdown, after the writer stopped). */
+void rules_cache_clear(void);
+
 #endif

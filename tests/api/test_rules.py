@@ -488,3 +488,17 @@ def test_the_default_rule_is_installed_once_and_is_editable(make_server):
     s.stop()
     s.start()
     assert s.get("/ops/rules").json()["data"] == []
+
+
+def test_a_replaced_rule_takes_effect_on_the_next_event(rules):
+    s = rules
+    body = {"name": "v", "event_type": "version.test", "task": {"title": "first {{data.n}}", "due_in_days": 1}}
+    put_rule(s, "rul_version", body)
+    a = post_event(s, event("evt_version1", "version.test", n=1))
+    body["task"]["title"] = "second {{data.n}}"
+    put_rule(s, "rul_version", body, 200)
+    b = post_event(s, event("evt_version2", "version.test", n=2))
+    assert s.get_task(a["tasks"][0])["title"] == "first 1"
+    assert s.get_task(b["tasks"][0])["title"] == "second 2"
+    s.request("DELETE", "/ops/rules/rul_version")
+    assert post_event(s, event("evt_version3", "version.test", n=3))["matched_rules"] == []

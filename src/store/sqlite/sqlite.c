@@ -964,13 +964,24 @@ static enum err rule_rows(struct store_conn *c, sqlite3_stmt *st, int limit, str
 {
     *out = NULL;
     *n = 0;
-    struct rule_row *a = calloc((size_t)limit + 1, sizeof *a);
+    /* grown as rows come: most event types have a few rules, not limit */
+    int cap = limit < 16 ? limit : 16;
+    struct rule_row *a = malloc(sizeof *a * (size_t)cap);
     if (!a) {
         done(st);
         return ERR_INTERNAL;
     }
     int rc = SQLITE_DONE;
     while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap * 2 < limit ? cap * 2 : limit;
+            struct rule_row *g = realloc(a, sizeof *a * (size_t)cap);
+            if (!g) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            a = g;
+        }
         read_rule_row(st, &a[*n]);
         if (!a[(*n)++].definition) {
             rc = SQLITE_NOMEM;
