@@ -502,3 +502,18 @@ def test_a_replaced_rule_takes_effect_on_the_next_event(rules):
     assert s.get_task(b["tasks"][0])["title"] == "second 2"
     s.request("DELETE", "/ops/rules/rul_version")
     assert post_event(s, event("evt_version3", "version.test", n=3))["matched_rules"] == []
+
+
+def test_an_acknowledged_event_and_its_tasks_survive_kill_9(make_server):
+    s = make_server()
+    s.staff("sta_owner")
+    s.customer("cus_rules", name="Ada", owner="sta_owner")
+    put_rule(s, "rul_durable", dict(EXAMPLE_RULE, event_type="durable.test"))
+    body = event("evt_durable", "durable.test", document_type="passport", reason="x")
+    first = post_event(s, body)
+    assert len(first["tasks"]) == 1
+    s.kill9()
+    s.start()
+    assert post_event(s, body, 200) == first
+    t = s.get_task(first["tasks"][0])
+    assert (t["rule_id"], t["event_id"]) == ("rul_durable", "evt_durable")
