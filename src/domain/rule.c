@@ -25,12 +25,16 @@ void rv_clear(struct rv *v)
 int rv_object_add(struct rv *obj, const char *key, struct rv *item)
 {
     obj->kind = RV_OBJECT;
-    struct rv *items = realloc(obj->items, sizeof *items * (size_t)(obj->len + 1));
-    if (!items) return -1;
-    obj->items = items;
-    char **keys = realloc(obj->keys, sizeof *keys * (size_t)(obj->len + 1));
-    if (!keys) return -1;
-    obj->keys = keys;
+    if (obj->len == obj->cap) { /* doubling: an event's data may have thousands of keys */
+        int cap = obj->cap ? obj->cap * 2 : 8;
+        struct rv *items = realloc(obj->items, sizeof *items * (size_t)cap);
+        if (!items) return -1;
+        obj->items = items;
+        char **keys = realloc(obj->keys, sizeof *keys * (size_t)cap);
+        if (!keys) return -1;
+        obj->keys = keys;
+        obj->cap = cap;
+    }
     char *k = strdup(key);
     if (!k) return -1;
     obj->keys[obj->len] = k;

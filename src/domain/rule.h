@@ -35,6 +35,7 @@ struct rv {
     double n;
     char *s;            /* RV_STRING, owned */
     int len;            /* RV_ARRAY, RV_OBJECT: number of items */
+    int cap;            /* RV_OBJECT: room in items and keys */
     struct rv *items;   /* owned */
     char **keys;        /* RV_OBJECT: owned, one per item */
 };

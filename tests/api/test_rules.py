@@ -517,3 +517,14 @@ def test_an_acknowledged_event_and_its_tasks_survive_kill_9(make_server):
     assert post_event(s, body, 200) == first
     t = s.get_task(first["tasks"][0])
     assert (t["rule_id"], t["event_id"]) == ("rul_durable", "evt_durable")
+
+
+def test_an_event_with_thousands_of_data_keys_is_matched_and_rendered(rules):
+    s = rules
+    put_rule(s, "rul_wide", {"name": "wide", "event_type": "wide.data",
+                             "conditions": [{"field": "data.k4999", "op": "eq", "value": 4999}],
+                             "task": {"title": "Key {{data.k4999}} of {{data.k0}}", "due_in_days": 1}})
+    data = {f"k{i}": i for i in range(5000)}
+    ans = post_event(s, {"id": "evt_wide", "type": "wide.data", "data": data})
+    assert s.get_task(ans["tasks"][0])["title"] == "Key 4999 of 0"
+    s.request("DELETE", "/ops/rules/rul_wide")
