@@ -87,6 +87,23 @@ C_GROUP=$(grep -o '[0-9.]* per commit' "$TMP/server.log" | tail -1 || true)
 if [ "$C_ROWS" -ge "$C_OK" ] && [ "$C_ROWS" -le $((C_OK + CONNS)) ]; then C_CHECK="rows match"; else C_CHECK="**ROWS DO NOT MATCH**"; fi
 echo "   $C_RPS creates/s, p50 $C_P50, p99 $C_P99; $C_OK answered 2xx, $C_NON non-2xx; $C_ROWS rows on disk ($C_CHECK); ${C_GROUP:-?}"
 
+# workflow rules (issue 5): events matched against 1,000 rules over 50 event
+# types (bench/rules.sql), each matching 2 rules whose tasks commit with the
+# event. One client, so every event is its own transaction (and fsync) and the
+# latency is the server's time per event plus loopback.
+echo "== workflow rules: POST /ops/events, 1,000 rules over 50 types, 2 matches each, 1 connection, ${DURATION}s"
+E=$TMP/events.db
+"$BIN" init --db "$E" >/dev/null 2>&1
+TOKEN=$("$BIN" token create --db "$E" --role admin 2>/dev/null)
+sqlite3 "$E" <bench/rules.sql
+start_server "$E"
+read -r E_RPS E_P50 E_P99 E_REQS E_NON < <(wrk_run bench/events.lua "http://127.0.0.1:$PORT/ops/events" 1 1)
+stop_server
+E_EVENTS=$(sqlite3 "$E" "SELECT count(*) FROM events")
+E_TASKS=$(sqlite3 "$E" "SELECT count(*) FROM tasks WHERE source = 'RULE'")
+if [ "$E_EVENTS" -gt 0 ] && [ "$E_TASKS" -eq $((2 * E_EVENTS)) ]; then E_CHECK="2 tasks per event"; else E_CHECK="**NOT 2 TASKS PER EVENT**"; fi
+echo "   $E_RPS events/s, p50 $E_P50, p99 $E_P99; $E_EVENTS events and $E_TASKS tasks on disk ($E_CHECK); non-2xx $E_NON"
+
 echo "== seeding $N tasks"
 R=$TMP/read.db
 "$BIN" init --db "$R" >/dev/null 2>&1
@@ -177,6 +194,7 @@ V_STATS=$(verdict "$(ms "$S_P99") < 50 && $S_NON == 0")
 V_MEM=$(verdict "$HWM < 100")
 V_START=$(verdict "$START_MED < 100")
 V_SLA=$(verdict "$(ms "$R_P99") < 1000 && $R_NON == 0 && $R_REQS > 0") # issue 3
+V_RULES=$(verdict "$(ms "$E_P99") < 2 && $E_NON == 0") # workflow rules (issue 5)
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
@@ -204,6 +222,7 @@ of their CPU; runs of 10 s vary by about ±15%. Goals are the contract's
 | resident memory after the runs, ${N} tasks | **${RSS} MiB** (peak ${HWM} MiB) | < 100 MiB | ${V_MEM} |
 | start-up to "listening on", ${N} tasks, median of 5 | **${START_MED} ms** (${STARTS[*]}) | < 100 ms | ${V_START} |
 | renewals pass, POST /ops/renewals/run over ${RN} items, $((RN / 100)) crossing a threshold (issue 4) | **${R_MS} ms**, ${R_ROWS} tasks created; a second pass ${R2_MS} ms, ${R2_MADE} created | < 1 s, each crossing acted once | ${V_RENEW} |
+| workflow rules (issue 5): POST /ops/events matching 2 of 1,000 rules over 50 types, tasks durably created, 1 client, ${DURATION} s | p50 ${E_P50}, **p99 ${E_P99}** (${E_RPS} events/s, ${E_NON} non-2xx; ${E_EVENTS} events, ${E_TASKS} tasks on disk: ${E_CHECK}) | < 2 ms per event | ${V_RULES} |
 | seeding ${N} tasks (bench/seed.c, one transaction) | ${SEED_S} s, ${DB_MB} MiB database | | |
 
 MD

@@ -51,5 +51,12 @@ void api_renewal_delete(struct request *r);
 void api_renewal_policy_get(struct request *r);
 void api_renewal_policy_put(struct request *r);
 void api_renewals_run(struct request *r);
+/* workflow rules (issue 5): events.c, rules.c */
+void api_events_post(struct request *r);
+void api_events_list(struct request *r);
+void api_rules_list(struct request *r);
+void api_rule_get(struct request *r);
+void api_rule_put(struct request *r);
+void api_rule_delete(struct request *r);
 
 #endif

@@ -68,6 +68,9 @@ static void task_write(struct buf *b, const struct task *t, const char *today, i
     buf_puts(b, ",\"source\":\"");
     buf_puts(b, task_source_name(t->source));
     buf_putc(b, '"');
+    /* workflow rules (issue 5) */
+    write_opt_string(b, ",\"rule_id\":", t->rule_id);
+    write_opt_string(b, ",\"event_id\":", t->event_id);
     write_ts(b, ",\"created_at\":", t->created_at);
     write_ts(b, ",\"updated_at\":", t->updated_at);
     write_ts(b, ",\"started_at\":", t->started_at);

@@ -14,7 +14,9 @@
 #include "cmd/cmd.h"
 #include "domain/dates.h"
 #include "http/http.h"
+#include "jobs/rules.h"
 #include "jobs/sweeper.h"
+#include "service/tasks.h"
 #include "util/log.h"
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O__COUNT };
@@ -124,6 +126,10 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* workflow rules (issue 5): the service's own events go to the rules
+     * engine; set before the writer thread starts */
+    service_set_task_event_hook(rules_task_event);
+
     struct errinfo e = {0};
     struct store *store = NULL;
     if (store_open(v[O_DB], &store, &e) != 0) {
@@ -181,6 +187,7 @@ int cmd_serve(int argc, char **argv)
     http_stop(d, store, 10000);
     if (md) http_stop(md, store, 1000); /* issue 3 */
     store_close(store);
+    rules_cache_clear(); /* workflow rules (issue 5) */
     log_info("serve: stopped cleanly");
     return 0;
 }

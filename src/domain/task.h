@@ -47,6 +47,11 @@ struct task {
     int64_t sla_due_ms, sla_risk_ms;
     /* renewals (issue 4): the renewable item a RENEWAL task is for */
     char renewal_id[EXT_ID_SIZE];  /* "" when none */
+    /* workflow rules (issue 5): the rule and event that made a RULE task
+     * ("" otherwise) and its level in a chain of rule-created tasks */
+    char rule_id[EXT_ID_SIZE];
+    char event_id[EXT_ID_SIZE];
+    int rule_depth;
 };
 
 void task_clear(struct task *t);

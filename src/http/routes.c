@@ -42,6 +42,13 @@ static const struct route routes[] = {
     {"GET", "/ops/renewal-policy", api_renewal_policy_get, true},
     {"PUT", "/ops/renewal-policy", api_renewal_policy_put, true},
     {"POST", "/ops/renewals/run", api_renewals_run, true},
+    /* workflow rules (issue 5) */
+    {"POST", "/ops/events", api_events_post, false},
+    {"GET", "/ops/events", api_events_list, false},
+    {"GET", "/ops/rules", api_rules_list, false},
+    {"GET", "/ops/rules/:id", api_rule_get, false},
+    {"PUT", "/ops/rules/:id", api_rule_put, true},
+    {"DELETE", "/ops/rules/:id", api_rule_delete, true},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "domain/dates.h"
+#include "service/tasks.h"
 
 static const char *const day_keys[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -210,7 +211,8 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
     snprintf(h.type, sizeof h.type, "sla_breached");
     snprintf(h.field, sizeof h.field, "sla_due_at");
     if ((rc = c->ops->history_add(c, id, &h)) != ERR_OK) goto out;
-    /* issue 5 (rules engine): emit sla.breached here */
+    /* the rules engine sees it in the same transaction (workflow rules, issue 5) */
+    if ((rc = service_task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
     *recorded = true;
 out:
     task_clear(&t);

@@ -94,6 +94,8 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
         return err_set(e, rc, NULL, NULL);
     if (overdue && (rc = status_history(c, t->id, now_ms, SYSTEM_ACTOR, t->status, TASK_OVERDUE)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
+    /* workflow rules (issue 5) */
+    if (overdue && (rc = service_task_event(c, t, "task.overdue", now_ms)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     return ERR_OK;
 }
 
@@ -241,6 +243,14 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
     if (before != after &&
         (rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) != ERR_OK)
         goto fail_internal;
+    /* workflow rules (issue 5): the service's own events, once per change */
+    {
+        const char *ev = after == TASK_COMPLETED && before != after   ? "task.completed"
+                         : after == TASK_CANCELLED && before != after ? "task.cancelled"
+                         : after == TASK_OVERDUE && (before != TASK_OVERDUE || !old.overdue_recorded) ? "task.overdue"
+                                                                                                      : NULL;
+        if (ev && (rc = service_task_event(c, &nt, ev, now_ms)) != ERR_OK) goto fail_internal;
+    }
     task_clear(&old);
     *out = nt;
     *changed = true;
@@ -265,8 +275,20 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
     t.overdue_recorded = true;
     if ((rc = c->ops->task_update(c, &t)) != ERR_OK) goto out;
     if ((rc = status_history(c, id, now_ms, SYSTEM_ACTOR, t.status, TASK_OVERDUE)) != ERR_OK) goto out;
+    if ((rc = service_task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* workflow rules (issue 5) */
     *recorded = true;
 out:
     task_clear(&t);
     return rc;
+}
+
+/* ---- workflow rules (issue 5): the service's own events ---------------------- */
+
+static service_task_event_fn task_event_hook;
+
+void service_set_task_event_hook(service_task_event_fn fn) { task_event_hook = fn; }
+
+enum err service_task_event(struct store_conn *c, const struct task *t, const char *type, int64_t now_ms)
+{
+    return task_event_hook ? task_event_hook(c, t, type, now_ms) : ERR_OK;
 }

@@ -50,4 +50,16 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
  * wrote anything. */
 enum err service_task_record_overdue(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
 
+/* workflow rules (issue 5): the service's own events. The rules engine
+ * registers one hook at start-up (before any thread runs); each time a task
+ * goes overdue (when that is recorded), is completed or is cancelled, the
+ * service calls it with the task as it now is, inside the same transaction,
+ * so follow-up tasks commit with the change or not at all. A hook error
+ * fails the write. service_task_event is the one entry point: call it with
+ * "sla.breached" where a breach is recorded. Without a hook it does nothing. */
+typedef enum err (*service_task_event_fn)(struct store_conn *c, const struct task *t, const char *type,
+                                          int64_t now_ms);
+void service_set_task_event_hook(service_task_event_fn fn);
+enum err service_task_event(struct store_conn *c, const struct task *t, const char *type, int64_t now_ms);
+
 #endif

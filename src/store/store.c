@@ -240,3 +240,23 @@ void store_customer_clear(struct customer *cu)
     free(cu->email);
     memset(cu, 0, sizeof *cu);
 }
+
+/* workflow rules (issue 5) */
+void store_rule_rows_free(struct rule_row *r, int n)
+{
+    for (int i = 0; i < n; i++) free(r[i].definition);
+    free(r);
+}
+
+void store_event_row_clear(struct event_row *ev)
+{
+    free(ev->data);
+    free(ev->outcome);
+    memset(ev, 0, sizeof *ev);
+}
+
+void store_event_rows_free(struct event_row *ev, int n)
+{
+    for (int i = 0; i < n; i++) store_event_row_clear(&ev[i]);
+    free(ev);
+}

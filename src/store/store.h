@@ -59,6 +59,36 @@ struct history_entry {
     char *from_json, *to_json;  /* owned */
 };
 
+/* ---- workflow rules (issue 5): rule and event rows ------------------------ */
+
+#define STORE_EVENT_TYPE_SIZE 129  /* EVENT_TYPE_MAX (domain/rule.h) + NUL */
+
+struct rule_row {
+    char id[EXT_ID_SIZE];
+    char *definition;  /* owned: the rule as JSON text */
+    int64_t rr_next, created_at, updated_at;
+};
+
+struct event_row {
+    int64_t seq;
+    char id[EXT_ID_SIZE];
+    char type[STORE_EVENT_TYPE_SIZE];
+    char user_id[EXT_ID_SIZE];  /* "" when none */
+    int64_t occurred_at, received_at;
+    bool from_service;          /* origin: the service's own event, not POSTed */
+    int depth;
+    char *data;                 /* owned JSON text */
+    char *outcome;              /* owned JSON text: the answer POST gave */
+};
+
+/* Newest first; "" filters are off; before_seq 0 starts at the newest. */
+struct event_query {
+    char type[STORE_EVENT_TYPE_SIZE];
+    char user_id[EXT_ID_SIZE];
+    int64_t before_seq;
+    int limit;
+};
+
 /* ---- queue queries ------------------------------------------------------ */
 
 enum task_sort { SORT_DUE_DATE, SORT_DUE_DATE_DESC, SORT_PRIORITY, SORT_CREATED_AT, SORT_CREATED_AT_DESC };
@@ -236,6 +266,27 @@ struct store_ops {
     enum err (*renewal_latest_task)(struct store_conn *c, const char *renewal_id, char task_id[TASK_ID_SIZE]);
     enum err (*renewal_policy_get)(struct store_conn *c, struct renewal_policy *out);
     enum err (*renewal_policy_put)(struct store_conn *c, const struct renewal_policy *p, int64_t now);
+    /* workflow rules (issue 5). rule_get: ERR_OK or ERR_NOT_FOUND. rule_put
+     * upserts (keeping created_at and rr_next). rule_list: by id after
+     * after_id, event_type "" for all. rules_for_type: the enabled rules of
+     * one event type, by id, at most limit. rule_count_type: rules of a type
+     * ("" for all) other than except_id. staff_load: active (OPEN, IN_PROGRESS) tasks
+     * assigned to a staff member. Lists are owned by the caller
+     * (store_rule_rows_free, store_event_rows_free). */
+    enum err (*rule_get)(struct store_conn *c, const char *id, struct rule_row *out);
+    enum err (*rule_put)(struct store_conn *c, const char *id, const char *event_type, bool enabled,
+                         const char *definition, int64_t now, bool *created);
+    enum err (*rule_delete)(struct store_conn *c, const char *id);
+    enum err (*rule_list)(struct store_conn *c, const char *event_type, const char *after_id, int limit,
+                          struct rule_row **out, int *n);
+    enum err (*rules_for_type)(struct store_conn *c, const char *event_type, int limit, struct rule_row **out,
+                               int *n);
+    enum err (*rule_count_type)(struct store_conn *c, const char *event_type, const char *except_id, int64_t *n);
+    enum err (*rule_set_rr)(struct store_conn *c, const char *id, int64_t rr_next);
+    enum err (*staff_load)(struct store_conn *c, const char *staff_id, int64_t *n);
+    enum err (*event_get)(struct store_conn *c, const char *id, struct event_row *out);
+    enum err (*event_insert)(struct store_conn *c, const struct event_row *ev);
+    enum err (*event_list)(struct store_conn *c, const struct event_query *q, struct event_row **out, int *n);
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -302,5 +353,9 @@ void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_staff_clear(struct staff *st);
 void store_customer_clear(struct customer *cu);
+/* workflow rules (issue 5) */
+void store_rule_rows_free(struct rule_row *r, int n);
+void store_event_row_clear(struct event_row *ev);
+void store_event_rows_free(struct event_row *ev, int n);
 
 #endif

@@ -31,9 +31,9 @@ SLOW = 3 if SAN else 1
 FUTURE = "2099-06-05"
 PAST = "2020-01-01"
 TASK_FIELDS = ["id", "title", "description", "priority", "status", "due_date", "sla_hours",
-               "assignee_id", "user_id", "source", "created_at", "updated_at", "started_at",
+               "assignee_id", "user_id", "source", "rule_id", "event_id", "created_at", "updated_at", "started_at",
                "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version",
-               "renewal_id"]  # renewal_id: renewals (issue 4)
+               "renewal_id"]  # renewal_id: renewals (issue 4); rule_id, event_id: workflow rules (issue 5)
 STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
 
 

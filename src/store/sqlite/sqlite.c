@@ -253,11 +253,14 @@ fail:
 
 #define TASK_COLS                                                                                            \
     "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
-    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, renewal_id"
+    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, renewal_id, "           \
+    "rule_id, event_id, rule_depth"
 /* issue 3: what a read selects, the stored SLA deadline and 80% instant after TASK_COLS */
 #define TASK_READ_COLS TASK_COLS ", sla_due_at, sla_risk_at"
-/* Bound parameters: ?1-?17 the first 17 columns, ?18 sla_due_at, ?19 renewal_id,
- * ?20 sla_risk_at (bind_task). */
+/* Columns read: 0-16 the core's, 17 renewal_id (issue 4), 18-20 rule_id,
+ * event_id, rule_depth (issue 5), 21-22 sla_due_at, sla_risk_at (issue 3).
+ * Bound parameters (bind_task): ?1-?17 the core's, ?18 sla_due_at,
+ * ?19 renewal_id, ?20 sla_risk_at, ?21-?23 rule_id, event_id, rule_depth. */
 
 static void read_task(sqlite3_stmt *st, struct task *t)
 {
@@ -281,9 +284,13 @@ static void read_task(sqlite3_stmt *st, struct task *t)
     t->cancelled_at = sqlite3_column_int64(st, 15);
     t->version = sqlite3_column_int64(st, 16);
     col_copy(st, 17, t->renewal_id, sizeof t->renewal_id); /* renewals (issue 4) */
-    if (sqlite3_column_count(st) > 19) { /* issue 3 */
-        t->sla_due_ms = t->has_sla ? sqlite3_column_int64(st, 18) : 0;
-        t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 19) : 0;
+    /* workflow rules (issue 5) */
+    col_copy(st, 18, t->rule_id, sizeof t->rule_id);
+    col_copy(st, 19, t->event_id, sizeof t->event_id);
+    t->rule_depth = sqlite3_column_int(st, 20);
+    if (sqlite3_column_count(st) > 22) { /* issue 3 */
+        t->sla_due_ms = t->has_sla ? sqlite3_column_int64(st, 21) : 0;
+        t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 22) : 0;
     }
 }
 
@@ -337,12 +344,17 @@ static void bind_task(sqlite3_stmt *st, const struct task *t)
         sqlite3_bind_int64(st, 20, sla_risk_at(t));
     else
         sqlite3_bind_null(st, 20);
+    /* workflow rules (issue 5): set at insert only, never changed */
+    bind_text(st, 21, t->rule_id);
+    bind_text(st, 22, t->event_id);
+    sqlite3_bind_int(st, 23, t->rule_depth);
 }
 
 static enum err task_insert(struct store_conn *c, const struct task *t)
 {
     sqlite3_stmt *st = stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at, sla_risk_at) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ?18, ?20)");
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ?21, ?22, ?23, "
+                               "?18, ?20)");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_insert");
@@ -1175,6 +1187,263 @@ void sqlite_done(sqlite3_stmt *st) { done(st); }
 enum err sqlite_fail(struct store_conn *c, sqlite3_stmt *st, const char *what) { return fail(c, st, what); }
 sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
 
+/* ---- workflow rules (issue 5): rules and events ----------------------------- */
+
+static void read_rule_row(sqlite3_stmt *st, struct rule_row *r)
+{
+    memset(r, 0, sizeof *r);
+    col_copy(st, 0, r->id, sizeof r->id);
+    r->definition = col_dup(st, 1);
+    r->rr_next = sqlite3_column_int64(st, 2);
+    r->created_at = sqlite3_column_int64(st, 3);
+    r->updated_at = sqlite3_column_int64(st, 4);
+}
+
+#define RULE_COLS "id, definition, rr_next, created_at, updated_at"
+
+static enum err rule_get(struct store_conn *c, const char *id, struct rule_row *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " RULE_COLS " FROM rules WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "rule_get");
+    read_rule_row(st, out);
+    done(st);
+    return out->definition ? ERR_OK : ERR_INTERNAL;
+}
+
+static enum err rule_put(struct store_conn *c, const char *id, const char *event_type, bool enabled,
+                         const char *definition, int64_t now, bool *created)
+{
+    enum err rc = exists(c, "SELECT 1 FROM rules WHERE id = ?", id, created);
+    if (rc != ERR_OK) return rc;
+    *created = !*created;
+    sqlite3_stmt *st = stmt(c, "INSERT INTO rules (id, event_type, enabled, definition, created_at, updated_at) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET "
+                               "event_type = excluded.event_type, enabled = excluded.enabled, "
+                               "definition = excluded.definition, updated_at = excluded.updated_at");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, event_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, enabled);
+    sqlite3_bind_text(st, 4, definition, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_put");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err rule_delete(struct store_conn *c, const char *id)
+{
+    sqlite3_stmt *st = stmt(c, "DELETE FROM rules WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_delete");
+    done(st);
+    return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+/* Runs st (bound by the caller) and collects at most limit rule rows. */
+static enum err rule_rows(struct store_conn *c, sqlite3_stmt *st, int limit, struct rule_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* grown as rows come: most event types have a few rules, not limit */
+    int cap = limit < 16 ? limit : 16;
+    struct rule_row *a = malloc(sizeof *a * (size_t)cap);
+    if (!a) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc = SQLITE_DONE;
+    while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap * 2 < limit ? cap * 2 : limit;
+            struct rule_row *g = realloc(a, sizeof *a * (size_t)cap);
+            if (!g) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            a = g;
+        }
+        read_rule_row(st, &a[*n]);
+        if (!a[(*n)++].definition) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    if (*n < limit && rc != SQLITE_DONE) {
+        store_rule_rows_free(a, *n);
+        *n = 0;
+        return fail(c, st, "rules");
+    }
+    done(st);
+    *out = a;
+    return ERR_OK;
+}
+
+static enum err rule_list(struct store_conn *c, const char *event_type, const char *after_id, int limit,
+                          struct rule_row **out, int *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " RULE_COLS " FROM rules WHERE id > ?1 AND (?2 = '' OR event_type = ?2) "
+                               "ORDER BY id LIMIT ?3");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, event_type ? event_type : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, limit);
+    return rule_rows(c, st, limit, out, n);
+}
+
+static enum err rules_for_type(struct store_conn *c, const char *event_type, int limit, struct rule_row **out,
+                               int *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " RULE_COLS " FROM rules INDEXED BY rules_by_type "
+                               "WHERE event_type = ? AND enabled = 1 ORDER BY id LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, event_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    return rule_rows(c, st, limit, out, n);
+}
+
+static enum err rule_count_type(struct store_conn *c, const char *event_type, const char *except_id, int64_t *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM rules WHERE (?1 = '' OR event_type = ?1) AND id <> ?2");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, event_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, except_id ? except_id : "", -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "rule_count_type");
+    *n = sqlite3_column_int64(st, 0);
+    done(st);
+    return ERR_OK;
+}
+
+static enum err rule_set_rr(struct store_conn *c, const char *id, int64_t rr_next)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE rules SET rr_next = ? WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, rr_next);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_set_rr");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err staff_load(struct store_conn *c, const char *staff_id, int64_t *n)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT count(*) FROM tasks WHERE assignee_id = ? AND status IN ('OPEN', 'IN_PROGRESS')");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, staff_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_ROW) return fail(c, st, "staff_load");
+    *n = sqlite3_column_int64(st, 0);
+    done(st);
+    return ERR_OK;
+}
+
+#define EVENT_COLS "seq, id, type, user_id, occurred_at, received_at, origin, depth, data, outcome"
+
+static void read_event_row(sqlite3_stmt *st, struct event_row *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->seq = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, ev->id, sizeof ev->id);
+    col_copy(st, 2, ev->type, sizeof ev->type);
+    col_copy(st, 3, ev->user_id, sizeof ev->user_id);
+    ev->occurred_at = sqlite3_column_int64(st, 4);
+    ev->received_at = sqlite3_column_int64(st, 5);
+    const char *origin = (const char *)sqlite3_column_text(st, 6);
+    ev->from_service = origin && strcmp(origin, "service") == 0;
+    ev->depth = sqlite3_column_int(st, 7);
+    ev->data = col_dup(st, 8);
+    ev->outcome = col_dup(st, 9);
+}
+
+static enum err event_get(struct store_conn *c, const char *id, struct event_row *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT " EVENT_COLS " FROM events WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "event_get");
+    read_event_row(st, out);
+    done(st);
+    if (!out->data || !out->outcome) {
+        store_event_row_clear(out);
+        return ERR_INTERNAL;
+    }
+    return ERR_OK;
+}
+
+static enum err event_insert(struct store_conn *c, const struct event_row *ev)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, "
+                               "data, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, ev->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, ev->type, -1, SQLITE_TRANSIENT);
+    bind_text(st, 3, ev->user_id);
+    sqlite3_bind_int64(st, 4, ev->occurred_at);
+    sqlite3_bind_int64(st, 5, ev->received_at);
+    sqlite3_bind_text(st, 6, ev->from_service ? "service" : "api", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, ev->depth);
+    sqlite3_bind_text(st, 8, ev->data, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, ev->outcome, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "event_insert");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err event_list(struct store_conn *c, const struct event_query *q, struct event_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* one statement per filter combination, so each uses its index */
+    const char *sql = q->type[0] && q->user_id[0]
+                          ? "SELECT " EVENT_COLS " FROM events WHERE type = :type AND user_id = :user AND seq < :before "
+                            "ORDER BY seq DESC LIMIT :limit"
+                      : q->type[0] ? "SELECT " EVENT_COLS " FROM events INDEXED BY events_by_type WHERE type = :type "
+                                     "AND seq < :before ORDER BY type DESC, seq DESC LIMIT :limit"
+                      : q->user_id[0] ? "SELECT " EVENT_COLS " FROM events INDEXED BY events_by_user WHERE "
+                                        "user_id = :user AND seq < :before ORDER BY user_id DESC, seq DESC LIMIT :limit"
+                                      : "SELECT " EVENT_COLS " FROM events WHERE seq < :before ORDER BY seq DESC "
+                                        "LIMIT :limit";
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    if (q->type[0]) bind_named_text(st, ":type", q->type);
+    if (q->user_id[0]) bind_named_text(st, ":user", q->user_id);
+    bind_named_int64(st, ":before", q->before_seq > 0 ? q->before_seq : INT64_MAX);
+    bind_named_int64(st, ":limit", q->limit);
+    struct event_row *a = calloc((size_t)q->limit + 1, sizeof *a);
+    if (!a) {
+        done(st);
+        return ERR_INTERNAL;
+    }
+    int rc = SQLITE_DONE;
+    while (*n < q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_event_row(st, &a[*n]);
+        if (!a[(*n)++].outcome) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    }
+    if (*n < q->limit && rc != SQLITE_DONE) {
+        store_event_rows_free(a, *n);
+        *n = 0;
+        return fail(c, st, "event_list");
+    }
+    done(st);
+    *out = a;
+    return ERR_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
     .version = 1,
     .name = "sqlite",
@@ -1231,4 +1500,16 @@ const struct store_ops store_sqlite_ops = {
     .renewal_latest_task = sqlite_renewal_latest_task,
     .renewal_policy_get = sqlite_renewal_policy_get,
     .renewal_policy_put = sqlite_renewal_policy_put,
+    /* workflow rules (issue 5) */
+    .rule_get = rule_get,
+    .rule_put = rule_put,
+    .rule_delete = rule_delete,
+    .rule_list = rule_list,
+    .rules_for_type = rules_for_type,
+    .rule_count_type = rule_count_type,
+    .rule_set_rr = rule_set_rr,
+    .staff_load = staff_load,
+    .event_get = event_get,
+    .event_insert = event_insert,
+    .event_list = event_list,
 };

@@ -1,0 +1,194 @@
+/* events.c (api): /ops/events. POST hands the event to the rules engine in
+ * one writer job (event, matched rules and created tasks commit together),
+ * idempotent by the caller's id; GET lists received events with their
+ * outcome, newest first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "domain/dates.h"
+#include "jobs/rules.h"
+#include "util/clock.h"
+#include "util/ids.h"
+
+struct event_ctx {
+    struct rules_event ev;
+    char *answer;
+    bool replayed;
+};
+
+static void event_ctx_free(void *p)
+{
+    struct event_ctx *x = p;
+    json_decref(x->ev.data);
+    free(x->answer);
+    free(x);
+}
+
+static enum err event_run(struct store_conn *c, void *arg)
+{
+    struct event_ctx *x = arg;
+    return rules_process_event(c, &x->ev, clock_now_ms(), &x->answer, &x->replayed);
+}
+
+static void event_finish(struct request *r, enum err rc)
+{
+    struct event_ctx *x = r->ctx;
+    if (rc != ERR_OK || !x->answer) {
+        http_reply_err(r, rc != ERR_OK ? rc : ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    http_reply_raw_json(r, x->replayed ? 200 : 201, x->answer);
+}
+
+/* The service's own event types: a caller may not post them. */
+static bool reserved_type(const char *t) { return strncmp(t, "task.", 5) == 0 || strncmp(t, "sla.", 4) == 0; }
+
+void api_events_post(struct request *r)
+{
+    static const char *const fields[] = {"id", "type", "user_id", "occurred_at", "data", NULL};
+    struct errinfo e = {0};
+    json_t *obj = NULL;
+    struct event_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
+    const char *s;
+    bool present;
+    if (api_string_field(obj, "id", false, &s, &present, &e) != ERR_OK) goto fail;
+    if (!s || !ids_valid_external(s, "evt_")) {
+        err_set(&e, ERR_VALIDATION_FAILED, "id", "id is required: evt_ followed by 1-64 of A-Z a-z 0-9 _ -");
+        goto fail;
+    }
+    snprintf(x->ev.id, sizeof x->ev.id, "%s", s);
+    if (api_string_field(obj, "type", false, &s, &present, &e) != ERR_OK) goto fail;
+    if (!s || !rule_event_type_valid(s)) {
+        err_set(&e, ERR_VALIDATION_FAILED, "type",
+                "type is required: lower-case words joined by dots, like document.rejected (at most %d bytes)",
+                EVENT_TYPE_MAX);
+        goto fail;
+    }
+    if (reserved_type(s)) {
+        err_set(&e, ERR_VALIDATION_FAILED, "type", "task.* and sla.* events are the service's own; they cannot be posted");
+        goto fail;
+    }
+    snprintf(x->ev.type, sizeof x->ev.type, "%s", s);
+    if (api_string_field(obj, "user_id", true, &s, &present, &e) != ERR_OK) goto fail;
+    if (s) {
+        if (!ids_valid_external(s, "cus_")) {
+            err_set(&e, ERR_VALIDATION_FAILED, "user_id", "user_id must be a customer id (cus_...)");
+            goto fail;
+        }
+        snprintf(x->ev.user_id, sizeof x->ev.user_id, "%s", s);
+    }
+    if (api_string_field(obj, "occurred_at", true, &s, &present, &e) != ERR_OK) goto fail;
+    x->ev.occurred_at = clock_now_ms();
+    if (s && (dates_parse_ts(s, &x->ev.occurred_at) != 0 || x->ev.occurred_at <= 0)) {
+        err_set(&e, ERR_VALIDATION_FAILED, "occurred_at", "occurred_at must be an RFC 3339 timestamp like 2026-06-01T09:30:00Z");
+        goto fail;
+    }
+    json_t *data = json_object_get(obj, "data");
+    if (data && !json_is_null(data) && !json_is_object(data)) {
+        err_set(&e, ERR_VALIDATION_FAILED, "data", "data must be a JSON object");
+        goto fail;
+    }
+    x->ev.data = data && json_is_object(data) ? json_incref(data) : json_object();
+    char *text = json_dumps(x->ev.data, JSON_COMPACT);
+    size_t len = text ? strlen(text) : 0;
+    free(text);
+    if (!text) {
+        err_set(&e, ERR_INTERNAL, NULL, NULL);
+        goto fail;
+    }
+    if (len > EVENT_DATA_MAX) {
+        err_set(&e, ERR_VALIDATION_FAILED, "data", "data is %zu bytes as compact JSON; at most %d (64 KiB)", len,
+                EVENT_DATA_MAX);
+        goto fail;
+    }
+    json_decref(obj);
+    http_submit(r, event_run, x, event_finish, event_ctx_free);
+    return;
+fail:
+    json_decref(obj);
+    event_ctx_free(x);
+    http_reply_error(r, &e);
+}
+
+/* An event row as the list shows it: the event, then its outcome. */
+static json_t *event_json(const struct event_row *ev)
+{
+    json_t *o = json_object();
+    if (!o) return NULL;
+    json_object_set_new(o, "id", json_string(ev->id));
+    json_object_set_new(o, "type", json_string(ev->type));
+    json_object_set_new(o, "user_id", ev->user_id[0] ? json_string(ev->user_id) : json_null());
+    api_ts(o, "occurred_at", ev->occurred_at);
+    api_ts(o, "received_at", ev->received_at);
+    json_object_set_new(o, "origin", json_string(ev->from_service ? "service" : "api"));
+    json_object_set_new(o, "depth", json_integer(ev->depth));
+    json_t *data = json_loads(ev->data, 0, NULL);
+    json_object_set_new(o, "data", data ? data : json_object());
+    json_t *out = json_loads(ev->outcome, 0, NULL);
+    const char *keys[] = {"matched_rules", "tasks", "notes"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(out, keys[i]);
+        json_object_set_new(o, keys[i], json_is_array(v) ? json_incref(v) : json_array());
+    }
+    json_decref(out);
+    return o;
+}
+
+void api_events_list(struct request *r)
+{
+    static const char *const known[] = {"type", "user_id", "limit", "cursor", NULL};
+    struct errinfo e = {0};
+    struct event_query q = {0};
+    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 50, 500, &q.limit, &e) != ERR_OK) goto fail;
+    const char *s;
+    if ((s = http_query(r, "type"))) {
+        if (!rule_event_type_valid(s)) {
+            err_set(&e, ERR_VALIDATION_FAILED, "type", "type must be an event type like document.rejected");
+            goto fail;
+        }
+        snprintf(q.type, sizeof q.type, "%s", s);
+    }
+    if ((s = http_query(r, "user_id"))) {
+        if (!ids_valid_external(s, "cus_")) {
+            err_set(&e, ERR_VALIDATION_FAILED, "user_id", "user_id must be a customer id");
+            goto fail;
+        }
+        snprintf(q.user_id, sizeof q.user_id, "%s", s);
+    }
+    if ((s = http_query(r, "cursor"))) {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (!*s || *end || v < 1 || strlen(s) > 18) {
+            err_set(&e, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
+            goto fail;
+        }
+        q.before_seq = v;
+    }
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct event_row *rows = NULL;
+    int n = 0;
+    q.limit++; /* one more tells whether there is a next page */
+    enum err rc = c ? c->ops->event_list(c, &q, &rows, &n) : ERR_INTERNAL;
+    q.limit--;
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        err_set(&e, rc, NULL, NULL);
+        goto fail;
+    }
+    json_t *data = json_array();
+    for (int i = 0; i < n && i < q.limit; i++) json_array_append_new(data, event_json(&rows[i]));
+    char cursor[32];
+    if (n > q.limit) snprintf(cursor, sizeof cursor, "%lld", (long long)rows[q.limit - 1].seq);
+    http_reply_json(r, 200, api_page(data, n > q.limit ? cursor : NULL));
+    store_event_rows_free(rows, n);
+    return;
+fail:
+    http_reply_error(r, &e);
+}

@@ -1,0 +1,204 @@
+/* rules.c (api): /ops/rules. PUT (admin) validates the whole rule (every
+ * condition, op, path, template and assignee; 422 naming the bad part) and
+ * upserts it; GET lists or reads; DELETE (admin) removes one. The rules
+ * themselves run in jobs/rules.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "jobs/rules.h"
+#include "util/clock.h"
+#include "util/ids.h"
+
+#define RULES_TOTAL_MAX 10000
+
+static void reply_row(struct request *r, int status, const struct rule_row *row)
+{
+    json_t *o = rules_row_json(row);
+    if (!o) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    http_reply_json(r, status, o);
+}
+
+void api_rules_list(struct request *r)
+{
+    static const char *const known[] = {"event_type", "limit", "cursor", NULL};
+    struct errinfo e = {0};
+    int limit;
+    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, &limit, &e) != ERR_OK) {
+        http_reply_error(r, &e);
+        return;
+    }
+    const char *after = http_query(r, "cursor");
+    if (after && !ids_valid_external(after, "rul_")) {
+        http_reply_err(r, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
+        return;
+    }
+    const char *type = http_query(r, "event_type");
+    if (type && !rule_event_type_valid(type)) {
+        http_reply_err(r, ERR_VALIDATION_FAILED, "event_type", "event_type must be an event type like document.rejected");
+        return;
+    }
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct rule_row *rows = NULL;
+    int n = 0;
+    enum err rc = c ? c->ops->rule_list(c, type, after, limit + 1, &rows, &n) : ERR_INTERNAL;
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, NULL);
+        return;
+    }
+    json_t *data = json_array();
+    for (int i = 0; i < n && i < limit; i++) {
+        json_t *o = rules_row_json(&rows[i]);
+        if (o) json_array_append_new(data, o);
+    }
+    http_reply_json(r, 200, api_page(data, n > limit ? rows[limit - 1].id : NULL));
+    store_rule_rows_free(rows, n);
+}
+
+void api_rule_get(struct request *r)
+{
+    if (!ids_valid_external(r->param, "rul_")) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no rule %.80s", r->param);
+        return;
+    }
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct rule_row row;
+    enum err rc = c ? c->ops->rule_get(c, r->param, &row) : ERR_INTERNAL;
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no rule %s" : NULL, r->param);
+        return;
+    }
+    reply_row(r, 200, &row);
+    free(row.definition);
+}
+
+struct rule_ctx {
+    struct rule rule;
+    char *definition;
+    bool created;
+    bool deleting;
+    struct rule_row row;  /* the rule as stored after the write (or before the delete) */
+    struct errinfo e;
+};
+
+static void rule_ctx_free(void *p)
+{
+    struct rule_ctx *x = p;
+    rule_clear(&x->rule);
+    free(x->definition);
+    free(x->row.definition);
+    free(x);
+}
+
+static enum err put_run(struct store_conn *c, void *arg)
+{
+    struct rule_ctx *x = arg;
+    struct rule *ru = &x->rule;
+    enum err rc;
+    /* the listed staff must exist (active or not: inactive ones are skipped
+     * when the rule runs, so a rota survives someone's leave) */
+    for (int i = 0; i < ru->n_staff; i++) {
+        struct staff st;
+        rc = c->ops->staff_get(c, ru->staff[i], &st);
+        if (rc == ERR_NOT_FOUND) {
+            if (ru->assignee == ASSIGN_STAFF)
+                err_set(&x->e, ERR_UNKNOWN_STAFF, "task.assignee", "task.assignee: no staff member %s", ru->staff[i]);
+            else
+                err_set(&x->e, ERR_UNKNOWN_STAFF, NULL, "no staff member %s", ru->staff[i]);
+            if (ru->assignee != ASSIGN_STAFF)
+                snprintf(x->e.field, sizeof x->e.field, "task.assignee.%s[%d]",
+                         ru->assignee == ASSIGN_ROUND_ROBIN ? "round_robin" : "least_loaded", i);
+            return ERR_UNKNOWN_STAFF;
+        }
+        if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+        store_staff_clear(&st);
+    }
+    int64_t n = 0;
+    if ((rc = c->ops->rule_count_type(c, ru->event_type, ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if (n >= RULES_PER_TYPE_MAX)
+        return err_set(&x->e, ERR_VALIDATION_FAILED, "event_type", "event_type %s has %d rules already, the most allowed",
+                       ru->event_type, RULES_PER_TYPE_MAX);
+    if ((rc = c->ops->rule_count_type(c, "", ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if (n >= RULES_TOTAL_MAX)
+        return err_set(&x->e, ERR_VALIDATION_FAILED, "id", "there are %d rules already, the most allowed",
+                       RULES_TOTAL_MAX);
+    if ((rc = c->ops->rule_put(c, ru->id, ru->event_type, ru->enabled, x->definition, clock_now_ms(), &x->created)) !=
+            ERR_OK ||
+        (rc = c->ops->rule_get(c, ru->id, &x->row)) != ERR_OK)
+        return err_set(&x->e, rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc, NULL, NULL);
+    return ERR_OK;
+}
+
+static void rule_finish(struct request *r, enum err rc)
+{
+    struct rule_ctx *x = r->ctx;
+    if (rc != ERR_OK) {
+        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
+        http_reply_error(r, &x->e);
+        return;
+    }
+    reply_row(r, x->deleting ? 200 : x->created ? 201 : 200, &x->row);
+}
+
+void api_rule_put(struct request *r)
+{
+    static const char *const fields[] = {"name", "enabled", "event_type", "conditions", "task", NULL};
+    struct errinfo e = {0};
+    json_t *obj = NULL, *canon = NULL;
+    struct rule_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    if (!ids_valid_external(r->param, "rul_")) {
+        err_set(&e, ERR_VALIDATION_FAILED, "id", "a rule id is rul_ followed by 1-64 of A-Z a-z 0-9 _ -");
+        goto fail;
+    }
+    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
+    if (rules_parse(obj, &x->rule, &canon, &e) != ERR_OK) goto fail;
+    memcpy(x->rule.id, r->param, strlen(r->param) + 1); /* validated: fits */
+    if (!(x->definition = json_dumps(canon, JSON_COMPACT))) {
+        err_set(&e, ERR_INTERNAL, NULL, NULL);
+        goto fail;
+    }
+    json_decref(canon);
+    json_decref(obj);
+    http_submit(r, put_run, x, rule_finish, rule_ctx_free);
+    return;
+fail:
+    json_decref(canon);
+    json_decref(obj);
+    rule_ctx_free(x);
+    http_reply_error(r, &e);
+}
+
+static enum err delete_run(struct store_conn *c, void *arg)
+{
+    struct rule_ctx *x = arg;
+    enum err rc = c->ops->rule_get(c, x->rule.id, &x->row);
+    if (rc == ERR_OK) rc = c->ops->rule_delete(c, x->rule.id);
+    if (rc != ERR_OK) return err_set(&x->e, rc, NULL, rc == ERR_NOT_FOUND ? "no rule %s" : NULL, x->rule.id);
+    return ERR_OK;
+}
+
+void api_rule_delete(struct request *r)
+{
+    if (!ids_valid_external(r->param, "rul_")) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no rule %.80s", r->param);
+        return;
+    }
+    struct rule_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    x->deleting = true;
+    memcpy(x->rule.id, r->param, strlen(r->param) + 1); /* validated: fits */
+    http_submit(r, delete_run, x, rule_finish, rule_ctx_free);
+}
