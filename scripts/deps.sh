@@ -3,8 +3,10 @@
 # benchmark. Fast when everything is there already; as root it runs apt-get,
 # otherwise it prints the exact command to run.
 set -eu
+# chromium and chromium-driver: the browser tests of the /tasks page (issue 6)
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk"
+libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
+chromium chromium-driver"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -38,4 +38,13 @@ void api_customers_list(struct request *r);
 void api_customer_get(struct request *r);
 void api_customer_put(struct request *r);
 
+/* web.c: the browser page and its sign-in (issue 6) */
+void web_login_page(struct request *r);
+void web_login(struct request *r);
+void web_logout(struct request *r);
+void web_queue_page(struct request *r);
+void web_task_page(struct request *r);
+void web_asset(struct request *r);
+void api_me(struct request *r);
+
 #endif

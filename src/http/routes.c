@@ -28,6 +28,14 @@ static const struct route routes[] = {
     {"GET", "/ops/customers", api_customers_list, false},
     {"GET", "/ops/customers/:id", api_customer_get, false},
     {"PUT", "/ops/customers/:id", api_customer_put, true},
+    /* the browser page and its sign-in (issue 6): api/web.c */
+    {"GET", "/ops/me", api_me, false},
+    {"GET", "/login", web_login_page, false},
+    {"POST", "/login", web_login, false},
+    {"POST", "/logout", web_logout, false},
+    {"GET", "/tasks", web_queue_page, false},
+    {"GET", "/tasks/:id", web_task_page, false},
+    {"GET", "/assets/:id", web_asset, false},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
