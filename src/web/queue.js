@@ -287,7 +287,17 @@
       state.tasks = data.data;
       state.cursor = data.next_cursor;
       state.editing.clear();
+      /* a refresh redraws the rows: keep keyboard focus where it was */
+      const active = document.activeElement;
+      const focusRow = active && active.closest ? active.closest('tr.task') : null;
+      const focusKey = focusRow && (active.getAttribute('aria-label') || active.textContent);
       renderRows(false, state.tasks);
+      if (focusRow) {
+        const again = document.querySelector(`tr.task[data-id="${CSS.escape(focusRow.dataset.id)}"]`);
+        const target = again && [...again.querySelectorAll('a, button')]
+          .find((n) => (n.getAttribute('aria-label') || n.textContent) === focusKey);
+        if (target) target.focus();
+      }
       stamp();
       /* when the queue first became usable, for bench/page.mjs */
       if (!performance.getEntriesByName('opstasks:queue-ready').length) performance.mark('opstasks:queue-ready');
@@ -319,13 +329,21 @@
     }
   }
 
-  /* Customer names arrive after the rows; fill them in place. */
+  /* Names arrive after the rows: fill them in place, so nothing a user has
+   * focused is redrawn. */
+  function fillNames() {
+    const byId = new Map(state.tasks.map((t) => [t.id, t]));
+    for (const tr of document.querySelectorAll('#rows tr.task')) {
+      const t = byId.get(tr.dataset.id);
+      if (!t) continue;
+      if (t.user_id) tr.querySelector('.c-customer').textContent = Ops.customerName(t.user_id);
+      if (t.assignee_id) tr.querySelector('.c-assignee').textContent = Ops.staffName(t.assignee_id);
+    }
+  }
+
   async function names(tasks) {
     await Ops.loadCustomers(tasks.map((t) => t.user_id));
-    for (const td of document.querySelectorAll('#rows tr.task')) {
-      const t = state.tasks.find((x) => x.id === td.dataset.id);
-      if (t && t.user_id) td.querySelector('.c-customer').textContent = Ops.customerName(t.user_id);
-    }
+    fillNames();
   }
 
   /* Every 30 s; not while a row is being edited or the cancel dialog is open. */
@@ -433,7 +451,7 @@
     for (const s of Ops.staffList()) sel.append(el('option', {value: s.id}, s.active ? s.name : `${s.name} (inactive)`));
     renderFilters();
     buildNewForm();
-    if (state.tasks.length) renderRows(false, state.tasks);  /* staff names now known */
+    fillNames();  /* staff names are known now */
     setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden && Date.now() - state.lastRefresh > REFRESH_MS) refresh();

@@ -17,6 +17,8 @@ const statuses = async (page) => rowsOf(page).locator('.c-status .badge').allTex
 async function openQueue(page, query) {
   await page.goto('/tasks' + (query || ''));
   await page.locator('#updated').filter({hasText: 'Updated at'}).waitFor();
+  // staff names loaded (the line itself is hidden on phones)
+  await page.waitForFunction(() => document.getElementById('whoami').textContent.startsWith('Signed in as'));
 }
 
 async function noProblems(page) {
@@ -109,6 +111,21 @@ describe('the queue', () => {
     await chase.locator('.c-customer').filter({hasText: 'Customer One'}).waitFor();
     await chase.locator('.c-assignee').filter({hasText: 'Anna Staff'}).waitFor();
     assert.match(await chase.locator('.c-sla').textContent(), /left/);
+  });
+
+  test('every control is labelled for screen readers and reachable by keyboard', async () => {
+    await openQueue(page);
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((n) => !n.closest('[hidden]'))
+      .filter((n) => !(n.labels && n.labels.length) && !n.getAttribute('aria-label') && !n.textContent.trim())
+      .map((n) => n.outerHTML));
+    assert.deepEqual(unlabelled, []);
+    // Tab from the top: the skip link first, then on into the page
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to the task list');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.className), 'title-link');
   });
 
   test('status filter: several at once, in the URL, survives a reload', async () => {
