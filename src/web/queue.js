@@ -447,7 +447,9 @@
     await staff;
     if (info) $('whoami').textContent = `Signed in as ${info.staff_id ? Ops.staffName(info.staff_id) : info.token.name}`;
     const sel = $('f-assignee');
-    while (sel.options.length > 3) sel.remove(3);
+    while (sel.options.length > 3 && sel.options[sel.options.length - 1].value.startsWith('sta_')) sel.remove(sel.options.length - 1);
+    /* "Me" needs a token tied to a staff member */
+    if (info && !info.staff_id && state.view.assignee !== 'me') sel.querySelector('option[value=me]').remove();
     for (const s of Ops.staffList()) sel.append(el('option', {value: s.id}, s.active ? s.name : `${s.name} (inactive)`));
     renderFilters();
     buildNewForm();
