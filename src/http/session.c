@@ -70,14 +70,6 @@ bool http_origin_matches(const char *url, const char *host)
     return rest[hl] == 0 || rest[hl] == '/';
 }
 
-bool http_local_path(const char *next)
-{
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\') return false;
-    for (const char *p = next; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) return false;
-    return true;
-}
-
 void http_session_hash(const char *secret, unsigned char hash[32])
 {
     crypto_generichash(hash, 32, (const unsigned char *)secret, strlen(secret), NULL, 0);

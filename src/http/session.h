@@ -36,9 +36,6 @@ void http_session_csrf(const char *secret, char *out, size_t n);
 /* True when url (an Origin, or a Referer's scheme://host[:port] part) is
  * http or https on exactly host (the Host header, with its port). */
 bool http_origin_matches(const char *url, const char *host);
-/* True when next is a path on this server that is safe to send a signed-in
- * user back to: starts with one '/', no '//' or '\' prefix, no control chars. */
-bool http_local_path(const char *next);
 
 /* ---- with a request ---- */
 

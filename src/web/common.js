@@ -376,16 +376,6 @@ const Ops = (() => {
     return form;
   }
 
-  async function whoami(target) {
-    const {data} = await api('GET', '/ops/me');
-    if (target) {
-      await loadStaff().catch(() => null);
-      const who = data.staff_id ? staffName(data.staff_id) : data.token.name;
-      target.textContent = `Signed in as ${who}`;
-    }
-    return data;
-  }
-
   function wireLogout(button) {
     button.addEventListener('click', async () => {
       button.disabled = true;
@@ -397,5 +387,5 @@ const Ops = (() => {
   return {STATUS_LABEL, STATUSES, PRIORITY_LABEL, PRIORITIES, ACTIVE, api, ApiError, el, dayNumber, dueText,
           formatDate, formatTime, slaInfo, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
           announce, toast, confirmCancel, patchTask, actionButtons, editor, field, clearErrors, showError,
-          errorText, whoami, wireLogout, cookie};
+          errorText, wireLogout, cookie};
 })();

@@ -404,6 +404,9 @@ describe('screenshots', () => {
       assert.ok(overflow <= 0, `no sideways scrolling at ${width} px (overflow ${overflow})`);
       await page.screenshot({path: shotPath(`queue-${width}.png`)});
       await page.screenshot({path: shotPath(`queue-${width}-full.png`), fullPage: true});
+      await page.goto('/tasks/' + ids.passport);
+      await page.locator('h1', {hasText: 'Copy of passport missing'}).waitFor();
+      await page.screenshot({path: shotPath(`task-${width}.png`), fullPage: true});
       await page.goto('/login');
       await page.screenshot({path: shotPath(`login-${width}.png`)});
       await noProblems(page);
