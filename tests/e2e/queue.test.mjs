@@ -90,6 +90,17 @@ describe('sign-in', () => {
   });
 });
 
+test('sign-in goes back only to a path on this server', async () => {
+  const context = await browser.newContext({baseURL: server.url});
+  const page = await watched(context);
+  await page.goto('/login?next=' + encodeURIComponent('//evil.test/tasks'));
+  await page.getByLabel('API token').fill(anna);
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.waitForURL(server.url + '/tasks');
+  await noProblems(page);
+  await context.close();
+});
+
 describe('the queue', () => {
   let context, page;
   before(async () => ({context, page} = await signedIn(browser, server, anna)));
@@ -406,6 +417,8 @@ describe('screenshots', () => {
       await page.screenshot({path: shotPath(`queue-${width}-full.png`), fullPage: true});
       await page.goto('/tasks/' + ids.passport);
       await page.locator('h1', {hasText: 'Copy of passport missing'}).waitFor();
+      const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow2 <= 0, `no sideways scrolling on a task's page at ${width} px (overflow ${overflow2})`);
       await page.screenshot({path: shotPath(`task-${width}.png`), fullPage: true});
       await page.goto('/login');
       await page.screenshot({path: shotPath(`login-${width}.png`)});
