@@ -19,11 +19,14 @@ LIBS       = $(PKG_LIBS) -lm -pthread
 
 SRC       := $(filter-out src/main.c,$(wildcard src/*/*.c src/*/*/*.c))
 OBJ       := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+# the page's assets, compiled in (issue 6)
+WEB       := $(sort $(wildcard src/web/*.html src/web/*.css src/web/*.js src/web/*.svg))
+OBJ       += $(BUILD)/obj/gen/web_assets.o
 MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test unit api sanitize bench clean
+.PHONY: all deps run test unit api e2e sanitize bench clean
 all: $(BUILD)/opstasks
 
 deps:
@@ -34,6 +37,14 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	@scripts/embed-sql.sh $@ $(MIGRATIONS)
 
 $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/web_assets.c: $(WEB) scripts/embed-web.sh
+	@mkdir -p $(@D)
+	@scripts/embed-web.sh $@ $(WEB)
+
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
 	@mkdir -p $(@D)
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
@@ -64,12 +75,23 @@ api: $(BUILD)/opstasks
 	@echo "== black-box API tests ($(BUILD)/opstasks)"
 	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
+# Browser tests of the /tasks page (issue 6): playwright-core from npm (no
+# browser download) driving Debian's /usr/bin/chromium; screenshots in build/e2e.
+tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
+	@cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+e2e: $(BUILD)/opstasks tests/e2e/node_modules/.installed
+	@echo "== browser tests ($(BUILD)/opstasks, /usr/bin/chromium)"
+	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) OPSTASKS_SHOTS=$(abspath $(BUILD)/e2e) \
+		node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+
 test: deps
-	@$(MAKE) --no-print-directory all unit api
+	@$(MAKE) --no-print-directory all unit api e2e
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 sanitize: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit api
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit api e2e
 
 bench: deps all
 	@bench/run.sh

@@ -6,9 +6,10 @@ set -eu
 # prometheus (issue 3): for promtool, which the metrics test runs; on a machine
 # with systemd the package also enables a prometheus service on :9090
 # (`systemctl disable --now prometheus` turns it off; containers start none).
+# chromium and chromium-driver: the browser tests of the /tasks page (issue 6)
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
-prometheus"
+prometheus chromium chromium-driver"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -59,4 +59,13 @@ void api_rule_get(struct request *r);
 void api_rule_put(struct request *r);
 void api_rule_delete(struct request *r);
 
+/* web.c: the browser page and its sign-in (issue 6) */
+void web_login_page(struct request *r);
+void web_login(struct request *r);
+void web_logout(struct request *r);
+void web_queue_page(struct request *r);
+void web_task_page(struct request *r);
+void web_asset(struct request *r);
+void api_me(struct request *r);
+
 #endif

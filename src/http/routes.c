@@ -49,6 +49,14 @@ static const struct route routes[] = {
     {"GET", "/ops/rules/:id", api_rule_get, false},
     {"PUT", "/ops/rules/:id", api_rule_put, true},
     {"DELETE", "/ops/rules/:id", api_rule_delete, true},
+    /* the browser page and its sign-in (issue 6): api/web.c */
+    {"GET", "/ops/me", api_me, false},
+    {"GET", "/login", web_login_page, false},
+    {"POST", "/login", web_login, false},
+    {"POST", "/logout", web_logout, false},
+    {"GET", "/tasks", web_queue_page, false},
+    {"GET", "/tasks/:id", web_task_page, false},
+    {"GET", "/assets/:id", web_asset, false},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

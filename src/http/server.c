@@ -67,7 +67,11 @@ static enum MHD_Result queue(struct request *r)
     r->resp_body = NULL;
     if (r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* no-store unless the handler chose its own (the page's assets, issue 6) */
+    bool own_cache_control = false;
+    for (int i = 0; i < r->n_headers; i++)
+        if (strcmp(r->headers[i].name, MHD_HTTP_HEADER_CACHE_CONTROL) == 0) own_cache_control = true;
+    if (!own_cache_control) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     for (int i = 0; i < r->n_headers; i++) MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);

@@ -205,6 +205,16 @@ struct store_ops {
     enum err (*token_find)(struct store_conn *c, const unsigned char hash[32], struct token *out);
     enum err (*token_count)(struct store_conn *c, int64_t *n);
 
+    /* Browser sessions (issue 6, migration 007), keyed by the hash of the
+     * cookie's secret. session_find: ERR_OK with the session's token when it
+     * exists and expires after now_ms, else ERR_NOT_FOUND. session_purge
+     * deletes at most `limit` sessions expired by now_ms. */
+    enum err (*session_insert)(struct store_conn *c, const unsigned char hash[32], const char *token_id,
+                               int64_t now_ms, int64_t expires_ms);
+    enum err (*session_find)(struct store_conn *c, const unsigned char hash[32], int64_t now_ms, struct token *out);
+    enum err (*session_delete)(struct store_conn *c, const unsigned char hash[32]);
+    enum err (*session_purge)(struct store_conn *c, int64_t now_ms, int limit, int64_t *purged);
+
     /* Idempotency keys, scoped per token. get: ERR_OK with the stored answer
      * (*response owned by the caller) or ERR_NOT_FOUND. */
     enum err (*idem_get)(struct store_conn *c, const char *scope, const char *key, unsigned char hash[32],

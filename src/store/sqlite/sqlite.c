@@ -891,6 +891,68 @@ static enum err token_count(struct store_conn *c, int64_t *n)
     return ERR_OK;
 }
 
+/* ---- browser sessions (issue 6) --------------------------------------- */
+
+static enum err session_insert(struct store_conn *c, const unsigned char hash[32], const char *token_id,
+                               int64_t now_ms, int64_t expires_ms)
+{
+    sqlite3_stmt *st = stmt(c, "INSERT INTO sessions (hash, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, token_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now_ms);
+    sqlite3_bind_int64(st, 4, expires_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "session_insert");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err session_find(struct store_conn *c, const unsigned char hash[32], int64_t now_ms, struct token *out)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT t.id, t.role, t.staff_id, t.name FROM sessions s JOIN tokens t ON t.id = s.token_id "
+                               "WHERE s.hash = ? AND s.expires_at > ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now_ms);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "session_find");
+    memset(out, 0, sizeof *out);
+    col_copy(st, 0, out->id, sizeof out->id);
+    const char *role = (const char *)sqlite3_column_text(st, 1);
+    out->role = role && strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+    col_copy(st, 2, out->staff_id, sizeof out->staff_id);
+    col_copy(st, 3, out->name, sizeof out->name);
+    done(st);
+    return ERR_OK;
+}
+
+static enum err session_delete(struct store_conn *c, const unsigned char hash[32])
+{
+    sqlite3_stmt *st = stmt(c, "DELETE FROM sessions WHERE hash = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "session_delete");
+    done(st);
+    return ERR_OK;
+}
+
+static enum err session_purge(struct store_conn *c, int64_t now_ms, int limit, int64_t *purged)
+{
+    sqlite3_stmt *st = stmt(c, "DELETE FROM sessions WHERE hash IN "
+                               "(SELECT hash FROM sessions WHERE expires_at <= ? LIMIT ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int(st, 2, limit);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "session_purge");
+    done(st);
+    *purged = sqlite3_changes(SC(c)->db);
+    return ERR_OK;
+}
+
 static enum err idem_get(struct store_conn *c, const char *scope, const char *key, unsigned char hash[32],
                          int *status, char **response)
 {
@@ -1473,6 +1535,11 @@ const struct store_ops store_sqlite_ops = {
     .token_insert = token_insert,
     .token_find = token_find,
     .token_count = token_count,
+    /* browser sessions (issue 6) */
+    .session_insert = session_insert,
+    .session_find = session_find,
+    .session_delete = session_delete,
+    .session_purge = session_purge,
     .idem_get = idem_get,
     .idem_put = idem_put,
     .idem_purge = idem_purge,

@@ -1,0 +1,391 @@
+/* common.js: what every page of opstasks shares: the API client (the session
+ * cookie goes along by itself; writes add the X-CSRF-Token header), building
+ * DOM nodes (text is always set as textContent, never parsed as HTML), date
+ * and SLA wording, the staff and customer names, and the row actions (start,
+ * complete, cancel with a confirmation, edit) used by the queue and a task's page. */
+'use strict';
+
+const Ops = (() => {
+  const STATUS_LABEL = {OPEN: 'Open', IN_PROGRESS: 'In progress', OVERDUE: 'Overdue', COMPLETED: 'Completed',
+                        CANCELLED: 'Cancelled'};
+  const STATUSES = Object.keys(STATUS_LABEL);
+  const PRIORITY_LABEL = {URGENT: 'Urgent', HIGH: 'High', MEDIUM: 'Medium', LOW: 'Low'};
+  const PRIORITIES = Object.keys(PRIORITY_LABEL);
+  const ACTIVE = new Set(['OPEN', 'IN_PROGRESS', 'OVERDUE']);
+
+  function cookie(name) {
+    for (const part of document.cookie.split(';')) {
+      const i = part.indexOf('=');
+      if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    }
+    return '';
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const e = (body && body.error) || {};
+      super(e.message || (status ? `The server answered ${status}` : 'The server cannot be reached'));
+      this.status = status;
+      this.code = e.code || `http_${status}`;
+      this.field = e.field || null;
+    }
+  }
+
+  function signInAgain() {
+    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+  }
+
+  /* One API call. Resolves {data, etag}; rejects with ApiError. A 401 means
+   * the session ended: back to /login, then here again. */
+  async function api(method, path, body, headers) {
+    const h = Object.assign({Accept: 'application/json'}, headers || {});
+    if (method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = cookie('opstasks_csrf');
+    const init = {method, headers: h, credentials: 'same-origin', cache: 'no-store'};
+    if (body !== undefined) {
+      h['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, null);
+    }
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+    if (res.status === 401 && path !== '/login') {
+      signInAgain();
+      throw new ApiError(401, data);
+    }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return {data, etag: res.headers.get('ETag')};
+  }
+
+  /* el('td', {class: 'x', text: title}, child...): attributes are set as
+   * attributes and text as textContent, so nothing a user typed becomes markup. */
+  function el(tag, attrs, ...children) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') n.className = v;
+      else if (k === 'text') n.textContent = v;
+      else if (k.startsWith('on') && typeof v === 'function') n.addEventListener(k.slice(2), v);
+      else n.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) continue;
+      n.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return n;
+  }
+
+  /* ---- dates, in the server's calendar (today comes from /ops/me) ---- */
+  function dayNumber(ymd) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) / 86400000 : NaN;
+  }
+
+  function plural(n, word) { return `${n} ${word}${n === 1 ? '' : 's'}`; }
+
+  /* "in 2 days", "due today", "3 days overdue" */
+  function dueText(task, today) {
+    if (!ACTIVE.has(task.status)) return '';
+    const d = dayNumber(task.due_date) - dayNumber(today);
+    if (Number.isNaN(d)) return '';
+    if (d < 0) return `${plural(-d, 'day')} overdue`;
+    if (d === 0) return 'due today';
+    if (d === 1) return 'due tomorrow';
+    return `in ${plural(d, 'day')}`;
+  }
+
+  function formatDate(ymd) {
+    const n = dayNumber(ymd);
+    if (Number.isNaN(n)) return ymd || '';
+    return new Date(n * 86400000).toLocaleDateString(undefined, {day: 'numeric', month: 'short', year: 'numeric',
+                                                                 timeZone: 'UTC'});
+  }
+
+  function formatTime(ts) {
+    if (!ts) return '';
+    const d = new Date(ts);
+    return Number.isNaN(d.getTime()) ? ts : d.toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});
+  }
+
+  function duration(ms) {
+    const min = Math.max(0, Math.round(ms / 60000));
+    if (min < 60) return `${min} min`;
+    const h = Math.floor(min / 60);
+    if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+    return `${Math.floor(h / 24)} d ${h % 24} h`;
+  }
+
+  /* {text, state}: state is none, ok, risk, breached or met */
+  function slaInfo(task, now) {
+    if (!task.sla_due_at) return {text: 'No SLA', state: 'none'};
+    if (task.sla_breached === true) return {text: 'SLA breached', state: 'breached'};
+    if (!ACTIVE.has(task.status)) return {text: task.status === 'COMPLETED' ? 'SLA met' : 'No SLA', state: 'met'};
+    const left = Date.parse(task.sla_due_at) - (now || Date.now());
+    if (left <= 0) return {text: 'SLA breached', state: 'breached'};
+    const text = `${duration(left)} left`;
+    if (task.sla_at_risk === true) return {text: `${text} (at risk)`, state: 'risk'};
+    return {text, state: 'ok'};
+  }
+
+  /* ---- people: staff (all, for the pickers) and customers (as needed) ---- */
+  const staff = new Map();
+  const customers = new Map();
+  let staffLoaded = null;
+
+  function loadStaff() {
+    if (!staffLoaded) {
+      staffLoaded = (async () => {
+        let cursor = null;
+        for (let page = 0; page < 10; page++) {  /* at most 5,000 staff */
+          const q = '/ops/staff?limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+          const {data} = await api('GET', q);
+          for (const s of data.data) staff.set(s.id, s);
+          cursor = data.next_cursor;
+          if (!cursor) break;
+        }
+        return staff;
+      })().catch((e) => { staffLoaded = null; throw e; });
+    }
+    return staffLoaded;
+  }
+
+  function staffName(id) {
+    if (!id) return '';
+    const s = staff.get(id);
+    return s ? s.name : id;
+  }
+
+  /* Fetches the names of customers not yet known, four at a time. */
+  async function loadCustomers(ids) {
+    const todo = [...new Set(ids.filter((id) => id && !customers.has(id)))].slice(0, 200);
+    for (const id of todo) customers.set(id, null);
+    let i = 0;
+    async function worker() {
+      while (i < todo.length) {
+        const id = todo[i++];
+        try {
+          const {data} = await api('GET', '/ops/customers/' + encodeURIComponent(id));
+          customers.set(id, data.name);
+        } catch (e) {
+          customers.delete(id);
+        }
+      }
+    }
+    await Promise.all([worker(), worker(), worker(), worker()]);
+  }
+
+  /* Every staff member known, by name (inactive ones too: they may still
+   * hold tasks). */
+  function staffList() { return [...staff.values()].sort((a, b) => a.name.localeCompare(b.name)); }
+
+  function customerName(id) { return (id && customers.get(id)) || id || ''; }
+
+  function staffOptions(select, selected, withAnyone) {
+    select.replaceChildren();
+    if (withAnyone) select.append(el('option', {value: ''}, 'Anyone'), el('option', {value: 'me'}, 'Me'),
+                                  el('option', {value: 'none'}, 'Unassigned'));
+    else select.append(el('option', {value: ''}, 'Unassigned'));
+    const list = [...staff.values()].filter((s) => s.active || s.id === selected)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    for (const s of list) select.append(el('option', {value: s.id}, s.name));
+    if (selected && ![...select.options].some((o) => o.value === selected))
+      select.append(el('option', {value: selected}, selected));
+    select.value = selected || '';
+  }
+
+  /* ---- messages ---- */
+  function announce(text) {
+    let live = document.getElementById('announcer');
+    if (!live) {
+      live = el('div', {id: 'announcer', class: 'sr-only', 'aria-live': 'polite', role: 'status'});
+      document.body.append(live);
+    }
+    live.textContent = '';
+    setTimeout(() => { live.textContent = text; }, 50);
+  }
+
+  function toast(text, isError) {
+    let box = document.getElementById('toast');
+    if (!box) {
+      box = el('div', {id: 'toast', class: 'toast', role: isError ? 'alert' : 'status'});
+      document.body.append(box);
+    }
+    box.setAttribute('role', isError ? 'alert' : 'status');
+    box.className = 'toast' + (isError ? ' toast-error' : '');
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { box.hidden = true; }, isError ? 8000 : 4000);
+  }
+
+  /* ---- the cancel confirmation: a modal dialog, Escape keeps the task ---- */
+  function confirmCancel(task) {
+    let dlg = document.getElementById('confirm-cancel');
+    if (!dlg) {
+      dlg = el('dialog', {id: 'confirm-cancel', class: 'dialog', 'aria-labelledby': 'cc-title',
+                          'aria-describedby': 'cc-text'},
+        el('h2', {id: 'cc-title', text: 'Cancel this task?'}),
+        el('p', {id: 'cc-text'}),
+        el('div', {class: 'dialog-actions'},
+          el('button', {type: 'button', class: 'btn', id: 'cc-no'}, 'Keep it'),
+          el('button', {type: 'button', class: 'btn btn-danger', id: 'cc-yes'}, 'Cancel task')));
+      document.body.append(dlg);
+    }
+    dlg.querySelector('#cc-text').textContent = `“${task.title}” will be cancelled. This cannot be undone.`;
+    return new Promise((resolve) => {
+      const finish = (yes) => {
+        dlg.removeEventListener('close', onClose);
+        if (dlg.open) dlg.close();
+        resolve(yes);
+      };
+      const onClose = () => finish(false);
+      dlg.querySelector('#cc-yes').onclick = () => finish(true);
+      dlg.querySelector('#cc-no').onclick = () => finish(false);
+      dlg.addEventListener('close', onClose);
+      dlg.showModal();
+      dlg.querySelector('#cc-no').focus();
+    });
+  }
+
+  /* PATCH a task, guarded by its version so nobody's change is lost. */
+  async function patchTask(task, body) {
+    const {data} = await api('PATCH', '/ops/tasks/' + encodeURIComponent(task.id), body,
+                             {'If-Match': `"${task.version}"`});
+    return data;
+  }
+
+  function errorText(e) {
+    if (e.code === 'version_conflict') return 'Someone else changed this task meanwhile; it has been reloaded.';
+    return e.message;
+  }
+
+  /* The buttons for what can be done to a task now. onDone(newTask, verb) */
+  function actionButtons(task, onDone, onEdit) {
+    const box = el('div', {class: 'actions'});
+    if (!ACTIVE.has(task.status)) return box;
+    const run = async (btn, body, verb) => {
+      btn.disabled = true;
+      try {
+        const t = await patchTask(task, body);
+        onDone(t, verb);
+      } catch (e) {
+        toast(errorText(e), true);
+        onDone(null, verb, e);
+      } finally {
+        btn.disabled = false;
+      }
+    };
+    if (task.status === 'OPEN') {
+      const b = el('button', {type: 'button', class: 'btn btn-small', 'aria-label': `Start: ${task.title}`}, 'Start');
+      b.addEventListener('click', () => run(b, {status: 'IN_PROGRESS'}, 'started'));
+      box.append(b);
+    }
+    const done = el('button', {type: 'button', class: 'btn btn-small btn-ok', 'aria-label': `Complete: ${task.title}`},
+                    'Complete');
+    done.addEventListener('click', () => run(done, {status: 'COMPLETED'}, 'completed'));
+    const cancel = el('button', {type: 'button', class: 'btn btn-small btn-quiet',
+                                 'aria-label': `Cancel: ${task.title}`}, 'Cancel');
+    cancel.addEventListener('click', async () => {
+      if (await confirmCancel(task)) run(cancel, {status: 'CANCELLED'}, 'cancelled');
+      else cancel.focus();
+    });
+    box.append(done, cancel);
+    if (onEdit) {
+      const edit = el('button', {type: 'button', class: 'btn btn-small btn-quiet', 'aria-expanded': 'false',
+                                 'aria-label': `Edit assignee, priority or due date: ${task.title}`}, 'Edit');
+      edit.addEventListener('click', () => onEdit(edit));
+      box.append(edit);
+    }
+    return box;
+  }
+
+  /* A field with its label and a place for the API's error about it. */
+  function field(id, label, control, hint) {
+    control.id = id;
+    const err = el('p', {class: 'field-error', id: id + '-error', hidden: true});
+    control.setAttribute('aria-describedby', err.id);
+    return el('div', {class: 'field', 'data-field': control.name},
+      el('label', {for: id}, label), hint ? el('span', {class: 'hint'}, hint) : null, control, err);
+  }
+
+  function clearErrors(form) {
+    for (const p of form.querySelectorAll('.field-error')) { p.hidden = true; p.textContent = ''; }
+    for (const c of form.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
+    const top = form.querySelector('.form-error');
+    if (top) { top.hidden = true; top.textContent = ''; }
+  }
+
+  /* Shows an API error next to the field it names (else at the top). */
+  function showError(form, e) {
+    const control = e.field && form.querySelector(`[name="${CSS.escape(e.field)}"]`);
+    if (control) {
+      const p = document.getElementById(control.id + '-error');
+      p.textContent = e.message;
+      p.hidden = false;
+      control.setAttribute('aria-invalid', 'true');
+      control.focus();
+      return;
+    }
+    const top = form.querySelector('.form-error');
+    top.textContent = errorText(e);
+    top.hidden = false;
+  }
+
+  /* The inline editor: assignee, priority, due date. onSaved(newTask). */
+  function editor(task, idPrefix, onSaved, onClose) {
+    const assignee = el('select', {name: 'assignee_id'});
+    staffOptions(assignee, task.assignee_id, false);
+    const prio = el('select', {name: 'priority'});
+    for (const p of PRIORITIES) prio.append(el('option', {value: p}, PRIORITY_LABEL[p]));
+    prio.value = task.priority;
+    const due = el('input', {name: 'due_date', type: 'date', value: task.due_date});
+    const form = el('form', {class: 'editor', novalidate: true, 'aria-label': `Edit ${task.title}`},
+      el('p', {class: 'form-error', role: 'alert', hidden: true}),
+      el('div', {class: 'editor-fields'},
+        field(idPrefix + '-assignee', 'Assignee', assignee),
+        field(idPrefix + '-priority', 'Priority', prio),
+        field(idPrefix + '-due', 'Due date', due)),
+      el('div', {class: 'editor-actions'},
+        el('button', {type: 'submit', class: 'btn btn-primary btn-small'}, 'Save'),
+        el('button', {type: 'button', class: 'btn btn-small btn-quiet', 'data-close': '1'}, 'Close')));
+    form.querySelector('[data-close]').addEventListener('click', onClose);
+    form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') onClose(); });
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearErrors(form);
+      const body = {};
+      if ((assignee.value || null) !== (task.assignee_id || null)) body.assignee_id = assignee.value || null;
+      if (prio.value !== task.priority) body.priority = prio.value;
+      if (due.value !== task.due_date) body.due_date = due.value;
+      if (!Object.keys(body).length) { onClose(); return; }
+      const btn = form.querySelector('[type=submit]');
+      btn.disabled = true;
+      try {
+        onSaved(await patchTask(task, body));
+      } catch (e) {
+        showError(form, e);
+      } finally {
+        btn.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  function wireLogout(button) {
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try { await api('POST', '/logout'); } catch (e) { /* signed out either way */ }
+      location.assign('/login');
+    });
+  }
+
+  return {STATUS_LABEL, STATUSES, PRIORITY_LABEL, PRIORITIES, ACTIVE, api, ApiError, el, dayNumber, dueText,
+          formatDate, formatTime, slaInfo, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
+          announce, toast, confirmCancel, patchTask, actionButtons, editor, field, clearErrors, showError,
+          errorText, wireLogout, cookie};
+})();
