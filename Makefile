@@ -93,7 +93,7 @@ test: deps
 sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit api e2e
 
-bench: deps all
+bench: deps all tests/e2e/node_modules/.installed
 	@bench/run.sh
 
 clean:
