@@ -60,6 +60,7 @@ void api_rule_put(struct request *r);
 void api_rule_delete(struct request *r);
 
 /* web.c: the browser page and its sign-in (issue 6) */
+void web_root(struct request *r);
 void web_login_page(struct request *r);
 void web_login(struct request *r);
 void web_logout(struct request *r);

@@ -154,6 +154,21 @@ static void redirect_to_login(struct request *r)
     r->response_ready = true;
 }
 
+/* GET /: the queue is the product's front page; /tasks sends signed-out
+ * visitors on to /login. */
+void web_root(struct request *r)
+{
+    r->n_headers = 0;
+    security_headers(r);
+    http_add_header(r, MHD_HTTP_HEADER_LOCATION, "/tasks");
+    free(r->resp_body);
+    r->resp_body = NULL;
+    r->resp_len = 0;
+    r->status = 303;
+    r->content_type = NULL;
+    r->response_ready = true;
+}
+
 /* Serves page when the request has a live session, else sends it to /login. */
 static void page(struct request *r, const char *name)
 {

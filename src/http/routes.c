@@ -51,6 +51,7 @@ static const struct route routes[] = {
     {"DELETE", "/ops/rules/:id", api_rule_delete, true},
     /* the browser page and its sign-in (issue 6): api/web.c */
     {"GET", "/ops/me", api_me, false},
+    {"GET", "/", web_root, false},
     {"GET", "/login", web_login_page, false},
     {"POST", "/login", web_login, false},
     {"POST", "/logout", web_logout, false},

@@ -86,7 +86,7 @@ def test_bearer_scheme_is_case_insensitive(server):
     assert r.status == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/ops", "/ops/", "/ops/nowhere", "/ops/tasks/x/y/z", "/nope",
+@pytest.mark.parametrize("path", ["/ops", "/ops/", "/ops/nowhere", "/ops/tasks/x/y/z", "/nope",
                                   "/ops/staffers", "/healthz/more"])
 def test_unknown_paths_answer_404(server, path):
     assert_error(server.get(path), 404, "not_found")

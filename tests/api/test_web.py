@@ -59,6 +59,13 @@ def test_login_page_is_html_with_a_strict_content_security_policy(server):
     assert not re.search(r"<script>[^<]", body)
 
 
+def test_the_root_sends_a_visitor_to_the_queue(server):
+    r = server.get("/", token=None)
+    assert r.status == 303 and r.header("Location") == "/tasks"
+    assert "default-src 'self'" in r.header("Content-Security-Policy")
+    assert server.request("POST", "/", {"x": 1}, token=None).status == 405
+
+
 @pytest.mark.parametrize("path", ["/tasks", "/tasks/tsk_01J00000000000000000000000"])
 def test_pages_send_a_signed_out_visitor_to_login_with_the_way_back(server, path):
     r = server.get(path + "?status=OPEN,OVERDUE&sort=priority", token=None)
