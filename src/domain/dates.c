@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#define DATES_MIN_SECS (-62135596800LL) /* 0001-01-01T00:00:00Z */
+#define DATES_MAX_SECS 253402300800LL    /* 10000-01-01T00:00:00Z */
+
 static bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static int days_in_month(int64_t y, int m)
@@ -201,6 +204,9 @@ int dates_parse_ts(const char *s, int64_t *out_ms)
     }
     if (*p) return -1;
     int64_t secs = dates_to_days(date) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    /* an offset can carry 9999-12-31 past year 9999 (or 0000 below year 1) in
+     * UTC, which four-digit formatting could not show back */
+    if (secs < DATES_MIN_SECS || secs >= DATES_MAX_SECS) return -1;
     *out_ms = secs * 1000 + millis;
     return 0;
 }

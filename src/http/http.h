@@ -107,6 +107,7 @@ void http_route(struct request *r);
 void http_reply_body(struct request *r, int status, char *body, const char *content_type);
 /* The pattern of route table entry i, or NULL past the end (routes.c). */
 const char *http_route_pattern(int i);
+const char *http_route_method(int i); /* GET for HEAD requests too */
 /* Counts a finished request (metrics.c): route_index as in struct request. */
 void http_metrics_observe(int route_index, int status, double seconds);
 /* Appends the HTTP metrics in Prometheus text format to a malloc'd buffer

@@ -35,17 +35,19 @@ void http_metrics_observe(int route_index, int status, double seconds)
 void http_metrics_write(struct buf *b)
 {
     char line[256];
-    buf_puts(b, "# HELP opstasks_http_requests_total HTTP requests answered, by route and status code.\n"
+    buf_puts(b, "# HELP opstasks_http_requests_total HTTP requests answered, by route, method and status code.\n"
                 "# TYPE opstasks_http_requests_total counter\n");
     for (int r = 0; r <= ROUTES_MAX; r++) {
+        /* one series per route entry: a pattern has one entry per method */
         const char *pattern = r ? http_route_pattern(r - 1) : "other";
+        const char *method = r ? http_route_method(r - 1) : "";
         if (!pattern) break;
         for (int code = CODE_MIN; code <= CODE_MAX; code++) {
             uint_fast64_t n = atomic_load_explicit(&requests[r][code - CODE_MIN], memory_order_relaxed);
             if (!n) continue;
             /* route patterns are our own ASCII literals: nothing to escape */
-            snprintf(line, sizeof line, "opstasks_http_requests_total{route=\"%s\",code=\"%d\"} %llu\n", pattern,
-                     code, (unsigned long long)n);
+            snprintf(line, sizeof line, "opstasks_http_requests_total{route=\"%s\",method=\"%s\",code=\"%d\"} %llu\n",
+                     pattern, method, code, (unsigned long long)n);
             buf_puts(b, line);
         }
     }

@@ -63,6 +63,7 @@ static const struct route routes[] = {
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
 const char *http_route_pattern(int i) { return i >= 0 && (size_t)i < N_ROUTES ? routes[i].pattern : NULL; }
+const char *http_route_method(int i) { return i >= 0 && (size_t)i < N_ROUTES ? routes[i].method : NULL; }
 
 /* True when path matches pattern; the :id segment is copied to param. */
 static bool match(const char *pattern, const char *path, char *param, size_t n)

@@ -48,6 +48,7 @@ def test_metrics_pass_the_prometheus_parser_and_count_what_happened(make_server)
     s.set_status(a["id"], "COMPLETED")
     s.set_status(c["id"], "CANCELLED")
     assert s.get("/ops/nothing-here").status == 404
+    assert s.get(f"/ops/tasks/{a['id']}").status == 200
     wait_until(lambda: any(e["type"] == "sla_breached" for e in s.history(b["id"])), 20, interval=0.1,
                what="the breach")
     text = scrape(s)
@@ -65,9 +66,11 @@ def test_metrics_pass_the_prometheus_parser_and_count_what_happened(make_server)
     assert m["opstasks_tasks_cancelled_total"] == 1
     assert m["opstasks_overdue_transitions_total"] == 1
     assert m["opstasks_sla_breaches_total"] == 1
-    assert m['opstasks_http_requests_total{route="/ops/tasks",code="201"}'] == 3
-    assert m['opstasks_http_requests_total{route="other",code="404"}'] == 1
-    assert m['opstasks_http_requests_total{route="/ops/tasks/:id",code="200"}'] >= 2
+    assert m['opstasks_http_requests_total{route="/ops/tasks",method="POST",code="201"}'] == 3
+    assert m['opstasks_http_requests_total{route="other",method="",code="404"}'] == 1
+    # one pattern, two methods, the same code: two series, not one repeated
+    assert m['opstasks_http_requests_total{route="/ops/tasks/:id",method="PATCH",code="200"}'] == 2
+    assert m['opstasks_http_requests_total{route="/ops/tasks/:id",method="GET",code="200"}'] == 1
     assert m["opstasks_sweep_last_timestamp_seconds"] > 1.7e9
     assert m["opstasks_sweep_last_duration_seconds"] >= 0
     n = m["opstasks_http_request_duration_seconds_count"]

@@ -482,6 +482,14 @@ def test_an_sla_breach_recorded_by_the_sweeper_feeds_sla_breached_to_the_rules(m
     assert len(s.get("/ops/events?type=sla.breached").json()["data"]) == 1, "no rule matched the LOW one"
 
 
+def test_an_occurred_at_past_year_9999_in_utc_is_refused_and_stores_nothing(rules):
+    s = rules
+    r = s.post("/ops/events", {"id": "evt_far", "type": "doc.far", "occurred_at": "9999-12-31T23:59:59-23:59"})
+    assert_error(r, 422, "validation_failed")
+    assert r.json()["error"]["field"] == "occurred_at"
+    assert s.get("/ops/events?type=doc.far").json()["data"] == []
+
+
 # ---- the default rule ------------------------------------------------------------------
 
 def test_the_default_rule_is_installed_once_and_is_editable(make_server):

@@ -132,6 +132,17 @@ Test(dates, timestamps_format_as_rfc3339_utc_with_milliseconds)
     cr_expect_eq(strlen(out), 24);
 }
 
+Test(dates, timestamps_that_leave_years_1_to_9999_in_utc_are_refused)
+{
+    int64_t ms;
+    cr_expect_eq(dates_parse_ts("9999-12-31T23:59:59-23:59", &ms), -1, "10000-01-01 in UTC");
+    cr_expect_eq(dates_parse_ts("0001-01-01T00:00:00+00:01", &ms), -1, "year 0 in UTC");
+    cr_assert_eq(dates_parse_ts("9999-12-31T23:59:59Z", &ms), 0);
+    char out[32];
+    dates_format_ts(ms, out, sizeof out);
+    cr_expect_str_eq(out, "9999-12-31T23:59:59.000Z");
+}
+
 Test(dates, timestamps_parse_with_z_offsets_and_fractions)
 {
     int64_t ms;
