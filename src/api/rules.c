@@ -167,6 +167,12 @@ void api_rule_put(struct request *r)
         err_set(&e, ERR_INTERNAL, NULL, NULL);
         goto fail;
     }
+    /* the engine caches up to 2,048 parsed rules: keep each one small */
+    if (strlen(x->definition) > RULE_DEFINITION_MAX) {
+        err_set(&e, ERR_VALIDATION_FAILED, NULL, "a rule must be at most %d bytes of JSON (this one is %zu)",
+                RULE_DEFINITION_MAX, strlen(x->definition));
+        goto fail;
+    }
     json_decref(canon);
     json_decref(obj);
     http_submit(r, put_run, x, rule_finish, rule_ctx_free);

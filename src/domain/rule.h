@@ -22,6 +22,7 @@
 #define RULE_NAME_MAX_CHARS 200
 #define RULE_TITLE_TPL_MAX 1000    /* bytes of the title template */
 #define RULE_DUE_DAYS_MAX 3650
+#define RULE_DEFINITION_MAX 65536  /* bytes of a rule's compact JSON */
 #define RULE_CHAIN_MAX 3           /* levels of rule-created tasks in one chain */
 #define EVENT_TYPE_MAX 128
 

@@ -490,6 +490,17 @@ def test_an_occurred_at_past_year_9999_in_utc_is_refused_and_stores_nothing(rule
     assert s.get("/ops/events?type=doc.far").json()["data"] == []
 
 
+def test_a_rule_over_64_kib_is_refused_and_not_stored(rules):
+    s = rules
+    big = {"name": "big", "event_type": "doc.big",
+           "conditions": [{"field": "data.x", "op": "in", "value": [f"{i:04d}" + "v" * 996 for i in range(100)]}],
+           "task": {"title": "t", "due_in_days": 1}}
+    r = s.put("/ops/rules/rul_big", big)
+    assert_error(r, 422, "validation_failed")
+    assert "65536" in r.json()["error"]["message"]
+    assert s.get("/ops/rules/rul_big").status == 404
+
+
 # ---- the default rule ------------------------------------------------------------------
 
 def test_the_default_rule_is_installed_once_and_is_editable(make_server):
