@@ -860,6 +860,17 @@ static enum err token_insert(struct store_conn *c, const struct token *t, const 
     return ERR_OK;
 }
 
+/* A token row selected as (id, role, staff_id, name). */
+static void read_token(sqlite3_stmt *st, struct token *out)
+{
+    memset(out, 0, sizeof *out);
+    col_copy(st, 0, out->id, sizeof out->id);
+    const char *role = (const char *)sqlite3_column_text(st, 1);
+    out->role = role && strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+    col_copy(st, 2, out->staff_id, sizeof out->staff_id);
+    col_copy(st, 3, out->name, sizeof out->name);
+}
+
 static enum err token_find(struct store_conn *c, const unsigned char hash[32], struct token *out)
 {
     sqlite3_stmt *st = stmt(c, "SELECT id, role, staff_id, name FROM tokens WHERE hash = ?");
@@ -871,12 +882,7 @@ static enum err token_find(struct store_conn *c, const unsigned char hash[32], s
         return ERR_NOT_FOUND;
     }
     if (rc != SQLITE_ROW) return fail(c, st, "token_find");
-    memset(out, 0, sizeof *out);
-    col_copy(st, 0, out->id, sizeof out->id);
-    const char *role = (const char *)sqlite3_column_text(st, 1);
-    out->role = role && strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
-    col_copy(st, 2, out->staff_id, sizeof out->staff_id);
-    col_copy(st, 3, out->name, sizeof out->name);
+    read_token(st, out);
     done(st);
     return ERR_OK;
 }
@@ -920,12 +926,7 @@ static enum err session_find(struct store_conn *c, const unsigned char hash[32],
         return ERR_NOT_FOUND;
     }
     if (rc != SQLITE_ROW) return fail(c, st, "session_find");
-    memset(out, 0, sizeof *out);
-    col_copy(st, 0, out->id, sizeof out->id);
-    const char *role = (const char *)sqlite3_column_text(st, 1);
-    out->role = role && strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
-    col_copy(st, 2, out->staff_id, sizeof out->staff_id);
-    col_copy(st, 3, out->name, sizeof out->name);
+    read_token(st, out);
     done(st);
     return ERR_OK;
 }
