@@ -1,0 +1,19 @@
+/* routes.c: `opstasks routes` prints the routing table of src/http/routes.c,
+ * one `METHOD PATTERN` line per route (":id" segments as in the table), so
+ * that tests/api/test_openapi.py checks docs/openapi.yaml against the table
+ * the server really dispatches over rather than a copy of it. */
+#include <stdio.h>
+
+#include "cmd/cmd.h"
+#include "http/http.h"
+
+int cmd_routes(int argc, char **argv)
+{
+    static const char *const usage = "usage: opstasks routes\n\n"
+                                     "Prints each route of the routing table as METHOD PATTERN (HEAD is answered\n"
+                                     "for every GET route and is not listed).";
+    int rc = options_parse(usage, NULL, 0, argc, argv, NULL);
+    if (rc) return rc == 1 ? 0 : rc;
+    for (int i = 0; http_route_pattern(i); i++) printf("%s %s\n", http_route_method(i), http_route_pattern(i));
+    return fflush(stdout) == 0 ? 0 : 1;
+}
