@@ -26,7 +26,7 @@ MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test unit api e2e sanitize bench clean
+.PHONY: all deps run test unit api e2e openapi sanitize bench clean
 all: $(BUILD)/opstasks
 
 deps:
@@ -86,12 +86,30 @@ e2e: $(BUILD)/opstasks tests/e2e/node_modules/.installed
 	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) OPSTASKS_SHOTS=$(abspath $(BUILD)/e2e) \
 		node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
+# docs/openapi.yaml against the official OpenAPI 3.1 schema and Redocly's
+# strict lint rules (tests/openapi/redocly.yaml); both from npm, run offline
+# (no telemetry, no update check). tests/api/test_openapi.py checks it against
+# the routing table and the running server.
+tests/openapi/node_modules/.installed: tests/openapi/package.json tests/openapi/package-lock.json
+	@cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+openapi: tests/openapi/node_modules/.installed
+	@echo "== OpenAPI description (docs/openapi.yaml)"
+	@mkdir -p $(BUILD)
+	@tests/openapi/node_modules/.bin/validate-api docs/openapi.yaml >$(BUILD)/openapi-schema.log 2>&1 || \
+		{ cat $(BUILD)/openapi-schema.log; echo "docs/openapi.yaml does not match the OpenAPI 3.1 schema"; exit 1; }
+	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true tests/openapi/node_modules/.bin/redocly lint \
+		--config tests/openapi/redocly.yaml docs/openapi.yaml >$(BUILD)/openapi-lint.log 2>&1 || \
+		{ cat $(BUILD)/openapi-lint.log; echo "docs/openapi.yaml fails redocly lint"; exit 1; }
+	@echo "docs/openapi.yaml: valid OpenAPI 3.1, redocly lint clean"
+
 test: deps
-	@$(MAKE) --no-print-directory all unit api e2e
+	@$(MAKE) --no-print-directory all unit api openapi e2e
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 sanitize: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit api e2e
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit api openapi e2e
 
 bench: deps all tests/e2e/node_modules/.installed
 	@bench/run.sh
