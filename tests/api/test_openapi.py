@@ -269,6 +269,19 @@ def test_every_route_answers_only_documented_statuses_to_probes(probe):
             check_answer(r, "GET", pattern, " as HEAD", head=True)
 
 
+def test_a_method_a_path_lacks_answers_405_allowing_the_documented_ones(probe):
+    pending = {p for _, p in EXPECTED_FROM_OTHER_BRANCHES}
+    for path, item in SPEC["paths"].items():
+        if path in pending:
+            continue
+        methods = {m.upper() for m in METHODS if m in item}
+        allowed = methods | ({"HEAD"} if "GET" in methods else set())
+        pattern = re.sub(r"\{(\w+)\}", r":\1", path)
+        r = probe.request("OPTIONS", concrete(pattern))
+        assert r.status == 405, (path, r)
+        assert {m.strip() for m in r.header("Allow").split(",")} == allowed, (path, r.header("Allow"))
+
+
 @pytest.mark.parametrize("method,pattern", [("POST", "/ops/tasks"), ("GET", "/healthz"), ("GET", "/ops/tasks/:id")])
 def test_a_declared_body_over_the_limit_is_answered_as_documented(probe, method, pattern):
     """413 comes before routing, so any route may answer it."""
