@@ -13,7 +13,9 @@ static void usage(FILE *f)
                "  serve          serve the JSON API and run the background jobs\n"
                "  init           create the database and, when it has none, a first admin token\n"
                "  token create   create an API token\n"
-               "  import renewals  upsert renewable items from a CSV file\n\n"
+               "  import renewals  upsert renewable items from a CSV file\n"
+               "  backup         copy the database consistently while the server runs\n"
+               "  check          verify a database: integrity, schema version, stats totals\n\n"
                "  opstasks COMMAND --help   options of one command\n"
                "  opstasks --version        print the version\n",
             OPSTASKS_VERSION);
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "token") == 0) return cmd_token(argc - 2, argv + 2);
     if (strcmp(cmd, "init") == 0) return cmd_init(argc - 2, argv + 2);
     if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2); /* renewals (issue 4) */
+    if (strcmp(cmd, "backup") == 0) return cmd_backup(argc - 2, argv + 2);
+    if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
     fprintf(stderr, "opstasks: unknown command '%s' (see opstasks --help)\n", cmd);
     return 2;
 }
