@@ -72,7 +72,23 @@ static void help(const char *usage, const struct option_desc *d, int n)
         else printf(" (required)");
         printf("\n");
     }
+    for (int i = 0; i < n; i++)
+        if (d[i].type == OPT_CONFIG) printf("  %-28s %s\n", "--print-config", "print a config file of every option at its default");
     printf("  %-28s %s\n", "--help", "show this help");
+}
+
+/* A config file naming every option, commented out at its default. */
+static void print_config(const struct option_desc *d, int n)
+{
+    printf("# opstasks options, one 'name = value' a line (names as the flags without --).\n"
+           "# A flag or an environment variable wins over a line here; a line wins over the\n"
+           "# default. '#' starts a comment only at the start of a line.\n");
+    for (int i = 0; i < n; i++) {
+        if (d[i].type == OPT_CONFIG) continue;
+        printf("\n# %s%s", d[i].help, d[i].repeatable ? "; may be repeated, one a line" : "");
+        if (d[i].env) printf(" [env %s]", d[i].env);
+        printf("\n#%s = %s\n", d[i].name, d[i].def ? d[i].def : "");
+    }
 }
 
 /* Checks v against o's type; `where` names the source in the message. */
@@ -192,6 +208,10 @@ int options_parse(const char *usage, const struct option_desc *d, int n, int arg
         const char *arg = argv[a];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             help(usage, d, n);
+            return 1;
+        }
+        if (config >= 0 && strcmp(arg, "--print-config") == 0) {
+            print_config(d, n);
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0) {
