@@ -243,3 +243,23 @@ def test_check_runs_beside_a_live_server_without_changing_anything(make_server):
     p = run_cli("check", "--db", s.db)
     assert p.returncode == 0, p.stdout
     assert s.task()["status"] == "OPEN"
+
+
+def test_backup_of_a_database_locked_by_another_process_gives_up_in_bounded_time(make_server, tmp_path):
+    s = make_server()
+    s.task()
+    s.stop()
+    holder = sqlite3.connect(s.db, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("CREATE TABLE lock_holder (x)")
+        t0 = time.monotonic()
+        p = run_cli("backup", "--db", s.db, tmp_path / "locked.db", timeout=60)
+        took = time.monotonic() - t0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert p.returncode == 1 and "locked" in p.stderr, p.stderr
+    assert took < 20 * SLOW, took
+    assert not [f for f in os.listdir(tmp_path) if f.startswith("locked.db")], os.listdir(tmp_path)
