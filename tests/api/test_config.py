@@ -105,3 +105,20 @@ def test_serve_help_lists_config_and_the_new_options():
     for word in ("--config FILE", "OPSTASKS_CONFIG", "--events-retention-days", "OPSTASKS_EVENTS_RETENTION_DAYS",
                  "--events-limit-mib-per-minute", "OPSTASKS_EVENTS_LIMIT_MIB_PER_MINUTE"):
         assert word in out, word
+
+
+def test_print_config_gives_a_file_serve_accepts_with_every_line_uncommented(tmp_path):
+    p = run_cli("serve", "--print-config")
+    assert p.returncode == 0 and p.stderr == ""
+    settings = [ln[1:] for ln in p.stdout.splitlines() if ln.startswith("#") and " = " in ln and
+                not ln.startswith("# ")]
+    assert any(s.startswith("listen = ") for s in settings) and any(
+        s.startswith("events-limit-mib-per-minute = 16") for s in settings), settings
+    conf = tmp_path / "all.conf"
+    conf.write_text(p.stdout + "\n".join(settings) + "\n")
+    db = tmp_path / "x.db"
+    proc, line = serve(["--config", conf, "--listen", "127.0.0.1:0", "--db", db])
+    try:
+        assert line.startswith("listening on"), (line, proc.stderr.read1().decode())
+    finally:
+        stop(proc)
