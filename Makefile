@@ -26,7 +26,7 @@ MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test unit api e2e openapi sanitize bench clean
+.PHONY: all deps run test unit api e2e openapi sanitize bench clean deb
 all: $(BUILD)/opstasks
 
 deps:
@@ -113,6 +113,14 @@ sanitize: deps
 
 bench: deps all tests/e2e/node_modules/.installed
 	@bench/run.sh
+
+# The Debian package: binary, systemd unit, default config (scripts/make-deb.sh).
+VERSION   := $(shell sed -n 's/^\#define OPSTASKS_VERSION "\(.*\)"/\1/p' src/cmd/cmd.h)
+DEB       := $(BUILD)/opstasks_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo amd64).deb
+deb: $(DEB)
+
+$(DEB): $(BUILD)/opstasks scripts/make-deb.sh contrib/opstasks.service $(wildcard contrib/debian/*) README.md
+	@scripts/make-deb.sh $(BUILD)/opstasks $(VERSION) $@
 
 clean:
 	rm -rf build

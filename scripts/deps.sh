@@ -9,9 +9,10 @@ set -eu
 # chromium and chromium-driver: the browser tests of the /tasks page (issue 6)
 # python3-yaml, python3-jsonschema: tests/api/test_openapi.py reads docs/openapi.yaml
 # and checks the server's answers against its schemas
+# systemd: systemd-analyze, which checks contrib/opstasks.service (tests/api/test_package.py)
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
-prometheus chromium chromium-driver python3-yaml python3-jsonschema"
+prometheus chromium chromium-driver python3-yaml python3-jsonschema systemd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "domain/dates.h"
@@ -45,9 +46,31 @@ static void event_finish(struct request *r, enum err rc)
 /* The service's own event types: a caller may not post them. */
 static bool reserved_type(const char *t) { return strncmp(t, "task.", 5) == 0 || strncmp(t, "sla.", 4) == 0; }
 
+/* The token's volume budget (--events-limit-mib-per-minute): every body
+ * handled spends its size, whatever the answer; a refused one spends nothing
+ * and is answered before anything is parsed or written. Returns false when
+ * it answered 429. */
+static bool within_budget(struct request *r)
+{
+    if (!r->app->events_limit) return true;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, retry_ms = 0;
+    if (ratelimit_take(r->app->events_limit, r->token.id, (int64_t)r->body_len, now_ms, &retry_ms)) return true;
+    long long secs = (retry_ms + 999) / 1000;
+    if (secs < 1) secs = 1;
+    char v[24];
+    snprintf(v, sizeof v, "%lld", secs);
+    http_reply_err(r, ERR_TOO_MANY_REQUESTS, NULL,
+                   "this token has sent its limit of event bodies for the minute; retry in %lld s", secs);
+    http_add_header(r, "Retry-After", v);
+    return false;
+}
+
 void api_events_post(struct request *r)
 {
     static const char *const fields[] = {"id", "type", "user_id", "occurred_at", "data", NULL};
+    if (!within_budget(r)) return;
     struct errinfo e = {0};
     json_t *obj = NULL;
     struct event_ctx *x = calloc(1, sizeof *x);

@@ -8,7 +8,8 @@
 
 #define OPSTASKS_VERSION "0.1.0"
 
-enum option_type { OPT_STRING, OPT_INT };
+/* OPT_CONFIG names a file of `name = value` lines (see options_parse). */
+enum option_type { OPT_STRING, OPT_INT, OPT_CONFIG };
 
 struct option_desc {
     const char *name;  /* without the leading -- */
@@ -17,17 +18,31 @@ struct option_desc {
     const char *def;   /* NULL when required */
     long min, max;     /* OPT_INT bounds */
     const char *help;
+    /* May be given several times: the value is then every occurrence, in
+     * order, joined by '\n' (the highest source that has any wins whole). */
+    bool repeatable;
 };
 
-/* Fills values[i] for each option from argv, then env, then default.
- * Returns 0 to go on, 1 when --help was printed (exit 0), 2 after a one-line
- * error on stderr (exit 2). */
+/* Fills values[i] for each option from argv, then env, then the config
+ * file, then the default. The config file is the value of the table's
+ * OPT_CONFIG option (when it has one and it is set, by flag or env): one
+ * `name = value` per line, names as the flags without --, `#` comment lines
+ * and blank lines; an unknown name, a bad value or a line that is not
+ * `name = value` is refused with FILE:LINE. Values stay valid until the next
+ * call. Returns 0 to go on, 1 when --help was printed (exit 0), 2 after a
+ * one-line error on stderr (exit 2). At most OPTIONS_MAX options. */
+#define OPTIONS_MAX 64
 int options_parse(const char *usage, const struct option_desc *d, int n, int argc, char **argv, const char **values);
+/* Where option i's value came from in the last options_parse, for error
+ * messages: "--name", the env variable, "FILE:LINE: name" or "the default". */
+const char *options_origin(int i);
 
 int cmd_serve(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv); /* renewals (issue 4) */
 int cmd_routes(int argc, char **argv); /* prints the routing table (tests/api/test_openapi.py) */
+int cmd_backup(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

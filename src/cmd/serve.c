@@ -19,7 +19,7 @@
 #include "service/tasks.h"
 #include "util/log.h"
 
-enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O__COUNT };
+enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -32,7 +32,17 @@ static const struct option_desc opts[] = {
     /* issue 3 */
     [O_METRICS] = {"metrics-listen", "OPSTASKS_METRICS_LISTEN", OPT_STRING, "", 0, 0,
                    "also serve GET /metrics, without a token, on HOST:PORT (\"\": off)"},
+    [O_CONFIG] = {"config", "OPSTASKS_CONFIG", OPT_CONFIG, "", 0, 0,
+                  "read options from FILE, one 'name = value' a line (flags and env win over it)"},
+    [O_RETENTION] = {"events-retention-days", "OPSTASKS_EVENTS_RETENTION_DAYS", OPT_INT, "180", 0, 36500,
+                     "the sweeper removes events received more than N days ago (0: keep them forever)"},
+    [O_EVENTS_LIMIT] = {"events-limit-mib-per-minute", "OPSTASKS_EVENTS_LIMIT_MIB_PER_MINUTE", OPT_INT, "16", 0,
+                        1048576, "MiB of POST /ops/events bodies each token may send per minute (0: no limit)"},
 };
+
+/* The per-token volume limit of POST /ops/events; lives as long as the
+ * process (an early error return leaves it to exit). */
+static struct ratelimit *events_limit;
 
 /* Splits HOST:PORT or [V6]:PORT. Returns 0 or -1. */
 static int split_listen(const char *s, char *host, size_t hn, char *port, size_t pn)
@@ -105,16 +115,17 @@ int cmd_serve(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : 2;
     char host[256], port[16];
     if (split_listen(v[O_LISTEN], host, sizeof host, port, sizeof port) != 0) {
-        fprintf(stderr, "opstasks: --listen must be HOST:PORT, not '%s'\n", v[O_LISTEN]);
+        fprintf(stderr, "opstasks: %s must be HOST:PORT, not '%s'\n", options_origin(O_LISTEN), v[O_LISTEN]);
         return 2;
     }
     char mhost[256], mport[16]; /* issue 3 */
     if (v[O_METRICS][0] && split_listen(v[O_METRICS], mhost, sizeof mhost, mport, sizeof mport) != 0) {
-        fprintf(stderr, "opstasks: --metrics-listen must be HOST:PORT, not '%s'\n", v[O_METRICS]);
+        fprintf(stderr, "opstasks: %s must be HOST:PORT, not '%s'\n", options_origin(O_METRICS), v[O_METRICS]);
         return 2;
     }
     if (dates_set_timezone(v[O_TZ]) != 0) {
-        fprintf(stderr, "opstasks: --timezone '%s' is not an IANA timezone name known to this system\n", v[O_TZ]);
+        fprintf(stderr, "opstasks: %s '%s' is not an IANA timezone name known to this system\n", options_origin(O_TZ),
+                v[O_TZ]);
         return 2;
     }
     /* Signals are taken by sigwait in this thread alone: block them before
@@ -144,6 +155,14 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     struct app app = {.store = store, .timezone = v[O_TZ]};
+    long events_mib = atol(v[O_EVENTS_LIMIT]);
+    if (events_mib > 0 && !(events_limit = ratelimit_new((int64_t)events_mib * 1024 * 1024, 60 * 1000))) {
+        fprintf(stderr, "opstasks: out of memory\n");
+        close(fd);
+        store_close(store);
+        return 1;
+    }
+    app.events_limit = events_limit;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(ncpu < 2 ? 2 : ncpu > 16 ? 16 : ncpu);
     struct MHD_Daemon *d = http_start(&app, fd, threads);
@@ -167,7 +186,7 @@ int cmd_serve(int argc, char **argv)
             return 1;
         }
     }
-    struct sweeper *sw = sweeper_start(store, atoi(v[O_SWEEP]));
+    struct sweeper *sw = sweeper_start(store, atoi(v[O_SWEEP]), atoi(v[O_RETENTION]));
     if (!sw) {
         fprintf(stderr, "opstasks: cannot start the overdue sweeper\n");
         if (md) http_stop(md, store, 0); /* issue 3 */
@@ -188,6 +207,8 @@ int cmd_serve(int argc, char **argv)
     if (md) http_stop(md, store, 1000); /* issue 3 */
     store_close(store);
     rules_cache_clear(); /* workflow rules (issue 5) */
+    ratelimit_free(events_limit);
+    events_limit = NULL;
     log_info("serve: stopped cleanly");
     return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "store/store.h"
 #include "util/err.h"
+#include "util/ratelimit.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
 #define HTTP_MAX_HEADERS 6
@@ -26,6 +27,7 @@ struct app {
     struct store *store;
     const char *timezone;
     bool metrics_only;  /* issue 3: the --metrics-listen daemon serves GET /metrics alone, unauthenticated */
+    struct ratelimit *events_limit;  /* body bytes per token for POST /ops/events; NULL: no limit */
 };
 
 struct request {

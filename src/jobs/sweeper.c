@@ -16,6 +16,7 @@
 struct sweeper {
     struct store *store;
     int interval_s;
+    int events_retention_days; /* 0: keep events forever */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -116,6 +117,29 @@ long sweeper_run_once(struct store *s)
     return total;
 }
 
+struct purge {
+    int64_t older_than_ms, purged;
+};
+
+static enum err purge_events(struct store_conn *c, void *arg)
+{
+    struct purge *p = arg;
+    return c->ops->event_purge(c, p->older_than_ms, SWEEPER_EVENTS_BATCH, &p->purged);
+}
+
+long sweeper_purge_events(struct store *s, int64_t older_than_ms)
+{
+    long total = 0;
+    /* bounded: 20,000 jobs are 2 million events; the rest wait for the next sweep */
+    for (int round = 0; round < 20000; round++) {
+        struct purge p = {.older_than_ms = older_than_ms};
+        if (store_run(s, purge_events, &p) != ERR_OK) return -1;
+        total += (long)p.purged;
+        if (p.purged < SWEEPER_EVENTS_BATCH) break;
+    }
+    return total;
+}
+
 static void *sweeper_main(void *arg)
 {
     struct sweeper *w = arg;
@@ -133,6 +157,14 @@ static void *sweeper_main(void *arg)
                      (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
         /* renewals (issue 4): the engine runs at start and after every sweep */
         renewals_run_once(w->store, NULL);
+        if (w->events_retention_days > 0) {
+            int64_t cutoff = clock_now_ms() - (int64_t)w->events_retention_days * 86400 * 1000;
+            long removed = sweeper_purge_events(w->store, cutoff);
+            if (removed < 0)
+                log_error("sweeper: removing old events failed; the next sweep tries again");
+            else if (removed > 0)
+                log_info("sweeper: removed %ld events received over %d days ago", removed, w->events_retention_days);
+        }
         pthread_mutex_lock(&w->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -144,12 +176,13 @@ static void *sweeper_main(void *arg)
     return NULL;
 }
 
-struct sweeper *sweeper_start(struct store *s, int interval_s)
+struct sweeper *sweeper_start(struct store *s, int interval_s, int events_retention_days)
 {
     struct sweeper *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->store = s;
     w->interval_s = interval_s;
+    w->events_retention_days = events_retention_days;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, sweeper_main, w) != 0) {

@@ -297,6 +297,10 @@ struct store_ops {
     enum err (*event_get)(struct store_conn *c, const char *id, struct event_row *out);
     enum err (*event_insert)(struct store_conn *c, const struct event_row *ev);
     enum err (*event_list)(struct store_conn *c, const struct event_query *q, struct event_row **out, int *n);
+    /* Retention: deletes at most `limit` events received before
+     * older_than_ms, oldest first (their outcome is a column of the row);
+     * *purged says how many. Tasks keep their event_id. */
+    enum err (*event_purge)(struct store_conn *c, int64_t older_than_ms, int limit, int64_t *purged);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -23,6 +23,7 @@
     XX(UNKNOWN_STAFF, 422, "unknown_staff", "No such active staff member")                    \
     XX(IDEMPOTENCY_CONFLICT, 422, "idempotency_conflict",                                     \
        "This Idempotency-Key was used with a different body")                                 \
+    XX(TOO_MANY_REQUESTS, 429, "too_many_requests", "Too many requests; retry after Retry-After seconds") \
     XX(INTERNAL, 500, "internal_error", "Internal error")                                    \
     XX(UNAVAILABLE, 503, "unavailable", "The server is shutting down")
 

@@ -1507,6 +1507,19 @@ static enum err event_list(struct store_conn *c, const struct event_query *q, st
     return ERR_OK;
 }
 
+static enum err event_purge(struct store_conn *c, int64_t older_than_ms, int limit, int64_t *purged)
+{
+    sqlite3_stmt *st = stmt(c, "DELETE FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY "
+                               "events_by_received WHERE received_at < ? ORDER BY received_at LIMIT ?)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, older_than_ms);
+    sqlite3_bind_int(st, 2, limit);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "event_purge");
+    done(st);
+    *purged = sqlite3_changes(SC(c)->db);
+    return ERR_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
     .version = 1,
     .name = "sqlite",
@@ -1580,4 +1593,5 @@ const struct store_ops store_sqlite_ops = {
     .event_get = event_get,
     .event_insert = event_insert,
     .event_list = event_list,
+    .event_purge = event_purge,
 };
