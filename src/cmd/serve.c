@@ -19,7 +19,7 @@
 #include "service/tasks.h"
 #include "util/log.h"
 
-enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O__COUNT };
+enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_LOG_FORMAT, O_TLS_CERT, O_TLS_KEY, O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -32,6 +32,11 @@ static const struct option_desc opts[] = {
     /* issue 3 */
     [O_METRICS] = {"metrics-listen", "OPSTASKS_METRICS_LISTEN", OPT_STRING, "", 0, 0,
                    "also serve GET /metrics, without a token, on HOST:PORT (\"\": off)"},
+    [O_LOG_FORMAT] = {"log-format", "OPSTASKS_LOG_FORMAT", OPT_STRING, "text", 0, 0,
+                      "stderr log lines as text or json (one object per line)"},
+    [O_TLS_CERT] = {"tls-cert", "OPSTASKS_TLS_CERT", OPT_STRING, "", 0, 0,
+                    "serve HTTPS with this PEM certificate (chain); needs --tls-key (\"\": plain HTTP)"},
+    [O_TLS_KEY] = {"tls-key", "OPSTASKS_TLS_KEY", OPT_STRING, "", 0, 0, "the PEM private key of --tls-cert"},
 };
 
 /* Splits HOST:PORT or [V6]:PORT. Returns 0 or -1. */
@@ -100,7 +105,8 @@ int cmd_serve(int argc, char **argv)
 {
     const char *v[O__COUNT];
     int rc = options_parse("usage: opstasks serve [--listen HOST:PORT] [--db PATH] [--timezone IANA_NAME] "
-                           "[--sweep-interval SECONDS] [--metrics-listen HOST:PORT]\n\nServes the JSON API and runs the background jobs.",
+                           "[--sweep-interval SECONDS] [--metrics-listen HOST:PORT] [--log-format text|json] "
+                           "[--tls-cert FILE --tls-key FILE]\n\nServes the JSON API and runs the background jobs.",
                            opts, O__COUNT, argc, argv, v);
     if (rc) return rc == 1 ? 0 : 2;
     char host[256], port[16];
@@ -111,6 +117,15 @@ int cmd_serve(int argc, char **argv)
     char mhost[256], mport[16]; /* issue 3 */
     if (v[O_METRICS][0] && split_listen(v[O_METRICS], mhost, sizeof mhost, mport, sizeof mport) != 0) {
         fprintf(stderr, "opstasks: --metrics-listen must be HOST:PORT, not '%s'\n", v[O_METRICS]);
+        return 2;
+    }
+    if (strcmp(v[O_LOG_FORMAT], "text") != 0 && strcmp(v[O_LOG_FORMAT], "json") != 0) {
+        fprintf(stderr, "opstasks: --log-format must be text or json, not '%s'\n", v[O_LOG_FORMAT]);
+        return 2;
+    }
+    log_set_json(v[O_LOG_FORMAT][0] == 'j');
+    if (!v[O_TLS_CERT][0] != !v[O_TLS_KEY][0]) {
+        fprintf(stderr, "opstasks: --tls-cert and --tls-key go together: give both or neither\n");
         return 2;
     }
     if (dates_set_timezone(v[O_TZ]) != 0) {
@@ -130,26 +145,35 @@ int cmd_serve(int argc, char **argv)
      * engine; set before the writer thread starts */
     service_set_task_event_hook(rules_task_event);
 
+    struct app app = {.timezone = v[O_TZ]};
+    char tls_err[600];
+    if (v[O_TLS_CERT][0] && http_tls_load(&app, v[O_TLS_CERT], v[O_TLS_KEY], tls_err, sizeof tls_err) != 0) {
+        fprintf(stderr, "opstasks: %s\n", tls_err);
+        return 1;
+    }
     struct errinfo e = {0};
     struct store *store = NULL;
     if (store_open(v[O_DB], &store, &e) != 0) {
         fprintf(stderr, "opstasks: %s\n", e.message);
+        http_tls_free(&app);
         return 1;
     }
     char shown[300];
     int fd = open_listener(host, port, shown, sizeof shown);
     if (fd < 0) {
         fprintf(stderr, "opstasks: cannot listen on %s\n", v[O_LISTEN]);
+        http_tls_free(&app);
         store_close(store);
         return 1;
     }
-    struct app app = {.store = store, .timezone = v[O_TZ]};
+    app.store = store;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(ncpu < 2 ? 2 : ncpu > 16 ? 16 : ncpu);
     struct MHD_Daemon *d = http_start(&app, fd, threads);
     if (!d) {
         fprintf(stderr, "opstasks: cannot start the HTTP server\n");
         close(fd);
+        http_tls_free(&app);
         store_close(store);
         return 1;
     }
@@ -163,6 +187,7 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "opstasks: cannot serve metrics on %s\n", v[O_METRICS]);
             if (mfd >= 0) close(mfd);
             http_stop(d, store, 0);
+            http_tls_free(&app);
             store_close(store);
             return 1;
         }
@@ -172,11 +197,12 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "opstasks: cannot start the overdue sweeper\n");
         if (md) http_stop(md, store, 0); /* issue 3 */
         http_stop(d, store, 0);
+        http_tls_free(&app);
         store_close(store);
         return 1;
     }
     log_info("serve: database %s, timezone %s, %u HTTP threads", v[O_DB], v[O_TZ], threads);
-    printf("listening on http://%s\n", shown);
+    printf("listening on %s://%s\n", app.tls ? "https" : "http", shown);
     if (md) printf("metrics on http://%s/metrics\n", mshown); /* issue 3 */
     fflush(stdout);
 
@@ -186,6 +212,7 @@ int cmd_serve(int argc, char **argv)
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
     http_stop(d, store, 10000);
     if (md) http_stop(md, store, 1000); /* issue 3 */
+    http_tls_free(&app);
     store_close(store);
     rules_cache_clear(); /* workflow rules (issue 5) */
     log_info("serve: stopped cleanly");
