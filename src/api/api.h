@@ -17,6 +17,10 @@ enum err api_parse_object(struct request *r, const char *const *known, json_t **
  * null_ok), 422 when of another type. */
 enum err api_string_field(json_t *obj, const char *name, bool null_ok, const char **out, bool *present,
                           struct errinfo *e);
+/* True when s is 1 to max_digits (at most 18) decimal digits and nothing
+ * else: no sign, no blank, no overflow (strtol takes "+5" and " 5"); *out is
+ * its value. Every number in a query string is read with it. */
+bool api_digits(const char *s, int max_digits, long long *out);
 /* The limit and cursor query arguments of a list. */
 enum err api_limit(struct request *r, int def, int max, int *out, struct errinfo *e);
 /* "{"data": [...], "next_cursor": ...}" */

@@ -66,14 +66,25 @@ enum err api_string_field(json_t *obj, const char *name, bool null_ok, const cha
     return ERR_OK;
 }
 
+bool api_digits(const char *s, int max_digits, long long *out)
+{
+    long long v = 0;
+    int n = 0;
+    for (; s[n]; n++) {
+        if (s[n] < '0' || s[n] > '9' || n >= max_digits) return false;
+        v = v * 10 + (s[n] - '0');
+    }
+    *out = v;
+    return n > 0;
+}
+
 enum err api_limit(struct request *r, int def, int max, int *out, struct errinfo *e)
 {
     const char *s = http_query(r, "limit");
     *out = def;
     if (!s) return ERR_OK;
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < 1 || v > max)
+    long long v;
+    if (!api_digits(s, 9, &v) || v < 1 || v > max)
         return err_set(e, ERR_VALIDATION_FAILED, "limit", "limit must be a whole number from 1 to %d", max);
     *out = (int)v;
     return ERR_OK;

@@ -186,9 +186,8 @@ void api_events_list(struct request *r)
         snprintf(q.user_id, sizeof q.user_id, "%s", s);
     }
     if ((s = http_query(r, "cursor"))) {
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (!*s || *end || v < 1 || strlen(s) > 18) {
+        long long v;
+        if (!api_digits(s, 18, &v) || v < 1) {
             err_set(&e, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
             goto fail;
         }

@@ -612,6 +612,7 @@ static enum err read_filter(struct request *r, struct task_filter *f, bool with_
 static const char *const sort_names[] = {"due_date", "-due_date", "priority", "created_at", "-created_at", NULL};
 
 /* Cursor: base64url("v1|sort|due_date|prio_rank|created_at|id"), opaque to clients. */
+#define CURSOR_CREATED_MAX 253402300800000LL /* 10000-01-01T00:00:00Z in ms: no time of ours is later */
 static void encode_cursor(enum task_sort sort, const struct task *t, char *out, size_t n)
 {
     char raw[128];
@@ -628,15 +629,21 @@ static enum err decode_cursor(const char *s, enum task_sort sort, struct task_cu
                                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         goto bad;
     raw[len] = 0;
-    int sort_i, prio, consumed = 0;
-    long long created;
-    char due[16], id[40];
-    if (sscanf((char *)raw, "v1|%d|%15[^|]|%d|%lld|%39[A-Za-z0-9_]%n", &sort_i, due, &prio, &created, id, &consumed) != 5 ||
-        (size_t)consumed != len)
-        goto bad;
-    if (sort_i != (int)sort)
+    /* exactly six fields; the numbers digits only (sscanf's %d and %lld
+     * would take signs and blanks, and clamp a created_at that overflows) */
+    char *f[6], *p = (char *)raw;
+    int nf = 0;
+    if (memchr(raw, 0, len)) goto bad;
+    for (char *tok = strsep(&p, "|"); tok && nf < 6; tok = strsep(&p, "|")) f[nf++] = tok;
+    if (nf != 6 || p || strcmp(f[0], "v1") != 0) goto bad;
+    long long sort_i, prio, created;
+    if (!api_digits(f[1], 1, &sort_i) || !api_digits(f[3], 1, &prio) || !api_digits(f[4], 15, &created)) goto bad;
+    if (sort_i != (long long)sort)
         return err_set(e, ERR_VALIDATION_FAILED, "cursor", "this cursor belongs to another sort order");
-    if (!dates_valid(due) || prio < 0 || prio > 3 || !valid_task_id(id)) goto bad;
+    const char *due = f[2], *id = f[5];
+    if (strlen(due) >= DATE_SIZE || !dates_valid(due) || prio > 3 || created >= CURSOR_CREATED_MAX ||
+        !valid_task_id(id))
+        goto bad;
     c->set = true;
     memcpy(c->due_date, due, DATE_SIZE);
     c->prio_rank = prio;

@@ -19,7 +19,8 @@
 #include "service/tasks.h"
 #include "util/log.h"
 
-enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O__COUNT };
+enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
+       O_TLS_KEY, O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -38,6 +39,11 @@ static const struct option_desc opts[] = {
                      "the sweeper removes events received more than N days ago (0: keep them forever)"},
     [O_EVENTS_LIMIT] = {"events-limit-mib-per-minute", "OPSTASKS_EVENTS_LIMIT_MIB_PER_MINUTE", OPT_INT, "16", 0,
                         1048576, "MiB of POST /ops/events bodies each token may send per minute (0: no limit)"},
+    [O_LOG_FORMAT] = {"log-format", "OPSTASKS_LOG_FORMAT", OPT_STRING, "text", 0, 0,
+                      "stderr log lines as text or json (one object per line)"},
+    [O_TLS_CERT] = {"tls-cert", "OPSTASKS_TLS_CERT", OPT_STRING, "", 0, 0,
+                    "serve HTTPS with this PEM certificate (chain); needs --tls-key (\"\": plain HTTP)"},
+    [O_TLS_KEY] = {"tls-key", "OPSTASKS_TLS_KEY", OPT_STRING, "", 0, 0, "the PEM private key of --tls-cert"},
 };
 
 /* The per-token volume limit of POST /ops/events; lives as long as the
@@ -110,7 +116,8 @@ int cmd_serve(int argc, char **argv)
 {
     const char *v[O__COUNT];
     int rc = options_parse("usage: opstasks serve [--listen HOST:PORT] [--db PATH] [--timezone IANA_NAME] "
-                           "[--sweep-interval SECONDS] [--metrics-listen HOST:PORT]\n\nServes the JSON API and runs the background jobs.",
+                           "[--sweep-interval SECONDS] [--metrics-listen HOST:PORT] [--log-format text|json] "
+                           "[--tls-cert FILE --tls-key FILE]\n\nServes the JSON API and runs the background jobs.",
                            opts, O__COUNT, argc, argv, v);
     if (rc) return rc == 1 ? 0 : 2;
     char host[256], port[16];
@@ -121,6 +128,15 @@ int cmd_serve(int argc, char **argv)
     char mhost[256], mport[16]; /* issue 3 */
     if (v[O_METRICS][0] && split_listen(v[O_METRICS], mhost, sizeof mhost, mport, sizeof mport) != 0) {
         fprintf(stderr, "opstasks: %s must be HOST:PORT, not '%s'\n", options_origin(O_METRICS), v[O_METRICS]);
+        return 2;
+    }
+    if (strcmp(v[O_LOG_FORMAT], "text") != 0 && strcmp(v[O_LOG_FORMAT], "json") != 0) {
+        fprintf(stderr, "opstasks: --log-format must be text or json, not '%s'\n", v[O_LOG_FORMAT]);
+        return 2;
+    }
+    log_set_json(v[O_LOG_FORMAT][0] == 'j');
+    if (!v[O_TLS_CERT][0] != !v[O_TLS_KEY][0]) {
+        fprintf(stderr, "opstasks: --tls-cert and --tls-key go together: give both or neither\n");
         return 2;
     }
     if (dates_set_timezone(v[O_TZ]) != 0) {
@@ -141,20 +157,28 @@ int cmd_serve(int argc, char **argv)
      * engine; set before the writer thread starts */
     service_set_task_event_hook(rules_task_event);
 
+    struct app app = {.timezone = v[O_TZ]};
+    char tls_err[600];
+    if (v[O_TLS_CERT][0] && http_tls_load(&app, v[O_TLS_CERT], v[O_TLS_KEY], tls_err, sizeof tls_err) != 0) {
+        fprintf(stderr, "opstasks: %s\n", tls_err);
+        return 1;
+    }
     struct errinfo e = {0};
     struct store *store = NULL;
     if (store_open(v[O_DB], &store, &e) != 0) {
         fprintf(stderr, "opstasks: %s\n", e.message);
+        http_tls_free(&app);
         return 1;
     }
     char shown[300];
     int fd = open_listener(host, port, shown, sizeof shown);
     if (fd < 0) {
         fprintf(stderr, "opstasks: cannot listen on %s\n", v[O_LISTEN]);
+        http_tls_free(&app);
         store_close(store);
         return 1;
     }
-    struct app app = {.store = store, .timezone = v[O_TZ]};
+    app.store = store;
     long events_mib = atol(v[O_EVENTS_LIMIT]);
     if (events_mib > 0 && !(events_limit = ratelimit_new((int64_t)events_mib * 1024 * 1024, 60 * 1000))) {
         fprintf(stderr, "opstasks: out of memory\n");
@@ -169,6 +193,7 @@ int cmd_serve(int argc, char **argv)
     if (!d) {
         fprintf(stderr, "opstasks: cannot start the HTTP server\n");
         close(fd);
+        http_tls_free(&app);
         store_close(store);
         return 1;
     }
@@ -182,6 +207,7 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "opstasks: cannot serve metrics on %s\n", v[O_METRICS]);
             if (mfd >= 0) close(mfd);
             http_stop(d, store, 0);
+            http_tls_free(&app);
             store_close(store);
             return 1;
         }
@@ -191,11 +217,12 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "opstasks: cannot start the overdue sweeper\n");
         if (md) http_stop(md, store, 0); /* issue 3 */
         http_stop(d, store, 0);
+        http_tls_free(&app);
         store_close(store);
         return 1;
     }
     log_info("serve: database %s, timezone %s, %u HTTP threads", v[O_DB], v[O_TZ], threads);
-    printf("listening on http://%s\n", shown);
+    printf("listening on %s://%s\n", app.tls ? "https" : "http", shown);
     if (md) printf("metrics on http://%s/metrics\n", mshown); /* issue 3 */
     fflush(stdout);
 
@@ -205,6 +232,7 @@ int cmd_serve(int argc, char **argv)
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
     http_stop(d, store, 10000);
     if (md) http_stop(md, store, 1000); /* issue 3 */
+    http_tls_free(&app);
     store_close(store);
     rules_cache_clear(); /* workflow rules (issue 5) */
     ratelimit_free(events_limit);

@@ -21,6 +21,7 @@
 
 #define HTTP_BODY_MAX (1024 * 1024)
 #define HTTP_MAX_HEADERS 6
+#define HTTP_REQUEST_ID_MAX 128
 
 /* Server-wide settings and shared handles; read-only after start. */
 struct app {
@@ -28,6 +29,8 @@ struct app {
     const char *timezone;
     bool metrics_only;  /* issue 3: the --metrics-listen daemon serves GET /metrics alone, unauthenticated */
     struct ratelimit *events_limit;  /* body bytes per token for POST /ops/events; NULL: no limit */
+    bool tls;           /* served over HTTPS directly (--tls-cert): HSTS, Secure cookies */
+    const char *tls_cert, *tls_key; /* their PEM text when tls; kept until the daemon stops */
 };
 
 struct request {
@@ -68,11 +71,21 @@ struct request {
     /* issue 3 (metrics): the route table index + 1 (0: no route), arrival */
     int route_index;
     struct timespec started;
+    /* the access log: X-Request-Id (the client's when sane, else ours) and
+     * the pattern of the route the path matched (NULL: none) */
+    char request_id[HTTP_REQUEST_ID_MAX + 1];
+    const char *route_pattern;
 };
 
 /* Starts the server on an already bound, listening socket. threads: pool size.
  * Returns the daemon or NULL. */
 struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads);
+/* Direct HTTPS (tls.c): reads and checks the PEM certificate (chain) and
+ * key, and sets app->tls, tls_cert and tls_key for http_start. Returns 0, or
+ * -1 with one line saying what is wrong in err. http_tls_free (after the
+ * daemon stopped) wipes the key and frees both. */
+int http_tls_load(struct app *app, const char *cert_path, const char *key_path, char *err, size_t en);
+void http_tls_free(struct app *app);
 /* Stops accepting, waits up to timeout_ms for in-flight requests, runs every
  * write still queued (store_drain), stops and closes the listening socket. */
 void http_stop(struct MHD_Daemon *d, struct store *store, int timeout_ms);
@@ -116,6 +129,10 @@ void http_metrics_observe(int route_index, int status, double seconds);
  * (metrics.c); see util/buf.h. */
 struct buf;
 void http_metrics_write(struct buf *b);
+
+/* The client's address as text (client.c): valid until the next call on
+ * the same thread; "unknown" when the connection has none. */
+const char *http_client_address(struct request *r);
 
 /* Authentication (auth.c): ERR_OK and r->token/actor set, or an error. */
 enum err http_authenticate(struct request *r, struct errinfo *e);

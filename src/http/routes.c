@@ -95,7 +95,10 @@ void http_route(struct request *r)
     if (r->app->metrics_only) { /* issue 3: the --metrics-listen address serves GET /metrics alone */
         if (strcmp(r->path, "/metrics") != 0) {
             http_reply_err(r, ERR_NOT_FOUND, NULL, "this address serves GET /metrics only");
-        } else if (strcmp(method, "GET") != 0) {
+            return;
+        }
+        r->route_pattern = "/metrics";
+        if (strcmp(method, "GET") != 0) {
             http_reply_err(r, ERR_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; use GET, HEAD", r->method);
             http_add_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
         } else {
@@ -103,6 +106,15 @@ void http_route(struct request *r)
         }
         return;
     }
+    /* The first pattern that matches the path wins (literal segments are
+     * listed before ":id" ones); its methods are the only ones allowed.
+     * Matched before authentication so that the access log names the route
+     * of a refused request too. */
+    const char *pattern = NULL;
+    char param[sizeof r->param];
+    for (size_t i = 0; i < N_ROUTES && !pattern; i++)
+        if (match(routes[i].pattern, r->path, param, sizeof param)) pattern = routes[i].pattern;
+    r->route_pattern = pattern;
     bool is_ops = strncmp(r->path, "/ops/", 5) == 0 || strcmp(r->path, "/ops") == 0;
     if (is_ops) {
         struct errinfo e = {0};
@@ -111,12 +123,6 @@ void http_route(struct request *r)
             return;
         }
     }
-    /* The first pattern that matches the path wins (literal segments are
-     * listed before ":id" ones); its methods are the only ones allowed. */
-    const char *pattern = NULL;
-    char param[sizeof r->param];
-    for (size_t i = 0; i < N_ROUTES && !pattern; i++)
-        if (match(routes[i].pattern, r->path, param, sizeof param)) pattern = routes[i].pattern;
     const struct route *found = NULL;
     char allow[128] = "";
     for (size_t i = 0; pattern && i < N_ROUTES; i++) {

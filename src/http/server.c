@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "util/clock.h"
+#include "util/ids.h"
 #include "util/log.h"
 
 /* Requests whose handling has begun (dispatched) and whose answer has not
@@ -47,12 +49,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *r = *con_cls;
     if (!r) return;
     if (r->dispatched) atomic_fetch_sub(&in_flight, 1);
-    if (r->dispatched) { /* issue 3: request metrics */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        http_metrics_observe(r->route_index, r->status,
-                             (double)(now.tv_sec - r->started.tv_sec) + (double)(now.tv_nsec - r->started.tv_nsec) / 1e9);
-    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double seconds = (double)(now.tv_sec - r->started.tv_sec) + (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
+    if (r->dispatched) http_metrics_observe(r->route_index, r->status, seconds); /* issue 3: request metrics */
+    /* The access log: only what is safe to keep (the route's pattern, never
+     * the path or query, which may carry an invite or a token). Status 0: the
+     * client went away before an answer was queued. */
+    log_request(&(struct log_request){.request_id = r->request_id, .method = r->method, .route = r->route_pattern,
+                                      .status = r->response_ready ? r->status : 0, .ms = seconds * 1000,
+                                      .client = http_client_address(r)});
     request_free(r);
     *con_cls = NULL;
 }
@@ -72,6 +78,8 @@ static enum MHD_Result queue(struct request *r)
     for (int i = 0; i < r->n_headers; i++)
         if (strcmp(r->headers[i].name, MHD_HTTP_HEADER_CACHE_CONTROL) == 0) own_cache_control = true;
     if (!own_cache_control) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    if (r->app->tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     for (int i = 0; i < r->n_headers; i++) MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -85,6 +93,29 @@ static bool content_length_too_large(struct MHD_Connection *conn)
     char *end;
     unsigned long long n = strtoull(cl, &end, 10);
     return end != cl && n > HTTP_BODY_MAX;
+}
+
+/* A request id a proxy or client may hand us: 1-128 of [A-Za-z0-9._:-], so
+ * it can be logged and echoed as is. */
+static bool request_id_sane(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == ':' || c == '-';
+        if (!ok || n >= HTTP_REQUEST_ID_MAX) return false;
+    }
+    return n > 0;
+}
+
+static void set_request_id(struct request *r)
+{
+    const char *given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (given && request_id_sane(given))
+        memcpy(r->request_id, given, strlen(given) + 1);
+    else
+        ids_new_sequenced("req_", clock_now_ms(), r->request_id, sizeof r->request_id);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -101,6 +132,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->app = cls;
         r->method = method;
         clock_gettime(CLOCK_MONOTONIC, &r->started); /* issue 3: request metrics */
+        set_request_id(r);
         size_t ul = strlen(url);
         if (ul >= sizeof r->path)
             r->path_too_long = true;
@@ -207,7 +239,19 @@ struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      MHD_USE_TURBO;
     atomic_store(&stopping, false);
+    /* HTTPS: GnuTLS inside libmicrohttpd, TLS 1.2 and 1.3 only */
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)app->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)app->tls_key},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (app->tls)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     return MHD_start_daemon(flags, 0, on_accept, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
+                            MHD_OPTION_ARRAY, tls,
                             MHD_OPTION_LISTEN_SOCKET, listen_fd,
                             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,

@@ -92,6 +92,7 @@ bool http_session_secret(struct request *r, char secret[SESSION_SECRET_SIZE])
 
 bool http_is_https(struct request *r)
 {
+    if (r->app->tls) return true; /* direct HTTPS (--tls-cert) */
     const char *p = http_header(r, "X-Forwarded-Proto");
     return p && strcasecmp(p, "https") == 0;
 }

@@ -14,6 +14,11 @@
 /* Writes prefix + 26 characters + NUL into out (out_size >= strlen(prefix)+27). */
 void ids_new(const char *prefix, int64_t now_ms, char *out, size_t out_size);
 
+/* The same shape, unique rather than unguessable: the 80 low bits are 48
+ * bits drawn once per process and a 32-bit counter. For ids that are made
+ * often and protect nothing (request ids); no system call. */
+void ids_new_sequenced(const char *prefix, int64_t now_ms, char *out, size_t out_size);
+
 /* True when s is prefix followed by 1-64 of [A-Za-z0-9_-]: the shape of the
  * caller-chosen ids (sta_..., cus_...). */
 bool ids_valid_external(const char *s, const char *prefix);

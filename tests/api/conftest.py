@@ -98,12 +98,13 @@ ADMIN = object()  # token=ADMIN: the server's admin token (the default)
 class Server:
     """The real binary serving a database in tmpdir on a free loopback port."""
 
-    def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None, extra_args=None):
+    def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None, extra_args=None, ssl_context=None):
         self.tmpdir = str(tmpdir)
         self.db = db or os.path.join(self.tmpdir, "x.db")
         self.timezone = timezone
         self.sweep_interval = sweep_interval
         self.extra_args = list(extra_args or [])  # issue 3: e.g. --metrics-listen
+        self.ssl_context = ssl_context  # direct HTTPS (--tls-cert): talk TLS, trusting this context
         self.proc = None
         self.port = None
         self._admin = None
@@ -145,7 +146,7 @@ class Server:
                 buf += chunk
         line = buf.split(b"\n")[0].decode()
         self.stdout_rest = buf.split(b"\n", 1)[1]  # issue 3: what followed the first line
-        prefix = "listening on http://127.0.0.1:"
+        prefix = f"listening on {'https' if self.ssl_context else 'http'}://127.0.0.1:"
         assert line.startswith(prefix), line
         self.port = int(line[len(prefix):])
         return self
@@ -212,11 +213,17 @@ class Server:
     def _conn(self):
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30 * SLOW)
+            c = self.new_connection(30)
             self._local.conn = c
             with self._conns_lock:
                 self._conns.append(c)
         return c
+
+    def new_connection(self, timeout):
+        if self.ssl_context:
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout * SLOW,
+                                               context=self.ssl_context)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout * SLOW)
 
     def _drop_conn(self):
         c = getattr(self._local, "conn", None)
@@ -315,7 +322,7 @@ class Server:
 
     def healthy(self):
         """A new connection still gets GET /healthz answered."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10 * SLOW)
+        c = self.new_connection(10)
         try:
             c.request("GET", "/healthz")
             r = c.getresponse()

@@ -107,3 +107,20 @@ Test(ids, external_id_with_other_characters_is_refused)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_expect_not(ids_valid_external(bad[i], "sta_"), "\"%s\" accepted", bad[i]);
 }
+
+Test(ids, sequenced_ids_of_one_millisecond_are_unique_and_keep_the_shape)
+{
+    enum { N = 2000 };
+    static char seen[N][40];
+    for (int i = 0; i < N; i++) {
+        ids_new_sequenced("req_", T0, seen[i], sizeof seen[i]);
+        cr_assert_eq(strlen(seen[i]), 4 + IDS_TIME_ORDERED_LEN, "%s", seen[i]);
+        cr_assert_eq(strspn(seen[i] + 4, CROCKFORD), 26, "%s", seen[i]);
+        cr_assert_eq(strncmp(seen[i], seen[0], 4 + 10), 0, "same time prefix: %s", seen[i]);
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < i; j++) cr_assert_str_neq(seen[i], seen[j]);
+    char small[10];
+    ids_new_sequenced("req_", T0, small, sizeof small);
+    cr_expect_str_eq(small, "");
+}
