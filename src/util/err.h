@@ -24,7 +24,7 @@
     XX(IDEMPOTENCY_CONFLICT, 422, "idempotency_conflict",                                     \
        "This Idempotency-Key was used with a different body")                                 \
     XX(INTERNAL, 500, "internal_error", "Internal error")                                    \
-    XX(UNAVAILABLE, 503, "unavailable", "The server is shutting down")
+    XX(UNAVAILABLE, 503, "unavailable", "The server cannot take this request now; try again shortly")
 
 enum err {
 #define XX(name, status, code, msg) ERR_##name,
