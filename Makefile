@@ -26,7 +26,7 @@ MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test unit api e2e sanitize bench clean
+.PHONY: all deps run test unit api e2e sanitize bench clean crash
 all: $(BUILD)/opstasks
 
 deps:
@@ -85,6 +85,13 @@ e2e: $(BUILD)/opstasks tests/e2e/node_modules/.installed
 	@echo "== browser tests ($(BUILD)/opstasks, /usr/bin/chromium)"
 	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) OPSTASKS_SHOTS=$(abspath $(BUILD)/e2e) \
 		node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+
+# The crash loop at full length (make api runs 5 rounds of it): kill -9 under
+# load, CRASH_ROUNDS times; CRASH_SEED=N replays one run's kill moments.
+crash: deps all
+	@echo "== crash loop ($(BUILD)/opstasks)"
+	@CRASH_ROUNDS=$${CRASH_ROUNDS:-50} OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) \
+		$(PYTHON) -m pytest -q -s -p no:cacheprovider tests/api/test_crash.py
 
 test: deps
 	@$(MAKE) --no-print-directory all unit api e2e

@@ -312,3 +312,25 @@ def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
         finally:
             if s.proc:
                 s.stop()
+
+
+def test_a_lock_held_by_another_process_answers_503_with_a_reason_then_recovers(make_server):
+    s = make_server()
+    s.admin
+    s.task(title="first")
+    other = sqlite3.connect(s.db, isolation_level=None, timeout=10)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the write lock, held past the server's 5 s busy timeout
+        r = s.post("/ops/tasks", {"title": "while locked", "due_date": FUTURE})
+        assert_error(r, 503, "unavailable")
+        assert "another process holds the database lock" in s.read_stderr()
+        e = assert_error(s.get("/readyz", token=None), 503, "unavailable")
+        assert "lock" in e["message"], e
+        assert s.get("/ops/tasks?limit=5").status == 200  # reads go on
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    wait_until(lambda: s.get("/readyz", token=None).status == 200, 10, interval=0.2, what="/readyz 200")
+    assert s.post("/ops/tasks", {"title": "after the lock", "due_date": FUTURE}).status == 201
+    titles = [t["title"] for t in s.get("/ops/tasks?limit=50").json()["data"]]
+    assert "while locked" not in titles and "after the lock" in titles
