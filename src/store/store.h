@@ -332,7 +332,8 @@ struct store_conn {
 /* A unit of write work. `run` executes inside the writer's transaction on the
  * writer connection and returns ERR_OK or an error (its savepoint is then
  * rolled back). `done` is called from the writer thread after the commit (or
- * after a failed commit, with rc ERR_INTERNAL); it must not block. */
+ * after a failed commit, with rc the failure's cause: ERR_UNAVAILABLE when the
+ * database cannot take writes now, else ERR_INTERNAL); it must not block. */
 struct store_job {
     enum err (*run)(struct store_conn *c, void *arg);
     void *arg;

@@ -21,9 +21,9 @@ import time
 from conftest import BIN, FUTURE, SLOW, STATUSES, Server, child_env
 
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "5"))
-IMPORT_ROWS = 2000
+IMPORT_ROWS = 20000  # about 0.3-1 s of import under the load: the kill lands inside it often
 CUSTOMER = "cus_crash"
-FIGURES = {"rounds": 0, "creates": 0, "keyed_creates": 0, "patches": 0, "events": 0, "event_tasks": 0,
+FIGURES = {"rounds": 0, "killed_during_import": 0, "creates": 0, "keyed_creates": 0, "patches": 0, "events": 0, "event_tasks": 0,
            "import_rows": 0, "unacknowledged": 0}
 
 
@@ -261,12 +261,15 @@ def test_crash_loop_keeps_every_acknowledged_write(tmp_path):
             threads = [threading.Thread(target=load.plain_creates, args=(k,)) for k in range(2)]
             threads += [threading.Thread(target=load.keyed_creates), threading.Thread(target=load.patches),
                         threading.Thread(target=load.post_events)]
-            imp = subprocess.Popen([BIN, "import", "renewals", "--db", s.db, csv], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, env=child_env(), stdin=subprocess.DEVNULL)
+            delay = rng.uniform(0.2, 1.5) * SLOW
+            import_at = rng.uniform(0, delay)
             for th in threads:
                 th.start()
-            delay = rng.uniform(0.2, 1.5) * SLOW
-            time.sleep(delay)
+            time.sleep(import_at)
+            imp = subprocess.Popen([BIN, "import", "renewals", "--db", s.db, csv], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=child_env(), stdin=subprocess.DEVNULL)
+            time.sleep(delay - import_at)
+            import_running = imp.poll() is None
             s.kill9()
             load.stop.set()
             for th in threads:
@@ -286,8 +289,10 @@ def test_crash_loop_keeps_every_acknowledged_write(tmp_path):
             check_round(s, load, expected_import, (out, err), tasks, events, renewals, ctx)
             assert s.stats()["counts"] == count_statuses(s.db), f"stats totals differ from the rows {ctx}"
             print(f"round {rnd}: killed after {delay:.2f} s; {len(load.creates)} creates, {len(load.keyed)} keyed, "
-                  f"{len(load.chains)} patched tasks, {len(load.events)} events sent")
+                  f"{len(load.chains)} patched tasks, {len(load.events)} events sent; import "
+                  f"{'still running' if import_running else 'done'} at the kill")
             FIGURES["rounds"] += 1
+            FIGURES["killed_during_import"] += import_running
     finally:
         if s.proc:
             s.stop()
