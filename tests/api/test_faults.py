@@ -221,16 +221,18 @@ def fill(path):
 
 
 def all_titles(s):
-    titles, cursor = {}, None
+    """{title: task} of every task, and how many tasks there are."""
+    titles, cursor, n = {}, None, 0
     for _ in range(1000):
         r = s.get("/ops/tasks?limit=500" + (f"&cursor={cursor}" if cursor else ""))
         assert r.status == 200, r
         body = r.json()
         for t in body["data"]:
             titles[t["title"]] = t
+            n += 1
         cursor = body.get("next_cursor")
         if not cursor:
-            return titles
+            return titles, n
     raise AssertionError("too many pages")
 
 
@@ -272,6 +274,16 @@ def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
                 acked[some["title"]] = r.json()
             else:
                 assert_error(r, 503, "unavailable")
+            # an event (its tasks come from the default rule) is whole or refused whole
+            events = {}
+            for i in range(5):
+                body = {"id": f"evt_full_{i}", "type": "document.rejected", "data": {"document_type": "passport"}}
+                r = s.post("/ops/events", body)
+                assert r.status in (201, 503), r
+                if r.status == 503:
+                    assert_error(r, 503, "unavailable")
+                events[body["id"]] = r
+            assert any(r.status == 503 for r in events.values())
             # the log says why
             assert "the disk is full" in s.read_stderr()
             # reads keep being served
@@ -300,7 +312,7 @@ def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
             retried = r.json()
             s.stop()
             s.start()
-            titles = all_titles(s)
+            titles, n_tasks = all_titles(s)
             for title, t in acked.items():
                 assert title in titles, title
                 assert s.get_task(t["id"]) == t
@@ -308,7 +320,15 @@ def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
             for title in refused:
                 if title != key_title:
                     assert title not in titles, f"{title} was answered 503 but exists"
-            assert s.stats()["counts"]["OPEN"] == len(titles)
+            assert s.stats()["counts"]["OPEN"] == n_tasks
+            listed = {e["id"]: e for e in s.get("/ops/events?limit=50").json()["data"]}
+            for eid, r in events.items():
+                if r.status == 201:
+                    assert listed[eid]["tasks"] == r.json()["tasks"]
+                    for tid in r.json()["tasks"]:
+                        assert s.get(f"/ops/tasks/{tid}").status == 200
+                else:
+                    assert eid not in listed, f"{eid} was answered 503 but exists"
         finally:
             if s.proc:
                 s.stop()
