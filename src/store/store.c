@@ -33,7 +33,7 @@ static enum err run_group(struct store *s, struct store_conn *c, struct store_jo
         }
         enum err rc = (enum err)s->ops->savepoint(c);
         if (rc != ERR_OK) {
-            j->rc = rc;
+            j->rc = group = rc;
             continue;
         }
         j->rc = j->run(c, j->arg);
@@ -207,6 +207,8 @@ enum err store_ready(struct store *s, char *why, size_t n)
 {
     int64_t now = mono_ms();
     enum err rc = ERR_OK;
+    char low[200];
+    bool space_low = s->ops->space_low(s, low, sizeof low); /* a system call: outside the lock */
     pthread_mutex_lock(&s->lock);
     if (s->stopping || !s->writer_started) {
         snprintf(why, n, "the writer is stopping");
@@ -222,10 +224,12 @@ enum err store_ready(struct store *s, char *why, size_t n)
         if (s->unwritable) {
             snprintf(why, n, "%s", s->unwritable_why);
             rc = ERR_UNAVAILABLE;
-        } else if (s->ops->space_low(s, why, n)) {
+        } else if (space_low) {
+            snprintf(why, n, "%s", low);
             rc = ERR_UNAVAILABLE;
         } else if (s->probe_busy && now - s->probe_sent_ms > PROBE_STUCK_MS) {
-            snprintf(why, n, "the writer has not finished a write for %lld s", (long long)(now - s->probe_sent_ms) / 1000);
+            snprintf(why, n, "the writer has not finished a write for %lld s",
+                     (long long)(now - s->probe_sent_ms) / 1000);
             rc = ERR_UNAVAILABLE;
         }
     }

@@ -21,7 +21,8 @@ import time
 from conftest import BIN, FUTURE, SLOW, STATUSES, Server, child_env
 
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "5"))
-IMPORT_ROWS = 20000  # about 0.3-1 s of import under the load: the kill lands inside it often
+# about 0.3-1 s of import under the load: the kill lands inside it often
+IMPORT_ROWS = 20000
 CUSTOMER = "cus_crash"
 FIGURES = {"rounds": 0, "killed_during_import": 0, "creates": 0, "keyed_creates": 0, "patches": 0, "events": 0, "event_tasks": 0,
            "import_rows": 0, "unacknowledged": 0}

@@ -161,6 +161,7 @@ static const char *explain(int rc)
     case SQLITE_NOMEM: return "out of memory";
     case SQLITE_NOTADB: return "the file is not an SQLite database";
     case SQLITE_CORRUPT: return "the database file is corrupt";
+    case SQLITE_CONSTRAINT: return "a constraint of the schema refused the change";
     default: return "an internal database error";
     }
 }
@@ -247,17 +248,26 @@ static int tx_rollback(struct store_conn *c)
     if (sqlite3_get_autocommit(SC(c)->db)) return 0;
     return exec(SC(c)->db, "ROLLBACK") == 0 ? 0 : ERR_INTERNAL;
 }
-static int sp_begin(struct store_conn *c) { return run_cached(c, "SAVEPOINT job"); }
-static int sp_release(struct store_conn *c) { return run_cached(c, "RELEASE job"); }
-/* SQLite rolls a whole transaction back by itself after some errors (a full
- * disk among them): then the savepoint is gone and so is the group's work. */
+/* Outside a transaction SAVEPOINT would open one and RELEASE commit it: when
+ * the group's transaction is gone (SQLite rolls it back by itself after some
+ * errors, a full disk among them), refuse rather than write outside it. */
+static bool transaction_gone(struct store_conn *c)
+{
+    if (!sqlite3_get_autocommit(SC(c)->db)) return false;
+    log_error("sqlite: the group's transaction is gone (rolled back after an error); the group is refused");
+    return true;
+}
+static int sp_begin(struct store_conn *c)
+{
+    return transaction_gone(c) ? ERR_UNAVAILABLE : run_cached(c, "SAVEPOINT job");
+}
+static int sp_release(struct store_conn *c)
+{
+    return transaction_gone(c) ? ERR_UNAVAILABLE : run_cached(c, "RELEASE job");
+}
 static int sp_rollback(struct store_conn *c)
 {
-    if (sqlite3_get_autocommit(SC(c)->db)) {
-        log_error("sqlite: the transaction was rolled back by SQLite after an error; the group is refused");
-        return ERR_UNAVAILABLE;
-    }
-    return run_cached(c, "ROLLBACK TO job");
+    return transaction_gone(c) ? ERR_UNAVAILABLE : run_cached(c, "ROLLBACK TO job");
 }
 
 static int64_t changes(struct store_conn *c) { return sqlite3_total_changes64(SC(c)->db); }
