@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import threading
 
 import pytest
 
@@ -253,19 +254,35 @@ def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
             # /readyz sees the full disk before any write fails (no write needed)
             e = assert_error(s.get("/readyz", token=None), 503, "unavailable")
             assert "disk is full" in e["message"], e
-            # writes now fail: each answer is 201 (really written) or a 503 envelope
-            for i in range(3000):
-                title = f"full {i}"
-                r = s.post("/ops/tasks", {"title": title, "due_date": FUTURE, "description": pad},
-                           headers={"Idempotency-Key": f"full-{i}"} if i % 2 else None)
-                if r.status == 201:
-                    acked[title] = r.json()
-                    continue
-                assert_error(r, 503, "unavailable")
-                refused.append(title)
-                if len(refused) >= 30:
-                    break
-            assert len(refused) >= 30, "the disk never filled up"
+            # writes now fail: four clients at once (so groups of several
+            # jobs fail together); each answer is 201 (really written) or a 503 envelope
+            lock = threading.Lock()
+            bad = []
+
+            def client(k):
+                mine = 0
+                for i in range(500):
+                    title = f"full {k}.{i}"
+                    r = s.post("/ops/tasks", {"title": title, "due_date": FUTURE, "description": pad},
+                               headers={"Idempotency-Key": f"full-{k}.{i}"} if i % 2 else None)
+                    with lock:
+                        if r.status == 201:
+                            acked[title] = r.json()
+                        elif r.status == 503 and r.json()["error"]["code"] == "unavailable":
+                            refused.append(title)
+                            mine += 1
+                        else:
+                            bad.append(r)
+                    if mine >= 10 or bad:
+                        return
+
+            threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(60 * SLOW)
+            assert not bad, bad[:3]
+            assert len(refused) >= 40, "the disk never filled up"
             # PATCHes and events answer 503 or succeed, never 500
             some = next(iter(acked.values()))
             r = s.patch(f"/ops/tasks/{some['id']}", {"description": pad + "y" * 3000})
@@ -304,10 +321,9 @@ def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
             t = s.task(title="after", description=pad)
             acked["after"] = t
             # a refused idempotent create, retried now, is created once and fresh
-            key_title = next(x for x in refused if int(x.split()[1]) % 2)
-            k = int(key_title.split()[1])
+            key_title = next(x for x in refused if int(x.split()[1].split(".")[1]) % 2)
             r = s.post("/ops/tasks", {"title": key_title, "due_date": FUTURE, "description": pad},
-                       headers={"Idempotency-Key": f"full-{k}"})
+                       headers={"Idempotency-Key": "full-" + key_title.split()[1]})
             assert r.status == 201, r
             retried = r.json()
             s.stop()
