@@ -305,6 +305,46 @@ static bool space_low(struct store *s, char *why, size_t n)
 
 /* ---- start-up checks ----------------------------------------------------- */
 
+/* The applied migrations of an opstasks database must be ours, by number
+ * and name, and none newer than this binary knows. 0, or -1 with e filled. */
+static int check_migrations(sqlite3 *db, const char *path, struct errinfo *e)
+{
+    const struct migration *last = &store_migrations[store_migrations_count - 1];
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version", -1, &st,
+                           NULL) != SQLITE_OK) {
+        err_set(e, ERR_INTERNAL, NULL, "%s is an SQLite database of another application (its schema_migrations "
+                "table is not opstasks'); opstasks will not change it", path);
+        return -1;
+    }
+    int rc, ret = -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int v = sqlite3_column_int(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (v > last->version) {
+            err_set(e, ERR_INTERNAL, NULL, "the database %s is at schema version %d, newer than this opstasks "
+                    "knows (%d): run a newer opstasks", path, v, last->version);
+            goto out;
+        }
+        bool known = false;
+        for (int i = 0; i < store_migrations_count && !known; i++)
+            known = store_migrations[i].version == v && name && strcmp(store_migrations[i].name, name) == 0;
+        if (!known) {
+            err_set(e, ERR_INTERNAL, NULL, "%s is an SQLite database of another schema (its migration %d is "
+                    "\"%s\", not one of opstasks'); opstasks will not change it", path, v, name ? name : "");
+            goto out;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        err_set(e, ERR_INTERNAL, NULL, "cannot read the database %s: %s", path,
+                explain(sqlite3_extended_errcode(db)));
+    else
+        ret = 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
 /* A one-line reason the file at path cannot serve as opstasks' database, or 0.
  * Runs on its own handle before the writer opens the file, so that a file of
  * some other kind is described (not "not an error") and never changed: not a
@@ -365,9 +405,10 @@ static int check_file(const char *path, struct errinfo *e)
         rc = sqlite3_extended_errcode(db);
         if ((rc & 0xff) == SQLITE_NOTADB)
             err_set(e, ERR_INTERNAL, NULL, "%s is not an SQLite database", path);
-        else if ((rc & 0xff) == SQLITE_BUSY)
-            ret = 0, log_error("store: %s: %s; starting anyway", path, explain(rc));
-        else if (!dir_unwritable(path, e))
+        else if ((rc & 0xff) == SQLITE_BUSY) {
+            log_error("store: %s: %s; starting anyway", path, explain(rc));
+            ret = 0;
+        } else if (!dir_unwritable(path, e))
             err_set(e, ERR_INTERNAL, NULL, "cannot read the database %s: %s", path, explain(rc));
         goto out;
     }
@@ -376,6 +417,7 @@ static int check_file(const char *path, struct errinfo *e)
                 "no opstasks schema); opstasks will not change it", path, first);
         goto out;
     }
+    if (n_tables > 0 && check_migrations(db, path, e) != 0) goto out;
     /* WAL mode, as the writer will set it: it needs the directory writable */
     if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
         rc = sqlite3_extended_errcode(db);
@@ -389,38 +431,6 @@ static int check_file(const char *path, struct errinfo *e)
     }
     if (n_tables == 0) { /* new or empty: the migrations create the schema */
         ret = 0;
-        goto out;
-    }
-    /* the applied migrations must be ours, by number and name */
-    const struct migration *last = &store_migrations[store_migrations_count - 1];
-    if (sqlite3_prepare_v2(db, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version", -1, &st,
-                           NULL) != SQLITE_OK) {
-        err_set(e, ERR_INTERNAL, NULL, "%s is an SQLite database of another application (its schema_migrations "
-                "table is not opstasks'); opstasks will not change it", path);
-        goto out;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int v = sqlite3_column_int(st, 0);
-        const char *name = (const char *)sqlite3_column_text(st, 1);
-        if (v > last->version) {
-            err_set(e, ERR_INTERNAL, NULL, "the database %s is at schema version %d, newer than this opstasks "
-                    "knows (%d): run a newer opstasks", path, v, last->version);
-            goto out;
-        }
-        bool known = false;
-        for (int i = 0; i < store_migrations_count && !known; i++)
-            known = store_migrations[i].version == v && name && strcmp(store_migrations[i].name, name) == 0;
-        if (!known) {
-            err_set(e, ERR_INTERNAL, NULL, "%s is an SQLite database of another schema (its migration %d is \"%s\", "
-                    "not one of opstasks'); opstasks will not change it", path, v, name ? name : "");
-            goto out;
-        }
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) {
-        err_set(e, ERR_INTERNAL, NULL, "cannot read the database %s: %s", path,
-                explain(sqlite3_extended_errcode(db)));
         goto out;
     }
     /* a write that must reach the file: the only sure test, as root too, that
