@@ -107,8 +107,10 @@ def test_a_database_of_another_application_is_refused_and_left_unchanged(tmp_pat
     assert "will not change it" in line
     c = sqlite3.connect(db)
     tables = [r[0] for r in c.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
+    mode = c.execute("PRAGMA journal_mode").fetchone()[0]
     c.close()
     assert tables == ["invoices"], tables  # no opstasks table was created in it
+    assert mode == "delete", mode  # nor was it switched to WAL
 
 
 def test_a_database_whose_schema_migrations_are_not_opstasks_is_refused(tmp_path):
@@ -136,7 +138,12 @@ def test_a_database_of_a_newer_schema_version_says_so(tmp_path):
     c.execute("INSERT INTO schema_migrations VALUES (999, '999_future', 0)")
     c.commit()
     c.close()
+    c = sqlite3.connect(db)
+    c.execute("PRAGMA journal_mode=DELETE")
+    c.close()
+    before = open(db, "rb").read()
     assert_refused(serve_once(db), db, "schema version 999", "newer than this opstasks")
+    assert open(db, "rb").read() == before, "the newer database was changed"
 
 
 def test_a_missing_directory_names_the_file(tmp_path):
