@@ -26,7 +26,7 @@ MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test unit api e2e openapi sanitize bench clean deb
+.PHONY: all deps run test unit api e2e openapi sanitize bench clean deb crash
 all: $(BUILD)/opstasks
 
 deps:
@@ -103,6 +103,13 @@ openapi: tests/openapi/node_modules/.installed
 		--config tests/openapi/redocly.yaml docs/openapi.yaml >$(BUILD)/openapi-lint.log 2>&1 || \
 		{ cat $(BUILD)/openapi-lint.log; echo "docs/openapi.yaml fails redocly lint"; exit 1; }
 	@echo "docs/openapi.yaml: valid OpenAPI 3.1, redocly lint clean"
+
+# The crash loop at full length (make api runs 5 rounds of it): kill -9 under
+# load, CRASH_ROUNDS times; CRASH_SEED=N replays one run's kill moments.
+crash: deps all
+	@echo "== crash loop ($(BUILD)/opstasks)"
+	@CRASH_ROUNDS=$${CRASH_ROUNDS:-50} OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) \
+		$(PYTHON) -m pytest -q -s -p no:cacheprovider tests/api/test_crash.py
 
 test: deps
 	@$(MAKE) --no-print-directory all unit api openapi e2e

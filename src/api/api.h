@@ -29,6 +29,7 @@ void api_ts(json_t *obj, const char *key, int64_t ms);  /* RFC 3339 or null */
 
 /* The handlers of routes.c */
 void api_health(struct request *r);
+void api_ready(struct request *r); /* GET /readyz */
 void api_tasks_list(struct request *r);
 void api_tasks_create(struct request *r);
 void api_tasks_stats(struct request *r);

@@ -107,3 +107,17 @@ void api_ts(json_t *obj, const char *key, int64_t ms)
 }
 
 void api_health(struct request *r) { http_reply_raw_json(r, 200, "{\"status\":\"ok\"}"); }
+
+/* GET /readyz: whether this instance can take writes, for load balancers and
+ * systemd. Liveness stays /healthz; this one reads the writer's flags (see
+ * store_ready), so it is cheap enough to poll. */
+void api_ready(struct request *r)
+{
+    char why[256];
+    if (store_ready(r->app->store, why, sizeof why) != ERR_OK) {
+        http_reply_err(r, ERR_UNAVAILABLE, NULL, "not ready: %s", why);
+        http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+        return;
+    }
+    http_reply_raw_json(r, 200, "{\"status\":\"ready\"}");
+}

@@ -175,7 +175,7 @@ static void page(struct request *r, const char *name)
     char secret[SESSION_SECRET_SIZE];
     struct errinfo e = {0};
     if (!http_session_secret(r, secret) || http_session_authenticate(r, secret, &e) != ERR_OK) {
-        if (e.code == ERR_INTERNAL) {
+        if (e.code == ERR_INTERNAL || e.code == ERR_UNAVAILABLE) { /* a database failure, not a missing session */
             http_reply_error(r, &e);
             return;
         }

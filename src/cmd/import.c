@@ -204,6 +204,10 @@ static enum err run_batch(struct store_conn *c, void *arg)
         struct errinfo e = {0};
         bool created, changed;
         enum err rc = service_renewal_put(c, &r->it, now, &created, &changed, &e);
+        if (rc == ERR_UNAVAILABLE) { /* the database cannot write (disk full, locked): not the row's fault */
+            c->ops->savepoint_rollback(c);
+            return rc;
+        }
         if (rc != ERR_OK) {
             r->refused = true;
             snprintf(r->reason, sizeof r->reason, "%s", e.message[0] ? e.message : err_default_message(rc));

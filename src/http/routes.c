@@ -16,6 +16,7 @@ struct route {
 
 static const struct route routes[] = {
     {"GET", "/healthz", api_health, false},
+    {"GET", "/readyz", api_ready, false},
     {"GET", "/ops/tasks", api_tasks_list, false},
     {"POST", "/ops/tasks", api_tasks_create, false},
     {"GET", "/ops/tasks/stats", api_tasks_stats, false},

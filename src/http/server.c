@@ -141,7 +141,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (atomic_load(&stopping)) {
             r->dispatched = true;
             atomic_fetch_add(&in_flight, 1);
-            http_reply_err(r, ERR_UNAVAILABLE, NULL, NULL);
+            http_reply_err(r, ERR_UNAVAILABLE, NULL, "The server is shutting down");
             http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
             return queue(r);
         }

@@ -58,15 +58,16 @@ static enum err run_job(struct store_conn *c, void *arg)
         memset(&j->out[i], 0, sizeof j->out[i]);
         /* a savepoint per item: a failure (or an action another engine took
          * first) undoes this item alone */
-        if (c->ops->savepoint(c) != 0) return ERR_INTERNAL;
+        int src; /* 0, or what the savepoint's failure means (ERR_UNAVAILABLE: cannot write now) */
+        if ((src = c->ops->savepoint(c)) != 0) return (enum err)src;
         enum err irc = service_renewal_act(c, j->ids[i], &p, now, &j->out[i]);
         if (irc != ERR_OK) {
             j->n_failed++;
             memset(&j->out[i], 0, sizeof j->out[i]);
             log_error("renewals: %s: %s; left for the next pass", j->ids[i], err_code_str(irc));
-            if (c->ops->savepoint_rollback(c) != 0) return ERR_INTERNAL;
+            if ((src = c->ops->savepoint_rollback(c)) != 0) return (enum err)src;
         }
-        if (c->ops->savepoint_release(c) != 0) return ERR_INTERNAL;
+        if ((src = c->ops->savepoint_release(c)) != 0) return (enum err)src;
     }
     return ERR_OK;
 }

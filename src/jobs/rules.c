@@ -491,7 +491,9 @@ static enum err make_task(struct store_conn *c, const struct rule *r, const stru
     rc = service_task_create(c, &t, actor, now, &e);
     if (rc == ERR_OK) {
         json_array_append_new(o->tasks, json_string(t.id));
-    } else if (rc != ERR_INTERNAL) {
+    } else if (rc != ERR_INTERNAL && rc != ERR_UNAVAILABLE) {
+        /* the task was refused (a field, an assignee): noted, the event goes on;
+         * a failing database fails the whole event instead */
         note(o, "%s: no task: %s", r->id, e.message[0] ? e.message : err_default_message(rc));
         rc = ERR_OK;
     }
@@ -722,7 +724,7 @@ enum err rules_process_event(struct store_conn *c, const struct rules_event *ev,
         *replayed = true;
         return ERR_OK;
     }
-    if (rc != ERR_NOT_FOUND) return ERR_INTERNAL;
+    if (rc != ERR_NOT_FOUND) return rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL;
     struct rule_row *rows = NULL;
     int n = 0;
     if ((rc = c->ops->rules_for_type(c, ev->type, RULES_PER_TYPE_MAX, &rows, &n)) != ERR_OK) return rc;

@@ -2,14 +2,52 @@
  * the group-commit writer thread (see store.h for the model). */
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 
 /* How many queued jobs one transaction takes at most: bounds how long the
  * write lock is held and how much one failed commit can take down with it. */
 #define GROUP_MAX 512
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs one group in one transaction. Returns ERR_OK when it committed, else
+ * the cause (every job that had succeeded then answers it: nothing of the
+ * group is on disk). A job's own failure is its alone. */
+static enum err run_group(struct store *s, struct store_conn *c, struct store_job *batch)
+{
+    enum err group = (enum err)s->ops->begin(c);
+    for (struct store_job *j = batch; j; j = j->next) {
+        if (group != ERR_OK) {
+            j->rc = group;
+            continue;
+        }
+        enum err rc = (enum err)s->ops->savepoint(c);
+        if (rc != ERR_OK) {
+            j->rc = group = rc;
+            continue;
+        }
+        j->rc = j->run(c, j->arg);
+        if (j->rc != ERR_OK && (rc = (enum err)s->ops->savepoint_rollback(c)) != ERR_OK) group = rc;
+        if (group == ERR_OK && (rc = (enum err)s->ops->savepoint_release(c)) != ERR_OK) group = rc;
+    }
+    if (group == ERR_OK) group = (enum err)s->ops->commit(c);
+    if (group != ERR_OK) {
+        s->ops->rollback(c);
+        for (struct store_job *j = batch; j; j = j->next)
+            if (j->rc == ERR_OK) j->rc = group;
+    }
+    return group;
+}
 
 static void *writer_main(void *arg)
 {
@@ -31,31 +69,31 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&s->lock);
 
-        bool ok = s->ops->begin(c) == 0;
-        for (struct store_job *j = batch; j; j = j->next) {
-            if (!ok) {
-                j->rc = ERR_INTERNAL;
-                continue;
-            }
-            if (s->ops->savepoint(c) != 0) {
-                j->rc = ERR_INTERNAL;
-                continue;
-            }
-            j->rc = j->run(c, j->arg);
-            if (j->rc != ERR_OK) {
-                if (s->ops->savepoint_rollback(c) != 0) ok = false;
-            }
-            if (s->ops->savepoint_release(c) != 0) ok = false;
-        }
-        if (ok && s->ops->commit(c) != 0) ok = false;
-        if (!ok) {
-            log_error("store: group commit of %d jobs failed; all are refused", n);
-            s->ops->rollback(c);
-            for (struct store_job *j = batch; j; j = j->next) j->rc = ERR_INTERNAL;
-        } else {
+        int64_t before = s->ops->changes(c);
+        enum err group = run_group(s, c, batch);
+        /* A failed job that means "cannot write now" marks the store so too,
+         * unless the commit wrote other jobs' rows after all. */
+        bool cannot_write = group != ERR_OK;
+        for (struct store_job *j = batch; j && !cannot_write; j = j->next) cannot_write = j->rc == ERR_UNAVAILABLE;
+        bool wrote = group == ERR_OK && s->ops->changes(c) > before;
+        const char *why = s->ops->last_error(c);
+        if (group != ERR_OK)
+            log_error("store: group commit of %d jobs failed (%s); all are refused with %d %s", n, why,
+                      err_http_status(group), err_code_str(group));
+        pthread_mutex_lock(&s->lock);
+        if (group == ERR_OK) {
             s->commits++;
             s->jobs_committed += (uint64_t)n;
         }
+        if (wrote) {
+            if (s->unwritable) log_info("store: writes commit again");
+            s->unwritable = false;
+            s->last_write_ms = mono_ms();
+        } else if (cannot_write) {
+            s->unwritable = true;
+            snprintf(s->unwritable_why, sizeof s->unwritable_why, "the database cannot take writes: %s", why);
+        }
+        pthread_mutex_unlock(&s->lock);
         /* done() may free the job: read next first */
         for (struct store_job *j = batch, *next; j; j = next) {
             next = j->next;
@@ -75,7 +113,12 @@ int store_open(const char *path, struct store **out, struct errinfo *e)
     s->path = strdup(path);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
-    if (!s->path || s->ops->conn_open(s, true, &s->writer_conn) != 0) {
+    if (!s->path) {
+        err_set(e, ERR_INTERNAL, NULL, "out of memory");
+        goto fail;
+    }
+    if (s->ops->check_file(path, e) != 0) goto fail;
+    if (s->ops->conn_open(s, true, &s->writer_conn) != 0) {
         err_set(e, ERR_INTERNAL, NULL, "cannot open database %s", path);
         goto fail;
     }
@@ -120,22 +163,78 @@ void store_close(struct store *s)
     free(s);
 }
 
-int store_submit(struct store *s, struct store_job *job)
+static void enqueue_locked(struct store *s, struct store_job *job)
 {
     job->next = NULL;
-    pthread_mutex_lock(&s->lock);
-    if (s->stopping) {
-        pthread_mutex_unlock(&s->lock);
-        return -1;
-    }
     if (s->queue_tail)
         s->queue_tail->next = job;
     else
         s->queue_head = job;
     s->queue_tail = job;
     pthread_cond_signal(&s->cond);
+}
+
+int store_submit(struct store *s, struct store_job *job)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        return -1;
+    }
+    enqueue_locked(s, job);
     pthread_mutex_unlock(&s->lock);
     return 0;
+}
+
+static enum err probe_run(struct store_conn *c, void *arg)
+{
+    (void)arg;
+    return c->ops->probe(c);
+}
+
+static void probe_done(struct store_job *job)
+{
+    struct store *s = job->arg;
+    pthread_mutex_lock(&s->lock);
+    s->probe_busy = false;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* A probe stuck this long behind other work means the writer is not keeping up. */
+#define PROBE_STUCK_MS 10000
+
+enum err store_ready(struct store *s, char *why, size_t n)
+{
+    int64_t now = mono_ms();
+    enum err rc = ERR_OK;
+    char low[200];
+    bool space_low = s->ops->space_low(s, low, sizeof low); /* a system call: outside the lock */
+    pthread_mutex_lock(&s->lock);
+    if (s->stopping || !s->writer_started) {
+        snprintf(why, n, "the writer is stopping");
+        rc = ERR_UNAVAILABLE;
+    } else {
+        bool idle = now - s->last_write_ms >= 1000;
+        if ((s->unwritable || idle) && !s->probe_busy && now - s->probe_sent_ms >= 1000) {
+            s->probe_job = (struct store_job){.run = probe_run, .arg = s, .done = probe_done};
+            s->probe_busy = true;
+            s->probe_sent_ms = now;
+            enqueue_locked(s, &s->probe_job);
+        }
+        if (s->unwritable) {
+            snprintf(why, n, "%s", s->unwritable_why);
+            rc = ERR_UNAVAILABLE;
+        } else if (space_low) {
+            snprintf(why, n, "%s", low);
+            rc = ERR_UNAVAILABLE;
+        } else if (s->probe_busy && now - s->probe_sent_ms > PROBE_STUCK_MS) {
+            snprintf(why, n, "the writer has not finished a write for %lld s",
+                     (long long)(now - s->probe_sent_ms) / 1000);
+            rc = ERR_UNAVAILABLE;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 struct sync_job {

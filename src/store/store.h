@@ -170,7 +170,9 @@ struct store_ops {
     /* connections: open one for the given role (writer or reader) */
     int (*conn_open)(struct store *s, bool writer, struct store_conn **out);
     void (*conn_close)(struct store_conn *c);
-    /* the group-commit transaction primitives, run by the writer thread */
+    /* the group-commit transaction primitives, run by the writer thread:
+     * 0, or the enum err their failure means (ERR_UNAVAILABLE when the
+     * database cannot take writes for now: disk full, I/O error, locked) */
     int (*begin)(struct store_conn *c);
     int (*commit)(struct store_conn *c);
     int (*rollback)(struct store_conn *c);
@@ -179,6 +181,21 @@ struct store_ops {
     int (*savepoint_rollback)(struct store_conn *c);
     /* schema */
     int (*migrate)(struct store_conn *c, struct errinfo *e);
+    /* Before anything opens path: 0, or -1 with e saying in one line why
+     * the file cannot be opstasks' database (not a database, another
+     * application's or a newer schema, cannot be written). */
+    int (*check_file)(const char *path, struct errinfo *e);
+    /* readiness (GET /readyz): probe writes one row to itself in the
+     * writer's transaction, so its commit shows whether writes reach the
+     * disk; changes counts the rows the connection has written so far. */
+    enum err (*probe)(struct store_conn *c);
+    int64_t (*changes)(struct store_conn *c);
+    /* true, with why, when the disk holding the database has under
+     * STORE_SPACE_LOW bytes free (a commit may still fit, reusing the WAL's
+     * pages, but the next that grows a file will not) */
+    bool (*space_low)(struct store *s, char *why, size_t n);
+    /* the cause of the connection's last failure, in words (static) */
+    const char *(*last_error)(struct store_conn *c);
 
     /* tasks: ERR_OK, ERR_NOT_FOUND or ERR_INTERNAL */
     enum err (*task_get)(struct store_conn *c, const char *id, struct task *out);
@@ -305,6 +322,8 @@ struct store_ops {
 
 extern const struct store_ops store_sqlite_ops;
 
+#define STORE_SPACE_LOW (1024 * 1024)
+
 /* A connection, as every backend's begins: the backend adds its own fields. */
 struct store_conn {
     struct store *store;
@@ -317,7 +336,8 @@ struct store_conn {
 /* A unit of write work. `run` executes inside the writer's transaction on the
  * writer connection and returns ERR_OK or an error (its savepoint is then
  * rolled back). `done` is called from the writer thread after the commit (or
- * after a failed commit, with rc ERR_INTERNAL); it must not block. */
+ * after a failed commit, with rc the failure's cause: ERR_UNAVAILABLE when the
+ * database cannot take writes now, else ERR_INTERNAL); it must not block. */
 struct store_job {
     enum err (*run)(struct store_conn *c, void *arg);
     void *arg;
@@ -341,6 +361,14 @@ struct store {
     int n_readers, cap_readers;
     /* counters for the logs and benchmarks */
     uint64_t commits, jobs_committed;
+    /* Readiness, kept by the writer under lock: whether the last commit that
+     * carried writes failed, and why; when writes last committed; the probe
+     * store_ready sends when writes fail or none came for a second. */
+    bool unwritable;
+    char unwritable_why[200];
+    int64_t last_write_ms, probe_sent_ms;  /* monotonic */
+    bool probe_busy;
+    struct store_job probe_job;
 };
 
 /* Opens the database at path (creating it), applies migrations and starts the
@@ -357,6 +385,16 @@ void store_close(struct store *s);
 int store_submit(struct store *s, struct store_job *job);
 /* Submit and wait for it: for the CLI and background jobs. */
 enum err store_run(struct store *s, enum err (*run)(struct store_conn *, void *), void *arg);
+
+/* Whether the database can take writes now: ERR_OK, or ERR_UNAVAILABLE
+ * with why (NUL-terminated, at most n bytes) when the last commit carrying
+ * writes failed (disk full, I/O error, read-only, locked), the disk has under
+ * STORE_SPACE_LOW bytes free, the writer is stopping, or a probe has waited
+ * on the writer for over 10 s. Cheap: it
+ * reads the writer's flags; when writes are failing, or none committed for
+ * a second, it queues one tiny probe write (at most one a second) whose
+ * result the next call sees. */
+enum err store_ready(struct store *s, char *why, size_t n);
 
 /* A reader connection for the calling thread's use; give it back after. */
 struct store_conn *store_reader_acquire(struct store *s);

@@ -25,7 +25,7 @@
        "This Idempotency-Key was used with a different body")                                 \
     XX(TOO_MANY_REQUESTS, 429, "too_many_requests", "Too many requests; retry after Retry-After seconds") \
     XX(INTERNAL, 500, "internal_error", "Internal error")                                    \
-    XX(UNAVAILABLE, 503, "unavailable", "The server is shutting down")
+    XX(UNAVAILABLE, 503, "unavailable", "The server cannot take this request now; try again shortly")
 
 enum err {
 #define XX(name, status, code, msg) ERR_##name,

@@ -8,7 +8,8 @@
 #include "store/store.h"
 
 /* sqlite.c: a cached, reset statement (NULL on error); reset + clear after
- * use; log an error, reset and return ERR_INTERNAL; the connection's handle. */
+ * use; log an error, reset and return what it means (ERR_UNAVAILABLE when the
+ * database cannot take a write for now, else ERR_INTERNAL); the connection's handle. */
 sqlite3_stmt *sqlite_stmt(struct store_conn *c, const char *sql);
 void sqlite_done(sqlite3_stmt *st);
 enum err sqlite_fail(struct store_conn *c, sqlite3_stmt *st, const char *what);

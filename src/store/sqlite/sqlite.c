@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "domain/sla.h"
 #include "store/migrations.h"
@@ -21,6 +23,7 @@ struct sqlite_conn {
     struct store_conn base;
     sqlite3 *db;
     bool writer;
+    const char *last_why;  /* explain() of the last failure */
     struct {
         char *sql;
         sqlite3_stmt *st;
@@ -121,11 +124,56 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
     out[len] = 0;
 }
 
+/* What a failed SQLite call means for the caller. The database being unable
+ * to take a write for now (disk full, an I/O error, a lock held elsewhere past
+ * the busy timeout, the file turned read-only) is ERR_UNAVAILABLE: the client
+ * may retry, and GET /readyz reports it. Anything else is a bug: ERR_INTERNAL. */
+static enum err classify(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_PERM:
+        return ERR_UNAVAILABLE;
+    default:
+        return ERR_INTERNAL;
+    }
+}
+
+/* The cause in an operator's words, for log lines and start-up errors. */
+static const char *explain(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_FULL: return "the disk is full";
+    case SQLITE_IOERR: return "an I/O error";
+    case SQLITE_BUSY: return "another process holds the database lock";
+    case SQLITE_LOCKED: return "the database is locked";
+    case SQLITE_READONLY: return "the database is read-only (file permissions or a read-only filesystem)";
+    case SQLITE_CANTOPEN: return "a file cannot be opened (is the directory writable? SQLite keeps -wal and -shm "
+                                 "files beside the database)";
+    case SQLITE_PERM: return "permission denied";
+    case SQLITE_NOMEM: return "out of memory";
+    case SQLITE_NOTADB: return "the file is not an SQLite database";
+    case SQLITE_CORRUPT: return "the database file is corrupt";
+    case SQLITE_CONSTRAINT: return "a constraint of the schema refused the change";
+    default: return "an internal database error";
+    }
+}
+
 static enum err fail(struct store_conn *c, sqlite3_stmt *st, const char *what)
 {
-    log_error("sqlite: %s: %s", what, sqlite3_errmsg(SC(c)->db));
+    sqlite3 *db = SC(c)->db;
+    int rc = sqlite3_extended_errcode(db);
+    SC(c)->last_why = explain(rc);
+    log_error("sqlite: %s: %s (%s)", what, sqlite3_errmsg(db), SC(c)->last_why);
     done(st);
-    return ERR_INTERNAL;
+    return classify(rc);
 }
 
 /* ---- connections and transactions ----------------------------------- */
@@ -182,16 +230,14 @@ static void conn_close(struct store_conn *c)
     free(sc);
 }
 
+/* The transaction primitives: 0, or the enum err their failure means. */
 static int run_cached(struct store_conn *c, const char *sql)
 {
     sqlite3_stmt *st = stmt(c, sql);
-    if (!st) return -1;
+    if (!st) return (int)fail(c, NULL, sql);
     int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) return (int)fail(c, st, sql);
     done(st);
-    if (rc != SQLITE_DONE) {
-        log_error("sqlite: %s: %s", sql, sqlite3_errmsg(SC(c)->db));
-        return -1;
-    }
     return 0;
 }
 
@@ -200,11 +246,215 @@ static int tx_commit(struct store_conn *c) { return run_cached(c, "COMMIT"); }
 static int tx_rollback(struct store_conn *c)
 {
     if (sqlite3_get_autocommit(SC(c)->db)) return 0;
-    return exec(SC(c)->db, "ROLLBACK");
+    return exec(SC(c)->db, "ROLLBACK") == 0 ? 0 : ERR_INTERNAL;
 }
-static int sp_begin(struct store_conn *c) { return run_cached(c, "SAVEPOINT job"); }
-static int sp_release(struct store_conn *c) { return run_cached(c, "RELEASE job"); }
-static int sp_rollback(struct store_conn *c) { return run_cached(c, "ROLLBACK TO job"); }
+/* Outside a transaction SAVEPOINT would open one and RELEASE commit it: when
+ * the group's transaction is gone (SQLite rolls it back by itself after some
+ * errors, a full disk among them), refuse rather than write outside it. */
+static bool transaction_gone(struct store_conn *c)
+{
+    if (!sqlite3_get_autocommit(SC(c)->db)) return false;
+    log_error("sqlite: the group's transaction is gone (rolled back after an error); the group is refused");
+    return true;
+}
+static int sp_begin(struct store_conn *c)
+{
+    return transaction_gone(c) ? ERR_UNAVAILABLE : run_cached(c, "SAVEPOINT job");
+}
+static int sp_release(struct store_conn *c)
+{
+    return transaction_gone(c) ? ERR_UNAVAILABLE : run_cached(c, "RELEASE job");
+}
+static int sp_rollback(struct store_conn *c)
+{
+    return transaction_gone(c) ? ERR_UNAVAILABLE : run_cached(c, "ROLLBACK TO job");
+}
+
+static int64_t changes(struct store_conn *c) { return sqlite3_total_changes64(SC(c)->db); }
+static const char *last_error(struct store_conn *c) { return SC(c)->last_why ? SC(c)->last_why : "unknown"; }
+
+/* The readiness probe's write: one row rewritten with its own value, so the
+ * commit that follows must write a page (and find out whether it can). */
+static enum err probe(struct store_conn *c)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE schema_migrations SET applied_at = applied_at "
+                               "WHERE version = (SELECT max(version) FROM schema_migrations)");
+    if (!st) return fail(c, NULL, "readiness probe");
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "readiness probe");
+    done(st);
+    return ERR_OK;
+}
+
+/* statvfs of the database's directory: one system call, cheap enough for
+ * every GET /readyz. Root may use the blocks reserved for it. */
+static bool space_low(struct store *s, char *why, size_t n)
+{
+    char dir[1024];
+    const char *slash = strrchr(s->path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == s->path ? 1 : (int)(slash - s->path), s->path);
+    struct statvfs v;
+    if (statvfs(dir, &v) != 0) return false;
+    unsigned long long avail = (unsigned long long)(geteuid() == 0 ? v.f_bfree : v.f_bavail) * v.f_frsize;
+    if (avail >= STORE_SPACE_LOW) return false;
+    snprintf(why, n, "the disk is full (%llu KiB free on the filesystem of %s)", avail / 1024, s->path);
+    return true;
+}
+
+/* ---- start-up checks ----------------------------------------------------- */
+
+/* The applied migrations of an opstasks database must be ours, by number
+ * and name, and none newer than this binary knows. 0, or -1 with e filled. */
+static int check_migrations(sqlite3 *db, const char *path, struct errinfo *e)
+{
+    const struct migration *last = &store_migrations[store_migrations_count - 1];
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version", -1, &st,
+                           NULL) != SQLITE_OK) {
+        err_set(e, ERR_INTERNAL, NULL, "%s is an SQLite database of another application (its schema_migrations "
+                "table is not opstasks'); opstasks will not change it", path);
+        return -1;
+    }
+    int rc, ret = -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int v = sqlite3_column_int(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (v > last->version) {
+            err_set(e, ERR_INTERNAL, NULL, "the database %s is at schema version %d, newer than this opstasks "
+                    "knows (%d): run a newer opstasks", path, v, last->version);
+            goto out;
+        }
+        bool known = false;
+        for (int i = 0; i < store_migrations_count && !known; i++)
+            known = store_migrations[i].version == v && name && strcmp(store_migrations[i].name, name) == 0;
+        if (!known) {
+            err_set(e, ERR_INTERNAL, NULL, "%s is an SQLite database of another schema (its migration %d is "
+                    "\"%s\", not one of opstasks'); opstasks will not change it", path, v, name ? name : "");
+            goto out;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        err_set(e, ERR_INTERNAL, NULL, "cannot read the database %s: %s", path,
+                explain(sqlite3_extended_errcode(db)));
+    else
+        ret = 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* A one-line reason the file at path cannot serve as opstasks' database, or 0.
+ * Runs on its own handle before the writer opens the file, so that a file of
+ * some other kind is described (not "not an error") and never changed: not a
+ * database, another application's database, a newer schema than this binary
+ * knows, or one this process cannot write. A full disk or a lock held by
+ * another process past the busy timeout is not refused: those pass, and
+ * GET /readyz answers 503 until they do. */
+/* SQLite creates PATH-wal and PATH-shm beside the database: its directory
+ * must be writable too. Fills e and returns true when it is not. */
+static bool dir_unwritable(const char *path, struct errinfo *e)
+{
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (access(dir, W_OK) == 0) return false;
+    err_set(e, ERR_INTERNAL, NULL, "cannot write the database %s: its directory %s is not writable (SQLite keeps "
+            "%s-wal and %s-shm beside the database)", path, dir, path, path);
+    return true;
+}
+
+static int check_file(const char *path, struct errinfo *e)
+{
+    pthread_once(&configured, configure);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int ret = -1, rc;
+    if ((rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) !=
+        SQLITE_OK) {
+        err_set(e, ERR_INTERNAL, NULL, "cannot open the database %s: %s (does its directory exist?)", path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_extended_result_codes(db, 1);
+    if (sqlite3_db_readonly(db, "main") == 1) {
+        err_set(e, ERR_INTERNAL, NULL, "the database %s is read-only (file permissions or a read-only filesystem); "
+                "opstasks must be able to write it", path);
+        goto out;
+    }
+    /* the tables: reading page 1 is what tells a database from other bytes */
+    rc = sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                "ORDER BY name = 'schema_migrations' DESC, name", -1, &st, NULL);
+    char first[64] = "";
+    bool has_migrations = false;
+    int n_tables = 0;
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        if ((rc = sqlite3_step(st)) != SQLITE_ROW) break;
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (n_tables++ == 0) snprintf(first, sizeof first, "%s", name ? name : "");
+        if (name && strcmp(name, "schema_migrations") == 0) has_migrations = true;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_DONE) {
+        rc = sqlite3_extended_errcode(db);
+        if ((rc & 0xff) == SQLITE_NOTADB)
+            err_set(e, ERR_INTERNAL, NULL, "%s is not an SQLite database", path);
+        else if ((rc & 0xff) == SQLITE_BUSY) {
+            log_error("store: %s: %s; starting anyway", path, explain(rc));
+            ret = 0;
+        } else if (!dir_unwritable(path, e))
+            err_set(e, ERR_INTERNAL, NULL, "cannot read the database %s: %s", path, explain(rc));
+        goto out;
+    }
+    if (n_tables > 0 && !has_migrations) {
+        err_set(e, ERR_INTERNAL, NULL, "%s is an SQLite database of another application (it has a table \"%s\" and "
+                "no opstasks schema); opstasks will not change it", path, first);
+        goto out;
+    }
+    if (n_tables > 0 && check_migrations(db, path, e) != 0) goto out;
+    /* WAL mode, as the writer will set it: it needs the directory writable */
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = sqlite3_extended_errcode(db);
+        if ((rc & 0xff) == SQLITE_BUSY) {
+            log_error("store: %s: %s; starting anyway", path, explain(rc));
+            ret = 0;
+        } else if (!dir_unwritable(path, e)) {
+            err_set(e, ERR_INTERNAL, NULL, "cannot write the database %s: %s", path, explain(rc));
+        }
+        goto out;
+    }
+    if (n_tables == 0) { /* new or empty: the migrations create the schema */
+        ret = 0;
+        goto out;
+    }
+    /* a write that must reach the file: the only sure test, as root too, that
+     * the file, its directory (for -wal and -shm) and the filesystem let us */
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE schema_migrations SET applied_at = applied_at "
+                          "WHERE version = (SELECT max(version) FROM schema_migrations); COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rc = sqlite3_extended_errcode(db);
+        if ((rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_BUSY) {
+            log_error("store: cannot write %s: %s; starting anyway (writes answer 503 until it passes)", path,
+                      explain(rc));
+            ret = 0;
+        } else if (!dir_unwritable(path, e)) {
+            err_set(e, ERR_INTERNAL, NULL, "cannot write the database %s: %s", path, explain(rc));
+        }
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    if (db && !sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return ret;
+}
 
 static int migrate(struct store_conn *c, struct errinfo *e)
 {
@@ -242,10 +492,14 @@ static int migrate(struct store_conn *c, struct errinfo *e)
     }
     if (exec(db, "COMMIT") != 0) goto fail_tx;
     return 0;
-fail_tx:
+fail_tx:;
+    int why = sqlite3_extended_errcode(db);
     exec(db, "ROLLBACK");
+    err_set(e, ERR_INTERNAL, NULL, "cannot prepare the database %s: %s", SC(c)->base.store->path, explain(why));
+    return -1;
 fail:
-    err_set(e, ERR_INTERNAL, NULL, "cannot prepare the database: %s", sqlite3_errmsg(db));
+    err_set(e, ERR_INTERNAL, NULL, "cannot prepare the database %s: %s", SC(c)->base.store->path,
+            explain(sqlite3_extended_errcode(db)));
     return -1;
 }
 
@@ -1532,6 +1786,11 @@ const struct store_ops store_sqlite_ops = {
     .savepoint_release = sp_release,
     .savepoint_rollback = sp_rollback,
     .migrate = migrate,
+    .check_file = check_file,
+    .probe = probe,
+    .changes = changes,
+    .last_error = last_error,
+    .space_low = space_low,
     .task_get = task_get,
     .task_insert = task_insert,
     .task_update = task_update,
