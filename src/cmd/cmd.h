@@ -8,7 +8,9 @@
 
 #define OPSTASKS_VERSION "0.1.0"
 
-enum option_type { OPT_STRING, OPT_INT };
+/* OPT_LIST: a string option that may be given more than once; its value is
+ * every occurrence joined with commas, the form its env var takes. */
+enum option_type { OPT_STRING, OPT_INT, OPT_LIST };
 
 struct option_desc {
     const char *name;  /* without the leading -- */

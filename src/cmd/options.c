@@ -1,4 +1,6 @@
-/* options.c: the one option parser and --help generator. */
+/* options.c: the one option parser and --help generator. Options are taken
+ * once each (the last one given wins), except OPT_LIST ones, whose occurrences are joined with commas
+ * into storage owned here (options are parsed once per process). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@ static void help(const char *usage, const struct option_desc *d, int n)
         char left[64];
         snprintf(left, sizeof left, "--%s %s", d[i].name, d[i].type == OPT_INT ? "N" : "VALUE");
         printf("  %-28s %s", left, d[i].help);
+        if (d[i].type == OPT_LIST) printf(" (repeatable)");
         if (d[i].env) printf(" [env %s]", d[i].env);
         if (d[i].def) printf(" (default %s)", d[i].def);
         else printf(" (required)");
@@ -33,6 +36,30 @@ static int check(const struct option_desc *o, const char *v)
             return 2;
         }
     }
+    return 0;
+}
+
+/* Where repeated OPT_LIST values are joined: bounded, and static so that the
+ * values outlive the parse without an owner to free them. */
+static char joined[8192];
+static size_t joined_len;
+
+/* values[i] = "old,v" in joined[]; returns 0 or 2 after an error line. */
+static int append(const struct option_desc *o, const char **value, const char *v)
+{
+    size_t old = *value ? strlen(*value) : 0, n = strlen(v), need = old + (old ? 1 : 0) + n + 1;
+    if (joined_len + need > sizeof joined) {
+        fprintf(stderr, "opstasks: too many --%s values\n", o->name);
+        return 2;
+    }
+    char *out = joined + joined_len;
+    if (old) {
+        memcpy(out, *value, old);
+        out[old] = ',';
+    }
+    memcpy(out + old + (old ? 1 : 0), v, n + 1);
+    joined_len += need;
+    *value = out;
     return 0;
 }
 
@@ -62,7 +89,11 @@ int options_parse(const char *usage, const struct option_desc *d, int n, int arg
             fprintf(stderr, "opstasks: --%s needs a value\n", d[i].name);
             return 2;
         }
-        values[i] = v;
+        if (d[i].type == OPT_LIST) {
+            if (append(&d[i], &values[i], v)) return 2;
+        } else {
+            values[i] = v;
+        }
     }
     for (int i = 0; i < n; i++) {
         if (!values[i] && d[i].env) {
