@@ -28,6 +28,7 @@ static void *writer_main(void *arg)
         }
         s->queue_head = last->next;
         if (!s->queue_head) s->queue_tail = NULL;
+        s->queued -= n;
         last->next = NULL;
         pthread_mutex_unlock(&s->lock);
 
@@ -73,6 +74,7 @@ int store_open(const char *path, struct store **out, struct errinfo *e)
     if (!s) return err_set(e, ERR_INTERNAL, NULL, "out of memory"), -1;
     s->ops = &store_sqlite_ops;
     s->path = strdup(path);
+    s->queue_max = STORE_QUEUE_MAX;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     if (!s->path || s->ops->conn_open(s, true, &s->writer_conn) != 0) {
@@ -120,7 +122,7 @@ void store_close(struct store *s)
     free(s);
 }
 
-int store_submit(struct store *s, struct store_job *job)
+static int submit(struct store *s, struct store_job *job, bool bounded)
 {
     job->next = NULL;
     pthread_mutex_lock(&s->lock);
@@ -128,6 +130,11 @@ int store_submit(struct store *s, struct store_job *job)
         pthread_mutex_unlock(&s->lock);
         return -1;
     }
+    if (bounded && s->queued >= s->queue_max) {
+        pthread_mutex_unlock(&s->lock);
+        return -2;
+    }
+    s->queued++;
     if (s->queue_tail)
         s->queue_tail->next = job;
     else
@@ -137,6 +144,10 @@ int store_submit(struct store *s, struct store_job *job)
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
+
+int store_submit(struct store *s, struct store_job *job) { return submit(s, job, false); }
+
+int store_submit_bounded(struct store *s, struct store_job *job) { return submit(s, job, true); }
 
 struct sync_job {
     struct store_job job;
