@@ -26,6 +26,10 @@ struct app {
     struct store *store;
     const char *timezone;
     bool metrics_only;  /* issue 3: the --metrics-listen daemon serves GET /metrics alone, unauthenticated */
+    /* connection limits and header deadline (guard.h); guard is set by http_start */
+    unsigned max_connections_per_address, max_connections, header_timeout, write_queue_max;
+    const char *trusted_proxies; /* comma-separated */
+    struct guard *guard;
 };
 
 struct request {
@@ -66,6 +70,13 @@ struct request {
     /* issue 3 (metrics): the route table index + 1 (0: no route), arrival */
     int route_index;
     struct timespec started;
+    /* the framing check (guard.c): the request target as MHD first showed it */
+    const char *raw_uri;
+    size_t raw_uri_len;
+    bool checked;       /* the first callback (headers complete) has run */
+    bool close;         /* answer with Connection: close */
+    bool busy;          /* the writer's queue was full */
+    char client_address[46]; /* http_client_address's answer, once asked */
 };
 
 /* Starts the server on an already bound, listening socket. threads: pool size.
@@ -84,6 +95,12 @@ void http_reply_error(struct request *r, const struct errinfo *e);
 void http_reply_err(struct request *r, enum err code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void http_add_header(struct request *r, const char *name, const char *value);
+
+/* The client's address as text: the connection's peer, or, when the peer is
+ * a --trusted-proxy, the right-most X-Forwarded-For entry that is not itself
+ * a trusted proxy (the proxy's own address when there is none). Valid for the
+ * request (client.c). */
+const char *http_client_address(struct request *r);
 
 /* Request headers and query arguments (NULL when absent). */
 const char *http_header(struct request *r, const char *name);
