@@ -129,3 +129,42 @@ def test_many_idle_and_slowloris_connections_leave_room_and_memory_bounded(make_
         for s in idle + slow + extra:
             s.close()
     assert time.monotonic() - t_start < 30 * SLOW
+
+
+def test_writes_past_the_writer_queue_bound_answer_503_with_retry_after(make_server):
+    import threading
+    server = make_server(extra_args=["--write-queue-max", "1"])
+    admin = server.admin
+    results, lock = [], threading.Lock()
+
+    def one(i, barrier):
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30 * SLOW,
+                                       source_address=(f"127.0.4.{1 + i % 8}", 0))
+        try:
+            c.connect()
+            barrier.wait(10)
+            c.request("POST", "/ops/tasks", body=json.dumps({"title": f"q {i}", "due_date": "2099-01-01"}),
+                      headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json"})
+            r = c.getresponse()
+            with lock:
+                results.append((r.status, r.getheader("Retry-After"), r.read()))
+        finally:
+            c.close()
+
+    for _ in range(5):  # bounded: stop at the first round that overflowed the queue
+        barrier = threading.Barrier(60)
+        threads = [threading.Thread(target=one, args=(i, barrier)) for i in range(60)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60 * SLOW)
+        if any(s == 503 for s, _, _ in results):
+            break
+    busy = [(h, b) for s, h, b in results if s == 503]
+    assert busy, "60 concurrent writes never found a queue of 1 full"
+    for h, b in busy:
+        assert h == "1"
+        assert json.loads(b)["error"]["code"] == "unavailable"
+    assert {s for s, _, _ in results} <= {201, 503}
+    created = sum(1 for s, _, _ in results if s == 201)
+    assert sum(server.stats()["counts"].values()) == created, "a refused write was stored, or an acknowledged one lost"
