@@ -259,7 +259,8 @@ struct guard *guard_new(const struct guard_limits *limits)
              "The server has too many connections; retry in a moment");
     int n = snprintf(g->busy, sizeof g->busy,
                      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                     "Retry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n"
+                     "Retry-After: 1\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+                     "Connection: close\r\n"
                      "Content-Length: %zu\r\n\r\n%s",
                      strlen(body), body);
     g->busy_len = (size_t)n;
