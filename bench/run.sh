@@ -10,6 +10,8 @@ BIN=$PWD/build/opstasks
 N=${N:-1000000}
 DURATION=${DURATION:-10}
 CONNS=32
+# wrk's connections all come from 127.0.0.1: lift the per-address limit
+# (--max-connections-per-address, default 64) in every server started here
 TMP=$(mktemp -d /tmp/opstasks-bench-XXXXXX)
 PID=""
 cleanup() { if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"; }
@@ -27,7 +29,7 @@ start_server() {
     local fifo=$TMP/out.$RANDOM line=""
     mkfifo "$fifo"
     local t0; t0=$(now_ns)
-    "$BIN" serve --db "$1" --listen 127.0.0.1:0 >"$fifo" 2>>"$TMP/server.log" &
+    "$BIN" serve --db "$1" --listen 127.0.0.1:0 --max-connections-per-address 4096 >"$fifo" 2>>"$TMP/server.log" &
     PID=$!
     read -r -t 20 line <"$fifo" || true
     local t1; t1=$(now_ns)
@@ -157,7 +159,7 @@ echo "== renewals pass: $RN items, $((RN / 100)) crossing a threshold"
 RW=$TMP/renewals.db
 "$BIN" init --db "$RW" >/dev/null 2>&1
 TOKEN=$("$BIN" token create --db "$RW" --role admin 2>/dev/null)
-"$BIN" serve --db "$RW" --listen 127.0.0.1:0 --sweep-interval 86400 >"$TMP/ren.out" 2>>"$TMP/server.log" &
+"$BIN" serve --db "$RW" --listen 127.0.0.1:0 --sweep-interval 86400 --max-connections-per-address 4096 >"$TMP/ren.out" 2>>"$TMP/server.log" &
 PID=$!
 for _ in $(seq 100); do grep -q "listening on" "$TMP/ren.out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1://p' "$TMP/ren.out")

@@ -19,7 +19,7 @@ struct option_desc {
     long min, max;     /* OPT_INT bounds */
     const char *help;
     /* May be given several times: the value is then every occurrence, in
-     * order, joined by '\n' (the highest source that has any wins whole). */
+     * order, joined by commas, the form the env var takes (the highest source that has any wins whole). */
     bool repeatable;
 };
 

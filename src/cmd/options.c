@@ -51,7 +51,7 @@ static const char *join(const char *a, const char *b)
     char *s = malloc(la + lb + 2);
     if (!s) return NULL;
     memcpy(s, a, la);
-    s[la] = '\n';
+    s[la] = ',';
     memcpy(s + la + 1, b, lb + 1);
     return keep(s);
 }

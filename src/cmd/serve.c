@@ -13,6 +13,7 @@
 
 #include "cmd/cmd.h"
 #include "domain/dates.h"
+#include "http/guard.h"
 #include "http/http.h"
 #include "jobs/rules.h"
 #include "jobs/sweeper.h"
@@ -20,7 +21,7 @@
 #include "util/log.h"
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
-       O_TLS_KEY, O__COUNT };
+       O_TLS_KEY, O_PER_ADDRESS, O_MAX_CONNS, O_HEADER_TIMEOUT, O_TRUSTED, O_WRITE_QUEUE, O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -44,6 +45,19 @@ static const struct option_desc opts[] = {
     [O_TLS_CERT] = {"tls-cert", "OPSTASKS_TLS_CERT", OPT_STRING, "", 0, 0,
                     "serve HTTPS with this PEM certificate (chain); needs --tls-key (\"\": plain HTTP)"},
     [O_TLS_KEY] = {"tls-key", "OPSTASKS_TLS_KEY", OPT_STRING, "", 0, 0, "the PEM private key of --tls-cert"},
+    /* limits that keep one client from taking the server (http/guard.c) */
+    [O_PER_ADDRESS] = {"max-connections-per-address", "OPSTASKS_MAX_CONNECTIONS_PER_ADDRESS", OPT_INT, "64", 1,
+                       100000, "connections one client address may hold; more are refused"},
+    [O_MAX_CONNS] = {"max-connections", "OPSTASKS_MAX_CONNECTIONS", OPT_INT, "10000", 2, 1000000,
+                     "connections in all; past it a new one is answered 503 and closed"},
+    [O_HEADER_TIMEOUT] = {"header-timeout", "OPSTASKS_HEADER_TIMEOUT", OPT_INT, "5", 1, 300,
+                          "seconds a connection has to send a request's headers, from its accept or the end of "
+                          "its previous request"},
+    [O_TRUSTED] = {"trusted-proxy", "OPSTASKS_TRUSTED_PROXY", OPT_STRING, "", 0, 0,
+                   "a proxy's address: its connections are not limited per address, and its requests' client "
+                   "is taken from X-Forwarded-For (env: comma-separated)", true},
+    [O_WRITE_QUEUE] = {"write-queue-max", "OPSTASKS_WRITE_QUEUE_MAX", OPT_INT, "10000", 1, 1000000,
+                       "writes waiting for the writer; past it a write is answered 503"},
 };
 
 /* The per-token volume limit of POST /ops/events; lives as long as the
@@ -139,6 +153,18 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "opstasks: --tls-cert and --tls-key go together: give both or neither\n");
         return 2;
     }
+    char bad[64];
+    if (guard_check_addresses(v[O_TRUSTED], bad, sizeof bad) != 0) {
+        fprintf(stderr, "opstasks: --trusted-proxy must be an IP address, not '%s'\n", bad);
+        return 2;
+    }
+    unsigned per_address = (unsigned)atoi(v[O_PER_ADDRESS]), max_conns = (unsigned)atoi(v[O_MAX_CONNS]);
+    if (per_address >= max_conns) {
+        fprintf(stderr, "opstasks: --max-connections (%u) must be larger than --max-connections-per-address (%u)\n",
+                max_conns, per_address);
+        return 2;
+    }
+    guard_fit_fd_limit(&max_conns);
     if (dates_set_timezone(v[O_TZ]) != 0) {
         fprintf(stderr, "opstasks: %s '%s' is not an IANA timezone name known to this system\n", options_origin(O_TZ),
                 v[O_TZ]);
@@ -187,6 +213,11 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     app.events_limit = events_limit;
+    app.max_connections_per_address = per_address;
+    app.max_connections = max_conns;
+    app.header_timeout = (unsigned)atoi(v[O_HEADER_TIMEOUT]);
+    app.write_queue_max = (unsigned)atoi(v[O_WRITE_QUEUE]);
+    app.trusted_proxies = v[O_TRUSTED];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(ncpu < 2 ? 2 : ncpu > 16 ? 16 : ncpu);
     struct MHD_Daemon *d = http_start(&app, fd, threads);
@@ -198,7 +229,9 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     /* issue 3: GET /metrics alone, unauthenticated, on its own address */
-    struct app metrics_app = {.store = store, .timezone = v[O_TZ], .metrics_only = true};
+    struct app metrics_app = app;
+    metrics_app.metrics_only = true;
+    metrics_app.guard = NULL;
     struct MHD_Daemon *md = NULL;
     char mshown[300] = "";
     if (v[O_METRICS][0]) {

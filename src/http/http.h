@@ -31,6 +31,10 @@ struct app {
     struct ratelimit *events_limit;  /* body bytes per token for POST /ops/events; NULL: no limit */
     bool tls;           /* served over HTTPS directly (--tls-cert): HSTS, Secure cookies */
     const char *tls_cert, *tls_key; /* their PEM text when tls; kept until the daemon stops */
+    /* connection limits and header deadline (guard.h); guard is set by http_start */
+    unsigned max_connections_per_address, max_connections, header_timeout, write_queue_max;
+    const char *trusted_proxies; /* comma-separated */
+    struct guard *guard;
 };
 
 struct request {
@@ -75,6 +79,13 @@ struct request {
      * the pattern of the route the path matched (NULL: none) */
     char request_id[HTTP_REQUEST_ID_MAX + 1];
     const char *route_pattern;
+    /* the framing check (guard.c): the request target as MHD first showed it */
+    const char *raw_uri;
+    size_t raw_uri_len;
+    bool checked;       /* the first callback (headers complete) has run */
+    bool close;         /* answer with Connection: close */
+    bool busy;          /* the writer's queue was full */
+    char client_address[46]; /* http_client_address's answer, once asked */
 };
 
 /* Starts the server on an already bound, listening socket. threads: pool size.
@@ -99,6 +110,12 @@ void http_reply_error(struct request *r, const struct errinfo *e);
 void http_reply_err(struct request *r, enum err code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void http_add_header(struct request *r, const char *name, const char *value);
+
+/* The client's address as text: the connection's peer, or, when the peer is
+ * a --trusted-proxy, the right-most X-Forwarded-For entry that is not itself
+ * a trusted proxy (the proxy's own address when there is none). Valid for the
+ * request (client.c). */
+const char *http_client_address(struct request *r);
 
 /* Request headers and query arguments (NULL when absent). */
 const char *http_header(struct request *r, const char *name);

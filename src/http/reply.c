@@ -84,9 +84,8 @@ void http_add_header(struct request *r, const char *name, const char *value)
     r->n_headers++;
 }
 
-/* libmicrohttpd 0.9.75 stores a header value only up to a NUL byte in it, so
- * the part after a NUL never reaches us (tests/api/test_robustness.py keeps a
- * strict xfail for the day it does). */
+/* libmicrohttpd 0.9.75 stores a header value only up to a NUL byte in it; a
+ * request with one never gets here: guard.c's framing check refuses it. */
 const char *http_header(struct request *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);

@@ -2,7 +2,9 @@
  * MHD calls the access handler several times per request: once with the
  * headers, once per body chunk, once with nothing left to read (where the
  * request is dispatched) and once more after a suspended write resumes. A
- * response is queued only from that last kind of call, so keep-alive holds. */
+ * response is queued only from that last kind of call, so keep-alive holds,
+ * except for the refusals of the first call (framing, size, stopping), which
+ * close the connection. Limits and the framing check live in guard.c. */
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/guard.h"
 #include "http/http.h"
 #include "util/clock.h"
 #include "util/ids.h"
@@ -19,8 +22,7 @@
 /* Requests whose handling has begun (dispatched) and whose answer has not
  * gone out yet: what a graceful stop waits for. A request still receiving
  * its body is not counted: MHD may only notice that such a client went away
- * at its 30 s connection timeout, and a stalled upload must not hold up
- * shutdown. */
+ * at its connection timeout, and a stalled upload must not hold up shutdown. */
 static atomic_int in_flight;
 /* Set by http_stop: new connections are refused and new requests on kept-alive
  * ones answered 503, so in-flight requests drain. (MHD_quiesce_daemon would
@@ -29,10 +31,30 @@ static atomic_int in_flight;
  * set" under load.) */
 static atomic_bool stopping;
 
+/* MHD's idle timeout, reset by every byte: for bodies and slow readers. The
+ * wait for a request's headers has its own, stricter deadline (guard.c). */
+#define IDLE_TIMEOUT_S 10
+
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
-    (void)cls, (void)addr, (void)addrlen;
-    return atomic_load(&stopping) ? MHD_NO : MHD_YES;
+    struct app *app = cls;
+    if (atomic_load(&stopping)) return MHD_NO;
+    return guard_on_accept(app->guard, addr, addrlen);
+}
+
+/* Called by MHD once the request line is parsed, before the headers: the
+ * target as received (before MHD splits off the query and unescapes it) is
+ * what the framing check compares with the version's position. Its return
+ * is the request's context from then on. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct request *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->conn = conn;
+    r->app = cls;
+    r->raw_uri = uri;
+    r->raw_uri_len = strlen(uri);
+    return r;
 }
 
 static void request_free(struct request *r)
@@ -45,7 +67,8 @@ static void request_free(struct request *r)
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)conn, (void)toe;
+    (void)cls, (void)toe;
+    guard_request_done(conn);
     struct request *r = *con_cls;
     if (!r) return;
     if (r->dispatched) atomic_fetch_sub(&in_flight, 1);
@@ -81,6 +104,9 @@ static enum MHD_Result queue(struct request *r)
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     if (r->app->tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     for (int i = 0; i < r->n_headers; i++) MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    if (r->close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->status == MHD_HTTP_SERVICE_UNAVAILABLE && !MHD_get_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -122,15 +148,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    (void)version;
     struct request *r = *con_cls;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r) return MHD_NO;
-        *con_cls = r;
-        r->conn = conn;
-        r->app = cls;
+    if (!r || !r->checked) {
+        if (!r) { /* on_uri ran out of memory */
+            r = calloc(1, sizeof *r);
+            if (!r) return MHD_NO;
+            *con_cls = r;
+            r->conn = conn;
+            r->app = cls;
+        }
+        r->checked = true;
         r->method = method;
+        guard_headers_done(conn);
         clock_gettime(CLOCK_MONOTONIC, &r->started); /* issue 3: request metrics */
         set_request_id(r);
         size_t ul = strlen(url);
@@ -142,7 +171,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->dispatched = true;
             atomic_fetch_add(&in_flight, 1);
             http_reply_err(r, ERR_UNAVAILABLE, NULL, "The server is shutting down");
-            http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+            r->close = true;
+            return queue(r);
+        }
+        struct errinfo e = {.code = ERR_OK};
+        if (guard_check_request(r, version, r->raw_uri, r->raw_uri_len, &e) != ERR_OK) {
+            /* Refused before any body is read, and the connection closed:
+             * whatever follows cannot be told apart from a smuggled request. */
+            log_info("http: refused a request from %s: %s", http_client_address(r), e.message);
+            r->dispatched = true;
+            atomic_fetch_add(&in_flight, 1);
+            http_reply_error(r, &e);
+            r->close = true;
             return queue(r);
         }
         if (content_length_too_large(conn)) {
@@ -150,7 +190,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
              * read a body we will refuse. */
             r->too_large = true;
             http_reply_err(r, ERR_PAYLOAD_TOO_LARGE, NULL, "The request body is over the 1 MiB limit");
-            http_add_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+            r->close = true;
             return queue(r);
         }
         return MHD_YES;
@@ -184,6 +224,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->suspended = false;
         r->finish(r, r->job.rc);
         if (r->suspended) return MHD_YES; /* finish handed the writer a further job (issue 3) */
+        if (r->busy) http_reply_err(r, ERR_UNAVAILABLE, NULL, "The server is busy; retry in a moment");
         if (!r->response_ready) http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return queue(r);
     }
@@ -218,7 +259,9 @@ void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *)
     r->job.done = job_done;
     r->suspended = true;
     MHD_suspend_connection(r->conn);
-    if (store_submit(r->app->store, &r->job) != 0) {
+    int rc = store_submit_bounded(r->app->store, &r->job);
+    if (rc != 0) {
+        r->busy = rc == -2; /* not stopping: the queue is full */
         r->job.rc = ERR_UNAVAILABLE;
         job_done(&r->job);
     }
@@ -233,6 +276,14 @@ static void on_log(void *cls, const char *fmt, va_list ap)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = 0;
     log_info("http: %s", msg);
 }
+
+/* Which app (and guard) each running daemon has, for http_stop: set at
+ * start and stop, from the main thread only. */
+#define MAX_DAEMONS 4
+static struct {
+    struct MHD_Daemon *d;
+    struct app *app;
+} daemons[MAX_DAEMONS];
 
 struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
 {
@@ -250,13 +301,34 @@ struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
         flags |= MHD_USE_TLS;
     else
         tls[0].option = MHD_OPTION_END;
-    return MHD_start_daemon(flags, 0, on_accept, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
-                            MHD_OPTION_ARRAY, tls,
-                            MHD_OPTION_LISTEN_SOCKET, listen_fd,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                            MHD_OPTION_END);
+    struct guard_limits limits = {
+        .max_per_address = app->max_connections_per_address ? app->max_connections_per_address : 64,
+        .max_connections = app->max_connections ? app->max_connections : 10000,
+        .header_timeout = app->header_timeout ? app->header_timeout : 5,
+        .trusted_proxies = app->trusted_proxies ? app->trusted_proxies : "",
+    };
+    if (app->write_queue_max) app->store->queue_max = (int)app->write_queue_max;
+    app->guard = guard_new(&limits);
+    if (!app->guard) return NULL;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, on_accept, app, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_LISTEN_SOCKET,
+        listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        guard_mhd_connection_limit(app->guard, threads), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, guard_on_connection, app->guard, MHD_OPTION_URI_LOG_CALLBACK, on_uri, app,
+        MHD_OPTION_UNESCAPE_CALLBACK, guard_unescape, NULL, MHD_OPTION_END);
+    int slot = 0;
+    while (slot < MAX_DAEMONS && daemons[slot].d) slot++;
+    if (!d || slot == MAX_DAEMONS) {
+        if (d) MHD_stop_daemon(d);
+        guard_free(app->guard);
+        app->guard = NULL;
+        return NULL;
+    }
+    daemons[slot].d = d;
+    daemons[slot].app = app;
+    return d;
 }
 
 void http_stop(struct MHD_Daemon *d, struct store *store, int timeout_ms)
@@ -270,5 +342,11 @@ void http_stop(struct MHD_Daemon *d, struct store *store, int timeout_ms)
                                               atomic_load(&in_flight), timeout_ms);
     store_drain(store);
     for (int waited = 0; atomic_load(&in_flight) > 0 && waited < 1000; waited += 10) nanosleep(&pause, NULL);
-    MHD_stop_daemon(d); /* closes the listening socket too */
+    MHD_stop_daemon(d); /* closes the listening socket too; every connection is closed */
+    for (int i = 0; i < MAX_DAEMONS; i++)
+        if (daemons[i].d == d) {
+            guard_free(daemons[i].app->guard);
+            daemons[i].app->guard = NULL;
+            daemons[i].d = NULL;
+        }
 }

@@ -66,6 +66,7 @@ static void *writer_main(void *arg)
         }
         s->queue_head = last->next;
         if (!s->queue_head) s->queue_tail = NULL;
+        s->queued -= n;
         last->next = NULL;
         pthread_mutex_unlock(&s->lock);
 
@@ -111,6 +112,7 @@ int store_open(const char *path, struct store **out, struct errinfo *e)
     if (!s) return err_set(e, ERR_INTERNAL, NULL, "out of memory"), -1;
     s->ops = &store_sqlite_ops;
     s->path = strdup(path);
+    s->queue_max = STORE_QUEUE_MAX;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     if (!s->path) {
@@ -166,6 +168,7 @@ void store_close(struct store *s)
 static void enqueue_locked(struct store *s, struct store_job *job)
 {
     job->next = NULL;
+    s->queued++;
     if (s->queue_tail)
         s->queue_tail->next = job;
     else
@@ -174,17 +177,25 @@ static void enqueue_locked(struct store *s, struct store_job *job)
     pthread_cond_signal(&s->cond);
 }
 
-int store_submit(struct store *s, struct store_job *job)
+static int submit(struct store *s, struct store_job *job, bool bounded)
 {
     pthread_mutex_lock(&s->lock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->lock);
         return -1;
     }
+    if (bounded && s->queued >= s->queue_max) {
+        pthread_mutex_unlock(&s->lock);
+        return -2;
+    }
     enqueue_locked(s, job);
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
+
+int store_submit(struct store *s, struct store_job *job) { return submit(s, job, false); }
+
+int store_submit_bounded(struct store *s, struct store_job *job) { return submit(s, job, true); }
 
 static enum err probe_run(struct store_conn *c, void *arg)
 {

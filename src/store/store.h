@@ -352,6 +352,7 @@ struct store {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct store_job *queue_head, *queue_tail;
+    int queued, queue_max; /* jobs waiting; store_submit_bounded refuses past queue_max */
     bool stopping;
     bool writer_started;
     pthread_t writer;
@@ -383,6 +384,12 @@ void store_close(struct store *s);
 /* Queue a job for the writer. Returns 0, or -1 when the store is stopping
  * (the job is not run and done is not called). */
 int store_submit(struct store *s, struct store_job *job);
+/* store_submit for work from outside (HTTP requests): -2, and the job is not
+ * queued, when queue_max jobs are already waiting, so an overload is answered
+ * at once instead of growing the queue's latency and memory without bound.
+ * Background jobs and the CLI use store_submit and are never refused. */
+#define STORE_QUEUE_MAX 10000
+int store_submit_bounded(struct store *s, struct store_job *job);
 /* Submit and wait for it: for the CLI and background jobs. */
 enum err store_run(struct store *s, enum err (*run)(struct store_conn *, void *), void *arg);
 

@@ -10,6 +10,7 @@
 #define ERR_MAP(XX)                                                                          \
     XX(OK, 200, "ok", "ok")                                                                   \
     XX(BAD_JSON, 400, "bad_json", "The request body is not valid JSON")                       \
+    XX(BAD_REQUEST, 400, "bad_request", "The request is not well-formed HTTP")                \
     XX(UNAUTHORIZED, 401, "unauthorized", "A valid bearer token is required")                 \
     XX(FORBIDDEN, 403, "forbidden", "Your token's role does not allow this")                  \
     XX(NOT_FOUND, 404, "not_found", "No such resource")                                       \
@@ -25,6 +26,7 @@
        "This Idempotency-Key was used with a different body")                                 \
     XX(TOO_MANY_REQUESTS, 429, "too_many_requests", "Too many requests; retry after Retry-After seconds") \
     XX(INTERNAL, 500, "internal_error", "Internal error")                                    \
+    XX(NOT_IMPLEMENTED, 501, "not_implemented", "This transfer coding is not supported")      \
     XX(UNAVAILABLE, 503, "unavailable", "The server cannot take this request now; try again shortly")
 
 enum err {

@@ -98,13 +98,15 @@ ADMIN = object()  # token=ADMIN: the server's admin token (the default)
 class Server:
     """The real binary serving a database in tmpdir on a free loopback port."""
 
-    def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None, extra_args=None, ssl_context=None):
+    def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None, extra_args=None, ssl_context=None,
+                 extra_env=None):
         self.tmpdir = str(tmpdir)
         self.db = db or os.path.join(self.tmpdir, "x.db")
         self.timezone = timezone
         self.sweep_interval = sweep_interval
         self.extra_args = list(extra_args or [])  # issue 3: e.g. --metrics-listen
         self.ssl_context = ssl_context  # direct HTTPS (--tls-cert): talk TLS, trusting this context
+        self.extra_env = dict(extra_env or {})  # e.g. OPSTASKS_TRUSTED_PROXY
         self.proc = None
         self.port = None
         self._admin = None
@@ -127,7 +129,7 @@ class Server:
         self.stderr_path = os.path.join(self.tmpdir, f"stderr-{self._n}.log")
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
-                                         env=child_env())
+                                         env=child_env(self.extra_env))
         fd = self.proc.stdout.fileno()
         buf = b""
         deadline = time.monotonic() + 10 * SLOW

@@ -87,10 +87,10 @@ Test(options, a_repeatable_option_collects_every_line_and_flags_replace_them_all
     char *argv[] = {"--config", (char *)f};
     const char *v[O__N];
     cr_assert_eq(parse(v, 2, argv), 0);
-    cr_expect_str_eq(v[O_PROXY], "127.0.0.2\n127.0.0.3");
+    cr_expect_str_eq(v[O_PROXY], "127.0.0.2,127.0.0.3");
     char *argv2[] = {"--config", (char *)f, "--proxy", "127.0.0.9", "--proxy=127.0.0.8"};
     cr_assert_eq(parse(v, 5, argv2), 0);
-    cr_expect_str_eq(v[O_PROXY], "127.0.0.9\n127.0.0.8");
+    cr_expect_str_eq(v[O_PROXY], "127.0.0.9,127.0.0.8");
 }
 
 Test(options, an_unknown_name_is_refused_with_its_line, .init = cr_redirect_stderr)
