@@ -187,22 +187,32 @@ enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, boo
     struct sla_calendar *cal = malloc(sizeof *cal);
     if (!cal) return ERR_INTERNAL;
     struct sla_stamp_row *rows = NULL;
-    int n = 0, i = 0;
     if ((rc = service_sla_calendar_load(c, cal)) != ERR_OK) goto out;
-    if ((rc = c->ops->task_sla_active_batch(c, after, SLA_RECOMPUTE_BATCH, &rows, &n)) != ERR_OK) goto out;
-    for (; i < n && rc == ERR_OK; i++) {
-        /* the clock every 64 tasks: a sparse calendar's stamp costs ~30 us */
-        if (i && i % 64 == 0 && elapsed_ms(&t0) >= SLA_RECOMPUTE_BUDGET_MS) break;
-        struct task t = {.created_at = rows[i].created_at, .has_sla = true, .sla_hours = rows[i].sla_hours};
-        sla_stamp(&t, cal);
-        if (t.sla_due_ms != rows[i].sla_due_at || t.sla_risk_ms != rows[i].sla_risk_at) {
-            rc = c->ops->task_sla_set(c, rows[i].id, t.sla_due_ms, t.sla_risk_ms);
-            (*recomputed)++;
+    /* chunks of SLA_RECOMPUTE_CHUNK rows until the budget is spent: reading
+     * a whole batch up front cost more than the budget it would not use */
+    for (int total = 0; total < SLA_RECOMPUTE_BATCH && rc == ERR_OK;) {
+        int n = 0, i = 0;
+        free(rows);
+        if ((rc = c->ops->task_sla_active_batch(c, after, SLA_RECOMPUTE_CHUNK, &rows, &n)) != ERR_OK) break;
+        for (; i < n && rc == ERR_OK; i++) {
+            struct task t = {.created_at = rows[i].created_at, .has_sla = true, .sla_hours = rows[i].sla_hours};
+            sla_stamp(&t, cal);
+            if (t.sla_due_ms != rows[i].sla_due_at || t.sla_risk_ms != rows[i].sla_risk_at) {
+                rc = c->ops->task_sla_set(c, rows[i].id, t.sla_due_ms, t.sla_risk_ms);
+                (*recomputed)++;
+            }
         }
+        if (rc != ERR_OK) break;
+        total += n;
+        if (n < SLA_RECOMPUTE_CHUNK) {
+            *more = false;
+            break;
+        }
+        snprintf(after, sizeof after, "%s", rows[n - 1].id);
+        *more = true;
+        if (elapsed_ms(&t0) >= SLA_RECOMPUTE_BUDGET_MS) break;
     }
-    if (rc != ERR_OK) goto out;
-    *more = i < n || n == SLA_RECOMPUTE_BATCH;
-    rc = c->ops->sla_recompute_set(c, *more ? rows[i - 1].id : NULL);
+    if (rc == ERR_OK) rc = c->ops->sla_recompute_set(c, *more ? after : NULL);
 out:
     free(rows);
     free(cal);

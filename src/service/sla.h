@@ -27,13 +27,15 @@ enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calenda
 /* One batch of the pending recompute, a writer job of its own: sets
  * sla_due_at and the 80% instant of active tasks with an SLA, in id order
  * after the stored cursor, from the stored calendar, then moves the cursor
- * (NULL: done). A batch stops after SLA_RECOMPUTE_BATCH tasks or
- * SLA_RECOMPUTE_BUDGET_MS of work, whichever comes first, so a write queued
+ * (NULL: done). A batch reads SLA_RECOMPUTE_CHUNK tasks at a time and stops
+ * after SLA_RECOMPUTE_BATCH tasks or SLA_RECOMPUTE_BUDGET_MS of work,
+ * whichever comes first, so a write queued
  * behind it waits little (one transaction over ~100,000 updates also slowed
  * down quadratically in SQLite's savepoint bookkeeping: minutes). *more says
  * whether batches remain; *recomputed counts the deadlines that moved. */
 #define SLA_RECOMPUTE_BATCH 2000
-#define SLA_RECOMPUTE_BUDGET_MS 10
+#define SLA_RECOMPUTE_CHUNK 64
+#define SLA_RECOMPUTE_BUDGET_MS 5
 enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, bool *more);
 /* Whether a recompute is pending (for GET /ops/sla-calendar). */
 enum err service_sla_recompute_pending(struct store_conn *c, bool *pending);
