@@ -225,6 +225,14 @@ Test(sla_walk, equals_the_reference_where_a_whole_day_was_skipped, .fini = back_
     check_against_reference("Pacific/Apia", "2011-12-20T00:00:00Z", 20, 30);
 }
 
+Test(sla_walk, equals_the_reference_where_dst_ended_a_week_after_it_began, .fini = back_to_utc)
+{
+    /* the two closest cancelling changes in tzdata, 167 h apart: Brazil's
+     * north-east in 2000 and Gaza in 2040 (each pair straddles a Monday) */
+    check_against_reference("America/Recife", "2000-09-25T00:00:00Z", 40, 25);
+    check_against_reference("Asia/Gaza", "2040-10-10T00:00:00Z", 40, 25);
+}
+
 Test(sla_walk, equals_the_reference_with_an_offset_of_five_and_a_half_hours, .fini = back_to_utc)
 {
     check_against_reference("Asia/Kolkata", "2026-06-01T00:00:00Z", 30, 20);
