@@ -81,6 +81,12 @@ static enum err run_batch(struct store_conn *c, void *arg)
  * round (its transaction rolled back, the cursor with it). */
 static void run_pending(struct recompute *w)
 {
+    /* a look on a reader first: the poll costs the writer nothing */
+    struct store_conn *c = store_reader_acquire(w->store);
+    bool pending = false;
+    enum err rc0 = c ? service_sla_recompute_pending(c, &pending) : ERR_INTERNAL;
+    store_reader_release(c);
+    if (rc0 != ERR_OK || !pending) return;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct batch b = {0};
