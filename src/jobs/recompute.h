@@ -1,9 +1,8 @@
-/* recompute.h: the background job that recomputes the active tasks' SLA
- * deadlines after the SLA calendar changes. A thread of its own runs
- * service_sla_recompute_batch as one short writer job after another, so other
- * writes get in between; its progress lives in the database (the cursor of
- * sla_calendar.recompute_after), so a stop loses nothing and the thread
- * resumes at start. */
+/* recompute.h: the thread that recomputes the active tasks' SLA deadlines
+ * after the calendar changes, as one short writer job after another
+ * (service_sla_recompute_batch) so other writes get in between. Its progress
+ * is the cursor sla_calendar.recompute_after in the database: a stop loses
+ * nothing and the next start resumes. */
 #ifndef OPSTASKS_RECOMPUTE_H
 #define OPSTASKS_RECOMPUTE_H
 

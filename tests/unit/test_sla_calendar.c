@@ -1,9 +1,8 @@
-/* Property tests of the business-hours walk (domain/sla.c): over many SLA
- * hours, start instants, calendars (sparse, split, 24/7, holidays) and
- * timezones (DST at night, at midnight, by 30 minutes, a skipped day), the
- * week-skipping sla_calendar_add equals a slow day-by-day reference, grows
- * with the hours, never puts the 80% instant after the deadline, and stays
- * cheap; plus the working-time minimum that a calendar must hold. */
+/* Property tests of the business-hours walk (domain/sla.c): over many hours,
+ * starts, calendars (sparse, split, 24/7, holidays) and zones (DST at night,
+ * at midnight, by 30 minutes, a skipped day) the week-skipping walk equals a
+ * slow day-by-day reference, grows with the hours, keeps the 80% instant
+ * before the deadline and stays cheap; and the working-time minimum. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,8 +1,7 @@
-/* Unit tests of service/sla's deadline recompute on a real store: a calendar
- * PUT marks it pending from the first task, batches move the cursor until
- * every active task's deadline follows the calendar (finished tasks keep
- * theirs), a newer calendar starts it again, and a breach is judged by the
- * calendar in force for a task the recompute has not reached. The clock is
+/* Unit tests of service/sla's deadline recompute on a real store: pending
+ * from the first task after a calendar PUT until the batches reach the last,
+ * finished tasks untouched, a newer calendar starting it again, and breaches
+ * judged by the calendar in force for tasks not yet reached. The clock is
  * frozen at NOW, 2026-06-10T09:00:00Z (a Wednesday), in UTC. */
 #include <criterion/criterion.h>
 #include <stdio.h>
