@@ -335,8 +335,13 @@ Test(sla_walk, a_sparse_year_long_sla_costs_well_under_a_millisecond, .fini = ba
     clock_gettime(CLOCK_MONOTONIC, &b);
     double us = ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3) / 100;
     cr_log_info("sla_stamp, 8760 h at 17 h a week in Berlin: %.1f us", us);
-    /* ~30 us here; the day-by-day walk took ~5 ms (and ASan is ~3x slower) */
-    cr_expect_lt(us, 1000, "one stamp took %.0f us", us);
+    /* 30-110 us here (the machine shared); the day-by-day walk took 5-6 ms */
+#ifdef __SANITIZE_ADDRESS__
+    const double bound = 4000; /* ASan is ~3x slower */
+#else
+    const double bound = 1000;
+#endif
+    cr_expect_lt(us, bound, "one stamp took %.0f us", us);
     cr_expect_eq(t.sla_due_ms, ref_add(&cal, t.created_at, 8760));
 }
 
