@@ -17,76 +17,76 @@
 
 /* ---- the calendar ----------------------------------------------------------- */
 
+/* The calendar as the API shows it, with the state of the deadline
+ * recompute: "pending" while active tasks still carry deadlines of the
+ * previous calendar, "done" otherwise. */
+static json_t *calendar_json(const struct sla_calendar *cal, bool pending)
+{
+    json_t *j = service_sla_calendar_to_json(cal);
+    if (j) json_object_set_new(j, "recompute", json_string(pending ? "pending" : "done"));
+    return j;
+}
+
 void api_sla_calendar_get(struct request *r)
 {
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct sla_calendar *cal = malloc(sizeof *cal);
+    bool pending = false;
     enum err rc = c && cal ? service_sla_calendar_load(c, cal) : ERR_INTERNAL;
+    if (rc == ERR_OK) rc = service_sla_recompute_pending(c, &pending);
     if (c) store_reader_release(c);
     if (rc != ERR_OK)
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
     else
-        http_reply_json(r, 200, service_sla_calendar_to_json(cal));
+        http_reply_json(r, 200, calendar_json(cal, pending));
     free(cal);
 }
 
-struct calendar_ctx {
-    struct sla_calendar cal;
-    long recomputed;
-
-    bool more;
-};
-
-/* The calendar and the first batch of the recompute, then one writer job per
- * further batch (see service_sla_recompute_batch); the answer comes when
- * every active task's deadline follows the new calendar. */
+/* The PUT is one short writer job: the calendar and the recompute's cursor
+ * reset to the first task. The answer follows its commit; the recompute
+ * itself runs in the background (jobs/recompute.c), woken here. */
 static enum err calendar_run(struct store_conn *c, void *arg)
 {
-    struct calendar_ctx *x = arg;
-    enum err rc = service_sla_calendar_put(c, &x->cal, clock_now_ms());
-    return rc == ERR_OK ? service_sla_recompute_batch(c, &x->recomputed, &x->more) : rc;
-}
-
-static enum err recompute_run(struct store_conn *c, void *arg)
-{
-    struct calendar_ctx *x = arg;
-    return service_sla_recompute_batch(c, &x->recomputed, &x->more);
+    return service_sla_calendar_put(c, arg, clock_now_ms());
 }
 
 static void calendar_finish(struct request *r, enum err rc)
 {
-    struct calendar_ctx *x = r->ctx;
     if (rc != ERR_OK) {
-        /* the calendar may be stored already: the sweeper finishes its recompute */
         http_reply_err(r, rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL, NULL, NULL);
         return;
     }
-    if (x->more) {
-        x->more = false;
-        http_submit(r, recompute_run, x, calendar_finish, free);
-        return;
-    }
-    http_reply_json(r, 200, service_sla_calendar_to_json(&x->cal));
+    service_sla_recompute_wake();
+    http_reply_json(r, 200, calendar_json(r->ctx, true));
 }
 
 void api_sla_calendar_put(struct request *r)
 {
-    static const char *const known[] = {"mode", "weekly", "holidays", NULL};
+    /* recompute: what GET answers, so a calendar read can be sent back; ignored */
+    static const char *const known[] = {"mode", "weekly", "holidays", "recompute", NULL};
     struct errinfo e = {0};
     json_t *obj = NULL;
-    struct calendar_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
+    struct sla_calendar *cal = malloc(sizeof *cal);
+    if (!cal) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
-    if (api_parse_object(r, known, &obj, &e) != ERR_OK || service_sla_calendar_from_json(obj, &x->cal, &e) != ERR_OK) {
-        json_decref(obj);
-        free(x);
-        http_reply_error(r, &e);
-        return;
+    if (api_parse_object(r, known, &obj, &e) != ERR_OK) goto fail;
+    json_t *state = json_object_get(obj, "recompute");
+    if (state && !json_is_string(state)) {
+        err_set(&e, ERR_VALIDATION_FAILED, "recompute", "recompute is set by the server (\"pending\" or \"done\")");
+        goto fail;
     }
+    json_object_del(obj, "recompute");
+    if (service_sla_calendar_from_json(obj, cal, &e) != ERR_OK || sla_calendar_check_capacity(cal, &e) != ERR_OK)
+        goto fail;
     json_decref(obj);
-    http_submit(r, calendar_run, x, calendar_finish, free);
+    http_submit(r, calendar_run, cal, calendar_finish, free);
+    return;
+fail:
+    json_decref(obj);
+    free(cal);
+    http_reply_error(r, &e);
 }
 
 /* ---- CSV ---------------------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include "http/guard.h"
 #include "http/http.h"
 #include "jobs/rules.h"
+#include "jobs/recompute.h"
 #include "jobs/sweeper.h"
 #include "service/tasks.h"
 #include "util/log.h"
@@ -254,6 +255,15 @@ int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    struct recompute *rw = recompute_start(store); /* SLA deadlines after a calendar change */
+    if (!rw) {
+        fprintf(stderr, "opstasks: cannot start the SLA recompute\n");
+        sweeper_stop(sw);
+        if (md) http_stop(md, store, 0);
+        http_stop(d, store, 0);
+        store_close(store);
+        return 1;
+    }
     log_info("serve: database %s, timezone %s, %u HTTP threads", v[O_DB], v[O_TZ], threads);
     printf("listening on %s://%s\n", app.tls ? "https" : "http", shown);
     if (md) printf("metrics on http://%s/metrics\n", mshown); /* issue 3 */
@@ -263,6 +273,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     log_info("serve: %s received; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
+    recompute_stop(rw); /* likewise; it stops after its current batch */
     http_stop(d, store, 10000);
     if (md) http_stop(md, store, 1000); /* issue 3 */
     http_tls_free(&app);

@@ -53,15 +53,32 @@ int sla_parse_hhmm(const char *s);
 /* 0 = Monday .. 6 = Sunday, for days since 1970-01-01. */
 int sla_weekday(int64_t days);
 
+/* The least working time a business_hours calendar may hold, so that the
+ * largest SLA (8,760 hours) fits within ten years: a year counts as 52 weeks
+ * of the weekly spans (holidays do not count against it: there are at most
+ * SLA_CAL_MAX_HOLIDAYS of them, so they delay a deadline by at most that many
+ * days). Checked when a calendar is set, not when a stored one is loaded. */
+#define SLA_CAL_MIN_YEAR_HOURS 876
+/* How far a deadline may lie: only a calendar stored before the check above
+ * can reach it; such deadlines are capped there (still monotonic). */
+#define SLA_CAL_HORIZON_YEARS 100
+
+/* The working minutes of one week (the sum of the spans). */
+int sla_calendar_weekly_minutes(const struct sla_calendar *cal);
+/* ERR_OK, or 422 naming "weekly" when a business_hours calendar holds fewer
+ * than SLA_CAL_MIN_YEAR_HOURS a year. */
+enum err sla_calendar_check_capacity(const struct sla_calendar *cal, struct errinfo *e);
+
 /* The instant `hours` of SLA time after start_ms: plain hours in
  * calendar_hours mode, working time only in business_hours mode (a start
  * inside a span counts from the start; a deadline that lands exactly on the
- * end of a span is that end). When the calendar has no working time within
- * 50 years the calendar-hours deadline is returned. */
+ * end of a span is that end). Weakly monotonic in hours. Whole weeks without
+ * a holiday or a DST change are counted in one step. */
 int64_t sla_calendar_add(const struct sla_calendar *cal, int64_t start_ms, double hours);
 
 /* Sets t->sla_due_ms and t->sla_risk_ms from created_at and sla_hours with
- * cal (both 0 when the task has no SLA). */
+ * cal (both 0 when the task has no SLA), in one walk of the calendar; the
+ * 80% instant is never after the deadline. */
 void sla_stamp(struct task *t, const struct sla_calendar *cal);
 /* The 80% instant, or 0 without an SLA. */
 int64_t sla_risk_at(const struct task *t);

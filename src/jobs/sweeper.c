@@ -67,13 +67,6 @@ static enum err sla_batch(struct store_conn *c, void *arg)
     return rc;
 }
 
-/* issue 3: finish an SLA-calendar recompute cut short (e.g. by a stop) */
-static enum err recompute_batch(struct store_conn *c, void *arg)
-{
-    long recomputed = 0;
-    return service_sla_recompute_batch(c, &recomputed, (bool *)arg);
-}
-
 /* issue 3: the last sweep, for GET /metrics */
 static _Atomic int64_t last_sweep_at_ms, last_sweep_us;
 
@@ -99,12 +92,10 @@ long sweeper_run_once(struct store *s)
         total += b.recorded;
         if (b.found < SWEEPER_BATCH) break;
     }
-    for (int round = 0; round < 100000; round++) { /* issue 3: a pending deadline recompute */
-        bool more = false;
-        if (store_run(s, recompute_batch, &more) != ERR_OK) return -1;
-        if (!more) break;
-    }
-    for (int round = 0; round < 100000; round++) { /* issue 3: SLA breaches */
+    /* SLA breaches; the deadline recompute after a calendar change is
+     * jobs/recompute.c's, and a breach is judged by the calendar in force
+     * even before it gets there (service_task_record_sla_breach) */
+    for (int round = 0; round < 100000; round++) {
         struct batch b = {0};
         if (store_run(s, sla_batch, &b) != ERR_OK) return -1;
         total += b.recorded;

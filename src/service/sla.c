@@ -2,9 +2,11 @@
  * sla_breached record (issue 3); see sla.h. */
 #include "service/sla.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/dates.h"
 #include "service/tasks.h"
@@ -155,37 +157,86 @@ enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calenda
     return rc;
 }
 
+/* set by the job's thread at start while HTTP threads may read it */
+static void (*_Atomic recompute_hook)(void);
+
+void service_sla_set_recompute_hook(void (*wake)(void)) { atomic_store(&recompute_hook, wake); }
+
+void service_sla_recompute_wake(void)
+{
+    void (*wake)(void) = atomic_load(&recompute_hook);
+    if (wake) wake();
+}
+
+static int64_t elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, bool *more)
 {
     *more = false;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     char after[TASK_ID_SIZE];
     bool pending;
     enum err rc = c->ops->sla_recompute_get(c, after, &pending);
     if (rc != ERR_OK || !pending) return rc;
     struct sla_calendar *cal = malloc(sizeof *cal);
     if (!cal) return ERR_INTERNAL;
-    char **ids = NULL;
-    int n = 0;
+    struct sla_stamp_row *rows = NULL;
     if ((rc = service_sla_calendar_load(c, cal)) != ERR_OK) goto out;
-    if ((rc = c->ops->task_sla_active_ids(c, after, SLA_RECOMPUTE_BATCH, &ids, &n)) != ERR_OK) goto out;
-    for (int i = 0; i < n && rc == ERR_OK; i++) {
-        struct task t;
-        if ((rc = c->ops->task_get(c, ids[i], &t)) != ERR_OK) break;
-        int64_t due = sla_due_at(&t), risk = sla_risk_at(&t);
-        sla_stamp(&t, cal);
-        if (t.sla_due_ms != due || t.sla_risk_ms != risk) {
-            rc = c->ops->task_update(c, &t); /* version and updated_at unchanged: not an edit */
-            (*recomputed)++;
+    /* chunks of SLA_RECOMPUTE_CHUNK rows until the budget is spent (reading
+     * a whole batch up front cost more than the budget it would not use),
+     * the clock read every 8 tasks: a stamp costs 2-100 us */
+    bool spent = false;
+    for (int total = 0; total < SLA_RECOMPUTE_BATCH && !spent && rc == ERR_OK;) {
+        int n = 0, i = 0;
+        free(rows);
+        if ((rc = c->ops->task_sla_active_batch(c, after, SLA_RECOMPUTE_CHUNK, &rows, &n)) != ERR_OK) break;
+        while (i < n && !spent && rc == ERR_OK) {
+            struct task t = {.created_at = rows[i].created_at, .has_sla = true, .sla_hours = rows[i].sla_hours};
+            sla_stamp(&t, cal);
+            if (t.sla_due_ms != rows[i].sla_due_at || t.sla_risk_ms != rows[i].sla_risk_at) {
+                rc = c->ops->task_sla_set(c, rows[i].id, t.sla_due_ms, t.sla_risk_ms);
+                (*recomputed)++;
+            }
+            i++;
+            spent = i % 8 == 0 && elapsed_ms(&t0) >= SLA_RECOMPUTE_BUDGET_MS;
         }
-        task_clear(&t);
+        if (rc != ERR_OK) break;
+        total += i;
+        *more = i < n || n == SLA_RECOMPUTE_CHUNK;
+        if (!*more) break;
+        snprintf(after, sizeof after, "%s", rows[i - 1].id);
     }
-    *more = n == SLA_RECOMPUTE_BATCH;
-    if (rc == ERR_OK) rc = c->ops->sla_recompute_set(c, *more ? ids[n - 1] : NULL);
+    if (rc == ERR_OK) rc = c->ops->sla_recompute_set(c, *more ? after : NULL);
 out:
-    for (int i = 0; i < n; i++) free(ids[i]);
-    free(ids);
+    free(rows);
     free(cal);
     return rc;
+}
+
+enum err service_sla_recompute_pending(struct store_conn *c, bool *pending)
+{
+    char after[TASK_ID_SIZE];
+    return c->ops->sla_recompute_get(c, after, pending);
+}
+
+enum err service_sla_refresh(struct store_conn *c, struct task *t, bool *moved)
+{
+    *moved = false;
+    if (!t->has_sla || !task_status_is_active(t->status)) return ERR_OK;
+    char after[TASK_ID_SIZE];
+    bool pending;
+    enum err rc = c->ops->sla_recompute_get(c, after, &pending);
+    if (rc != ERR_OK || !pending || strcmp(t->id, after) <= 0) return rc;
+    int64_t due = sla_due_at(t), risk = sla_risk_at(t);
+    if ((rc = service_sla_stamp(c, t)) != ERR_OK) return rc;
+    *moved = sla_due_at(t) != due || sla_risk_at(t) != risk;
+    return ERR_OK;
 }
 
 enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)
@@ -194,6 +245,10 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
     struct task t;
     enum err rc = c->ops->task_get(c, id, &t);
     if (rc != ERR_OK) return rc;
+    /* never a breach of a deadline the new calendar has moved */
+    bool moved;
+    if ((rc = service_sla_refresh(c, &t, &moved)) != ERR_OK) goto out;
+    if (moved && (rc = c->ops->task_sla_set(c, id, sla_due_at(&t), sla_risk_at(&t))) != ERR_OK) goto out;
     char today[DATE_SIZE];
     dates_today(now_ms, today);
     int64_t due = sla_due_at(&t);

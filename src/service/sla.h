@@ -19,23 +19,44 @@ json_t *service_sla_calendar_to_json(const struct sla_calendar *cal);
 
 /* The stored calendar, or the default (calendar_hours) when none is stored. */
 enum err service_sla_calendar_load(struct store_conn *c, struct sla_calendar *cal);
-/* Stores cal and marks the recompute of the active tasks' deadlines pending. */
+/* Stores cal and marks the recompute of the active tasks' deadlines pending
+ * from the first task (superseding a recompute still running), in the
+ * caller's transaction; the recompute itself is service_sla_recompute_batch,
+ * run later by a background job (jobs/recompute.c). */
 enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calendar *cal, int64_t now_ms);
-/* One batch (SLA_RECOMPUTE_BATCH tasks) of the pending recompute: sets
- * sla_due_at and the 80% instant of active tasks with an SLA from the stored
- * calendar. *more says whether batches remain. Batches are separate writer
- * jobs: one transaction over ~100,000 updates, each a statement inside the
- * job's savepoint, slows down quadratically in SQLite's savepoint bookkeeping
- * (measured: minutes). A recompute cut short by a stop is finished by the
- * sweeper. *recomputed counts the deadlines that moved. */
-#define SLA_RECOMPUTE_BATCH 1000
+/* One batch of the pending recompute, a writer job of its own: sets
+ * sla_due_at and the 80% instant of active tasks with an SLA, in id order
+ * after the stored cursor, from the stored calendar, then moves the cursor
+ * (NULL: done). A batch reads SLA_RECOMPUTE_CHUNK tasks at a time and stops
+ * after SLA_RECOMPUTE_BATCH tasks or SLA_RECOMPUTE_BUDGET_MS of work,
+ * whichever comes first, so a write queued
+ * behind it waits little (one transaction over ~100,000 updates also slowed
+ * down quadratically in SQLite's savepoint bookkeeping: minutes). *more says
+ * whether batches remain; *recomputed counts the deadlines that moved. */
+#define SLA_RECOMPUTE_BATCH 2000
+#define SLA_RECOMPUTE_CHUNK 64
+#define SLA_RECOMPUTE_BUDGET_MS 5
 enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, bool *more);
+/* Whether a recompute is pending (for GET /ops/sla-calendar). */
+enum err service_sla_recompute_pending(struct store_conn *c, bool *pending);
+/* When t is an active task with an SLA that the pending recompute has not
+ * reached yet, stamps its deadline with the stored calendar now (in memory;
+ * the caller writes it), so writes judge it by the calendar in force. *moved
+ * says whether its instants changed. */
+enum err service_sla_refresh(struct store_conn *c, struct task *t, bool *moved);
+
+/* The background job that runs the recompute registers how to wake it; the
+ * PUT calls service_sla_recompute_wake after its commit. */
+void service_sla_set_recompute_hook(void (*wake)(void));
+void service_sla_recompute_wake(void);
 
 /* Sets t's SLA deadline and 80% instant with the stored calendar. */
 enum err service_sla_stamp(struct store_conn *c, struct task *t);
 
 /* The one place an SLA breach is recorded: when task id is active and past
- * its SLA deadline at now_ms and its breach is not yet recorded, writes the
+ * its SLA deadline at now_ms (the deadline of the calendar in force: a task
+ * the recompute has not reached yet is stamped first, and the new deadline
+ * written, see service_sla_refresh) and its breach is not yet recorded, writes the
  * `sla_breached` history line (actor system) and sets the flag that makes it
  * once only. *recorded says whether it wrote anything. (The rules engine's
  * sla.breached event belongs here.) */

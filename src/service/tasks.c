@@ -152,6 +152,13 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
     memset(out, 0, sizeof *out);
     enum err rc = c->ops->task_get(c, id, &old);
     if (rc != ERR_OK) return err_set(e, rc, NULL, rc == ERR_NOT_FOUND ? "no task %s" : NULL, id);
+    /* a deadline the pending calendar recompute has not reached yet is
+     * judged, and written back, as the calendar in force gives it */
+    bool sla_refreshed;
+    if (service_sla_refresh(c, &old, &sla_refreshed) != ERR_OK) {
+        task_clear(&old);
+        return err_set(e, ERR_INTERNAL, NULL, NULL);
+    }
     if (if_match >= 0 && if_match != old.version) {
         rc = err_set(e, ERR_VERSION_CONFLICT, NULL, "the task is at version %lld, not %lld", (long long)old.version,
                      (long long)if_match);

@@ -150,6 +150,13 @@ struct sla_row {
     int64_t created_at, completed_at, sla_due_at;
 };
 
+/* A task's SLA inputs and stamped instants, for the calendar recompute. */
+struct sla_stamp_row {
+    char id[TASK_ID_SIZE];
+    int64_t created_at, sla_due_at, sla_risk_at;
+    double sla_hours;
+};
+
 enum sla_group { SLA_GROUP_ASSIGNEE, SLA_GROUP_PRIORITY, SLA_GROUP_SOURCE, SLA_GROUP_CUSTOMER, SLA_GROUP_DAY,
                  SLA_GROUP_WEEK };
 
@@ -246,8 +253,12 @@ struct store_ops {
     enum err (*task_sla_breach_unrecorded)(struct store_conn *c, int64_t now_ms, int limit, char ***ids, int *n);
     /* Sets the recorded flag: ERR_OK, or ERR_NOT_FOUND when it was set already. */
     enum err (*task_sla_breach_mark)(struct store_conn *c, const char *id);
-    /* ids of active tasks with an SLA, id > after_id (""), in id order. */
-    enum err (*task_sla_active_ids)(struct store_conn *c, const char *after_id, int limit, char ***ids, int *n);
+    /* At most `limit` active tasks with an SLA, id > after_id (""), in id
+     * order, with what stamping their deadline needs (*rows: caller frees). */
+    enum err (*task_sla_active_batch)(struct store_conn *c, const char *after_id, int limit,
+                                      struct sla_stamp_row **rows, int *n);
+    /* Sets a task's sla_due_at and sla_risk_at, nothing else (not an edit). */
+    enum err (*task_sla_set)(struct store_conn *c, const char *id, int64_t due_ms, int64_t risk_ms);
     /* The calendar's JSON text (*body owned by the caller), or ERR_NOT_FOUND. */
     enum err (*sla_calendar_get)(struct store_conn *c, char **body);
     /* Stores the calendar and marks its recompute pending from the start. */

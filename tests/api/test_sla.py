@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from conftest import FUTURE, TASK_FIELDS, assert_error, parse_ts, today_in, wait_until
+from conftest import FUTURE, SLOW, TASK_FIELDS, assert_error, parse_ts, today_in, wait_until
 
 UTC = datetime.timezone.utc
 HOUR_MS = 3600_000
@@ -207,10 +207,34 @@ DEFAULT_CAL = {"mode": "calendar_hours", "weekly": {d: [] for d in ["mon", "tue"
                "holidays": []}
 
 
+def calendar_of(server):
+    """The stored calendar, without the recompute's state."""
+    r = server.get("/ops/sla-calendar")
+    assert r.status == 200, r
+    cal = r.json()
+    assert cal.pop("recompute") in ("pending", "done")
+    return cal
+
+
+def put_calendar(server, cal):
+    """PUT answers at once, the recompute pending; returns the calendar as stored."""
+    r = server.put("/ops/sla-calendar", cal)
+    assert r.status == 200, r
+    got = r.json()
+    assert got.pop("recompute") == "pending"
+    return got
+
+
+def recomputed(server, timeout=30):
+    """Waits until GET /ops/sla-calendar says the recompute is done."""
+    wait_until(lambda: server.get("/ops/sla-calendar").json()["recompute"] == "done", timeout * SLOW,
+               interval=0.05, what="the deadline recompute")
+
+
 def test_the_default_calendar_is_calendar_hours(make_server):
     s = make_server()
     r = s.get("/ops/sla-calendar")
-    assert r.status == 200 and r.json() == DEFAULT_CAL
+    assert r.status == 200 and r.json() == dict(DEFAULT_CAL, recompute="done")
 
 
 def test_the_calendar_is_for_admins(make_server):
@@ -240,22 +264,26 @@ def test_the_calendar_is_for_admins(make_server):
 def test_bad_calendars_answer_422_naming_the_field_and_change_nothing(make_server, body, field):
     s = make_server()
     assert_error(s.put("/ops/sla-calendar", body), 422, "validation_failed", field)
-    assert s.get("/ops/sla-calendar").json() == DEFAULT_CAL
+    assert s.get("/ops/sla-calendar").json() == dict(DEFAULT_CAL, recompute="done")
 
 
 def test_a_calendar_round_trips_normalized(make_server):
     s = make_server()
     body = {"mode": "business_hours", "weekly": {"fri": [["13:00", "18:00"], ["09:00", "12:00"]], "mon": [["09:00", "24:00"]]},
             "holidays": ["2026-12-25", "2026-10-29", "2026-12-25"]}
-    r = s.put("/ops/sla-calendar", body)
-    assert r.status == 200, r
+    got = put_calendar(s, body)
     want = {"mode": "business_hours",
             "weekly": dict(DEFAULT_CAL["weekly"], mon=[["09:00", "24:00"]], fri=[["09:00", "12:00"], ["13:00", "18:00"]]),
             "holidays": ["2026-10-29", "2026-12-25"]}
-    assert r.json() == want
+    assert got == want
+    recomputed(s)
+    assert s.get("/ops/sla-calendar").json() == dict(want, recompute="done")
     s.stop()
     s.start()
-    assert s.get("/ops/sla-calendar").json() == want
+    assert calendar_of(s) == want
+    # what GET answers can be sent back as it is
+    r = s.put("/ops/sla-calendar", s.get("/ops/sla-calendar").json())
+    assert r.status == 200 and r.json() == dict(want, recompute="pending")
 
 
 def test_a_new_calendar_recomputes_the_deadlines_of_active_tasks(make_server):
@@ -269,7 +297,8 @@ def test_a_new_calendar_recomputes_the_deadlines_of_active_tasks(make_server):
         # every hour of every day works, except today and tomorrow
         cal = {"mode": "business_hours", "weekly": {d: [["00:00", "24:00"]] for d in DEFAULT_CAL["weekly"]},
                "holidays": [today.isoformat(), (today + datetime.timedelta(days=1)).isoformat()]}
-        assert s.put("/ops/sla-calendar", cal).status == 200
+        put_calendar(s, cal)
+        recomputed(s)
         if today_in("Europe/Berlin") == today:
             break
     else:
@@ -285,32 +314,33 @@ def test_a_new_calendar_recomputes_the_deadlines_of_active_tasks(make_server):
     # new tasks use it too; and going back to calendar_hours restores plain hours
     new = s.task(sla_hours=2)
     assert parse_ts(new["sla_due_at"]) == want
-    assert s.put("/ops/sla-calendar", {"mode": "calendar_hours"}).status == 200
+    put_calendar(s, {"mode": "calendar_hours"})
+    recomputed(s)
     got = s.get_task(active["id"])
     assert ms(got["sla_due_at"]) == ms(got["created_at"]) + 2 * HOUR_MS
 
 
 def test_a_calendar_change_recomputes_every_active_task_in_batches(make_server):
-    """More tasks than one writer batch (1,000); and a recompute cut short
-    (left pending in the database) is finished by the sweeper."""
+    """More tasks than one writer batch (2,000); and a recompute cut short
+    (left pending in the database) is finished after the restart."""
     s = make_server(sweep_interval=1)
     now = int(datetime.datetime.now(UTC).timestamp() * 1000)
     created = now - 60_000
     rows = [dict(id=tid(100000 + i), created_at=created + i, sla_hours=2.0, sla_due_at=created + i + 2 * HOUR_MS,
-                 sla_risk_at=created + i + 96 * 60_000) for i in range(2500)]
+                 sla_risk_at=created + i + 96 * 60_000) for i in range(4500)]
     seed(s, rows)
     # 24/7 working time except the next three days: every deadline moves by their length
     tz_today = datetime.datetime.fromtimestamp(created / 1000, UTC).date()
     days = [(tz_today + datetime.timedelta(days=d)).isoformat() for d in range(0, 3)]
     cal = {"mode": "business_hours", "weekly": {d: [["00:00", "24:00"]] for d in DEFAULT_CAL["weekly"]},
            "holidays": days}
-    r = s.put("/ops/sla-calendar", cal)
-    assert r.status == 200, r
+    put_calendar(s, cal)
+    recomputed(s)
     start = int(datetime.datetime.combine(tz_today + datetime.timedelta(days=3), datetime.time(),
                                           UTC).timestamp() * 1000)
-    for i in (0, 999, 1000, 2499):
+    for i in (0, 999, 1000, 1999, 2000, 4499):
         assert ms(s.get_task(tid(100000 + i))["sla_due_at"]) == start + 2 * HOUR_MS
-    # a pending recompute left by a stop: the sweeper finishes it
+    # a pending recompute left by a stop is finished after the restart
     s.stop()
     db = sqlite3.connect(s.db)
     with db:
@@ -318,6 +348,6 @@ def test_a_calendar_change_recomputes_every_active_task_in_batches(make_server):
                    ('{"mode":"calendar_hours","weekly":{},"holidays":[]}',))
     db.close()
     s.start()
-    wait_until(lambda: ms(s.get_task(tid(102499))["sla_due_at"]) == created + 2499 + 2 * HOUR_MS, 20,
-               interval=0.1, what="the sweeper's recompute")
+    wait_until(lambda: ms(s.get_task(tid(104499))["sla_due_at"]) == created + 4499 + 2 * HOUR_MS, 20,
+               interval=0.1, what="the recompute after the restart")
     assert ms(s.get_task(tid(100000))["sla_due_at"]) == created + 2 * HOUR_MS

@@ -1310,14 +1310,54 @@ static enum err task_sla_breach_mark(struct store_conn *c, const char *id)
     return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
-static enum err task_sla_active_ids(struct store_conn *c, const char *after_id, int limit, char ***ids, int *n)
+static enum err task_sla_active_batch(struct store_conn *c, const char *after_id, int limit,
+                                      struct sla_stamp_row **rows, int *n)
 {
-    sqlite3_stmt *st = stmt(c, "SELECT id FROM tasks WHERE id > ? AND sla_hours IS NOT NULL"
-                               " AND status IN ('OPEN', 'IN_PROGRESS') ORDER BY id LIMIT ?");
+    *rows = NULL;
+    *n = 0;
+    /* in id order along the primary key: the unary + keeps the planner off
+     * the status indexes, which read every active task and sorted them (~40 ms
+     * a chunk at 60,000 active tasks, against 0.2 ms) */
+    sqlite3_stmt *st = stmt(c, "SELECT id, created_at, sla_hours, sla_due_at, sla_risk_at FROM tasks"
+                               " WHERE id > ? AND +sla_hours IS NOT NULL AND +status IN ('OPEN', 'IN_PROGRESS')"
+                               " ORDER BY id LIMIT ?");
     if (!st) return ERR_INTERNAL;
+    struct sla_stamp_row *out = calloc(limit > 0 ? (size_t)limit : 1, sizeof *out);
+    if (!out) {
+        done(st);
+        return ERR_INTERNAL;
+    }
     sqlite3_bind_text(st, 1, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, limit);
-    return collect_ids(c, st, limit, ids, n);
+    int rc = SQLITE_DONE;
+    while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sla_stamp_row *r = &out[(*n)++];
+        col_copy(st, 0, r->id, sizeof r->id);
+        r->created_at = sqlite3_column_int64(st, 1);
+        r->sla_hours = sqlite3_column_double(st, 2);
+        r->sla_due_at = sqlite3_column_int64(st, 3);
+        r->sla_risk_at = sqlite3_column_int64(st, 4);
+    }
+    if (*n < limit && rc != SQLITE_DONE) {
+        free(out);
+        *n = 0;
+        return fail(c, st, "task_sla_active_batch");
+    }
+    done(st);
+    *rows = out;
+    return ERR_OK;
+}
+
+static enum err task_sla_set(struct store_conn *c, const char *id, int64_t due_ms, int64_t risk_ms)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE tasks SET sla_due_at = ?, sla_risk_at = ? WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, due_ms);
+    sqlite3_bind_int64(st, 2, risk_ms);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_sla_set");
+    done(st);
+    return ERR_OK;
 }
 
 static enum err sla_calendar_get(struct store_conn *c, char **body)
@@ -1819,7 +1859,8 @@ const struct store_ops store_sqlite_ops = {
     /* issue 3 */
     .task_sla_breach_unrecorded = task_sla_breach_unrecorded,
     .task_sla_breach_mark = task_sla_breach_mark,
-    .task_sla_active_ids = task_sla_active_ids,
+    .task_sla_active_batch = task_sla_active_batch,
+    .task_sla_set = task_sla_set,
     .sla_calendar_get = sla_calendar_get,
     .sla_calendar_put = sla_calendar_put,
     .sla_recompute_get = sla_recompute_get,
