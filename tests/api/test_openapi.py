@@ -374,7 +374,7 @@ def test_successful_answers_match_the_documented_schemas_and_headers(probe):
     ok(s.get("/ops/tasks?status=all&limit=1&sort=-created_at"), "GET", "/ops/tasks", 200)
     ok(s.get("/ops/tasks/stats"), "GET", "/ops/tasks/stats", 200)
 
-    cal = {"mode": "business_hours", "weekly": {"mon": [["09:00", "17:00"]]}, "holidays": ["2026-12-25"]}
+    cal = {"mode": "business_hours", "weekly": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}, "holidays": ["2026-12-25"]}
     ok(s.get("/ops/sla-calendar"), "GET", "/ops/sla-calendar", 200)
     ok(s.put("/ops/sla-calendar", cal), "PUT", "/ops/sla-calendar", 200)
     ok(s.put("/ops/sla-calendar", {"mode": "calendar_hours"}), "PUT", "/ops/sla-calendar", 200)
