@@ -123,25 +123,26 @@ static int64_t local_days(int64_t secs)
     return days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
 }
 
-int64_t dates_overdue_from_ms(const char *date)
+int64_t dates_day_start_ms(int64_t days)
 {
-    /* Day numbers, not YYYY-MM-DD text: the day after 9999-12-31 has no
-     * four-digit name, and comparing its wrapped one ("0000-01-01") put the
-     * end of that day in 1969. Local midnight of the next day lies within
-     * UTC-12..UTC+14 of UTC midnight. Binary search for the first second
-     * whose local date is the next day or later: this is right on DST days
-     * too, where local midnight may not exist. */
-    int64_t next = dates_to_days(date) + 1;
-    int64_t lo = next * 86400 - 15 * 3600, hi = next * 86400 + 13 * 3600;
+    /* Day numbers, not YYYY-MM-DD text: the days around years 1-9999 have no
+     * four-digit name (the day after 9999-12-31 wrapped to "0000-01-01" and
+     * its start came out in 1969). Local midnight lies within UTC-12..UTC+14
+     * of UTC midnight. Binary search for the first second whose local date is
+     * that day or later: this is right on DST days too, where local midnight
+     * may not exist. */
+    int64_t lo = days * 86400 - 15 * 3600, hi = days * 86400 + 13 * 3600;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (local_days(mid) >= next)
+        if (local_days(mid) >= days)
             hi = mid;
         else
             lo = mid + 1;
     }
     return lo * 1000;
 }
+
+int64_t dates_overdue_from_ms(const char *date) { return dates_day_start_ms(dates_to_days(date) + 1); }
 
 void dates_format_ts(int64_t ms, char *out, size_t out_size)
 {
