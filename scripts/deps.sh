@@ -7,9 +7,12 @@ set -eu
 # with systemd the package also enables a prometheus service on :9090
 # (`systemctl disable --now prometheus` turns it off; containers start none).
 # chromium and chromium-driver: the browser tests of the /tasks page (issue 6)
+# clang, libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) and llvm
+# (llvm-symbolizer, for readable stack traces): make fuzz
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
-prometheus chromium chromium-driver"
+prometheus chromium chromium-driver
+clang libclang-rt-14-dev llvm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
