@@ -13,6 +13,11 @@ CFLAGS   += -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fn
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
+# SAN=fuzz: the libFuzzer build of `make fuzz` (clang; see tests/fuzz/)
+ifeq ($(SAN),fuzz)
+CFLAGS   += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS       = $(PKG_LIBS) -lm -pthread
@@ -26,7 +31,7 @@ MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test unit api e2e openapi sanitize bench clean deb crash
+.PHONY: all deps run test unit api e2e openapi sanitize bench clean deb crash fuzz fuzz-build
 all: $(BUILD)/opstasks
 
 deps:
@@ -128,6 +133,30 @@ deb: $(DEB)
 
 $(DEB): $(BUILD)/opstasks scripts/make-deb.sh contrib/opstasks.service $(wildcard contrib/debian/*) README.md
 	@scripts/make-deb.sh $(BUILD)/opstasks $(VERSION) $@
+
+# Fuzzing (docs/testing.md): one libFuzzer target per parser of outside input,
+# tests/fuzz/TARGET.c with its corpus in tests/fuzz/corpus/TARGET/ and its
+# dictionary tests/fuzz/TARGET.dict; clang with ASan + UBSan into build/fuzz.
+# Each runs FUZZ_SECONDS on its corpus (which it grows); any crash, leak or
+# undefined behaviour fails the run and leaves the input in build/fuzz/findings/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := $(sort $(basename $(notdir $(filter-out tests/fuzz/fuzz_request.c,$(wildcard tests/fuzz/*.c)))))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz CC=$(FUZZ_CC) fuzz-build
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/obj/tests/fuzz/%.o) $(BUILD)/obj/tests/fuzz/fuzz_request.o
+
+$(BUILD)/libopstasks.a: $(OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/fuzz_request.o $(BUILD)/libopstasks.a
+	@echo "  LD $@"
+	@$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
 clean:
 	rm -rf build

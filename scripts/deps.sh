@@ -12,9 +12,12 @@ set -eu
 # systemd: systemd-analyze, which checks contrib/opstasks.service (tests/api/test_package.py)
 # libgnutls28-dev: checking the --tls-cert/--tls-key pair at start; openssl:
 # the HTTPS tests make a self-signed certificate with it
+# clang, libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) and llvm
+# (llvm-symbolizer, for readable stack traces): make fuzz
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
-prometheus chromium chromium-driver python3-yaml python3-jsonschema systemd libgnutls28-dev openssl"
+prometheus chromium chromium-driver python3-yaml python3-jsonschema systemd libgnutls28-dev openssl
+clang libclang-rt-14-dev llvm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

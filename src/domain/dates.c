@@ -114,25 +114,35 @@ bool dates_is_overdue(const char *due_date, int64_t now_ms)
     return strcmp(due_date, today) < 0;
 }
 
-int64_t dates_overdue_from_ms(const char *date)
+/* Days since 1970-01-01 of the local date at secs. */
+static int64_t local_days(int64_t secs)
 {
-    char next[11];
-    dates_from_days(dates_to_days(date) + 1, next);
-    /* Local midnight of `next` lies within UTC-12..UTC+14 of UTC midnight.
-     * Binary search for the first second whose local date is `next` or later:
-     * this is right on DST days too, where local midnight may not exist. */
-    int64_t lo = dates_to_days(next) * 86400 - 15 * 3600, hi = dates_to_days(next) * 86400 + 13 * 3600;
-    char probe[11];
+    time_t t = (time_t)secs;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+}
+
+int64_t dates_day_start_ms(int64_t days)
+{
+    /* Day numbers, not YYYY-MM-DD text: the days around years 1-9999 have no
+     * four-digit name (the day after 9999-12-31 wrapped to "0000-01-01" and
+     * its start came out in 1969). Local midnight lies within UTC-12..UTC+14
+     * of UTC midnight. Binary search for the first second whose local date is
+     * that day or later: this is right on DST days too, where local midnight
+     * may not exist. */
+    int64_t lo = days * 86400 - 15 * 3600, hi = days * 86400 + 13 * 3600;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        dates_today(mid * 1000, probe);
-        if (strcmp(probe, next) >= 0)
+        if (local_days(mid) >= days)
             hi = mid;
         else
             lo = mid + 1;
     }
     return lo * 1000;
 }
+
+int64_t dates_overdue_from_ms(const char *date) { return dates_day_start_ms(dates_to_days(date) + 1); }
 
 void dates_format_ts(int64_t ms, char *out, size_t out_size)
 {

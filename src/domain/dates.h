@@ -25,6 +25,9 @@ bool dates_is_overdue(const char *due_date, int64_t now_ms);
 /* The first instant (ms) of the day after `date` in the server's timezone:
  * the moment a task due that day becomes overdue. Handles DST days. */
 int64_t dates_overdue_from_ms(const char *date);
+/* The first instant (ms) of the local day `days` (since 1970-01-01), also
+ * for the day before 0001-01-01 and the day after 9999-12-31. */
+int64_t dates_day_start_ms(int64_t days);
 
 /* RFC 3339 UTC with milliseconds: 2026-06-01T09:30:00.000Z. out >= 25 bytes. */
 void dates_format_ts(int64_t ms, char *out, size_t out_size);

@@ -28,12 +28,7 @@ enum sla_state sla_breached(const struct task *t, enum task_status effective, in
 #include "domain/dates.h"
 
 /* The first instant of local day `day` (right on DST days, see dates.c). */
-static int64_t sla_window_start_of(int64_t day)
-{
-    char prev[11];
-    dates_from_days(day - 1, prev);
-    return dates_overdue_from_ms(prev);
-}
+static int64_t sla_window_start_of(int64_t day) { return dates_day_start_ms(day); }
 
 void sla_calendar_default(struct sla_calendar *cal)
 {

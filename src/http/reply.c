@@ -52,11 +52,41 @@ void http_reply_body(struct request *r, int status, char *body, const char *cont
     set_body(r, status, body, content_type);
 }
 
+/* Copies s into out (n >= 4 bytes), every byte that does not belong to a
+ * valid UTF-8 sequence replaced by U+FFFD, cut on a character boundary.
+ * Error messages quote what the client sent (a query argument's name, a path,
+ * jansson's view of malformed JSON) or cut it ("%.100s"), and jansson refuses
+ * a string that is not valid UTF-8: the envelope came out as {"error":{}}. */
+static void utf8_clean(const char *s, char *out, size_t n)
+{
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t len = *p < 0x80 ? 1 : *p >= 0xC2 && *p <= 0xDF ? 2 : *p >= 0xE0 && *p <= 0xEF ? 3
+                   : *p >= 0xF0 && *p <= 0xF4 ? 4 : 0;
+        for (size_t i = 1; i < len; i++)
+            if ((p[i] & 0xC0) != 0x80) len = 0; /* also stops at the NUL */
+        /* overlong forms, UTF-16 surrogates and code points past U+10FFFF */
+        if ((len == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F))) ||
+            (len == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))))
+            len = 0;
+        const char *piece = len ? (const char *)p : "\xEF\xBF\xBD";
+        size_t plen = len ? len : 3;
+        if (o + plen >= n) break;
+        memcpy(out + o, piece, plen);
+        o += plen;
+        p += len ? len : 1;
+    }
+    out[o] = 0;
+}
+
 void http_reply_error(struct request *r, const struct errinfo *e)
 {
-    json_t *err = json_pack("{s:s, s:s}", "code", err_code_str(e->code), "message",
-                            e->message[0] ? e->message : err_default_message(e->code));
-    if (err && e->field[0]) json_object_set_new(err, "field", json_string(e->field));
+    char message[sizeof e->message * 3], field[sizeof e->field * 3];
+    utf8_clean(e->message[0] ? e->message : err_default_message(e->code), message, sizeof message);
+    utf8_clean(e->field, field, sizeof field);
+    json_t *err = json_pack("{s:s, s:s}", "code", err_code_str(e->code), "message", message);
+    if (err && field[0]) json_object_set_new(err, "field", json_string(field));
     r->n_headers = 0;
     int status = err_http_status(e->code);
     if (e->code == ERR_UNAUTHORIZED) http_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"opstasks\"");

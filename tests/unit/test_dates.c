@@ -281,6 +281,18 @@ Test(dates, a_task_is_not_overdue_until_its_due_day_has_ended_in_utc)
     cr_expect_not(dates_is_overdue("2026-06-05", utc("2026-06-04", 12, 0, 0)));
 }
 
+/* Found by fuzzing (tests/fuzz/dates.c): the day after 9999-12-31 has no
+ * four-digit name, and the end of 9999-12-31 came out in 1969, so an SLA
+ * report window ending that day ended before it began. */
+Test(dates, the_last_day_of_year_9999_ends_at_midnight_of_year_10000)
+{
+    cr_assert_eq(dates_set_timezone("UTC"), 0);
+    cr_expect_eq(dates_overdue_from_ms("9999-12-31"), 253402300800000LL); /* 10000-01-01T00:00:00Z */
+    cr_assert_eq(dates_set_timezone("Europe/Istanbul"), 0);
+    cr_expect_eq(dates_overdue_from_ms("9999-12-31"), 253402300800000LL - 3 * 3600000LL);
+    cr_expect_eq(dates_overdue_from_ms("9999-12-30"), 253402300800000LL - 27 * 3600000LL);
+}
+
 Test(dates, end_of_the_local_day_in_istanbul_is_not_overdue_and_the_next_midnight_is)
 {
     cr_assert_eq(dates_set_timezone("Europe/Istanbul"), 0); /* UTC+3 all year since 2016 */

@@ -228,3 +228,16 @@ Test(sla_report, window_runs_from_local_midnight_to_local_midnight, .fini = back
     cr_expect_eq(b - a, 23 * HOUR);
     cr_expect_eq(a, ts("2026-03-28T23:00:00Z"));
 }
+
+/* Found by fuzzing (tests/fuzz/dates.c): the windows of the first and the
+ * last day a date can name came out empty (they ended before they began). */
+Test(sla_report, windows_of_the_first_and_last_days_are_whole_days, .fini = back_to_utc)
+{
+    int64_t a, b;
+    sla_window_ms("0001-01-01", "0001-01-01", &a, &b);
+    cr_expect_eq(a, -62135596800000LL); /* 0001-01-01T00:00:00Z */
+    cr_expect_eq(b - a, 24 * HOUR);
+    sla_window_ms("9999-12-31", "9999-12-31", &a, &b);
+    cr_expect_eq(a, ts("9999-12-31T00:00:00Z"));
+    cr_expect_eq(b - a, 24 * HOUR);
+}
