@@ -39,7 +39,7 @@ void api_customers_list(struct request *r)
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct customer *a = NULL;
     int n = 0;
-    enum err rc = c ? c->ops->customer_list(c, after, limit + 1, &a, &n) : ERR_INTERNAL;
+    enum err rc = c ? store_customer_list(c, after, limit + 1, &a, &n) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, NULL);
@@ -60,7 +60,7 @@ void api_customer_get(struct request *r)
     }
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct customer cu;
-    enum err rc = c ? c->ops->customer_get(c, r->param, &cu) : ERR_INTERNAL;
+    enum err rc = c ? store_customer_get(c, r->param, &cu) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no customer %s" : NULL, r->param);
@@ -89,16 +89,16 @@ static enum err customer_run(struct store_conn *c, void *arg)
     enum err rc;
     if (x->cu.owner_id[0]) {
         struct staff st;
-        rc = c->ops->staff_get(c, x->cu.owner_id, &st);
+        rc = store_staff_get(c, x->cu.owner_id, &st);
         if (rc == ERR_NOT_FOUND)
             return err_set(&x->e, ERR_UNKNOWN_STAFF, "owner_id", "no staff member %s", x->cu.owner_id);
         if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
         store_staff_clear(&st);
     }
     x->cu.created_at = x->cu.updated_at = clock_now_ms();
-    if ((rc = c->ops->customer_put(c, &x->cu, &x->created)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if ((rc = store_customer_put(c, &x->cu, &x->created)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     struct customer back;
-    if ((rc = c->ops->customer_get(c, x->cu.id, &back)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if ((rc = store_customer_get(c, x->cu.id, &back)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     store_customer_clear(&x->cu);
     x->cu = back;
     return ERR_OK;

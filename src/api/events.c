@@ -197,7 +197,7 @@ void api_events_list(struct request *r)
     struct event_row *rows = NULL;
     int n = 0;
     q.limit++; /* one more tells whether there is a next page */
-    enum err rc = c ? c->ops->event_list(c, &q, &rows, &n) : ERR_INTERNAL;
+    enum err rc = c ? store_event_list(c, &q, &rows, &n) : ERR_INTERNAL;
     q.limit--;
     store_reader_release(c);
     if (rc != ERR_OK) {

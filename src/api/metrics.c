@@ -44,7 +44,7 @@ void api_metrics(struct request *r)
     dates_today(now, today);
     struct store_metrics m;
     struct store_conn *c = store_reader_acquire(r->app->store);
-    enum err rc = c ? c->ops->metrics_read(c, today, now, &m) : ERR_INTERNAL;
+    enum err rc = c ? store_metrics_read(c, today, now, &m) : ERR_INTERNAL;
     if (c) store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);

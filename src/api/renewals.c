@@ -63,10 +63,10 @@ void api_renewals_list(struct request *r)
     struct customer cu;
     struct renewal_item *a = NULL;
     int n = 0;
-    enum err rc = c ? c->ops->customer_get(c, cid, &cu) : ERR_INTERNAL;
+    enum err rc = c ? store_customer_get(c, cid, &cu) : ERR_INTERNAL;
     if (rc == ERR_OK) {
         store_customer_clear(&cu);
-        rc = c->ops->renewal_list(c, cid, after, limit + 1, &a, &n);
+        rc = store_renewal_list(c, cid, after, limit + 1, &a, &n);
     }
     store_reader_release(c);
     if (rc != ERR_OK) {
@@ -88,7 +88,7 @@ void api_renewal_get(struct request *r)
     }
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct renewal_item it;
-    enum err rc = c ? c->ops->renewal_get(c, r->param, &it) : ERR_INTERNAL;
+    enum err rc = c ? store_renewal_get(c, r->param, &it) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc == ERR_OK && strcmp(it.customer_id, cid) != 0) rc = ERR_NOT_FOUND; /* another customer's */
     if (rc != ERR_OK) {
@@ -177,9 +177,9 @@ static enum err delete_run(struct store_conn *c, void *arg)
 {
     struct item_ctx *x = arg;
     struct renewal_item it;
-    enum err rc = c->ops->renewal_get(c, x->it.id, &it);
+    enum err rc = store_renewal_get(c, x->it.id, &it);
     if (rc == ERR_OK && strcmp(it.customer_id, x->it.customer_id) != 0) rc = ERR_NOT_FOUND;
-    if (rc == ERR_OK) rc = c->ops->renewal_delete(c, x->it.id); /* its tasks and actions stay */
+    if (rc == ERR_OK) rc = store_renewal_delete(c, x->it.id); /* its tasks and actions stay */
     if (rc != ERR_OK)
         return err_set(&x->e, rc, NULL, rc == ERR_NOT_FOUND ? "no renewal %s for customer %s" : NULL, x->it.id,
                        x->it.customer_id);
@@ -237,7 +237,7 @@ void api_renewal_policy_get(struct request *r)
 {
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct renewal_policy p;
-    enum err rc = c ? c->ops->renewal_policy_get(c, &p) : ERR_INTERNAL;
+    enum err rc = c ? store_renewal_policy_get(c, &p) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, NULL);
@@ -304,10 +304,10 @@ struct policy_ctx {
 static enum err policy_run(struct store_conn *c, void *arg)
 {
     struct policy_ctx *x = arg;
-    enum err rc = c->ops->renewal_policy_put(c, &x->p, clock_now_ms());
+    enum err rc = store_renewal_policy_put(c, &x->p, clock_now_ms());
     /* the thresholds changed: every item is looked at again from the
      * earliest day one can be crossed (p.t[0] has the largest days_before) */
-    if (rc == ERR_OK) rc = c->ops->renewal_reset_next_due(c, x->p.t[0].days_before);
+    if (rc == ERR_OK) rc = store_renewal_reset_next_due(c, x->p.t[0].days_before);
     return rc == ERR_OK ? ERR_OK : err_set(&x->e, rc, NULL, NULL);
 }
 

@@ -45,7 +45,7 @@ void api_rules_list(struct request *r)
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct rule_row *rows = NULL;
     int n = 0;
-    enum err rc = c ? c->ops->rule_list(c, type, after, limit + 1, &rows, &n) : ERR_INTERNAL;
+    enum err rc = c ? store_rule_list(c, type, after, limit + 1, &rows, &n) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, NULL);
@@ -68,7 +68,7 @@ void api_rule_get(struct request *r)
     }
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct rule_row row;
-    enum err rc = c ? c->ops->rule_get(c, r->param, &row) : ERR_INTERNAL;
+    enum err rc = c ? store_rule_get(c, r->param, &row) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no rule %s" : NULL, r->param);
@@ -105,7 +105,7 @@ static enum err put_run(struct store_conn *c, void *arg)
      * when the rule runs, so a rota survives someone's leave) */
     for (int i = 0; i < ru->n_staff; i++) {
         struct staff st;
-        rc = c->ops->staff_get(c, ru->staff[i], &st);
+        rc = store_staff_get(c, ru->staff[i], &st);
         if (rc == ERR_NOT_FOUND) {
             if (ru->assignee == ASSIGN_STAFF)
                 err_set(&x->e, ERR_UNKNOWN_STAFF, "task.assignee", "task.assignee: no staff member %s", ru->staff[i]);
@@ -120,17 +120,17 @@ static enum err put_run(struct store_conn *c, void *arg)
         store_staff_clear(&st);
     }
     int64_t n = 0;
-    if ((rc = c->ops->rule_count_type(c, ru->event_type, ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if ((rc = store_rule_count_type(c, ru->event_type, ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     if (n >= RULES_PER_TYPE_MAX)
         return err_set(&x->e, ERR_VALIDATION_FAILED, "event_type", "event_type %s has %d rules already, the most allowed",
                        ru->event_type, RULES_PER_TYPE_MAX);
-    if ((rc = c->ops->rule_count_type(c, "", ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if ((rc = store_rule_count_type(c, "", ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     if (n >= RULES_TOTAL_MAX)
         return err_set(&x->e, ERR_VALIDATION_FAILED, "id", "there are %d rules already, the most allowed",
                        RULES_TOTAL_MAX);
-    if ((rc = c->ops->rule_put(c, ru->id, ru->event_type, ru->enabled, x->definition, clock_now_ms(), &x->created)) !=
+    if ((rc = store_rule_put(c, ru->id, ru->event_type, ru->enabled, x->definition, clock_now_ms(), &x->created)) !=
             ERR_OK ||
-        (rc = c->ops->rule_get(c, ru->id, &x->row)) != ERR_OK)
+        (rc = store_rule_get(c, ru->id, &x->row)) != ERR_OK)
         return err_set(&x->e, rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc, NULL, NULL);
     return ERR_OK;
 }
@@ -187,8 +187,8 @@ fail:
 static enum err delete_run(struct store_conn *c, void *arg)
 {
     struct rule_ctx *x = arg;
-    enum err rc = c->ops->rule_get(c, x->rule.id, &x->row);
-    if (rc == ERR_OK) rc = c->ops->rule_delete(c, x->rule.id);
+    enum err rc = store_rule_get(c, x->rule.id, &x->row);
+    if (rc == ERR_OK) rc = store_rule_delete(c, x->rule.id);
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, rc == ERR_NOT_FOUND ? "no rule %s" : NULL, x->rule.id);
     return ERR_OK;
 }

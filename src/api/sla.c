@@ -370,7 +370,7 @@ void api_report_sla(struct request *r)
         err_set(&e, ERR_INTERNAL, NULL, NULL);
         goto fail;
     }
-    enum err rc = c->ops->sla_report_scan(c, start, end, rp.by, on_row, &rp);
+    enum err rc = store_sla_report_scan(c, start, end, rp.by, on_row, &rp);
     store_reader_release(c);
     if (rc != ERR_OK || rp.oom) {
         err_set(&e, ERR_INTERNAL, NULL, NULL);
@@ -514,7 +514,7 @@ void api_report_overdue(struct request *r)
     dates_today(clock_now_ms(), today);
     o.today = dates_to_days(today);
     struct store_conn *c = store_reader_acquire(r->app->store);
-    enum err rc = c ? c->ops->overdue_scan(c, today, on_overdue_assignee, on_overdue_priority, &o) : ERR_INTERNAL;
+    enum err rc = c ? store_overdue_scan(c, today, on_overdue_assignee, on_overdue_priority, &o) : ERR_INTERNAL;
     if (c) store_reader_release(c);
     if (rc != ERR_OK || o.oom) {
         free(o.by_assignee);

@@ -77,7 +77,7 @@ void api_staff_list(struct request *r)
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct staff *a = NULL;
     int n = 0;
-    enum err rc = c ? c->ops->staff_list(c, after, limit + 1, &a, &n) : ERR_INTERNAL;
+    enum err rc = c ? store_staff_list(c, after, limit + 1, &a, &n) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, NULL);
@@ -98,7 +98,7 @@ void api_staff_get(struct request *r)
     }
     struct store_conn *c = store_reader_acquire(r->app->store);
     struct staff s;
-    enum err rc = c ? c->ops->staff_get(c, r->param, &s) : ERR_INTERNAL;
+    enum err rc = c ? store_staff_get(c, r->param, &s) : ERR_INTERNAL;
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no staff member %s" : NULL, r->param);
@@ -125,10 +125,10 @@ static enum err staff_run(struct store_conn *c, void *arg)
 {
     struct staff_ctx *x = arg;
     x->s.created_at = x->s.updated_at = clock_now_ms();
-    enum err rc = c->ops->staff_put(c, &x->s, &x->created);
+    enum err rc = store_staff_put(c, &x->s, &x->created);
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     struct staff back;
-    if ((rc = c->ops->staff_get(c, x->s.id, &back)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if ((rc = store_staff_get(c, x->s.id, &back)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     store_staff_clear(&x->s);
     x->s = back;
     return ERR_OK;

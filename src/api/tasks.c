@@ -206,7 +206,7 @@ static enum err create_run(struct store_conn *c, void *arg)
         unsigned char stored[32];
         int status;
         char *answer = NULL;
-        rc = c->ops->idem_get(c, x->scope, x->key, stored, &status, &answer);
+        rc = store_idem_get(c, x->scope, x->key, stored, &status, &answer);
         if (rc == ERR_OK) {
             if (sodium_memcmp(stored, x->hash, 32) != 0) {
                 free(answer);
@@ -227,7 +227,7 @@ static enum err create_run(struct store_conn *c, void *arg)
         dates_today(now, today);
         x->answer = task_text(&x->t, today, now);
         if (!x->answer) return err_set(&x->e, ERR_INTERNAL, NULL, NULL);
-        if ((rc = c->ops->idem_put(c, x->scope, x->key, x->hash, 201, x->answer, now)) != ERR_OK)
+        if ((rc = store_idem_put(c, x->scope, x->key, x->hash, 201, x->answer, now)) != ERR_OK)
             return err_set(&x->e, rc, NULL, NULL);
     }
     return ERR_OK;
@@ -359,7 +359,7 @@ void api_task_get(struct request *r)
         return;
     }
     struct task t;
-    enum err rc = c->ops->task_get(c, r->param, &t);
+    enum err rc = store_task_get(c, r->param, &t);
     store_reader_release(c);
     if (rc == ERR_NOT_FOUND)
         http_reply_err(r, rc, NULL, "no task %s", r->param);
@@ -472,10 +472,10 @@ void api_task_history(struct request *r)
     struct task t;
     struct history_entry *h = NULL;
     int n = 0;
-    enum err rc = c->ops->task_get(c, r->param, &t);
+    enum err rc = store_task_get(c, r->param, &t);
     if (rc == ERR_OK) {
         task_clear(&t);
-        rc = c->ops->history_list(c, r->param, &h, &n);
+        rc = store_history_list(c, r->param, &h, &n);
     }
     store_reader_release(c);
     if (rc != ERR_OK) {
@@ -700,7 +700,7 @@ void api_tasks_list(struct request *r)
         goto fail;
     }
     struct task_page page;
-    enum err rc = c->ops->task_list(c, &q, &page);
+    enum err rc = store_task_list(c, &q, &page);
     store_reader_release(c);
     if (rc != ERR_OK) {
         err_set(&e, rc, NULL, NULL);
@@ -746,7 +746,7 @@ void api_tasks_stats(struct request *r)
         return;
     }
     struct task_stats st;
-    enum err rc = c->ops->task_stats(c, &f, today, now, &st);
+    enum err rc = store_task_stats(c, &f, today, now, &st);
     store_reader_release(c);
     if (rc != ERR_OK) {
         http_reply_err(r, rc, NULL, NULL);

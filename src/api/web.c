@@ -244,8 +244,8 @@ static enum err login_run(struct store_conn *c, void *arg)
     int64_t purged;
     /* sessions that ran out are cleared a bounded batch at a time, here, so
      * the table stays the size of the signed-in staff */
-    enum err rc = c->ops->session_purge(c, x->now, 100, &purged);
-    if (rc == ERR_OK) rc = c->ops->session_insert(c, x->hash, x->token.id, x->now, x->expires);
+    enum err rc = store_session_purge(c, x->now, 100, &purged);
+    if (rc == ERR_OK) rc = store_session_insert(c, x->hash, x->token.id, x->now, x->expires);
     return rc == ERR_OK ? ERR_OK : err_set(&x->e, rc, NULL, NULL);
 }
 
@@ -298,7 +298,7 @@ void web_login(struct request *r)
         goto fail;
     }
     struct token t;
-    enum err rc = c->ops->token_find(c, th, &t);
+    enum err rc = store_token_find(c, th, &t);
     store_reader_release(c);
     if (rc == ERR_NOT_FOUND) {
         err_set(&e, ERR_UNAUTHORIZED, "token", "The token is not valid");
@@ -331,7 +331,7 @@ struct logout_ctx {
 static enum err logout_run(struct store_conn *c, void *arg)
 {
     struct logout_ctx *x = arg;
-    return c->ops->session_delete(c, x->hash);
+    return store_session_delete(c, x->hash);
 }
 
 static void logout_finish(struct request *r, enum err rc)

@@ -200,20 +200,20 @@ static enum err run_batch(struct store_conn *c, void *arg)
     for (int i = 0; i < b->n; i++) {
         struct row *r = &b->rows[i];
         if (r->refused) continue;
-        if (c->ops->savepoint(c) != 0) return ERR_INTERNAL;
+        if (store_savepoint(c) != 0) return ERR_INTERNAL;
         struct errinfo e = {0};
         bool created, changed;
         enum err rc = service_renewal_put(c, &r->it, now, &created, &changed, &e);
         if (rc == ERR_UNAVAILABLE) { /* the database cannot write (disk full, locked): not the row's fault */
-            c->ops->savepoint_rollback(c);
+            store_savepoint_rollback(c);
             return rc;
         }
         if (rc != ERR_OK) {
             r->refused = true;
             snprintf(r->reason, sizeof r->reason, "%s", e.message[0] ? e.message : err_default_message(rc));
-            if (c->ops->savepoint_rollback(c) != 0) return ERR_INTERNAL;
+            if (store_savepoint_rollback(c) != 0) return ERR_INTERNAL;
         }
-        if (c->ops->savepoint_release(c) != 0) return ERR_INTERNAL;
+        if (store_savepoint_release(c) != 0) return ERR_INTERNAL;
         if (rc == ERR_OK) r->reason[0] = created ? 'c' : changed ? 'u' : '=';
     }
     return ERR_OK;

@@ -22,7 +22,7 @@ static enum err insert_token(struct store_conn *c, void *arg)
     enum err rc;
     if (j->only_if_none) {
         int64_t n = 0;
-        if ((rc = c->ops->token_count(c, &n)) != ERR_OK) return rc;
+        if ((rc = store_token_count(c, &n)) != ERR_OK) return rc;
         if (n > 0) {
             j->skipped = true;
             return ERR_OK;
@@ -30,13 +30,13 @@ static enum err insert_token(struct store_conn *c, void *arg)
     }
     if (j->t.staff_id[0]) {
         struct staff st;
-        rc = c->ops->staff_get(c, j->t.staff_id, &st);
+        rc = store_staff_get(c, j->t.staff_id, &st);
         if (rc == ERR_NOT_FOUND)
             return err_set(&j->e, ERR_UNKNOWN_STAFF, "staff", "no staff member %s in this database", j->t.staff_id);
         if (rc != ERR_OK) return rc;
         store_staff_clear(&st);
     }
-    return c->ops->token_insert(c, &j->t, j->hash, clock_now_ms());
+    return store_token_insert(c, &j->t, j->hash, clock_now_ms());
 }
 
 /* Creates a token; prints nothing. Returns 0, 1 on failure, 3 when skipped. */

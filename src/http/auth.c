@@ -41,7 +41,7 @@ enum err http_authenticate(struct request *r, struct errinfo *e)
     http_token_hash(tok, hash);
     struct store_conn *c = store_reader_acquire(r->app->store);
     if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
-    enum err rc = c->ops->token_find(c, hash, &r->token);
+    enum err rc = store_token_find(c, hash, &r->token);
     store_reader_release(c);
     if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid");
     if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);

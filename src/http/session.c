@@ -126,7 +126,7 @@ enum err http_session_authenticate(struct request *r, const char *secret, struct
     http_session_hash(secret, hash);
     struct store_conn *c = store_reader_acquire(r->app->store);
     if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
-    enum err rc = c->ops->session_find(c, hash, clock_now_ms(), &r->token);
+    enum err rc = store_session_find(c, hash, clock_now_ms(), &r->token);
     store_reader_release(c);
     if (rc == ERR_NOT_FOUND)
         return err_set(e, ERR_UNAUTHORIZED, NULL, "The session has ended; sign in again at /login");

@@ -52,22 +52,22 @@ static enum err run_job(struct store_conn *c, void *arg)
     struct job *j = arg;
     int64_t now = clock_now_ms();
     struct renewal_policy p;
-    enum err rc = c->ops->renewal_policy_get(c, &p);
+    enum err rc = store_renewal_policy_get(c, &p);
     if (rc != ERR_OK) return rc;
     for (int i = 0; i < j->n; i++) {
         memset(&j->out[i], 0, sizeof j->out[i]);
         /* a savepoint per item: a failure (or an action another engine took
          * first) undoes this item alone */
         int src; /* 0, or what the savepoint's failure means (ERR_UNAVAILABLE: cannot write now) */
-        if ((src = c->ops->savepoint(c)) != 0) return (enum err)src;
+        if ((src = store_savepoint(c)) != 0) return (enum err)src;
         enum err irc = service_renewal_act(c, j->ids[i], &p, now, &j->out[i]);
         if (irc != ERR_OK) {
             j->n_failed++;
             memset(&j->out[i], 0, sizeof j->out[i]);
             log_error("renewals: %s: %s; left for the next pass", j->ids[i], err_code_str(irc));
-            if ((src = c->ops->savepoint_rollback(c)) != 0) return (enum err)src;
+            if ((src = store_savepoint_rollback(c)) != 0) return (enum err)src;
         }
-        if ((src = c->ops->savepoint_release(c)) != 0) return (enum err)src;
+        if ((src = store_savepoint_release(c)) != 0) return (enum err)src;
     }
     return ERR_OK;
 }
@@ -144,7 +144,7 @@ enum err renewals_run_once(struct store *s, struct renewals_report *r)
         struct store_conn *c = store_reader_acquire(s);
         char **ids = NULL, **dues = NULL;
         int n = 0;
-        ret = c ? c->ops->renewal_due(c, today, after_due, after_id, RENEWALS_BATCH, &ids, &dues, &n) : ERR_INTERNAL;
+        ret = c ? store_renewal_due(c, today, after_due, after_id, RENEWALS_BATCH, &ids, &dues, &n) : ERR_INTERNAL;
         store_reader_release(c);
         if (ret != ERR_OK) break;
         if (n > 0) {

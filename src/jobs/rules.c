@@ -381,7 +381,7 @@ fail:
 static enum err staff_active(struct store_conn *c, const char *id, bool *active)
 {
     struct staff st;
-    enum err rc = c->ops->staff_get(c, id, &st);
+    enum err rc = store_staff_get(c, id, &st);
     *active = false;
     if (rc == ERR_NOT_FOUND) return ERR_OK;
     if (rc != ERR_OK) return rc;
@@ -419,7 +419,7 @@ static enum err choose_assignee(struct store_conn *c, const struct rule *r, cons
         for (int i = 0; i < r->n_staff && rc == ERR_OK; i++) {
             rc = staff_active(c, r->staff[i], &active[i]);
             if (rc == ERR_OK && active[i] && r->assignee == ASSIGN_LEAST_LOADED)
-                rc = c->ops->staff_load(c, r->staff[i], &load[i]);
+                rc = store_staff_load(c, r->staff[i], &load[i]);
         }
         if (rc != ERR_OK) return rc;
         pick = r->assignee == ASSIGN_LEAST_LOADED ? rule_pick_least_loaded(r->n_staff, active, load)
@@ -428,7 +428,7 @@ static enum err choose_assignee(struct store_conn *c, const struct rule *r, cons
             note(o, "%s: no listed staff member is active; the task is unassigned", r->id);
             return ERR_OK;
         }
-        if (r->assignee == ASSIGN_ROUND_ROBIN && (rc = c->ops->rule_set_rr(c, r->id, pick + 1)) != ERR_OK) return rc;
+        if (r->assignee == ASSIGN_ROUND_ROBIN && (rc = store_rule_set_rr(c, r->id, pick + 1)) != ERR_OK) return rc;
         snprintf(out, EXT_ID_SIZE, "%s", r->staff[pick]);
         return ERR_OK;
     }
@@ -620,7 +620,7 @@ static enum err run_rules(struct store_conn *c, const struct rules_event *ev, st
     bool have_cu = false;
     enum err rc = ERR_OK;
     if (ev->user_id[0]) {
-        rc = c->ops->customer_get(c, ev->user_id, &cu);
+        rc = store_customer_get(c, ev->user_id, &cu);
         if (rc == ERR_OK)
             have_cu = true;
         else if (rc == ERR_NOT_FOUND)
@@ -695,7 +695,7 @@ static enum err handle(struct store_conn *c, const struct rules_event *ev, struc
     row.data = json_dumps(ev->data, JSON_COMPACT);
     row.outcome = json_dumps(ans, JSON_COMPACT);
     if (!row.data || !row.outcome) goto out;
-    if ((rc = c->ops->event_insert(c, &row)) != ERR_OK) goto out;
+    if ((rc = store_event_insert(c, &row)) != ERR_OK) goto out;
     if (answer) {
         *answer = row.outcome;
         row.outcome = NULL;
@@ -716,7 +716,7 @@ enum err rules_process_event(struct store_conn *c, const struct rules_event *ev,
     *answer = NULL;
     *replayed = false;
     struct event_row old;
-    enum err rc = c->ops->event_get(c, ev->id, &old);
+    enum err rc = store_event_get(c, ev->id, &old);
     if (rc == ERR_OK) {
         *answer = old.outcome;
         old.outcome = NULL;
@@ -727,7 +727,7 @@ enum err rules_process_event(struct store_conn *c, const struct rules_event *ev,
     if (rc != ERR_NOT_FOUND) return rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL;
     struct rule_row *rows = NULL;
     int n = 0;
-    if ((rc = c->ops->rules_for_type(c, ev->type, RULES_PER_TYPE_MAX, &rows, &n)) != ERR_OK) return rc;
+    if ((rc = store_rules_for_type(c, ev->type, RULES_PER_TYPE_MAX, &rows, &n)) != ERR_OK) return rc;
     rc = handle(c, ev, rows, n, now_ms, answer);
     store_rule_rows_free(rows, n);
     return rc;
@@ -766,7 +766,7 @@ enum err rules_task_event(struct store_conn *c, const struct task *t, const char
     struct rule_row *rows = NULL;
     int n = 0;
     /* the common case, no rule for this type, costs one index probe */
-    enum err rc = c->ops->rules_for_type(c, type, RULES_PER_TYPE_MAX, &rows, &n);
+    enum err rc = store_rules_for_type(c, type, RULES_PER_TYPE_MAX, &rows, &n);
     if (rc != ERR_OK || n == 0) {
         store_rule_rows_free(rows, n);
         return rc;

@@ -36,7 +36,7 @@ static enum err sweep_batch(struct store_conn *c, void *arg)
     dates_today(now, today);
     char **ids = NULL;
     int n = 0;
-    enum err rc = c->ops->task_overdue_unrecorded(c, today, SWEEPER_BATCH, &ids, &n);
+    enum err rc = store_task_overdue_unrecorded(c, today, SWEEPER_BATCH, &ids, &n);
     b->found = n;
     for (int i = 0; i < n && rc == ERR_OK; i++) {
         bool rec;
@@ -55,7 +55,7 @@ static enum err sla_batch(struct store_conn *c, void *arg)
     int64_t now = clock_now_ms();
     char **ids = NULL;
     int n = 0;
-    enum err rc = c->ops->task_sla_breach_unrecorded(c, now, SWEEPER_BATCH, &ids, &n);
+    enum err rc = store_task_sla_breach_unrecorded(c, now, SWEEPER_BATCH, &ids, &n);
     b->found = n;
     for (int i = 0; i < n && rc == ERR_OK; i++) {
         bool rec;
@@ -79,7 +79,7 @@ void sweeper_last(int64_t *at_ms, int64_t *duration_us)
 static enum err purge_keys(struct store_conn *c, void *arg)
 {
     int64_t *purged = arg;
-    return c->ops->idem_purge(c, clock_now_ms() - 24LL * 3600 * 1000, purged);
+    return store_idem_purge(c, clock_now_ms() - 24LL * 3600 * 1000, purged);
 }
 
 long sweeper_run_once(struct store *s)
@@ -115,7 +115,7 @@ struct purge {
 static enum err purge_events(struct store_conn *c, void *arg)
 {
     struct purge *p = arg;
-    return c->ops->event_purge(c, p->older_than_ms, SWEEPER_EVENTS_BATCH, &p->purged);
+    return store_event_purge(c, p->older_than_ms, SWEEPER_EVENTS_BATCH, &p->purged);
 }
 
 long sweeper_purge_events(struct store *s, int64_t older_than_ms)

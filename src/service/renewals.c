@@ -14,7 +14,7 @@ static enum err staff_active(struct store_conn *c, const char *id, bool *active)
     *active = false;
     if (!id || !*id) return ERR_OK;
     struct staff st;
-    enum err rc = c->ops->staff_get(c, id, &st);
+    enum err rc = store_staff_get(c, id, &st);
     if (rc == ERR_NOT_FOUND) return ERR_OK;
     if (rc != ERR_OK) return rc;
     *active = st.active;
@@ -26,8 +26,8 @@ static enum err next_due_of(struct store_conn *c, const struct renewal_item *it,
 {
     struct renewal_policy p;
     int acted_min;
-    enum err rc = c->ops->renewal_policy_get(c, &p);
-    if (rc == ERR_OK) rc = c->ops->renewal_acted_min(c, it->id, it->expires_on, &acted_min);
+    enum err rc = store_renewal_policy_get(c, &p);
+    if (rc == ERR_OK) rc = store_renewal_acted_min(c, it->id, it->expires_on, &acted_min);
     if (rc == ERR_OK) renewal_next_due(&p, it->expires_on, acted_min, out);
     return rc;
 }
@@ -37,13 +37,13 @@ enum err service_renewal_put(struct store_conn *c, struct renewal_item *it, int6
 {
     *created = *changed = false;
     struct customer cu;
-    enum err rc = c->ops->customer_get(c, it->customer_id, &cu);
+    enum err rc = store_customer_get(c, it->customer_id, &cu);
     if (rc == ERR_NOT_FOUND) return err_set(e, ERR_NOT_FOUND, "customer_id", "no customer %s", it->customer_id);
     if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
     store_customer_clear(&cu);
 
     struct renewal_item old;
-    rc = c->ops->renewal_get(c, it->id, &old);
+    rc = store_renewal_get(c, it->id, &old);
     if (rc != ERR_OK && rc != ERR_NOT_FOUND) return err_set(e, rc, NULL, NULL);
     bool exists = rc == ERR_OK;
     if (exists && strcmp(old.customer_id, it->customer_id) != 0)
@@ -65,7 +65,7 @@ enum err service_renewal_put(struct store_conn *c, struct renewal_item *it, int6
     if ((rc = next_due_of(c, it, it->next_due)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     it->created_at = exists ? old.created_at : now_ms;
     it->updated_at = now_ms;
-    if ((rc = c->ops->renewal_put(c, it, created)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if ((rc = store_renewal_put(c, it, created)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     *changed = true;
     return ERR_OK;
 }
@@ -91,7 +91,7 @@ static enum err create_task(struct store_conn *c, const struct renewal_item *it,
                             char task_id[TASK_ID_SIZE])
 {
     struct customer cu;
-    enum err rc = c->ops->customer_get(c, it->customer_id, &cu);
+    enum err rc = store_customer_get(c, it->customer_id, &cu);
     if (rc != ERR_OK) return rc;
     struct task t = {0};
     char title[RENEWAL_TITLE_SIZE];
@@ -141,24 +141,24 @@ enum err service_renewal_act(struct store_conn *c, const char *id, const struct 
 {
     memset(out, 0, sizeof *out);
     struct renewal_item it;
-    enum err rc = c->ops->renewal_get(c, id, &it);
+    enum err rc = store_renewal_get(c, id, &it);
     if (rc == ERR_NOT_FOUND) return ERR_OK; /* deleted since it was listed */
     if (rc != ERR_OK) return rc;
     char today[DATE_SIZE];
     dates_today(now_ms, today);
     int acted_min;
-    if ((rc = c->ops->renewal_acted_min(c, id, it.expires_on, &acted_min)) != ERR_OK) return rc;
+    if ((rc = store_renewal_acted_min(c, id, it.expires_on, &acted_min)) != ERR_OK) return rc;
     int i = renewal_threshold_to_act(p, it.expires_on, today, acted_min);
     if (i >= 0) {
         const struct renewal_threshold *th = &p->t[i];
         char due[DATE_SIZE], latest[TASK_ID_SIZE] = "";
         renewal_task_due(th, it.expires_on, today, due);
-        rc = c->ops->renewal_latest_task(c, id, latest);
+        rc = store_renewal_latest_task(c, id, latest);
         if (rc != ERR_OK && rc != ERR_NOT_FOUND) return rc;
         struct task t = {0};
         bool active = false;
         if (rc == ERR_OK) {
-            if ((rc = c->ops->task_get(c, latest, &t)) != ERR_OK) return rc;
+            if ((rc = store_task_get(c, latest, &t)) != ERR_OK) return rc;
             active = task_status_is_active(task_effective_status(&t, today));
         }
         if (active) {
@@ -171,9 +171,9 @@ enum err service_renewal_act(struct store_conn *c, const char *id, const struct 
         }
         task_clear(&t);
         if (rc != ERR_OK) return rc;
-        rc = c->ops->renewal_action_insert(c, id, it.expires_on, th->days_before,
-                                           out->action == RENEWAL_CREATED ? "created" : "escalated", out->task_id,
-                                           now_ms);
+        rc = store_renewal_action_insert(c, id, it.expires_on, th->days_before,
+                                         out->action == RENEWAL_CREATED ? "created" : "escalated", out->task_id,
+                                         now_ms);
         if (rc != ERR_OK) return rc; /* the unique key: already acted */
         acted_min = th->days_before;
         memcpy(out->renewal_id, it.id, EXT_ID_SIZE);
@@ -183,6 +183,6 @@ enum err service_renewal_act(struct store_conn *c, const char *id, const struct 
     }
     char next[DATE_SIZE];
     renewal_next_due(p, it.expires_on, acted_min, next);
-    if (strcmp(next, it.next_due) != 0) rc = c->ops->renewal_set_next_due(c, id, next);
+    if (strcmp(next, it.next_due) != 0) rc = store_renewal_set_next_due(c, id, next);
     return rc;
 }

@@ -120,7 +120,7 @@ json_t *service_sla_calendar_to_json(const struct sla_calendar *cal)
 enum err service_sla_calendar_load(struct store_conn *c, struct sla_calendar *cal)
 {
     char *body = NULL;
-    enum err rc = c->ops->sla_calendar_get(c, &body);
+    enum err rc = store_sla_calendar_get(c, &body);
     sla_calendar_default(cal);
     if (rc == ERR_NOT_FOUND) return ERR_OK;
     if (rc != ERR_OK) return rc;
@@ -152,7 +152,7 @@ enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calenda
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!body) return ERR_INTERNAL;
-    enum err rc = c->ops->sla_calendar_put(c, body, now_ms);
+    enum err rc = store_sla_calendar_put(c, body, now_ms);
     free(body);
     return rc;
 }
@@ -182,7 +182,7 @@ enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, boo
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char after[TASK_ID_SIZE];
     bool pending;
-    enum err rc = c->ops->sla_recompute_get(c, after, &pending);
+    enum err rc = store_sla_recompute_get(c, after, &pending);
     if (rc != ERR_OK || !pending) return rc;
     struct sla_calendar *cal = malloc(sizeof *cal);
     if (!cal) return ERR_INTERNAL;
@@ -195,12 +195,12 @@ enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, boo
     for (int total = 0; total < SLA_RECOMPUTE_BATCH && !spent && rc == ERR_OK;) {
         int n = 0, i = 0;
         free(rows);
-        if ((rc = c->ops->task_sla_active_batch(c, after, SLA_RECOMPUTE_CHUNK, &rows, &n)) != ERR_OK) break;
+        if ((rc = store_task_sla_active_batch(c, after, SLA_RECOMPUTE_CHUNK, &rows, &n)) != ERR_OK) break;
         while (i < n && !spent && rc == ERR_OK) {
             struct task t = {.created_at = rows[i].created_at, .has_sla = true, .sla_hours = rows[i].sla_hours};
             sla_stamp(&t, cal);
             if (t.sla_due_ms != rows[i].sla_due_at || t.sla_risk_ms != rows[i].sla_risk_at) {
-                rc = c->ops->task_sla_set(c, rows[i].id, t.sla_due_ms, t.sla_risk_ms);
+                rc = store_task_sla_set(c, rows[i].id, t.sla_due_ms, t.sla_risk_ms);
                 (*recomputed)++;
             }
             i++;
@@ -212,7 +212,7 @@ enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, boo
         if (!*more) break;
         snprintf(after, sizeof after, "%s", rows[i - 1].id);
     }
-    if (rc == ERR_OK) rc = c->ops->sla_recompute_set(c, *more ? after : NULL);
+    if (rc == ERR_OK) rc = store_sla_recompute_set(c, *more ? after : NULL);
 out:
     free(rows);
     free(cal);
@@ -222,7 +222,7 @@ out:
 enum err service_sla_recompute_pending(struct store_conn *c, bool *pending)
 {
     char after[TASK_ID_SIZE];
-    return c->ops->sla_recompute_get(c, after, pending);
+    return store_sla_recompute_get(c, after, pending);
 }
 
 enum err service_sla_refresh(struct store_conn *c, struct task *t, bool *moved)
@@ -231,7 +231,7 @@ enum err service_sla_refresh(struct store_conn *c, struct task *t, bool *moved)
     if (!t->has_sla || !task_status_is_active(t->status)) return ERR_OK;
     char after[TASK_ID_SIZE];
     bool pending;
-    enum err rc = c->ops->sla_recompute_get(c, after, &pending);
+    enum err rc = store_sla_recompute_get(c, after, &pending);
     if (rc != ERR_OK || !pending || strcmp(t->id, after) <= 0) return rc;
     int64_t due = sla_due_at(t), risk = sla_risk_at(t);
     if ((rc = service_sla_stamp(c, t)) != ERR_OK) return rc;
@@ -243,18 +243,18 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
 {
     *recorded = false;
     struct task t;
-    enum err rc = c->ops->task_get(c, id, &t);
+    enum err rc = store_task_get(c, id, &t);
     if (rc != ERR_OK) return rc;
     /* never a breach of a deadline the new calendar has moved */
     bool moved;
     if ((rc = service_sla_refresh(c, &t, &moved)) != ERR_OK) goto out;
-    if (moved && (rc = c->ops->task_sla_set(c, id, sla_due_at(&t), sla_risk_at(&t))) != ERR_OK) goto out;
+    if (moved && (rc = store_task_sla_set(c, id, sla_due_at(&t), sla_risk_at(&t))) != ERR_OK) goto out;
     char today[DATE_SIZE];
     dates_today(now_ms, today);
     int64_t due = sla_due_at(&t);
     if (!t.has_sla || !task_status_is_active(task_effective_status(&t, today)) || now_ms <= due) goto out;
     /* the flag flips only once: a second call finds nothing to mark */
-    if ((rc = c->ops->task_sla_breach_mark(c, id)) != ERR_OK) {
+    if ((rc = store_task_sla_breach_mark(c, id)) != ERR_OK) {
         if (rc == ERR_NOT_FOUND) rc = ERR_OK;
         goto out;
     }
@@ -265,7 +265,7 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
     snprintf(h.actor, sizeof h.actor, "system");
     snprintf(h.type, sizeof h.type, "sla_breached");
     snprintf(h.field, sizeof h.field, "sla_due_at");
-    if ((rc = c->ops->history_add(c, id, &h)) != ERR_OK) goto out;
+    if ((rc = store_history_add(c, id, &h)) != ERR_OK) goto out;
     /* the rules engine sees it in the same transaction (workflow rules, issue 5) */
     if ((rc = service_task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
     *recorded = true;

@@ -41,7 +41,7 @@ static enum err add_history(struct store_conn *c, const char *task_id, int64_t a
     snprintf(h.field, sizeof h.field, "%s", field ? field : "");
     h.from_json = json_text(from);
     h.to_json = json_text(to);
-    enum err rc = (h.from_json && h.to_json) ? c->ops->history_add(c, task_id, &h) : ERR_INTERNAL;
+    enum err rc = (h.from_json && h.to_json) ? store_history_add(c, task_id, &h) : ERR_INTERNAL;
     free(h.from_json);
     free(h.to_json);
     return rc;
@@ -58,7 +58,7 @@ static enum err check_refs(struct store_conn *c, const char *assignee_id, const 
 {
     if (assignee_id && *assignee_id) {
         struct staff st;
-        enum err rc = c->ops->staff_get(c, assignee_id, &st);
+        enum err rc = store_staff_get(c, assignee_id, &st);
         if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member %s", assignee_id);
         if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
         bool active = st.active;
@@ -68,7 +68,7 @@ static enum err check_refs(struct store_conn *c, const char *assignee_id, const 
     }
     if (user_id && *user_id) {
         struct customer cu;
-        enum err rc = c->ops->customer_get(c, user_id, &cu);
+        enum err rc = store_customer_get(c, user_id, &cu);
         if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNKNOWN_CUSTOMER, "user_id", "no customer %s", user_id);
         if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
         store_customer_clear(&cu);
@@ -89,7 +89,7 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     bool overdue = task_effective_status(t, today) == TASK_OVERDUE;
     t->overdue_recorded = overdue;
     if ((rc = service_sla_stamp(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL); /* issue 3: SLA calendar */
-    if ((rc = c->ops->task_insert(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if ((rc = store_task_insert(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     if ((rc = add_history(c, t->id, now_ms, actor, "created", NULL, NULL, NULL)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
     if (overdue && (rc = status_history(c, t->id, now_ms, SYSTEM_ACTOR, t->status, TASK_OVERDUE)) != ERR_OK)
@@ -150,7 +150,7 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
     struct task old = {0}, nt = {0};
     *changed = false;
     memset(out, 0, sizeof *out);
-    enum err rc = c->ops->task_get(c, id, &old);
+    enum err rc = store_task_get(c, id, &old);
     if (rc != ERR_OK) return err_set(e, rc, NULL, rc == ERR_NOT_FOUND ? "no task %s" : NULL, id);
     /* a deadline the pending calendar recompute has not reached yet is
      * judged, and written back, as the calendar in force gives it */
@@ -235,7 +235,7 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
         if (service_sla_stamp(c, &nt) != ERR_OK) goto fail_internal;
         sla_moved = sla_due_at(&old) != sla_due_at(&nt);
     }
-    if ((rc = c->ops->task_update(c, &nt)) != ERR_OK) goto fail_internal;
+    if ((rc = store_task_update(c, &nt)) != ERR_OK) goto fail_internal;
 
     /* History: the automatic OVERDUE the sweeper had not written yet comes
      * first, so the lines read as what happened; then the fields; then the
@@ -274,13 +274,13 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
 {
     *recorded = false;
     struct task t;
-    enum err rc = c->ops->task_get(c, id, &t);
+    enum err rc = store_task_get(c, id, &t);
     if (rc != ERR_OK) return rc;
     char today[DATE_SIZE];
     dates_today(now_ms, today);
     if (t.overdue_recorded || task_effective_status(&t, today) != TASK_OVERDUE) goto out;
     t.overdue_recorded = true;
-    if ((rc = c->ops->task_update(c, &t)) != ERR_OK) goto out;
+    if ((rc = store_task_update(c, &t)) != ERR_OK) goto out;
     if ((rc = status_history(c, id, now_ms, SYSTEM_ACTOR, t.status, TASK_OVERDUE)) != ERR_OK) goto out;
     if ((rc = service_task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* workflow rules (issue 5) */
     *recorded = true;

@@ -23,26 +23,26 @@ static int64_t mono_ms(void)
 /* Runs one group in one transaction. Returns ERR_OK when it committed, else
  * the cause (every job that had succeeded then answers it: nothing of the
  * group is on disk). A job's own failure is its alone. */
-static enum err run_group(struct store *s, struct store_conn *c, struct store_job *batch)
+static enum err run_group(struct store_conn *c, struct store_job *batch)
 {
-    enum err group = (enum err)s->ops->begin(c);
+    enum err group = (enum err)store_begin(c);
     for (struct store_job *j = batch; j; j = j->next) {
         if (group != ERR_OK) {
             j->rc = group;
             continue;
         }
-        enum err rc = (enum err)s->ops->savepoint(c);
+        enum err rc = (enum err)store_savepoint(c);
         if (rc != ERR_OK) {
             j->rc = group = rc;
             continue;
         }
         j->rc = j->run(c, j->arg);
-        if (j->rc != ERR_OK && (rc = (enum err)s->ops->savepoint_rollback(c)) != ERR_OK) group = rc;
-        if (group == ERR_OK && (rc = (enum err)s->ops->savepoint_release(c)) != ERR_OK) group = rc;
+        if (j->rc != ERR_OK && (rc = (enum err)store_savepoint_rollback(c)) != ERR_OK) group = rc;
+        if (group == ERR_OK && (rc = (enum err)store_savepoint_release(c)) != ERR_OK) group = rc;
     }
-    if (group == ERR_OK) group = (enum err)s->ops->commit(c);
+    if (group == ERR_OK) group = (enum err)store_commit(c);
     if (group != ERR_OK) {
-        s->ops->rollback(c);
+        store_rollback(c);
         for (struct store_job *j = batch; j; j = j->next)
             if (j->rc == ERR_OK) j->rc = group;
     }
@@ -70,14 +70,14 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&s->lock);
 
-        int64_t before = s->ops->changes(c);
-        enum err group = run_group(s, c, batch);
+        int64_t before = store_changes(c);
+        enum err group = run_group(c, batch);
         /* A failed job that means "cannot write now" marks the store so too,
          * unless the commit wrote other jobs' rows after all. */
         bool cannot_write = group != ERR_OK;
         for (struct store_job *j = batch; j && !cannot_write; j = j->next) cannot_write = j->rc == ERR_UNAVAILABLE;
-        bool wrote = group == ERR_OK && s->ops->changes(c) > before;
-        const char *why = s->ops->last_error(c);
+        bool wrote = group == ERR_OK && store_changes(c) > before;
+        const char *why = store_last_error(c);
         if (group != ERR_OK)
             log_error("store: group commit of %d jobs failed (%s); all are refused with %d %s", n, why,
                       err_http_status(group), err_code_str(group));
@@ -119,12 +119,12 @@ int store_open(const char *path, struct store **out, struct errinfo *e)
         err_set(e, ERR_INTERNAL, NULL, "out of memory");
         goto fail;
     }
-    if (s->ops->check_file(path, e) != 0) goto fail;
-    if (s->ops->conn_open(s, true, &s->writer_conn) != 0) {
+    if (store_check_file(s->ops, path, e) != 0) goto fail;
+    if (store_conn_open(s, true, &s->writer_conn) != 0) {
         err_set(e, ERR_INTERNAL, NULL, "cannot open database %s", path);
         goto fail;
     }
-    if (s->ops->migrate(s->writer_conn, e) != 0) goto fail;
+    if (store_migrate(s->writer_conn, e) != 0) goto fail;
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
         err_set(e, ERR_INTERNAL, NULL, "cannot start the writer thread");
         goto fail;
@@ -156,9 +156,9 @@ void store_close(struct store *s)
     if (!s) return;
     store_drain(s);
     for (int i = 0; i < s->n_readers; i++)
-        if (s->all_readers[i]) s->ops->conn_close(s->all_readers[i]);
+        if (s->all_readers[i]) store_conn_close(s->all_readers[i]);
     free(s->all_readers);
-    if (s->writer_conn) s->ops->conn_close(s->writer_conn);
+    if (s->writer_conn) store_conn_close(s->writer_conn);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     free(s->path);
@@ -200,7 +200,7 @@ int store_submit_bounded(struct store *s, struct store_job *job) { return submit
 static enum err probe_run(struct store_conn *c, void *arg)
 {
     (void)arg;
-    return c->ops->probe(c);
+    return store_probe(c);
 }
 
 static void probe_done(struct store_job *job)
@@ -219,7 +219,7 @@ enum err store_ready(struct store *s, char *why, size_t n)
     int64_t now = mono_ms();
     enum err rc = ERR_OK;
     char low[200];
-    bool space_low = s->ops->space_low(s, low, sizeof low); /* a system call: outside the lock */
+    bool space_low = store_space_low(s, low, sizeof low); /* a system call: outside the lock */
     pthread_mutex_lock(&s->lock);
     if (s->stopping || !s->writer_started) {
         snprintf(why, n, "the writer is stopping");
@@ -304,7 +304,7 @@ struct store_conn *store_reader_acquire(struct store *s)
     s->all_readers[slot] = NULL;
     pthread_mutex_unlock(&s->lock);
     /* open outside the lock: opening parses the schema */
-    if (s->ops->conn_open(s, false, &c) != 0) return NULL;
+    if (store_conn_open(s, false, &c) != 0) return NULL;
     pthread_mutex_lock(&s->lock);
     s->all_readers[slot] = c;
     pthread_mutex_unlock(&s->lock);

@@ -35,11 +35,11 @@ static enum err seed_people(struct store_conn *c, void *arg)
     struct customer cu = {.id = "cus_one", .name = "Customer One", .owner_id = "sta_anna", .created_at = NOW,
                           .updated_at = NOW};
     struct customer lone = {.id = "cus_lone", .name = "Lone", .created_at = NOW, .updated_at = NOW};
-    enum err rc = c->ops->staff_put(c, &a, &created);
-    if (rc == ERR_OK) rc = c->ops->staff_put(c, &b, &created);
-    if (rc == ERR_OK) rc = c->ops->staff_put(c, &gone, &created);
-    if (rc == ERR_OK) rc = c->ops->customer_put(c, &cu, &created);
-    if (rc == ERR_OK) rc = c->ops->customer_put(c, &lone, &created);
+    enum err rc = store_staff_put(c, &a, &created);
+    if (rc == ERR_OK) rc = store_staff_put(c, &b, &created);
+    if (rc == ERR_OK) rc = store_staff_put(c, &gone, &created);
+    if (rc == ERR_OK) rc = store_customer_put(c, &cu, &created);
+    if (rc == ERR_OK) rc = store_customer_put(c, &lone, &created);
     return rc;
 }
 
@@ -120,7 +120,7 @@ static struct task_page tasks_of(const char *renewal_id)
     dates_today(clock_now_ms(), q.today);
     struct store_conn *c = store_reader_acquire(S);
     struct task_page page;
-    cr_assert_eq(c->ops->task_list(c, &q, &page), ERR_OK);
+    cr_assert_eq(store_task_list(c, &q, &page), ERR_OK);
     store_reader_release(c);
     return page;
 }
@@ -242,7 +242,7 @@ Test(renewals_engine, an_active_task_is_escalated_instead_of_a_second_one)
     struct store_conn *c = store_reader_acquire(S);
     struct history_entry *h;
     int n;
-    cr_assert_eq(c->ops->history_list(c, id, &h, &n), ERR_OK);
+    cr_assert_eq(store_history_list(c, id, &h, &n), ERR_OK);
     store_reader_release(c);
     int by_engine = 0;
     for (int i = 0; i < n; i++) by_engine += strcmp(h[i].actor, RENEWALS_ACTOR) == 0;
@@ -311,7 +311,7 @@ static enum err deactivate_bo(struct store_conn *c, void *arg)
     (void)arg;
     bool created;
     struct staff b = {.id = "sta_bo", .name = "Bo", .active = false, .created_at = NOW, .updated_at = NOW};
-    return c->ops->staff_put(c, &b, &created);
+    return store_staff_put(c, &b, &created);
 }
 
 Test(renewals_engine, assignee_falls_back_to_the_owner_then_to_nobody)
@@ -335,9 +335,9 @@ Test(renewals_engine, assignee_falls_back_to_the_owner_then_to_nobody)
 static enum err insert_action_twice(struct store_conn *c, void *arg)
 {
     enum err *second = arg;
-    enum err rc = c->ops->renewal_action_insert(c, "ren_x", "2027-03-01", 30, "created", "tsk_x", NOW);
+    enum err rc = store_renewal_action_insert(c, "ren_x", "2027-03-01", 30, "created", "tsk_x", NOW);
     if (rc != ERR_OK) return rc;
-    *second = c->ops->renewal_action_insert(c, "ren_x", "2027-03-01", 30, "created", "tsk_y", NOW);
+    *second = store_renewal_action_insert(c, "ren_x", "2027-03-01", 30, "created", "tsk_y", NOW);
     return ERR_OK;
 }
 
@@ -381,7 +381,7 @@ Test(renewals_engine, two_passes_at_once_act_once)
     }
 }
 
-static enum err delete_run(struct store_conn *c, void *arg) { return c->ops->renewal_delete(c, arg); }
+static enum err delete_run(struct store_conn *c, void *arg) { return store_renewal_delete(c, arg); }
 
 Test(renewals_engine, deleting_an_item_leaves_its_tasks_and_readding_it_acts_nothing_twice)
 {

@@ -57,7 +57,7 @@ static enum err do_put_rule(struct store_conn *c, void *arg)
 {
     struct put_arg *a = arg;
     bool created;
-    return c->ops->rule_put(c, a->id, a->type, true, a->def, NOW, &created);
+    return store_rule_put(c, a->id, a->type, true, a->def, NOW, &created);
 }
 
 static void put_rule(const char *id, const char *type, const char *def)
@@ -70,7 +70,7 @@ static enum err do_put_staff(struct store_conn *c, void *arg)
 {
     struct staff *st = arg;
     bool created;
-    return c->ops->staff_put(c, st, &created);
+    return store_staff_put(c, st, &created);
 }
 
 static void put_staff(const char *id, bool active)
@@ -113,7 +113,7 @@ static json_t *post(const char *id, const char *type, const char *data, bool *re
 static void get_task(const char *id, struct task *t)
 {
     struct store_conn *c = store_reader_acquire(S);
-    cr_assert_eq(c->ops->task_get(c, id, t), ERR_OK);
+    cr_assert_eq(store_task_get(c, id, t), ERR_OK);
     store_reader_release(c);
 }
 
@@ -145,7 +145,7 @@ static int count_events(const char *type)
     snprintf(q.type, sizeof q.type, "%s", type);
     struct event_row *rows = NULL;
     int n = 0;
-    cr_assert_eq(c->ops->event_list(c, &q, &rows, &n), ERR_OK);
+    cr_assert_eq(store_event_list(c, &q, &rows, &n), ERR_OK);
     store_reader_release(c);
     store_event_rows_free(rows, n);
     return n;
@@ -239,7 +239,7 @@ Test(engine, a_rule_on_its_own_tasks_completion_stops_after_three_levels)
         snprintf(q.type, sizeof q.type, "task.completed");
         struct event_row *rows = NULL;
         int n = 0;
-        cr_assert_eq(rc->ops->event_list(rc, &q, &rows, &n), ERR_OK);
+        cr_assert_eq(store_event_list(rc, &q, &rows, &n), ERR_OK);
         store_reader_release(rc);
         cr_assert_eq(n, 1);
         cr_expect_eq(rows[0].depth, level);

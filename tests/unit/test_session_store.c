@@ -51,11 +51,11 @@ static enum err seed(struct store_conn *c, void *arg)
     struct token t = {.id = "tok_web", .role = ROLE_AGENT, .staff_id = "sta_anna", .name = "desk"};
     unsigned char th[32], h[32];
     memset(th, 1, 32);
-    enum err rc = c->ops->token_insert(c, &t, th, NOW);
+    enum err rc = store_token_insert(c, &t, th, NOW);
     /* sessions 10..14: 10 and 11 expired an hour ago, the rest live */
     for (int i = 10; rc == ERR_OK && i < 15; i++) {
         memset(h, i, 32);
-        rc = c->ops->session_insert(c, h, "tok_web", NOW - 13 * HOUR, i < 12 ? NOW - HOUR : NOW + HOUR);
+        rc = store_session_insert(c, h, "tok_web", NOW - 13 * HOUR, i < 12 ? NOW - HOUR : NOW + HOUR);
     }
     return rc;
 }
@@ -63,7 +63,7 @@ static enum err seed(struct store_conn *c, void *arg)
 static enum err find(const unsigned char h[32], int64_t now, struct token *out)
 {
     struct store_conn *c = store_reader_acquire(S);
-    enum err rc = c->ops->session_find(c, h, now, out);
+    enum err rc = store_session_find(c, h, now, out);
     store_reader_release(c);
     return rc;
 }
@@ -94,7 +94,7 @@ Test(session_store, an_expired_or_unknown_session_is_not_found)
     cr_expect_eq(find(h, NOW, &t), ERR_NOT_FOUND);
 }
 
-static enum err del(struct store_conn *c, void *arg) { return c->ops->session_delete(c, arg); }
+static enum err del(struct store_conn *c, void *arg) { return store_session_delete(c, arg); }
 
 Test(session_store, a_deleted_session_is_gone_and_deleting_twice_is_fine)
 {
@@ -113,7 +113,7 @@ struct purge { int limit; int64_t purged; };
 static enum err purge(struct store_conn *c, void *arg)
 {
     struct purge *p = arg;
-    return c->ops->session_purge(c, NOW, p->limit, &p->purged);
+    return store_session_purge(c, NOW, p->limit, &p->purged);
 }
 
 Test(session_store, purge_removes_only_expired_sessions_a_batch_at_a_time)
@@ -140,7 +140,7 @@ static enum err orphan(struct store_conn *c, void *arg)
     (void)arg;
     unsigned char h[32];
     memset(h, 50, 32);
-    return c->ops->session_insert(c, h, "tok_nobody", NOW, NOW + HOUR);
+    return store_session_insert(c, h, "tok_nobody", NOW, NOW + HOUR);
 }
 
 Test(session_store, a_session_needs_an_existing_token)

@@ -70,7 +70,7 @@ static enum err do_seed(struct store_conn *c, void *arg)
         snprintf(t.due_date, sizeof t.due_date, "2026-07-01");
         sla_stamp(&t, NULL);
         memcpy(sd->ids[i], t.id, TASK_ID_SIZE);
-        enum err rc = c->ops->task_insert(c, &t);
+        enum err rc = store_task_insert(c, &t);
         task_clear(&t);
         if (rc != ERR_OK) return rc;
     }
@@ -137,7 +137,7 @@ static void cursor(char after[TASK_ID_SIZE], bool *pending)
 {
     struct store_conn *c = store_reader_acquire(S);
     cr_assert_not_null(c);
-    cr_assert_eq(c->ops->sla_recompute_get(c, after, pending), ERR_OK);
+    cr_assert_eq(store_sla_recompute_get(c, after, pending), ERR_OK);
     store_reader_release(c);
 }
 
@@ -145,7 +145,7 @@ static struct task get(const char *id)
 {
     struct store_conn *c = store_reader_acquire(S);
     struct task t;
-    cr_assert_eq(c->ops->task_get(c, id, &t), ERR_OK);
+    cr_assert_eq(store_task_get(c, id, &t), ERR_OK);
     store_reader_release(c);
     return t;
 }

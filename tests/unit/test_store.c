@@ -66,7 +66,7 @@ static enum err do_put_staff(struct store_conn *c, void *arg)
     struct put_staff *p = arg;
     struct staff st = {.name = (char *)p->name, .email = (char *)p->email, .active = p->active, .updated_at = p->at};
     snprintf(st.id, sizeof st.id, "%s", p->id);
-    return c->ops->staff_put(c, &st, &p->created);
+    return store_staff_put(c, &st, &p->created);
 }
 static bool put_staff(const char *id, bool active)
 {
@@ -82,7 +82,7 @@ static enum err do_put_customer(struct store_conn *c, void *arg)
     struct customer cu = {.name = (char *)p->name, .email = (char *)p->email, .updated_at = p->at};
     snprintf(cu.id, sizeof cu.id, "%s", p->id);
     snprintf(cu.owner_id, sizeof cu.owner_id, "%s", p->owner ? p->owner : "");
-    return c->ops->customer_put(c, &cu, &p->created);
+    return store_customer_put(c, &cu, &p->created);
 }
 static bool put_customer(const char *id)
 {
@@ -123,8 +123,8 @@ static struct task from_spec(const struct spec *sp)
     return t;
 }
 
-static enum err do_insert(struct store_conn *c, void *arg) { return c->ops->task_insert(c, arg); }
-static enum err do_update(struct store_conn *c, void *arg) { return c->ops->task_update(c, arg); }
+static enum err do_insert(struct store_conn *c, void *arg) { return store_task_insert(c, arg); }
+static enum err do_update(struct store_conn *c, void *arg) { return store_task_update(c, arg); }
 
 /* Inserts the task described by sp; its id goes to id_out when not NULL. */
 static void insert(const struct spec *sp, char *id_out)
@@ -139,7 +139,7 @@ static enum err get_task(const char *id, struct task *out)
 {
     struct store_conn *c = store_reader_acquire(S);
     cr_assert_not_null(c);
-    enum err rc = c->ops->task_get(c, id, out);
+    enum err rc = store_task_get(c, id, out);
     store_reader_release(c);
     return rc;
 }
@@ -155,7 +155,7 @@ static int history(const char *id, struct history_entry **h)
 {
     struct store_conn *c = store_reader_acquire(S);
     int n = -1;
-    cr_assert_eq(c->ops->history_list(c, id, h, &n), ERR_OK);
+    cr_assert_eq(store_history_list(c, id, h, &n), ERR_OK);
     store_reader_release(c);
     return n;
 }
@@ -164,7 +164,7 @@ static struct task_stats stats(const struct task_filter *f, const char *today, i
 {
     struct task_stats st;
     struct store_conn *c = store_reader_acquire(S);
-    cr_assert_eq(c->ops->task_stats(c, f, today, now, &st), ERR_OK);
+    cr_assert_eq(store_task_stats(c, f, today, now, &st), ERR_OK);
     store_reader_release(c);
     return st;
 }
@@ -187,7 +187,7 @@ static int walk(struct task_query q, struct task *rows, int max)
     for (int pages = 0; pages < 1000; pages++) {
         struct store_conn *c = store_reader_acquire(S);
         struct task_page p;
-        cr_assert_eq(c->ops->task_list(c, &q, &p), ERR_OK);
+        cr_assert_eq(store_task_list(c, &q, &p), ERR_OK);
         store_reader_release(c);
         cr_assert_leq(p.n, q.limit);
         cr_assert(p.n > 0 || !p.has_more, "an empty page says there is more");
@@ -242,7 +242,7 @@ Test(store, staff_put_reports_created_then_updated)
 
     struct store_conn *c = store_reader_acquire(S);
     struct staff st;
-    cr_assert_eq(c->ops->staff_get(c, "sta_a", &st), ERR_OK);
+    cr_assert_eq(store_staff_get(c, "sta_a", &st), ERR_OK);
     cr_expect_str_eq(st.id, "sta_a");
     cr_expect_str_eq(st.name, "Anna B.");
     cr_expect_null(st.email, "email cleared");
@@ -250,7 +250,7 @@ Test(store, staff_put_reports_created_then_updated)
     cr_expect_eq(st.created_at, NOW, "creation time kept on update");
     cr_expect_eq(st.updated_at, NOW + 5000);
     store_staff_clear(&st);
-    cr_expect_eq(c->ops->staff_get(c, "sta_nobody", &st), ERR_NOT_FOUND);
+    cr_expect_eq(store_staff_get(c, "sta_nobody", &st), ERR_NOT_FOUND);
     store_reader_release(c);
 }
 
@@ -262,13 +262,13 @@ Test(store, staff_list_pages_by_id)
     struct store_conn *c = store_reader_acquire(S);
     struct staff *list;
     int n;
-    cr_assert_eq(c->ops->staff_list(c, NULL, 2, &list, &n), ERR_OK);
+    cr_assert_eq(store_staff_list(c, NULL, 2, &list, &n), ERR_OK);
     cr_assert_eq(n, 2);
     cr_expect_str_eq(list[0].id, "sta_a");
     cr_expect_str_eq(list[1].id, "sta_b");
     for (int i = 0; i < n; i++) store_staff_clear(&list[i]);
     free(list);
-    cr_assert_eq(c->ops->staff_list(c, "sta_b", 2, &list, &n), ERR_OK);
+    cr_assert_eq(store_staff_list(c, "sta_b", 2, &list, &n), ERR_OK);
     cr_assert_eq(n, 1);
     cr_expect_str_eq(list[0].id, "sta_c");
     store_staff_clear(&list[0]);
@@ -286,7 +286,7 @@ Test(store, customer_put_reports_created_then_updated_with_its_owner)
 
     struct store_conn *c = store_reader_acquire(S);
     struct customer cu;
-    cr_assert_eq(c->ops->customer_get(c, "cus_abc123", &cu), ERR_OK);
+    cr_assert_eq(store_customer_get(c, "cus_abc123", &cu), ERR_OK);
     cr_expect_str_eq(cu.name, "Acme");
     cr_expect_str_eq(cu.email, "ops@acme.test");
     cr_expect_str_eq(cu.owner_id, "sta_owner");
@@ -298,14 +298,14 @@ Test(store, customer_put_reports_created_then_updated_with_its_owner)
     cr_assert_eq(store_run(S, do_put_customer, &q), ERR_OK);
     cr_expect_not(q.created);
     c = store_reader_acquire(S);
-    cr_assert_eq(c->ops->customer_get(c, "cus_abc123", &cu), ERR_OK);
+    cr_assert_eq(store_customer_get(c, "cus_abc123", &cu), ERR_OK);
     cr_expect_str_eq(cu.name, "Acme Ltd");
     cr_expect_null(cu.email);
     cr_expect_str_eq(cu.owner_id, "", "owner cleared");
     cr_expect_eq(cu.created_at, NOW);
     cr_expect_eq(cu.updated_at, NOW + 1);
     store_customer_clear(&cu);
-    cr_expect_eq(c->ops->customer_get(c, "cus_nobody", &cu), ERR_NOT_FOUND);
+    cr_expect_eq(store_customer_get(c, "cus_nobody", &cu), ERR_NOT_FOUND);
     store_reader_release(c);
 }
 
@@ -585,19 +585,19 @@ Test(store, list_page_reports_whether_more_follow)
     struct task_query q = {.sort = SORT_DUE_DATE, .limit = 7, .today = TODAY};
     struct store_conn *c = store_reader_acquire(S);
     struct task_page p;
-    cr_assert_eq(c->ops->task_list(c, &q, &p), ERR_OK);
+    cr_assert_eq(store_task_list(c, &q, &p), ERR_OK);
     cr_expect_eq(p.n, 7);
     cr_expect_not(p.has_more, "exactly a full page and nothing after it");
     store_task_page_free(&p);
     q.limit = 6;
-    cr_assert_eq(c->ops->task_list(c, &q, &p), ERR_OK);
+    cr_assert_eq(store_task_list(c, &q, &p), ERR_OK);
     cr_expect_eq(p.n, 6);
     cr_expect(p.has_more);
     store_task_page_free(&p);
     q.limit = 1;
     q.filter.user_id[0] = 0;
     memcpy(q.filter.user_id, "cus_none", 9);
-    cr_assert_eq(c->ops->task_list(c, &q, &p), ERR_OK);
+    cr_assert_eq(store_task_list(c, &q, &p), ERR_OK);
     cr_expect_eq(p.n, 0);
     cr_expect_not(p.has_more);
     store_task_page_free(&p);
@@ -721,7 +721,7 @@ Test(store, keyset_walk_neither_repeats_nor_skips_while_tasks_are_created)
         for (int page = 0; page < 100; page++) {
             struct store_conn *c = store_reader_acquire(S);
             struct task_page p;
-            cr_assert_eq(c->ops->task_list(c, &q, &p), ERR_OK);
+            cr_assert_eq(store_task_list(c, &q, &p), ERR_OK);
             store_reader_release(c);
             for (int i = 0; i < p.n; i++) {
                 cr_assert_lt(n, (int)(sizeof seen / sizeof seen[0]));
@@ -855,7 +855,7 @@ struct hist_add { const char *task_id; struct history_entry h; };
 static enum err do_history_add(struct store_conn *c, void *arg)
 {
     struct hist_add *a = arg;
-    return c->ops->history_add(c, a->task_id, &a->h);
+    return store_history_add(c, a->task_id, &a->h);
 }
 
 static void add_history(const char *task_id, int64_t at, const char *actor, const char *type, const char *field,
@@ -912,7 +912,7 @@ struct tok { struct token t; unsigned char hash[32]; };
 static enum err do_token(struct store_conn *c, void *arg)
 {
     struct tok *t = arg;
-    return c->ops->token_insert(c, &t->t, t->hash, clock_now_ms());
+    return store_token_insert(c, &t->t, t->hash, clock_now_ms());
 }
 
 Test(store, tokens_are_found_by_their_hash)
@@ -926,12 +926,12 @@ Test(store, tokens_are_found_by_their_hash)
 
     struct store_conn *c = store_reader_acquire(S);
     struct token found;
-    cr_assert_eq(c->ops->token_find(c, admin.hash, &found), ERR_OK);
+    cr_assert_eq(store_token_find(c, admin.hash, &found), ERR_OK);
     cr_expect_str_eq(found.id, "tok_1");
     cr_expect_eq(found.role, ROLE_ADMIN);
     cr_expect_str_eq(found.staff_id, "");
     cr_expect_str_eq(found.name, "first admin");
-    cr_assert_eq(c->ops->token_find(c, agent.hash, &found), ERR_OK);
+    cr_assert_eq(store_token_find(c, agent.hash, &found), ERR_OK);
     cr_expect_str_eq(found.id, "tok_2");
     cr_expect_eq(found.role, ROLE_AGENT);
     cr_expect_str_eq(found.staff_id, "sta_anna");
@@ -939,9 +939,9 @@ Test(store, tokens_are_found_by_their_hash)
     unsigned char other[32];
     memset(other, 7, 32);
     other[31] = 8; /* one bit away */
-    cr_expect_eq(c->ops->token_find(c, other, &found), ERR_NOT_FOUND);
+    cr_expect_eq(store_token_find(c, other, &found), ERR_NOT_FOUND);
     int64_t count = -1;
-    cr_assert_eq(c->ops->token_count(c, &count), ERR_OK);
+    cr_assert_eq(store_token_count(c, &count), ERR_OK);
     cr_expect_eq(count, 2);
     store_reader_release(c);
 }
@@ -954,13 +954,13 @@ static enum err do_idem(struct store_conn *c, void *arg)
     unsigned char h1[32], h2[32];
     memset(h1, 1, 32);
     memset(h2, 2, 32);
-    enum err rc = c->ops->idem_put(c, "tok_1", "old", h1, 201, "{\"id\":1}", NOW - 25 * HOUR);
-    if (rc == ERR_OK) rc = c->ops->idem_put(c, "tok_1", "fresh", h2, 201, "{\"id\":2}", NOW - HOUR);
-    if (rc == ERR_OK) rc = c->ops->idem_put(c, "tok_2", "old", h2, 422, "{\"error\":{}}", NOW);
+    enum err rc = store_idem_put(c, "tok_1", "old", h1, 201, "{\"id\":1}", NOW - 25 * HOUR);
+    if (rc == ERR_OK) rc = store_idem_put(c, "tok_1", "fresh", h2, 201, "{\"id\":2}", NOW - HOUR);
+    if (rc == ERR_OK) rc = store_idem_put(c, "tok_2", "old", h2, 422, "{\"error\":{}}", NOW);
     return rc;
 }
 
-static enum err do_purge(struct store_conn *c, void *arg) { return c->ops->idem_purge(c, NOW - DAY, arg); }
+static enum err do_purge(struct store_conn *c, void *arg) { return store_idem_purge(c, NOW - DAY, arg); }
 
 Test(store, idempotency_keys_are_kept_per_token)
 {
@@ -969,19 +969,19 @@ Test(store, idempotency_keys_are_kept_per_token)
     unsigned char h[32], want[32];
     int status = 0;
     char *resp = NULL;
-    cr_assert_eq(c->ops->idem_get(c, "tok_1", "old", h, &status, &resp), ERR_OK);
+    cr_assert_eq(store_idem_get(c, "tok_1", "old", h, &status, &resp), ERR_OK);
     memset(want, 1, 32);
     cr_expect_eq(memcmp(h, want, 32), 0, "body hash kept");
     cr_expect_eq(status, 201);
     cr_expect_str_eq(resp, "{\"id\":1}");
     free(resp);
-    cr_assert_eq(c->ops->idem_get(c, "tok_2", "old", h, &status, &resp), ERR_OK, "same key, other token");
+    cr_assert_eq(store_idem_get(c, "tok_2", "old", h, &status, &resp), ERR_OK, "same key, other token");
     cr_expect_eq(status, 422);
     memset(want, 2, 32);
     cr_expect_eq(memcmp(h, want, 32), 0);
     free(resp);
-    cr_expect_eq(c->ops->idem_get(c, "tok_2", "fresh", h, &status, &resp), ERR_NOT_FOUND);
-    cr_expect_eq(c->ops->idem_get(c, "tok_3", "old", h, &status, &resp), ERR_NOT_FOUND);
+    cr_expect_eq(store_idem_get(c, "tok_2", "fresh", h, &status, &resp), ERR_NOT_FOUND);
+    cr_expect_eq(store_idem_get(c, "tok_3", "old", h, &status, &resp), ERR_NOT_FOUND);
     store_reader_release(c);
 }
 
@@ -995,10 +995,10 @@ Test(store, idempotency_keys_older_than_a_day_are_purged)
     unsigned char h[32];
     int status;
     char *resp;
-    cr_expect_eq(c->ops->idem_get(c, "tok_1", "old", h, &status, &resp), ERR_NOT_FOUND);
-    cr_assert_eq(c->ops->idem_get(c, "tok_1", "fresh", h, &status, &resp), ERR_OK);
+    cr_expect_eq(store_idem_get(c, "tok_1", "old", h, &status, &resp), ERR_NOT_FOUND);
+    cr_assert_eq(store_idem_get(c, "tok_1", "fresh", h, &status, &resp), ERR_OK);
     free(resp);
-    cr_assert_eq(c->ops->idem_get(c, "tok_2", "old", h, &status, &resp), ERR_OK);
+    cr_assert_eq(store_idem_get(c, "tok_2", "old", h, &status, &resp), ERR_OK);
     free(resp);
     store_reader_release(c);
     cr_assert_eq(store_run(S, do_purge, &purged), ERR_OK);
@@ -1011,7 +1011,7 @@ static int overdue_unrecorded(const char *today, int limit, char ***ids)
 {
     struct store_conn *c = store_reader_acquire(S);
     int n = -1;
-    cr_assert_eq(c->ops->task_overdue_unrecorded(c, today, limit, ids, &n), ERR_OK);
+    cr_assert_eq(store_task_overdue_unrecorded(c, today, limit, ids, &n), ERR_OK);
     store_reader_release(c);
     return n;
 }
@@ -1060,7 +1060,7 @@ static enum err failing_job(struct store_conn *c, void *arg)
     (void)arg;
     struct staff st = {.id = "sta_rolled_back", .name = "X", .active = true};
     bool created;
-    c->ops->staff_put(c, &st, &created);
+    store_staff_put(c, &st, &created);
     return ERR_VALIDATION_FAILED; /* its savepoint is rolled back */
 }
 
@@ -1070,8 +1070,8 @@ Test(store, a_failing_job_leaves_nothing_and_spares_the_others)
     put_staff("sta_kept", true);
     struct store_conn *c = store_reader_acquire(S);
     struct staff st;
-    cr_expect_eq(c->ops->staff_get(c, "sta_rolled_back", &st), ERR_NOT_FOUND);
-    cr_assert_eq(c->ops->staff_get(c, "sta_kept", &st), ERR_OK);
+    cr_expect_eq(store_staff_get(c, "sta_rolled_back", &st), ERR_NOT_FOUND);
+    cr_assert_eq(store_staff_get(c, "sta_kept", &st), ERR_OK);
     store_staff_clear(&st);
     store_reader_release(c);
 }
