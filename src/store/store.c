@@ -108,9 +108,13 @@ static void *writer_main(void *arg)
 
 int store_open(const char *path, struct store **out, struct errinfo *e)
 {
+    const struct store_backend *b = store_backend_of(path);
+    if (!b->ops)
+        return err_set(e, ERR_NOT_IMPLEMENTED, "db", "--db names a %s database, and %s is not built into this "
+                       "opstasks (give --db the path of a SQLite file)", b->label, b->label), -1;
     struct store *s = calloc(1, sizeof *s);
     if (!s) return err_set(e, ERR_INTERNAL, NULL, "out of memory"), -1;
-    s->ops = &store_sqlite_ops;
+    s->ops = b->ops;
     s->path = strdup(path);
     s->queue_max = STORE_QUEUE_MAX;
     pthread_mutex_init(&s->lock, NULL);

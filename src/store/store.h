@@ -435,8 +435,23 @@ struct store {
 #define STORE_WRAPPER(kind, ret, name, params, args) STORE_WRAPPER_##kind(ret, name, params, args)
 STORE_OPS(STORE_WRAPPER)
 
-/* Opens the database at path (creating it), applies migrations and starts the
- * writer thread. Returns 0 or -1 with e filled. */
+/* A backend as --db chooses it: `name` is its id ("sqlite", "postgresql"),
+ * `label` its name in messages, names() whether a --db value is one of its
+ * databases, ops NULL when it is not built into this opstasks. */
+struct store_backend {
+    const char *name, *label;
+    bool (*names)(const char *db);
+    const struct store_ops *ops;
+};
+
+/* The backend a --db value names: postgres:// and postgresql:// URIs are
+ * PostgreSQL's, anything else is the path of a SQLite file. Never NULL. */
+const struct store_backend *store_backend_of(const char *db);
+
+/* Opens the database that path names (a SQLite file is created when
+ * missing; see store_backend_of), applies migrations and starts the writer
+ * thread. Returns 0 or -1 with e filled, ERR_NOT_IMPLEMENTED when path
+ * names a backend this opstasks is built without. */
 int store_open(const char *path, struct store **out, struct errinfo *e);
 /* Runs every job already queued (calling its done) and stops the writer;
  * store_submit refuses from then on. Safe to call twice. */
