@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "backends.h"
 #include "domain/dates.h"
 #include "jobs/renewals.h"
 #include "service/renewals.h"
@@ -20,8 +20,6 @@
 #define HOUR 3600000LL
 #define DAY (24 * HOUR)
 
-static char dir[64];
-static char db_path[128];
 static struct store *S;
 static struct renewals_report *R;
 
@@ -45,13 +43,9 @@ static enum err seed_people(struct store_conn *c, void *arg)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/opstasks-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/t.db", dir);
     cr_assert_eq(dates_set_timezone("UTC"), 0);
     clock_set_ms(NOW);
-    struct errinfo e = {0};
-    cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
+    S = test_store_fresh(NULL);
     cr_assert_eq(store_run(S, seed_people, NULL), ERR_OK);
     R = calloc(1, sizeof *R);
     cr_assert_not_null(R);
@@ -59,18 +53,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-    store_close(S);
+    test_store_drop(S);
     S = NULL;
     free(R);
     clock_set_ms(0);
     dates_set_timezone("UTC");
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
-        unlink(p);
-    }
-    cr_expect_eq(rmdir(dir), 0, "temporary folder left behind: %s", dir);
 }
 
 TestSuite(renewals_engine, .init = setup, .fini = teardown);

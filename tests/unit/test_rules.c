@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "backends.h"
 #include "domain/dates.h"
 #include "jobs/rules.h"
 #include "service/tasks.h"
@@ -18,33 +18,21 @@
 
 #define NOW 1781082000000LL /* 2026-06-10T09:00:00Z */
 
-static char dir[64], db_path[128];
 static struct store *S;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/opstasks-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/t.db", dir);
     cr_assert_eq(dates_set_timezone("UTC"), 0);
     clock_set_ms(NOW);
     service_set_task_event_hook(rules_task_event);
-    struct errinfo e = {0};
-    cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
+    S = test_store_fresh(NULL);
 }
 
 static void teardown(void)
 {
-    store_close(S);
+    test_store_drop(S);
     service_set_task_event_hook(NULL);
     clock_set_ms(0);
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(dir);
 }
 
 TestSuite(engine, .init = setup, .fini = teardown);

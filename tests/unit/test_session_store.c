@@ -6,8 +6,8 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "backends.h"
 #include "domain/dates.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -15,35 +15,23 @@
 #define NOW 1781082000000LL /* 2026-06-10T09:00:00Z */
 #define HOUR 3600000LL
 
-static char dir[64];
-static char db_path[128];
 static struct store *S;
 
-static void setup(void)
+static void setup(const struct backend_fixture *fx)
 {
-    snprintf(dir, sizeof dir, "/tmp/opstasks-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/t.db", dir);
     clock_set_ms(NOW);
-    struct errinfo e = {0};
-    cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
+    S = test_store_fresh(fx);
 }
 
 static void teardown(void)
 {
-    store_close(S);
+    test_store_drop(S);
     S = NULL;
     clock_set_ms(0);
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
-        unlink(p);
-    }
-    cr_expect_eq(rmdir(dir), 0, "temporary folder left behind: %s", dir);
 }
 
-TestSuite(session_store, .init = setup, .fini = teardown);
+/* part of the store conformance suite: every test runs once per backend */
+#define SESSION_TEST(name) BACKEND_TEST(session_store, name, setup, teardown)
 
 static enum err seed(struct store_conn *c, void *arg)
 {
@@ -68,7 +56,7 @@ static enum err find(const unsigned char h[32], int64_t now, struct token *out)
     return rc;
 }
 
-Test(session_store, a_live_session_stands_for_its_token)
+SESSION_TEST(a_live_session_stands_for_its_token)
 {
     cr_assert_eq(store_run(S, seed, NULL), ERR_OK);
     unsigned char h[32];
@@ -81,7 +69,7 @@ Test(session_store, a_live_session_stands_for_its_token)
     cr_expect_str_eq(t.name, "desk");
 }
 
-Test(session_store, an_expired_or_unknown_session_is_not_found)
+SESSION_TEST(an_expired_or_unknown_session_is_not_found)
 {
     cr_assert_eq(store_run(S, seed, NULL), ERR_OK);
     unsigned char h[32];
@@ -96,7 +84,7 @@ Test(session_store, an_expired_or_unknown_session_is_not_found)
 
 static enum err del(struct store_conn *c, void *arg) { return store_session_delete(c, arg); }
 
-Test(session_store, a_deleted_session_is_gone_and_deleting_twice_is_fine)
+SESSION_TEST(a_deleted_session_is_gone_and_deleting_twice_is_fine)
 {
     cr_assert_eq(store_run(S, seed, NULL), ERR_OK);
     unsigned char h[32];
@@ -116,7 +104,7 @@ static enum err purge(struct store_conn *c, void *arg)
     return store_session_purge(c, NOW, p->limit, &p->purged);
 }
 
-Test(session_store, purge_removes_only_expired_sessions_a_batch_at_a_time)
+SESSION_TEST(purge_removes_only_expired_sessions_a_batch_at_a_time)
 {
     cr_assert_eq(store_run(S, seed, NULL), ERR_OK);
     struct purge p = {.limit = 1};
@@ -143,7 +131,7 @@ static enum err orphan(struct store_conn *c, void *arg)
     return store_session_insert(c, h, "tok_nobody", NOW, NOW + HOUR);
 }
 
-Test(session_store, a_session_needs_an_existing_token)
+SESSION_TEST(a_session_needs_an_existing_token)
 {
     cr_expect_neq(store_run(S, orphan, NULL), ERR_OK);
 }

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "backends.h"
 #include "domain/dates.h"
 #include "service/sla.h"
 #include "store/store.h"
@@ -19,33 +19,20 @@
 #define HOUR 3600000LL
 #define DAY (24 * HOUR)
 
-static char dir[64];
-static char db_path[128];
 static struct store *S;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/opstasks-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/t.db", dir);
     cr_assert_eq(dates_set_timezone("UTC"), 0);
     clock_set_ms(NOW);
-    struct errinfo e = {0};
-    cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
+    S = test_store_fresh(NULL);
 }
 
 static void teardown(void)
 {
-    store_close(S);
+    test_store_drop(S);
     S = NULL;
     clock_set_ms(0);
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(dir);
 }
 
 TestSuite(sla_recompute, .init = setup, .fini = teardown);

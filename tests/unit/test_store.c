@@ -1,9 +1,9 @@
-/* Conformance tests of the storage interface (store/store.h), run here on
- * the SQLite backend, and of the service operations (service/tasks.h) that
- * run inside the writer's transaction. Every test opens a fresh database in
- * its own temporary folder; writes go through store_run like the server's,
+/* Conformance tests of the storage interface (store/store.h) and of the
+ * service operations (service/tasks.h) that run inside the writer's
+ * transaction, run once per backend of tests/unit/backends.c. Every test
+ * opens a fresh database; writes go through store_run like the server's,
  * reads through a pooled reader connection. The suite only uses the
- * interface, so a second backend can run it unchanged.
+ * interface (no SQL, no file names), so a second backend runs it unchanged.
  *
  * The clock is frozen at NOW, 2026-06-10T09:00:00Z, in UTC: "today" is
  * 2026-06-10, so a task due 2026-06-09 or earlier reads OVERDUE. */
@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "backends.h"
 #include "domain/dates.h"
 #include "service/tasks.h"
 #include "store/store.h"
@@ -25,38 +25,25 @@
 #define DAY (24 * HOUR)
 #define ACTOR "sta_tester"
 
-static char dir[64];
-static char db_path[128];
 static struct store *S;
 
-static void setup(void)
+static void setup(const struct backend_fixture *fx)
 {
-    snprintf(dir, sizeof dir, "/tmp/opstasks-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/t.db", dir);
     cr_assert_eq(dates_set_timezone("UTC"), 0);
     clock_set_ms(NOW);
-    struct errinfo e = {0};
-    cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
+    S = test_store_fresh(fx);
 }
 
 static void teardown(void)
 {
-    store_close(S);
+    test_store_drop(S);
     S = NULL;
     clock_set_ms(0);
     dates_set_timezone("UTC");
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
-        unlink(p);
-    }
-    cr_expect_eq(rmdir(dir), 0, "temporary folder left behind: %s", dir);
 }
 
-TestSuite(store, .init = setup, .fini = teardown);
-TestSuite(service, .init = setup, .fini = teardown);
+/* Every test of both suites runs once per backend of tests/unit/backends.c. */
+#define STORE_TEST(suite, name) BACKEND_TEST(suite, name, setup, teardown)
 
 /* ---- helpers: people ---- */
 
@@ -231,7 +218,7 @@ static const char *titles(struct task_query q)
 
 /* ---- staff and customers ---- */
 
-Test(store, staff_put_reports_created_then_updated)
+STORE_TEST(store, staff_put_reports_created_then_updated)
 {
     struct put_staff p = {.id = "sta_a", .name = "Anna", .email = "anna@example.com", .active = true, .at = NOW};
     cr_assert_eq(store_run(S, do_put_staff, &p), ERR_OK);
@@ -254,7 +241,7 @@ Test(store, staff_put_reports_created_then_updated)
     store_reader_release(c);
 }
 
-Test(store, staff_list_pages_by_id)
+STORE_TEST(store, staff_list_pages_by_id)
 {
     put_staff("sta_c", true);
     put_staff("sta_a", true);
@@ -276,7 +263,7 @@ Test(store, staff_list_pages_by_id)
     store_reader_release(c);
 }
 
-Test(store, customer_put_reports_created_then_updated_with_its_owner)
+STORE_TEST(store, customer_put_reports_created_then_updated_with_its_owner)
 {
     put_staff("sta_owner", true);
     struct put_customer p = {.id = "cus_abc123", .name = "Acme", .email = "ops@acme.test", .owner = "sta_owner",
@@ -311,7 +298,7 @@ Test(store, customer_put_reports_created_then_updated_with_its_owner)
 
 /* ---- tasks: insert, get, update ---- */
 
-Test(store, task_round_trips_every_field)
+STORE_TEST(store, task_round_trips_every_field)
 {
     put_staff("sta_a", true);
     put_customer("cus_1");
@@ -348,7 +335,7 @@ Test(store, task_round_trips_every_field)
     task_clear(&t);
 }
 
-Test(store, task_without_optional_fields_round_trips_as_absent)
+STORE_TEST(store, task_without_optional_fields_round_trips_as_absent)
 {
     struct task t = {.title = strdup("Bare"), .description = NULL, .priority = PRIORITY_LOW, .status = TASK_COMPLETED,
                      .due_date = "2024-02-29", .has_sla = false, .source = SOURCE_RULE, .created_at = NOW,
@@ -371,13 +358,13 @@ Test(store, task_without_optional_fields_round_trips_as_absent)
     task_clear(&t);
 }
 
-Test(store, task_get_of_an_unknown_id_is_not_found)
+STORE_TEST(store, task_get_of_an_unknown_id_is_not_found)
 {
     struct task t;
     cr_expect_eq(get_task("tsk_00000000000000000000000000", &t), ERR_NOT_FOUND);
 }
 
-Test(store, task_update_overwrites_every_field)
+STORE_TEST(store, task_update_overwrites_every_field)
 {
     put_staff("sta_a", true);
     put_customer("cus_1");
@@ -426,7 +413,7 @@ Test(store, task_update_overwrites_every_field)
     task_clear(&t);
 }
 
-Test(store, task_update_of_an_unknown_id_is_not_found)
+STORE_TEST(store, task_update_of_an_unknown_id_is_not_found)
 {
     struct task t = from_spec(&(struct spec){"Ghost", TASK_OPEN, "2026-06-20", PRIORITY_LOW, NULL, NULL, 0, NOW, false});
     cr_expect_eq(store_run(S, do_update, &t), ERR_NOT_FOUND);
@@ -458,7 +445,7 @@ static void seed_queue(void)
     for (size_t i = 0; i < sizeof seed / sizeof seed[0]; i++) insert(&seed[i], NULL);
 }
 
-Test(store, list_without_a_status_filter_shows_every_task_by_due_date_then_priority)
+STORE_TEST(store, list_without_a_status_filter_shows_every_task_by_due_date_then_priority)
 {
     seed_queue();
     cr_expect_str_eq(titles((struct task_query){.sort = SORT_DUE_DATE}), "D,B,C,G,F,A,E");
@@ -466,7 +453,7 @@ Test(store, list_without_a_status_filter_shows_every_task_by_due_date_then_prior
     cr_expect_str_eq(titles((struct task_query){.filter.status_mask = all}), "D,B,C,G,F,A,E");
 }
 
-Test(store, list_status_filter_uses_the_derived_overdue_status)
+STORE_TEST(store, list_status_filter_uses_the_derived_overdue_status)
 {
     seed_queue();
     cr_expect_str_eq(titles((struct task_query){.filter.status_mask = ST(TASK_OPEN)}), "G,A");
@@ -482,7 +469,7 @@ Test(store, list_status_filter_uses_the_derived_overdue_status)
                      "D,E");
 }
 
-Test(store, list_reads_overdue_from_the_query_s_today)
+STORE_TEST(store, list_reads_overdue_from_the_query_s_today)
 {
     seed_queue();
     /* three days later A (due 06-12), F and G (due 06-10) have passed too */
@@ -495,7 +482,7 @@ Test(store, list_reads_overdue_from_the_query_s_today)
     cr_expect_str_eq(titles(q), "");
 }
 
-Test(store, list_priority_filter)
+STORE_TEST(store, list_priority_filter)
 {
     seed_queue();
     cr_expect_str_eq(titles((struct task_query){.filter.priority_mask = PR(PRIORITY_URGENT) | PR(PRIORITY_LOW)}),
@@ -505,7 +492,7 @@ Test(store, list_priority_filter)
                      "D,B,C,G,F,A,E");
 }
 
-Test(store, list_assignee_filter_with_none_for_unassigned)
+STORE_TEST(store, list_assignee_filter_with_none_for_unassigned)
 {
     seed_queue();
     struct task_query q = {.filter = {.n_assignees = 1, .assignees = {"sta_a"}}};
@@ -520,7 +507,7 @@ Test(store, list_assignee_filter_with_none_for_unassigned)
     cr_expect_str_eq(titles(q), "");
 }
 
-Test(store, list_customer_filter)
+STORE_TEST(store, list_customer_filter)
 {
     seed_queue();
     cr_expect_str_eq(titles((struct task_query){.filter.user_id = "cus_1"}), "C,A");
@@ -528,7 +515,7 @@ Test(store, list_customer_filter)
     cr_expect_str_eq(titles((struct task_query){.filter.user_id = "cus_none"}), "");
 }
 
-Test(store, list_due_range_is_inclusive)
+STORE_TEST(store, list_due_range_is_inclusive)
 {
     seed_queue();
     cr_expect_str_eq(titles((struct task_query){.filter = {.due_from = "2026-06-09", .due_to = "2026-06-10"}}),
@@ -540,7 +527,7 @@ Test(store, list_due_range_is_inclusive)
     cr_expect_str_eq(titles((struct task_query){.filter = {.due_from = "2026-06-11", .due_to = "2026-06-10"}}), "");
 }
 
-Test(store, list_filters_combine)
+STORE_TEST(store, list_filters_combine)
 {
     seed_queue();
     unsigned active = ST(TASK_OPEN) | ST(TASK_IN_PROGRESS) | ST(TASK_OVERDUE);
@@ -554,7 +541,7 @@ Test(store, list_filters_combine)
                      "G");
 }
 
-Test(store, list_sort_orders)
+STORE_TEST(store, list_sort_orders)
 {
     seed_queue();
     /* earliest due first, then URGENT before HIGH before MEDIUM before LOW, then oldest */
@@ -567,7 +554,7 @@ Test(store, list_sort_orders)
     cr_expect_str_eq(titles((struct task_query){.sort = SORT_CREATED_AT_DESC}), "G,F,E,D,C,B,A");
 }
 
-Test(store, same_due_date_and_priority_sort_oldest_first)
+STORE_TEST(store, same_due_date_and_priority_sort_oldest_first)
 {
     /* inserted out of order; created 3, 1, 2 */
     insert(&(struct spec){"third", TASK_OPEN, "2026-06-15", PRIORITY_HIGH, NULL, NULL, 0, NOW - 1000, false}, NULL);
@@ -579,7 +566,7 @@ Test(store, same_due_date_and_priority_sort_oldest_first)
     cr_expect_str_eq(titles((struct task_query){.sort = SORT_PRIORITY}), "urgent,first,second,third");
 }
 
-Test(store, list_page_reports_whether_more_follow)
+STORE_TEST(store, list_page_reports_whether_more_follow)
 {
     seed_queue();
     struct task_query q = {.sort = SORT_DUE_DATE, .limit = 7, .today = TODAY};
@@ -666,7 +653,7 @@ static void expect_each_once_in_order(enum task_sort sort, unsigned mask, struct
             cr_expect_str_neq(rows[i].id, rows[j].id, "sort %d mask %#x: %s twice", sort, mask, rows[i].title);
 }
 
-Test(store, keyset_pages_of_7_visit_every_task_once_in_every_sort)
+STORE_TEST(store, keyset_pages_of_7_visit_every_task_once_in_every_sort)
 {
     seed_many(NULL);
     for (size_t s = 0; s < sizeof all_sorts / sizeof all_sorts[0]; s++) {
@@ -684,7 +671,7 @@ Test(store, keyset_pages_of_7_visit_every_task_once_in_every_sort)
     }
 }
 
-Test(store, keyset_pages_of_7_visit_every_task_once_with_a_status_filter)
+STORE_TEST(store, keyset_pages_of_7_visit_every_task_once_with_a_status_filter)
 {
     seed_many(NULL);
     /* what the seed holds on 2026-06-10 (derived OVERDUE: due 06-08 or 06-09) */
@@ -710,7 +697,7 @@ Test(store, keyset_pages_of_7_visit_every_task_once_with_a_status_filter)
     free_rows(all, n_all);
 }
 
-Test(store, keyset_walk_neither_repeats_nor_skips_while_tasks_are_created)
+STORE_TEST(store, keyset_walk_neither_repeats_nor_skips_while_tasks_are_created)
 {
     char ids[MANY][TASK_ID_SIZE];
     seed_many(ids);
@@ -751,7 +738,7 @@ Test(store, keyset_walk_neither_repeats_nor_skips_while_tasks_are_created)
 
 /* ---- the stats bar ---- */
 
-Test(store, stats_count_every_effective_status)
+STORE_TEST(store, stats_count_every_effective_status)
 {
     seed_queue();
     struct task_stats st = stats(&(struct task_filter){0}, TODAY, NOW);
@@ -765,7 +752,7 @@ Test(store, stats_count_every_effective_status)
     cr_expect_eq(st.sla_breached_active, 2);
 }
 
-Test(store, stats_move_tasks_to_overdue_as_today_advances)
+STORE_TEST(store, stats_move_tasks_to_overdue_as_today_advances)
 {
     seed_queue();
     struct task_stats st = stats(&(struct task_filter){0}, "2026-06-13", NOW);
@@ -776,7 +763,7 @@ Test(store, stats_move_tasks_to_overdue_as_today_advances)
     cr_expect_eq(st.counts[TASK_CANCELLED], 1);
 }
 
-Test(store, stats_follow_the_filters)
+STORE_TEST(store, stats_follow_the_filters)
 {
     seed_queue();
     struct task_stats st = stats(&(struct task_filter){.priority_mask = PR(PRIORITY_URGENT)}, TODAY, NOW);
@@ -811,7 +798,7 @@ Test(store, stats_follow_the_filters)
     cr_expect_eq(st.sla_breached_active, 1);       /* C */
 }
 
-Test(store, stats_count_an_sla_breached_only_after_its_deadline)
+STORE_TEST(store, stats_count_an_sla_breached_only_after_its_deadline)
 {
     seed_queue();
     /* A: created CREATED(0), SLA 1 h; C: created CREATED(2), SLA 2 h */
@@ -822,7 +809,7 @@ Test(store, stats_count_an_sla_breached_only_after_its_deadline)
     cr_expect_eq(stats(&(struct task_filter){0}, TODAY, due_c + 1).sla_breached_active, 2);
 }
 
-Test(store, stats_follow_status_changes)
+STORE_TEST(store, stats_follow_status_changes)
 {
     seed_queue();
     char id[TASK_ID_SIZE];
@@ -842,7 +829,7 @@ Test(store, stats_follow_status_changes)
     cr_expect_eq(st.counts[TASK_CANCELLED], 1); /* E */
 }
 
-Test(store, stats_of_an_empty_store_are_zero)
+STORE_TEST(store, stats_of_an_empty_store_are_zero)
 {
     struct task_stats st = stats(&(struct task_filter){0}, TODAY, NOW);
     for (int i = 0; i < TASK_STATUS__COUNT; i++) cr_expect_eq(st.counts[i], 0);
@@ -868,7 +855,7 @@ static void add_history(const char *task_id, int64_t at, const char *actor, cons
     cr_assert_eq(store_run(S, do_history_add, &a), ERR_OK);
 }
 
-Test(store, history_lists_entries_in_the_order_they_were_added)
+STORE_TEST(store, history_lists_entries_in_the_order_they_were_added)
 {
     const char *id = "tsk_01JX0000000000000000000001";
     add_history(id, NOW + 300, ACTOR, "created", "", NULL, NULL);
@@ -898,7 +885,7 @@ Test(store, history_lists_entries_in_the_order_they_were_added)
     store_history_free(h, n);
 }
 
-Test(store, history_of_a_task_without_entries_is_empty)
+STORE_TEST(store, history_of_a_task_without_entries_is_empty)
 {
     struct history_entry *h = NULL;
     int n = history("tsk_00000000000000000000000000", &h);
@@ -915,7 +902,7 @@ static enum err do_token(struct store_conn *c, void *arg)
     return store_token_insert(c, &t->t, t->hash, clock_now_ms());
 }
 
-Test(store, tokens_are_found_by_their_hash)
+STORE_TEST(store, tokens_are_found_by_their_hash)
 {
     struct tok admin = {.t = {.id = "tok_1", .role = ROLE_ADMIN, .name = "first admin"}};
     struct tok agent = {.t = {.id = "tok_2", .role = ROLE_AGENT, .staff_id = "sta_anna", .name = "desk"}};
@@ -962,7 +949,7 @@ static enum err do_idem(struct store_conn *c, void *arg)
 
 static enum err do_purge(struct store_conn *c, void *arg) { return store_idem_purge(c, NOW - DAY, arg); }
 
-Test(store, idempotency_keys_are_kept_per_token)
+STORE_TEST(store, idempotency_keys_are_kept_per_token)
 {
     cr_assert_eq(store_run(S, do_idem, NULL), ERR_OK);
     struct store_conn *c = store_reader_acquire(S);
@@ -985,7 +972,7 @@ Test(store, idempotency_keys_are_kept_per_token)
     store_reader_release(c);
 }
 
-Test(store, idempotency_keys_older_than_a_day_are_purged)
+STORE_TEST(store, idempotency_keys_older_than_a_day_are_purged)
 {
     cr_assert_eq(store_run(S, do_idem, NULL), ERR_OK);
     int64_t purged = -1;
@@ -1022,7 +1009,7 @@ static void free_ids(char **ids, int n)
     free(ids);
 }
 
-Test(store, overdue_unrecorded_lists_only_active_past_due_tasks_not_yet_recorded)
+STORE_TEST(store, overdue_unrecorded_lists_only_active_past_due_tasks_not_yet_recorded)
 {
     char open_late[TASK_ID_SIZE], started_late[TASK_ID_SIZE];
     insert(&(struct spec){"open late", TASK_OPEN, "2026-06-09", PRIORITY_LOW, NULL, NULL, 0, NOW, false}, open_late);
@@ -1064,7 +1051,7 @@ static enum err failing_job(struct store_conn *c, void *arg)
     return ERR_VALIDATION_FAILED; /* its savepoint is rolled back */
 }
 
-Test(store, a_failing_job_leaves_nothing_and_spares_the_others)
+STORE_TEST(store, a_failing_job_leaves_nothing_and_spares_the_others)
 {
     cr_expect_eq(store_run(S, failing_job, NULL), ERR_VALIDATION_FAILED);
     put_staff("sta_kept", true);
@@ -1146,7 +1133,7 @@ static enum err do_record(struct store_conn *c, void *arg)
     return service_task_record_overdue(c, o->id, clock_now_ms(), &o->recorded);
 }
 
-Test(service, create_stamps_id_creation_time_version_and_history)
+STORE_TEST(service, create_stamps_id_creation_time_version_and_history)
 {
     put_staff("sta_a", true);
     put_customer("cus_1");
@@ -1172,7 +1159,7 @@ Test(service, create_stamps_id_creation_time_version_and_history)
     store_history_free(h, n);
 }
 
-Test(service, create_with_an_unknown_assignee_is_refused)
+STORE_TEST(service, create_with_an_unknown_assignee_is_refused)
 {
     struct errinfo e = {0};
     cr_expect_eq(create("2026-06-20", "sta_nobody", NULL, NULL, &e), ERR_UNKNOWN_STAFF);
@@ -1181,7 +1168,7 @@ Test(service, create_with_an_unknown_assignee_is_refused)
     expect_nothing_written();
 }
 
-Test(service, create_with_an_inactive_assignee_is_refused)
+STORE_TEST(service, create_with_an_inactive_assignee_is_refused)
 {
     put_staff("sta_left", false);
     struct errinfo e = {0};
@@ -1190,7 +1177,7 @@ Test(service, create_with_an_inactive_assignee_is_refused)
     expect_nothing_written();
 }
 
-Test(service, create_with_an_unknown_customer_is_refused)
+STORE_TEST(service, create_with_an_unknown_customer_is_refused)
 {
     struct errinfo e = {0};
     cr_expect_eq(create("2026-06-20", NULL, "cus_nobody", NULL, &e), ERR_UNKNOWN_CUSTOMER);
@@ -1199,7 +1186,7 @@ Test(service, create_with_an_unknown_customer_is_refused)
     expect_nothing_written();
 }
 
-Test(service, create_with_a_past_due_date_records_created_then_system_overdue)
+STORE_TEST(service, create_with_a_past_due_date_records_created_then_system_overdue)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-09", NULL, NULL, id, NULL), ERR_OK);
@@ -1224,7 +1211,7 @@ Test(service, create_with_a_past_due_date_records_created_then_system_overdue)
     free(ids);
 }
 
-Test(service, create_due_today_is_not_overdue)
+STORE_TEST(service, create_due_today_is_not_overdue)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create(TODAY, NULL, NULL, id, NULL), ERR_OK);
@@ -1237,7 +1224,7 @@ Test(service, create_due_today_is_not_overdue)
     task_clear(&t);
 }
 
-Test(service, patch_that_changes_nothing_keeps_the_version_and_writes_nothing)
+STORE_TEST(service, patch_that_changes_nothing_keeps_the_version_and_writes_nothing)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
@@ -1261,7 +1248,7 @@ Test(service, patch_that_changes_nothing_keeps_the_version_and_writes_nothing)
     store_history_free(h, n);
 }
 
-Test(service, patch_repeating_a_final_status_changes_nothing)
+STORE_TEST(service, patch_repeating_a_final_status_changes_nothing)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
@@ -1275,7 +1262,7 @@ Test(service, patch_repeating_a_final_status_changes_nothing)
     task_clear(&again.out);
 }
 
-Test(service, patch_with_a_stale_if_match_is_a_version_conflict)
+STORE_TEST(service, patch_with_a_stale_if_match_is_a_version_conflict)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
@@ -1295,13 +1282,13 @@ Test(service, patch_with_a_stale_if_match_is_a_version_conflict)
     cr_expect_eq(store_run(S, do_patch, &ahead), ERR_VERSION_CONFLICT);
 }
 
-Test(service, patch_of_an_unknown_task_is_not_found)
+STORE_TEST(service, patch_of_an_unknown_task_is_not_found)
 {
     struct patch x = status_patch("tsk_00000000000000000000000000", TASK_COMPLETED);
     cr_expect_eq(patch(&x), ERR_NOT_FOUND);
 }
 
-Test(service, patch_asking_for_overdue_is_a_validation_error_on_status)
+STORE_TEST(service, patch_asking_for_overdue_is_a_validation_error_on_status)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
@@ -1310,7 +1297,7 @@ Test(service, patch_asking_for_overdue_is_a_validation_error_on_status)
     cr_expect_str_eq(x.e.field, "status");
 }
 
-Test(service, patch_of_a_completed_task_is_an_invalid_transition)
+STORE_TEST(service, patch_of_a_completed_task_is_an_invalid_transition)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
@@ -1327,7 +1314,7 @@ Test(service, patch_of_a_completed_task_is_an_invalid_transition)
     task_clear(&t);
 }
 
-Test(service, patch_to_an_unknown_or_inactive_assignee_is_refused)
+STORE_TEST(service, patch_to_an_unknown_or_inactive_assignee_is_refused)
 {
     put_staff("sta_left", false);
     char id[TASK_ID_SIZE];
@@ -1346,7 +1333,7 @@ Test(service, patch_to_an_unknown_or_inactive_assignee_is_refused)
     task_clear(&t);
 }
 
-Test(service, patch_writes_a_history_line_per_changed_field)
+STORE_TEST(service, patch_writes_a_history_line_per_changed_field)
 {
     put_staff("sta_a", true);
     char id[TASK_ID_SIZE];
@@ -1375,7 +1362,7 @@ Test(service, patch_writes_a_history_line_per_changed_field)
     store_history_free(h, n);
 }
 
-Test(service, starting_and_completing_stamp_their_times)
+STORE_TEST(service, starting_and_completing_stamp_their_times)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
@@ -1394,7 +1381,7 @@ Test(service, starting_and_completing_stamp_their_times)
     task_clear(&t);
 }
 
-Test(service, moving_an_overdue_due_date_into_the_future_returns_the_task_to_open)
+STORE_TEST(service, moving_an_overdue_due_date_into_the_future_returns_the_task_to_open)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-01", NULL, NULL, id, NULL), ERR_OK); /* OVERDUE at once */
@@ -1429,7 +1416,7 @@ Test(service, moving_an_overdue_due_date_into_the_future_returns_the_task_to_ope
     free_ids(ids, m);
 }
 
-Test(service, moving_an_overdue_due_date_to_today_returns_the_task_to_open)
+STORE_TEST(service, moving_an_overdue_due_date_to_today_returns_the_task_to_open)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-01", NULL, NULL, id, NULL), ERR_OK);
@@ -1440,7 +1427,7 @@ Test(service, moving_an_overdue_due_date_to_today_returns_the_task_to_open)
     task_clear(&t);
 }
 
-Test(service, overdue_task_in_progress_returns_to_in_progress_when_its_due_date_moves_out)
+STORE_TEST(service, overdue_task_in_progress_returns_to_in_progress_when_its_due_date_moves_out)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create(TODAY, NULL, NULL, id, NULL), ERR_OK);
@@ -1476,7 +1463,7 @@ Test(service, overdue_task_in_progress_returns_to_in_progress_when_its_due_date_
     store_history_free(h, n);
 }
 
-Test(service, moving_a_due_date_into_the_past_makes_the_task_overdue_by_the_system)
+STORE_TEST(service, moving_a_due_date_into_the_past_makes_the_task_overdue_by_the_system)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
@@ -1495,7 +1482,7 @@ Test(service, moving_a_due_date_into_the_past_makes_the_task_overdue_by_the_syst
     store_history_free(h, n);
 }
 
-Test(service, an_overdue_task_can_be_completed_but_not_started)
+STORE_TEST(service, an_overdue_task_can_be_completed_but_not_started)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-01", NULL, NULL, id, NULL), ERR_OK);
@@ -1515,7 +1502,7 @@ Test(service, an_overdue_task_can_be_completed_but_not_started)
     store_history_free(h, n);
 }
 
-Test(service, the_overdue_move_is_recorded_once)
+STORE_TEST(service, the_overdue_move_is_recorded_once)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create(TODAY, NULL, NULL, id, NULL), ERR_OK);
@@ -1552,7 +1539,7 @@ Test(service, the_overdue_move_is_recorded_once)
     task_clear(&t);
 }
 
-Test(service, recording_overdue_skips_final_tasks)
+STORE_TEST(service, recording_overdue_skips_final_tasks)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create(TODAY, NULL, NULL, id, NULL), ERR_OK);
@@ -1564,7 +1551,7 @@ Test(service, recording_overdue_skips_final_tasks)
     cr_expect_not(o.recorded);
 }
 
-Test(service, overdue_follows_the_server_timezone)
+STORE_TEST(service, overdue_follows_the_server_timezone)
 {
     /* 2026-06-10T21:30Z is already 2026-06-11 00:30 in Istanbul (UTC+3) */
     cr_assert_eq(dates_set_timezone("Europe/Istanbul"), 0);

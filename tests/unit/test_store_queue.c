@@ -6,11 +6,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
+#include "backends.h"
 #include "store/store.h"
 
-static char dir[64], db_path[128];
 static struct store *S;
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
@@ -46,25 +45,14 @@ static void count_done(struct store_job *job)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/opstasks-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/q.db", dir);
-    struct errinfo e = {0};
-    cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
+    S = test_store_fresh(NULL);
     running = release = false;
     done_count = 0;
 }
 
 static void teardown(void)
 {
-    store_close(S);
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    test_store_drop(S);
 }
 
 TestSuite(store_queue, .init = setup, .fini = teardown);
