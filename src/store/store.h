@@ -178,8 +178,8 @@ struct store_metrics {
  * kind says how the wrapper finds the backend: VALUE and VOID (no result)
  * through their first argument, a struct store or a struct store_conn, both
  * of which carry ops; TABLE (check_file: no store exists yet) takes the ops
- * table as an extra first argument. A new op is one row here and one
- * function in each backend. */
+ * table as an extra first argument. A new op is one row here and, in each
+ * backend, one function and its entry in the backend's table. */
 #define STORE_OPS(X) \
     /* connections: open one for the given role (writer or reader) */ \
     X(VALUE, int, conn_open, (struct store *s, bool writer, struct store_conn **out), (s, writer, out)) \
@@ -420,7 +420,7 @@ struct store {
 
 /* One line per op, generated from STORE_OPS: the one place to add a fault
  * injection hook, a timing probe or an assertion around every call of a
- * backend. Nothing above store/ calls through ops directly. No op is named
+ * backend. Nothing outside the backends calls through ops directly. No op is named
  * like the runtime's own functions (store_open, store_close, store_run,
  * store_submit, ...): such a row would not compile (a redefinition). */
 #define STORE_FIRST_(a, ...) a
