@@ -27,6 +27,11 @@ enum err api_limit(struct request *r, int def, int max, int *out, struct errinfo
 json_t *api_page(json_t *data, const char *next_cursor);
 void api_ts(json_t *obj, const char *key, int64_t ms);  /* RFC 3339 or null */
 
+/* routes.c: the tables the server serves. api_routes is the API and the
+ * page; api_metrics_routes, for --metrics-listen, is GET /metrics alone and
+ * without a token. */
+extern const struct http_route_table api_routes, api_metrics_routes;
+
 /* The handlers of routes.c */
 void api_health(struct request *r);
 void api_ready(struct request *r); /* GET /readyz */

@@ -1,11 +1,11 @@
-/* routes.c: `opstasks routes` prints the routing table of src/http/routes.c,
+/* routes.c: `opstasks routes` prints the routing table of src/api/routes.c,
  * one `METHOD PATTERN` line per route (":id" segments as in the table), so
  * that tests/api/test_openapi.py checks docs/openapi.yaml against the table
  * the server really dispatches over rather than a copy of it. */
 #include <stdio.h>
 
+#include "api/api.h"
 #include "cmd/cmd.h"
-#include "http/http.h"
 
 int cmd_routes(int argc, char **argv)
 {
@@ -14,6 +14,6 @@ int cmd_routes(int argc, char **argv)
                                      "for every GET route and is not listed).";
     int rc = options_parse(usage, NULL, 0, argc, argv, NULL);
     if (rc) return rc == 1 ? 0 : rc;
-    for (int i = 0; http_route_pattern(i); i++) printf("%s %s\n", http_route_method(i), http_route_pattern(i));
+    for (size_t i = 0; i < api_routes.n; i++) printf("%s %s\n", api_routes.rows[i].method, api_routes.rows[i].pattern);
     return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "cmd/cmd.h"
 #include "domain/dates.h"
 #include "http/guard.h"
@@ -221,7 +222,7 @@ int cmd_serve(int argc, char **argv)
     app.trusted_proxies = v[O_TRUSTED];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(ncpu < 2 ? 2 : ncpu > 16 ? 16 : ncpu);
-    struct MHD_Daemon *d = http_start(&app, fd, threads);
+    struct MHD_Daemon *d = http_start(&app, &api_routes, fd, threads);
     if (!d) {
         fprintf(stderr, "opstasks: cannot start the HTTP server\n");
         close(fd);
@@ -229,15 +230,14 @@ int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
-    /* issue 3: GET /metrics alone, unauthenticated, on its own address */
+    /* GET /metrics alone, unauthenticated, on its own address */
     struct app metrics_app = app;
-    metrics_app.metrics_only = true;
     metrics_app.guard = NULL;
     struct MHD_Daemon *md = NULL;
     char mshown[300] = "";
     if (v[O_METRICS][0]) {
         int mfd = open_listener(mhost, mport, mshown, sizeof mshown);
-        if (mfd < 0 || !(md = http_start(&metrics_app, mfd, 2))) {
+        if (mfd < 0 || !(md = http_start(&metrics_app, &api_metrics_routes, mfd, 2))) {
             fprintf(stderr, "opstasks: cannot serve metrics on %s\n", v[O_METRICS]);
             if (mfd >= 0) close(mfd);
             http_stop(d, store, 0);

@@ -22,12 +22,43 @@
 #define HTTP_BODY_MAX (1024 * 1024)
 #define HTTP_MAX_HEADERS 6
 #define HTTP_REQUEST_ID_MAX 128
+#define HTTP_ROUTES_MAX 64 /* rows in one route table */
+
+struct request;
+
+/* ---- Route tables (router.c) ----
+ * http/ names no handler: the layer above hands http_start the table a
+ * daemon serves. A pattern matches a path segment by segment, ":name" taking
+ * one non-empty segment (copied to r->param). The first pattern that matches
+ * the path decides (list literal segments before ":name" ones); a method
+ * none of its rows has answers 405 with Allow, and HEAD is answered by the
+ * GET row. */
+enum {
+    HTTP_ROUTE_AUTH = 1 << 0,  /* a token (or session) is checked before the handler runs */
+    HTTP_ROUTE_ADMIN = 1 << 1, /* and it must be an admin's (implies HTTP_ROUTE_AUTH) */
+};
+
+struct http_route {
+    const char *method; /* GET, POST, PUT, PATCH or DELETE */
+    const char *pattern;
+    void (*handler)(struct request *r);
+    unsigned flags; /* HTTP_ROUTE_* */
+};
+
+struct http_route_table {
+    const struct http_route *rows;
+    size_t n; /* at most HTTP_ROUTES_MAX */
+    /* Every path equal to it or under it is authenticated before it is
+     * matched, so that without a token each answers 401 alike (none tells
+     * whether it exists); NULL: none. */
+    const char *auth_prefix;
+    const char *not_found; /* the 404's message; NULL: "no such route" */
+};
 
 /* Server-wide settings and shared handles; read-only after start. */
 struct app {
     struct store *store;
     const char *timezone;
-    bool metrics_only;  /* issue 3: the --metrics-listen daemon serves GET /metrics alone, unauthenticated */
     struct ratelimit *events_limit;  /* body bytes per token for POST /ops/events; NULL: no limit */
     bool tls;           /* served over HTTPS directly (--tls-cert): HSTS, Secure cookies */
     const char *tls_cert, *tls_key; /* their PEM text when tls; kept until the daemon stops */
@@ -35,6 +66,10 @@ struct app {
     unsigned max_connections_per_address, max_connections, header_timeout, write_queue_max;
     const char *trusted_proxies; /* comma-separated */
     struct guard *guard;
+    /* set by http_start: the table this daemon serves, and for each of its
+     * rows the request-metrics series it counts into (metrics.c) */
+    const struct http_route_table *routes;
+    unsigned char route_series[HTTP_ROUTES_MAX];
 };
 
 struct request {
@@ -72,8 +107,8 @@ struct request {
     void *ctx;
     void (*finish)(struct request *r, enum err rc);
     void (*ctx_free)(void *ctx);
-    /* issue 3 (metrics): the route table index + 1 (0: no route), arrival */
-    int route_index;
+    /* request metrics: the matched row's series (0: none), and the arrival */
+    int metrics_series;
     struct timespec started;
     /* the access log: X-Request-Id (the client's when sane, else ours) and
      * the pattern of the route the path matched (NULL: none) */
@@ -88,9 +123,12 @@ struct request {
     char client_address[46]; /* http_client_address's answer, once asked */
 };
 
-/* Starts the server on an already bound, listening socket. threads: pool size.
- * Returns the daemon or NULL. */
-struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads);
+/* Starts the server on an already bound, listening socket, serving routes
+ * (which must live as long as the process: the request metrics keep its
+ * labels). threads: pool size. Returns the daemon,
+ * or NULL (logged). */
+struct MHD_Daemon *http_start(struct app *app, const struct http_route_table *routes, int listen_fd,
+                              unsigned threads);
 /* Direct HTTPS (tls.c): reads and checks the PEM certificate (chain) and
  * key, and sets app->tls, tls_cert and tls_key for http_start. Returns 0, or
  * -1 with one line saying what is wrong in err. http_tls_free (after the
@@ -125,23 +163,28 @@ const char *http_query(struct request *r, const char *name);
 enum err http_query_check(struct request *r, const char *const *known, struct errinfo *e);
 
 /* Hands `run` to the writer; `finish` is called on the HTTP thread after the
- * commit with the job's result, and must set the response, or (issue 3) call
+ * commit with the job's result, and must set the response, or call
  * http_submit again to chain a further job. ctx is freed with
  * ctx_free when the request ends. */
 void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *), void *ctx,
                  void (*finish)(struct request *, enum err), void (*ctx_free)(void *));
 
-/* Routing (routes.c). */
+/* Routes r over r->app->routes (router.c): sets r->route_pattern (NULL: no
+ * pattern matched) and r->metrics_series, then answers 404/405/401/403 or
+ * runs the row's handler. */
 void http_route(struct request *r);
 
-/* ---- issue 3: CSV answers and request metrics ---- */
+/* ---- CSV answers and request metrics ---- */
 /* Takes ownership of a malloc'd body of the given content type (NULL: 500). */
 void http_reply_body(struct request *r, int status, char *body, const char *content_type);
-/* The pattern of route table entry i, or NULL past the end (routes.c). */
-const char *http_route_pattern(int i);
-const char *http_route_method(int i); /* GET for HEAD requests too */
-/* Counts a finished request (metrics.c): route_index as in struct request. */
-void http_metrics_observe(int route_index, int status, double seconds);
+/* The request-metrics series labelled with a route's method and pattern
+ * (metrics.c): added when new, so rows of two tables alike share one. The
+ * strings must outlive the process's scrapes (a table's literals). Returns
+ * 1 to HTTP_ROUTES_MAX, or 0 when every series is taken. Main thread only,
+ * before the daemon serving the row starts. */
+int http_metrics_series(const char *method, const char *pattern);
+/* Counts a finished request (metrics.c): series as in struct request. */
+void http_metrics_observe(int series, int status, double seconds);
 /* Appends the HTTP metrics in Prometheus text format to a malloc'd buffer
  * (metrics.c); see util/buf.h. */
 struct buf;

@@ -75,7 +75,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     double seconds = (double)(now.tv_sec - r->started.tv_sec) + (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
-    if (r->dispatched) http_metrics_observe(r->route_index, r->status, seconds); /* issue 3: request metrics */
+    if (r->dispatched) http_metrics_observe(r->metrics_series, r->status, seconds);
     /* The access log: only what is safe to keep (the route's pattern, never
      * the path or query, which may carry an invite or a token). Status 0: the
      * client went away before an answer was queued. */
@@ -96,7 +96,7 @@ static enum MHD_Result queue(struct request *r)
     r->resp_body = NULL;
     if (r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    /* no-store unless the handler chose its own (the page's assets, issue 6) */
+    /* no-store unless the handler chose its own (the page's assets do) */
     bool own_cache_control = false;
     for (int i = 0; i < r->n_headers; i++)
         if (strcmp(r->headers[i].name, MHD_HTTP_HEADER_CACHE_CONTROL) == 0) own_cache_control = true;
@@ -160,7 +160,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->checked = true;
         r->method = method;
         guard_headers_done(conn);
-        clock_gettime(CLOCK_MONOTONIC, &r->started); /* issue 3: request metrics */
+        clock_gettime(CLOCK_MONOTONIC, &r->started); /* for the duration histogram and the log */
         set_request_id(r);
         size_t ul = strlen(url);
         if (ul >= sizeof r->path)
@@ -223,7 +223,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* resumed after the writer finished */
         r->suspended = false;
         r->finish(r, r->job.rc);
-        if (r->suspended) return MHD_YES; /* finish handed the writer a further job (issue 3) */
+        if (r->suspended) return MHD_YES; /* finish handed the writer a further job */
         if (r->busy) http_reply_err(r, ERR_UNAVAILABLE, NULL, "The server is busy; retry in a moment");
         if (!r->response_ready) http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return queue(r);
@@ -285,8 +285,34 @@ static struct {
     struct app *app;
 } daemons[MAX_DAEMONS];
 
-struct MHD_Daemon *http_start(struct app *app, int listen_fd, unsigned threads)
+_Static_assert(HTTP_ROUTES_MAX <= 255, "app.route_series holds a series in a byte");
+
+/* Sets app->routes, and each row's request-metrics series. Returns 0, or
+ * -1 (logged) when the table is over HTTP_ROUTES_MAX rows or its labels do
+ * not fit the series left. */
+static int take_routes(struct app *app, const struct http_route_table *routes)
 {
+    if (routes->n > HTTP_ROUTES_MAX) {
+        log_error("http: a route table of %zu rows is over the %d a daemon serves", routes->n, HTTP_ROUTES_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < routes->n; i++) {
+        int series = http_metrics_series(routes->rows[i].method, routes->rows[i].pattern);
+        if (series == 0) {
+            log_error("http: no request-metrics series left for %s %s (%d in all)", routes->rows[i].method,
+                      routes->rows[i].pattern, HTTP_ROUTES_MAX);
+            return -1;
+        }
+        app->route_series[i] = (unsigned char)series;
+    }
+    app->routes = routes;
+    return 0;
+}
+
+struct MHD_Daemon *http_start(struct app *app, const struct http_route_table *routes, int listen_fd,
+                              unsigned threads)
+{
+    if (take_routes(app, routes) != 0) return NULL;
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      MHD_USE_TURBO;
     atomic_store(&stopping, false);

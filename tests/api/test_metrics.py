@@ -147,3 +147,27 @@ def test_a_bad_metrics_address_stops_the_start(tmp_path):
     from conftest import run_cli
     p = run_cli("serve", "--db", tmp_path / "x.db", "--listen", "127.0.0.1:0", "--metrics-listen", "nonsense")
     assert p.returncode == 2 and "--metrics-listen" in p.stderr
+
+
+def test_requests_to_the_metrics_address_count_under_their_route(make_server):
+    # The metrics address serves its own one-row table: its scrapes count as
+    # GET /metrics, like the main address's, in one series (no duplicate).
+    s = make_server(extra_args=["--metrics-listen", "127.0.0.1:0"])
+    port = metrics_port(s)
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    try:
+        for path, status in (("/metrics", 200), ("/metrics", 200), ("/healthz", 404)):
+            c.request("GET", path)
+            r = c.getresponse()
+            body = r.read()
+            assert r.status == status, path
+        assert b"this address serves GET /metrics only" in body
+    finally:
+        c.close()
+    scrape(s)
+    text = scrape(s)
+    promtool_check(text)
+    m = samples(text)
+    # two on the metrics address and the first scrape of the main one
+    assert m['opstasks_http_requests_total{route="/metrics",method="GET",code="200"}'] == 3
+    assert m['opstasks_http_requests_total{route="other",method="",code="404"}'] == 1

@@ -1,0 +1,75 @@
+/* routes.c (api): the route tables the server is started with, naming the
+ * handlers of api/ (http/router.c matches and dispatches over them; see
+ * http.h for the rules). `opstasks routes` prints api_routes, and
+ * tests/api/test_openapi.py checks docs/openapi.yaml against that. */
+#include "api/api.h"
+
+#define AUTH HTTP_ROUTE_AUTH
+#define ADMIN HTTP_ROUTE_ADMIN
+
+static const struct http_route rows[] = {
+    {"GET", "/healthz", api_health, 0},
+    {"GET", "/readyz", api_ready, 0},
+    {"GET", "/ops/tasks", api_tasks_list, AUTH},
+    {"POST", "/ops/tasks", api_tasks_create, AUTH},
+    {"GET", "/ops/tasks/stats", api_tasks_stats, AUTH},
+    {"GET", "/ops/tasks/:id", api_task_get, AUTH},
+    {"PATCH", "/ops/tasks/:id", api_task_patch, AUTH},
+    {"GET", "/ops/tasks/:id/history", api_task_history, AUTH},
+    {"GET", "/ops/staff", api_staff_list, AUTH},
+    {"GET", "/ops/staff/:id", api_staff_get, AUTH},
+    {"PUT", "/ops/staff/:id", api_staff_put, ADMIN},
+    {"GET", "/ops/customers", api_customers_list, AUTH},
+    {"GET", "/ops/customers/:id", api_customer_get, AUTH},
+    {"PUT", "/ops/customers/:id", api_customer_put, ADMIN},
+    /* SLA calendar and reports (sla.c); the metrics (metrics.c) want an
+     * admin token here, outside /ops */
+    {"GET", "/ops/sla-calendar", api_sla_calendar_get, ADMIN},
+    {"PUT", "/ops/sla-calendar", api_sla_calendar_put, ADMIN},
+    {"GET", "/ops/reports/sla", api_report_sla, AUTH},
+    {"GET", "/ops/reports/overdue", api_report_overdue, AUTH},
+    {"GET", "/metrics", api_metrics, ADMIN},
+    /* renewals.c */
+    {"GET", "/ops/customers/:id/renewals", api_renewals_list, AUTH},
+    {"GET", "/ops/customers/:id/renewals/:rid", api_renewal_get, AUTH},
+    {"PUT", "/ops/customers/:id/renewals/:rid", api_renewal_put, ADMIN},
+    {"DELETE", "/ops/customers/:id/renewals/:rid", api_renewal_delete, ADMIN},
+    {"GET", "/ops/renewal-policy", api_renewal_policy_get, ADMIN},
+    {"PUT", "/ops/renewal-policy", api_renewal_policy_put, ADMIN},
+    {"POST", "/ops/renewals/run", api_renewals_run, ADMIN},
+    /* workflow rules: events.c, rules.c */
+    {"POST", "/ops/events", api_events_post, AUTH},
+    {"GET", "/ops/events", api_events_list, AUTH},
+    {"GET", "/ops/rules", api_rules_list, AUTH},
+    {"GET", "/ops/rules/:id", api_rule_get, AUTH},
+    {"PUT", "/ops/rules/:id", api_rule_put, ADMIN},
+    {"DELETE", "/ops/rules/:id", api_rule_delete, ADMIN},
+    /* the browser page and its sign-in: web.c (the page's own paths are
+     * open; it signs in with a session cookie that /ops takes) */
+    {"GET", "/ops/me", api_me, AUTH},
+    {"GET", "/", web_root, 0},
+    {"GET", "/login", web_login_page, 0},
+    {"POST", "/login", web_login, 0},
+    {"POST", "/logout", web_logout, 0},
+    {"GET", "/tasks", web_queue_page, 0},
+    {"GET", "/tasks/:id", web_task_page, 0},
+    {"GET", "/assets/:id", web_asset, 0},
+};
+
+const struct http_route_table api_routes = {
+    .rows = rows,
+    .n = sizeof rows / sizeof rows[0],
+    .auth_prefix = "/ops",
+};
+
+/* The --metrics-listen address: the metrics alone, without a token (it is
+ * meant for a scraper on a private network). */
+static const struct http_route metrics_rows[] = {
+    {"GET", "/metrics", api_metrics, 0},
+};
+
+const struct http_route_table api_metrics_routes = {
+    .rows = metrics_rows,
+    .n = sizeof metrics_rows / sizeof metrics_rows[0],
+    .not_found = "this address serves GET /metrics only",
+};
