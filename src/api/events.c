@@ -9,7 +9,7 @@
 
 #include "api/api.h"
 #include "domain/dates.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 #include "util/clock.h"
 #include "util/ids.h"
 

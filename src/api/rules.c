@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 #include "util/clock.h"
 #include "util/ids.h"
 

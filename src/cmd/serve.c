@@ -15,7 +15,7 @@
 #include "domain/dates.h"
 #include "http/guard.h"
 #include "http/http.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 #include "jobs/recompute.h"
 #include "jobs/sweeper.h"
 #include "service/tasks.h"

@@ -5,7 +5,7 @@
 
 #include "api/api.h"
 #include "fuzz.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

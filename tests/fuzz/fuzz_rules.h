@@ -10,7 +10,7 @@
 
 #include "domain/rule.h"
 #include "fuzz.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 
 #define FUZZ_EVENT_JSON                                                                                   \
     "{\"id\":\"evt_1\",\"type\":\"document.rejected\",\"user_id\":\"cus_one\","                        \

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "domain/rule.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 
 static struct rv ctx;
 

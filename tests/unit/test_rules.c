@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "domain/dates.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 #include "service/tasks.h"
 #include "store/store.h"
 #include "util/clock.h"

@@ -2,7 +2,7 @@
  * JSON, and events matched against the enabled rules of their type, each
  * match creating a follow-up task through service_task_create, all inside
  * the writer's transaction. */
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -5,8 +5,8 @@
  * layer. Everything runs inside the writer's transaction: the event, the
  * rules it matched and every task it created commit together or not at all.
  * The pure parts (conditions, templates, assignee choice) are domain/rule.c. */
-#ifndef OPSTASKS_RULES_H
-#define OPSTASKS_RULES_H
+#ifndef OPSTASKS_SERVICE_RULE_ENGINE_H
+#define OPSTASKS_SERVICE_RULE_ENGINE_H
 
 #include <jansson.h>
 #include <stdbool.h>
