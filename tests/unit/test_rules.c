@@ -1,4 +1,4 @@
-/* Unit tests of the rules engine (jobs/rules.c) on a real store: an event and
+/* Unit tests of the rules engine (service/rule_engine.c) on a real store: an event and
  * its tasks in one writer job, idempotency by id, round-robin positions kept
  * across events, and the loop protection of the service's own events (a rule
  * on task.completed that keeps making tasks stops after 3 levels). The clock
@@ -28,7 +28,7 @@ static void setup(void)
     snprintf(db_path, sizeof db_path, "%s/t.db", dir);
     cr_assert_eq(dates_set_timezone("UTC"), 0);
     clock_set_ms(NOW);
-    service_set_task_event_hook(rules_task_event);
+    service_set_task_event_hook(rule_engine_task_event);
     struct errinfo e = {0};
     cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
 }
@@ -81,7 +81,7 @@ static void put_staff(const char *id, bool active)
 }
 
 struct post_arg {
-    struct rules_event ev;
+    struct rule_engine_event ev;
     char *answer;
     bool replayed;
 };
@@ -89,7 +89,7 @@ struct post_arg {
 static enum err do_post(struct store_conn *c, void *arg)
 {
     struct post_arg *p = arg;
-    return rules_process_event(c, &p->ev, clock_now_ms(), &p->answer, &p->replayed);
+    return rule_engine_process_event(c, &p->ev, clock_now_ms(), &p->answer, &p->replayed);
 }
 
 /* Posts an event and returns its answer as JSON (caller decrefs). */
