@@ -121,9 +121,9 @@ static enum err put_run(struct store_conn *c, void *arg)
     }
     int64_t n = 0;
     if ((rc = c->ops->rule_count_type(c, ru->event_type, ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
-    if (n >= RULE_TYPE_RULES_MAX)
+    if (n >= RULES_PER_TYPE_MAX)
         return err_set(&x->e, ERR_VALIDATION_FAILED, "event_type", "event_type %s has %d rules already, the most allowed",
-                       ru->event_type, RULE_TYPE_RULES_MAX);
+                       ru->event_type, RULES_PER_TYPE_MAX);
     if ((rc = c->ops->rule_count_type(c, "", ru->id, &n)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     if (n >= RULES_TOTAL_MAX)
         return err_set(&x->e, ERR_VALIDATION_FAILED, "id", "there are %d rules already, the most allowed",

@@ -25,7 +25,7 @@
 #define RULE_DUE_DAYS_MAX 3650
 #define RULE_DEFINITION_MAX 65536  /* bytes of a rule's compact JSON */
 #define RULE_CHAIN_MAX 3           /* levels of rule-created tasks in one chain */
-#define RULE_TYPE_RULES_MAX 200    /* rules of one event type (so one event makes at most this many tasks) */
+#define RULES_PER_TYPE_MAX 200     /* rules of one event type (so one event makes at most this many tasks) */
 #define EVENT_TYPE_MAX 128
 
 /* A JSON-shaped value: what an event (and its customer) looks like to the

@@ -307,7 +307,7 @@ enum err rule_engine_process_event(struct store_conn *c, const struct rule_engin
     if (rc != ERR_NOT_FOUND) return rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL;
     struct rule_row *rows = NULL;
     int n = 0;
-    if ((rc = c->ops->rules_for_type(c, ev->type, RULE_TYPE_RULES_MAX, &rows, &n)) != ERR_OK) return rc;
+    if ((rc = c->ops->rules_for_type(c, ev->type, RULES_PER_TYPE_MAX, &rows, &n)) != ERR_OK) return rc;
     rc = handle(c, ev, rows, n, now_ms, answer);
     store_rule_rows_free(rows, n);
     return rc;
@@ -318,7 +318,7 @@ enum err rule_engine_task_event(struct store_conn *c, const struct task *t, cons
     struct rule_row *rows = NULL;
     int n = 0;
     /* the common case, no rule for this type, costs one index probe */
-    enum err rc = c->ops->rules_for_type(c, type, RULE_TYPE_RULES_MAX, &rows, &n);
+    enum err rc = c->ops->rules_for_type(c, type, RULES_PER_TYPE_MAX, &rows, &n);
     if (rc != ERR_OK || n == 0) {
         store_rule_rows_free(rows, n);
         return rc;
