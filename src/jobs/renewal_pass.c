@@ -98,7 +98,8 @@ static enum err act_on(struct store *s, char **ids, int n, struct renewal_pass_r
         j->job.arg = j;
         j->job.done = job_done;
         j->ids = ids + submitted * RENEWAL_PASS_JOB;
-        j->n = n - submitted * RENEWAL_PASS_JOB < RENEWAL_PASS_JOB ? n - submitted * RENEWAL_PASS_JOB : RENEWAL_PASS_JOB;
+        j->n = n - submitted * RENEWAL_PASS_JOB < RENEWAL_PASS_JOB ? n - submitted * RENEWAL_PASS_JOB
+                                                                   : RENEWAL_PASS_JOB;
         j->w = &w;
         pthread_mutex_lock(&w.m);
         w.pending++;
@@ -144,7 +145,8 @@ enum err renewal_pass_run(struct store *s, struct renewal_pass_report *r)
         struct store_conn *c = store_reader_acquire(s);
         char **ids = NULL, **dues = NULL;
         int n = 0;
-        ret = c ? c->ops->renewal_due(c, today, after_due, after_id, RENEWAL_PASS_BATCH, &ids, &dues, &n) : ERR_INTERNAL;
+        ret = c ? c->ops->renewal_due(c, today, after_due, after_id, RENEWAL_PASS_BATCH, &ids, &dues, &n)
+                : ERR_INTERNAL;
         store_reader_release(c);
         if (ret != ERR_OK) break;
         if (n > 0) {

@@ -251,8 +251,8 @@ static enum err run_rules(struct store_conn *c, const struct rule_engine_event *
 
 /* Runs the rules and stores the event with its outcome (a service event only
  * when something matched). *answer gets the answer text when not NULL. */
-static enum err handle(struct store_conn *c, const struct rule_engine_event *ev, struct rule_row *rows, int n, int64_t now,
-                       char **answer)
+static enum err handle(struct store_conn *c, const struct rule_engine_event *ev, struct rule_row *rows, int n,
+                       int64_t now, char **answer)
 {
     struct outcome o = {json_array(), json_array(), json_array(), false};
     struct event_row row = {0};
@@ -290,8 +290,8 @@ out:
     return rc;
 }
 
-enum err rule_engine_process_event(struct store_conn *c, const struct rule_engine_event *ev, int64_t now_ms, char **answer,
-                             bool *replayed)
+enum err rule_engine_process_event(struct store_conn *c, const struct rule_engine_event *ev, int64_t now_ms,
+                                   char **answer, bool *replayed)
 {
     *answer = NULL;
     *replayed = false;

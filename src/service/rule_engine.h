@@ -1,11 +1,12 @@
 /* rule_engine.h (service): the workflow rules engine. Events (POSTed, or
  * the service's own: task.overdue, task.completed, task.cancelled,
- * sla.breached) are matched against the enabled rules of their type (read through an index by type)
- * and each matching rule creates one follow-up task through the service
- * layer. Everything runs inside the writer's transaction: the event, the
- * rules it matched and every task it created commit together or not at all.
- * The pure parts (conditions, templates, assignee choice) are domain/rule.c,
- * the rules' JSON service/rule_json.c, the parsed-rule cache rule_cache.c. */
+ * sla.breached) are matched against the enabled rules of their type (read
+ * through an index by type) and each matching rule creates one follow-up task
+ * through the service layer. Everything runs inside the writer's transaction:
+ * the event, the rules it matched and every task it created commit together
+ * or not at all. The pure parts (conditions, templates, assignee choice) are
+ * domain/rule.c, the rules' JSON service/rule_json.c, the parsed-rule cache
+ * service/rule_cache.c. */
 #ifndef OPSTASKS_SERVICE_RULE_ENGINE_H
 #define OPSTASKS_SERVICE_RULE_ENGINE_H
 
