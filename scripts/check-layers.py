@@ -54,8 +54,9 @@ def graph(src):
     return g
 
 
-def symbol_graph(objdir):
-    """module -> {module: why} from the objects' defined and undefined symbols."""
+def symbol_graph(objdir, src):
+    """module -> {module: why} from the objects' defined and undefined symbols
+    (objects whose source is gone, left from before a move, are skipped)."""
     defined, used = {}, {}
     for root, _, files in os.walk(objdir):
         for f in files:
@@ -63,6 +64,8 @@ def symbol_graph(objdir):
                 continue
             path = os.path.join(root, f)
             mod = module(path, objdir)
+            if not os.path.exists(os.path.join(src, mod + ".c")):
+                continue
             out = subprocess.run(["nm", "-P", path], capture_output=True, text=True, check=True).stdout
             for line in out.splitlines():
                 parts = line.split()
@@ -144,7 +147,7 @@ def main():
     bad = check(graph(src), "include")
     objdir = os.path.join(build, "obj", "src")
     if os.path.isdir(objdir):
-        bad += check(symbol_graph(objdir), "call")
+        bad += check(symbol_graph(objdir, src), "call")
     else:
         print(f"call: no objects in {objdir} (run make first)")
     return 1 if bad else 0
