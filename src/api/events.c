@@ -9,12 +9,12 @@
 
 #include "api/api.h"
 #include "domain/dates.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
 struct event_ctx {
-    struct rules_event ev;
+    struct rule_engine_event ev;
     char *answer;
     bool replayed;
 };
@@ -30,7 +30,7 @@ static void event_ctx_free(void *p)
 static enum err event_run(struct store_conn *c, void *arg)
 {
     struct event_ctx *x = arg;
-    return rules_process_event(c, &x->ev, clock_now_ms(), &x->answer, &x->replayed);
+    return rule_engine_process_event(c, &x->ev, clock_now_ms(), &x->answer, &x->replayed);
 }
 
 static void event_finish(struct request *r, enum err rc)

@@ -1,4 +1,4 @@
-/* renewals.c (api): the renewals engine's resources (issue 4): a customer's
+/* renewals.c (api): the renewals engine's resources: a customer's
  * renewable items under /ops/customers/{cid}/renewals, the renewal policy at
  * /ops/renewal-policy, and POST /ops/renewals/run, which runs one pass of the
  * engine and answers what it did. */
@@ -8,7 +8,7 @@
 
 #include "api/api.h"
 #include "domain/dates.h"
-#include "jobs/renewals.h"
+#include "jobs/renewal_pass.h"
 #include "service/renewals.h"
 #include "util/clock.h"
 #include "util/ids.h"
@@ -388,14 +388,14 @@ void api_renewals_run(struct request *r)
         http_reply_error(r, &e);
         return;
     }
-    struct renewals_report *rep = malloc(sizeof *rep);
+    struct renewal_pass_report *rep = malloc(sizeof *rep);
     if (!rep) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
-    /* a pass is a few writer jobs of RENEWALS_BATCH items: this worker
+    /* a pass is a few writer jobs of RENEWAL_PASS_BATCH items: this worker
      * thread waits for them, as the sweeper's thread does */
-    enum err rc = renewals_run_once(r->app->store, rep);
+    enum err rc = renewal_pass_run(r->app->store, rep);
     if (rc != ERR_OK) {
         free(rep);
         if (rc == ERR_UNAVAILABLE)

@@ -1,13 +1,13 @@
 /* rules.c (api): /ops/rules. PUT (admin) validates the whole rule (every
  * condition, op, path, template and assignee; 422 naming the bad part) and
  * upserts it; GET lists or reads; DELETE (admin) removes one. The rules
- * themselves run in jobs/rules.c. */
+ * themselves run in service/rule_engine.c; their JSON is service/rule_json.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
-#include "jobs/rules.h"
+#include "service/rule_json.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
@@ -15,7 +15,7 @@
 
 static void reply_row(struct request *r, int status, const struct rule_row *row)
 {
-    json_t *o = rules_row_json(row);
+    json_t *o = rule_json_row(row);
     if (!o) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
@@ -53,7 +53,7 @@ void api_rules_list(struct request *r)
     }
     json_t *data = json_array();
     for (int i = 0; i < n && i < limit; i++) {
-        json_t *o = rules_row_json(&rows[i]);
+        json_t *o = rule_json_row(&rows[i]);
         if (o) json_array_append_new(data, o);
     }
     http_reply_json(r, 200, api_page(data, n > limit ? rows[limit - 1].id : NULL));
@@ -161,7 +161,7 @@ void api_rule_put(struct request *r)
         goto fail;
     }
     if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
-    if (rules_parse(obj, &x->rule, &canon, &e) != ERR_OK) goto fail;
+    if (rule_json_parse(obj, &x->rule, &canon, &e) != ERR_OK) goto fail;
     memcpy(x->rule.id, r->param, strlen(r->param) + 1); /* validated: fits */
     if (!(x->definition = json_dumps(canon, JSON_COMPACT))) {
         err_set(&e, ERR_INTERNAL, NULL, NULL);

@@ -16,9 +16,10 @@
 #include "domain/dates.h"
 #include "http/guard.h"
 #include "http/http.h"
-#include "jobs/rules.h"
 #include "jobs/recompute.h"
 #include "jobs/sweeper.h"
+#include "service/rule_cache.h"
+#include "service/rule_engine.h"
 #include "service/tasks.h"
 #include "util/log.h"
 
@@ -181,9 +182,9 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* workflow rules (issue 5): the service's own events go to the rules
-     * engine; set before the writer thread starts */
-    service_set_task_event_hook(rules_task_event);
+    /* the service's own events (a task overdue, completed, cancelled, an SLA
+     * breach) go to the rules engine; set before the writer thread starts */
+    service_set_task_event_hook(rule_engine_task_event);
 
     struct app app = {.timezone = v[O_TZ]};
     char tls_err[600];
@@ -278,7 +279,7 @@ int cmd_serve(int argc, char **argv)
     if (md) http_stop(md, store, 1000); /* issue 3 */
     http_tls_free(&app);
     store_close(store);
-    rules_cache_clear(); /* workflow rules (issue 5) */
+    rule_cache_clear(); /* the parsed rules, once the writer is gone */
     ratelimit_free(events_limit);
     events_limit = NULL;
     log_info("serve: stopped cleanly");

@@ -1,7 +1,7 @@
 /* renewal.h: renewable items (customers' documents that expire), the renewal
  * policy and the threshold arithmetic of the renewals engine. Pure: no I/O,
  * no JSON, no SQL; dates are YYYY-MM-DD days in the server's timezone, so the
- * unit tests drive every rule with a set "today". jobs/renewals.c and
+ * unit tests drive every rule with a set "today". jobs/renewal_pass.c and
  * service/renewals.c apply these rules to the stored items. */
 #ifndef OPSTASKS_RENEWAL_H
 #define OPSTASKS_RENEWAL_H
@@ -43,7 +43,7 @@ struct renewal_item {
     int64_t created_at, updated_at;
 };
 
-/* The defaults of issue 4: 90 LOW/30, 60 MEDIUM/14, 30 HIGH/7, 14 URGENT/2 with a 24 h SLA. */
+/* The default policy: 90 LOW/30, 60 MEDIUM/14, 30 HIGH/7, 14 URGENT/2 with a 24 h SLA. */
 void renewal_policy_default(struct renewal_policy *p);
 
 /* Sorts the thresholds (largest days_before first) and checks the policy: at

@@ -1,8 +1,9 @@
 /* rule.h: workflow rules, the pure half: event values and paths into them,
  * conditions and their ops, {{path}} templates, the assignee choices
  * (round-robin, least-loaded) and the chain limit. No I/O, no JSON library:
- * jobs/rules.c turns JSON into these values and runs the rules inside the
- * writer's transaction; the unit tests call everything here directly. */
+ * service/rule_json.c turns JSON into these values and service/rule_engine.c
+ * runs the rules inside the writer's transaction; the unit tests call
+ * everything here directly. */
 #ifndef OPSTASKS_RULE_H
 #define OPSTASKS_RULE_H
 
@@ -24,6 +25,7 @@
 #define RULE_DUE_DAYS_MAX 3650
 #define RULE_DEFINITION_MAX 65536  /* bytes of a rule's compact JSON */
 #define RULE_CHAIN_MAX 3           /* levels of rule-created tasks in one chain */
+#define RULES_PER_TYPE_MAX 200     /* rules of one event type (so one event makes at most this many tasks) */
 #define EVENT_TYPE_MAX 128
 
 /* A JSON-shaped value: what an event (and its customer) looks like to the

@@ -7,8 +7,7 @@
 #include <time.h>
 
 #include "domain/dates.h"
-#include "service/sla.h"
-#include "jobs/renewals.h" /* renewals (issue 4) */
+#include "jobs/renewal_pass.h"
 #include "service/tasks.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -48,7 +47,7 @@ static enum err sweep_batch(struct store_conn *c, void *arg)
     return rc;
 }
 
-/* issue 3: one batch of SLA breaches, recorded once each */
+/* One batch of SLA breaches, recorded once each */
 static enum err sla_batch(struct store_conn *c, void *arg)
 {
     struct batch *b = arg;
@@ -67,7 +66,7 @@ static enum err sla_batch(struct store_conn *c, void *arg)
     return rc;
 }
 
-/* issue 3: the last sweep, for GET /metrics */
+/* The last sweep, for GET /metrics */
 static _Atomic int64_t last_sweep_at_ms, last_sweep_us;
 
 void sweeper_last(int64_t *at_ms, int64_t *duration_us)
@@ -141,13 +140,13 @@ static void *sweeper_main(void *arg)
         clock_gettime(CLOCK_MONOTONIC, &t0);
         long n = sweeper_run_once(w->store);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        atomic_store(&last_sweep_at_ms, clock_now_ms()); /* issue 3 */
+        atomic_store(&last_sweep_at_ms, clock_now_ms());
         atomic_store(&last_sweep_us, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
         if (n != 0)
             log_info("sweeper: %ld tasks recorded overdue or SLA-breached in %.1f ms", n,
                      (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-        /* renewals (issue 4): the engine runs at start and after every sweep */
-        renewals_run_once(w->store, NULL);
+        /* the renewals pass runs at start and after every sweep */
+        renewal_pass_run(w->store, NULL);
         if (w->events_retention_days > 0) {
             int64_t cutoff = clock_now_ms() - (int64_t)w->events_retention_days * 86400 * 1000;
             long removed = sweeper_purge_events(w->store, cutoff);

@@ -27,7 +27,7 @@ void sweeper_stop(struct sweeper *w);
 /* One full sweep, for tests and the thread: returns tasks recorded, or -1. */
 long sweeper_run_once(struct store *s);
 
-/* issue 3: each sweep also records SLA breaches (service_task_record_sla_breach).
+/* Each sweep also records SLA breaches (service_task_record_sla_breach).
  * When the last sweep of the thread ended (ms, 0 = none yet) and how long it took. */
 void sweeper_last(int64_t *at_ms, int64_t *duration_us);
 

@@ -109,7 +109,7 @@ static enum err create_task(struct store_conn *c, const struct renewal_item *it,
     memcpy(t.user_id, it->customer_id, EXT_ID_SIZE);
     memcpy(t.renewal_id, it->id, EXT_ID_SIZE);
     t.source = SOURCE_RENEWAL;
-    rc = service_task_create(c, &t, RENEWALS_ACTOR, now_ms, &e);
+    rc = service_task_create(c, &t, SERVICE_RENEWAL_ACTOR, now_ms, &e);
     if (rc == ERR_OK) memcpy(task_id, t.id, TASK_ID_SIZE);
     task_clear(&t);
     return rc;
@@ -131,7 +131,7 @@ static enum err escalate_task(struct store_conn *c, const struct task *t, const 
     struct task out;
     bool changed;
     struct errinfo e = {0};
-    enum err rc = service_task_patch(c, t->id, &p, -1, RENEWALS_ACTOR, now_ms, &out, &changed, &e);
+    enum err rc = service_task_patch(c, t->id, &p, -1, SERVICE_RENEWAL_ACTOR, now_ms, &out, &changed, &e);
     if (rc == ERR_OK) task_clear(&out);
     return rc;
 }

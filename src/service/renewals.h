@@ -1,5 +1,5 @@
-/* renewals.h (service): the transactional operations of the renewals engine
- * (issue 4): upserting a renewable item with its next threshold day, and
+/* renewals.h (service): the transactional operations of the renewals engine:
+ * upserting a renewable item with its next threshold day, and
  * acting on one item (creating or escalating its task). Each runs inside the
  * writer's transaction; tasks are made and changed through service/tasks.h,
  * so their history, counts and checks are the same as for the API's. */
@@ -12,7 +12,7 @@
 #include "domain/renewal.h"
 #include "store/store.h"
 
-#define RENEWALS_ACTOR "renewals"
+#define SERVICE_RENEWAL_ACTOR "renewals"
 
 /* Creates or updates it (fields validated by the caller; next_due, created_at
  * and updated_at are set here). The customer must exist (ERR_NOT_FOUND,

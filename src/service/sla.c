@@ -1,5 +1,6 @@
-/* sla.c (service): the SLA calendar, deadline stamping and the one-time
- * sla_breached record (issue 3); see sla.h. */
+/* sla.c (service): the SLA calendar (JSON form, load, store, the background
+ * recompute of active deadlines) and deadline stamping; see sla.h. The
+ * breach record, a task write, is service/tasks.c's. */
 #include "service/sla.h"
 
 #include <stdatomic.h>
@@ -9,7 +10,6 @@
 #include <time.h>
 
 #include "domain/dates.h"
-#include "service/tasks.h"
 
 static const char *const day_keys[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -237,39 +237,4 @@ enum err service_sla_refresh(struct store_conn *c, struct task *t, bool *moved)
     if ((rc = service_sla_stamp(c, t)) != ERR_OK) return rc;
     *moved = sla_due_at(t) != due || sla_risk_at(t) != risk;
     return ERR_OK;
-}
-
-enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)
-{
-    *recorded = false;
-    struct task t;
-    enum err rc = store_task_get(c, id, &t);
-    if (rc != ERR_OK) return rc;
-    /* never a breach of a deadline the new calendar has moved */
-    bool moved;
-    if ((rc = service_sla_refresh(c, &t, &moved)) != ERR_OK) goto out;
-    if (moved && (rc = store_task_sla_set(c, id, sla_due_at(&t), sla_risk_at(&t))) != ERR_OK) goto out;
-    char today[DATE_SIZE];
-    dates_today(now_ms, today);
-    int64_t due = sla_due_at(&t);
-    if (!t.has_sla || !task_status_is_active(task_effective_status(&t, today)) || now_ms <= due) goto out;
-    /* the flag flips only once: a second call finds nothing to mark */
-    if ((rc = store_task_sla_breach_mark(c, id)) != ERR_OK) {
-        if (rc == ERR_NOT_FOUND) rc = ERR_OK;
-        goto out;
-    }
-    char ts[32], to[40];
-    dates_format_ts(due, ts, sizeof ts);
-    snprintf(to, sizeof to, "\"%s\"", ts);
-    struct history_entry h = {.at = now_ms, .from_json = (char *)"null", .to_json = to};
-    snprintf(h.actor, sizeof h.actor, "system");
-    snprintf(h.type, sizeof h.type, "sla_breached");
-    snprintf(h.field, sizeof h.field, "sla_due_at");
-    if ((rc = store_history_add(c, id, &h)) != ERR_OK) goto out;
-    /* the rules engine sees it in the same transaction (workflow rules, issue 5) */
-    if ((rc = service_task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
-    *recorded = true;
-out:
-    task_clear(&t);
-    return rc;
 }

@@ -1,7 +1,8 @@
-/* sla.h (service): SLA tracking (issue 3) inside the writer's transaction:
- * the SLA calendar (load, store, recompute active deadlines), stamping a
- * task's deadline with it, and the sweeper's one-time sla_breached record.
- * The calendar's JSON form lives here too, since it is stored as that text. */
+/* sla.h (service): SLA tracking inside the writer's transaction: the SLA
+ * calendar (load, store, recompute active deadlines) and stamping a task's
+ * deadline with it. The calendar's JSON form lives here too, since it is
+ * stored as that text. service/tasks.c uses this module (stamping, refresh,
+ * the breach record); this module uses no task write. */
 #ifndef OPSTASKS_SERVICE_SLA_H
 #define OPSTASKS_SERVICE_SLA_H
 
@@ -52,14 +53,5 @@ void service_sla_recompute_wake(void);
 
 /* Sets t's SLA deadline and 80% instant with the stored calendar. */
 enum err service_sla_stamp(struct store_conn *c, struct task *t);
-
-/* The one place an SLA breach is recorded: when task id is active and past
- * its SLA deadline at now_ms (the deadline of the calendar in force: a task
- * the recompute has not reached yet is stamped first, and the new deadline
- * written, see service_sla_refresh) and its breach is not yet recorded, writes the
- * `sla_breached` history line (actor system) and sets the flag that makes it
- * once only. *recorded says whether it wrote anything. (The rules engine's
- * sla.breached event belongs here.) */
-enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
 
 #endif

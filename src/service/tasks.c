@@ -1,5 +1,6 @@
-/* tasks.c (service): create, patch and the automatic OVERDUE record, each a
- * task write plus its history lines in the caller's transaction. */
+/* tasks.c (service): create, patch and the automatic OVERDUE and SLA breach
+ * records, each a task write plus its history lines in the caller's
+ * transaction. Deadlines come from service/sla.c (used one way only). */
 #include "service/tasks.h"
 
 #include <jansson.h>
@@ -88,13 +89,13 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     dates_today(now_ms, today);
     bool overdue = task_effective_status(t, today) == TASK_OVERDUE;
     t->overdue_recorded = overdue;
-    if ((rc = service_sla_stamp(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL); /* issue 3: SLA calendar */
+    if ((rc = service_sla_stamp(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL); /* deadline from the SLA calendar */
     if ((rc = store_task_insert(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     if ((rc = add_history(c, t->id, now_ms, actor, "created", NULL, NULL, NULL)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
     if (overdue && (rc = status_history(c, t->id, now_ms, SYSTEM_ACTOR, t->status, TASK_OVERDUE)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
-    /* workflow rules (issue 5) */
+    /* a task born overdue raises task.overdue for the workflow rules */
     if (overdue && (rc = service_task_event(c, t, "task.overdue", now_ms)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     return ERR_OK;
 }
@@ -107,7 +108,7 @@ static json_t *sla_json(const struct task *t)
     return json_real(t->sla_hours);
 }
 
-/* issue 3: an instant as an RFC 3339 JSON string, null for 0 */
+/* An instant as an RFC 3339 JSON string, null for 0 */
 static json_t *ts_json(int64_t ms)
 {
     if (!ms) return json_null();
@@ -223,13 +224,13 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
     nt.overdue_recorded = after == TASK_OVERDUE;
     nt.version = old.version + 1;
     nt.updated_at = now_ms;
-    /* issue 3: a breach the sweeper has not recorded yet is written first, so
+    /* a breach the sweeper has not recorded yet is written first, so
      * a task finished late between two sweeps still has its line */
     if (task_status_is_active(before) && old.has_sla && now_ms > sla_due_at(&old)) {
         bool rec;
         if (service_task_record_sla_breach(c, id, now_ms, &rec) != ERR_OK) goto fail_internal;
     }
-    /* issue 3: a new sla_hours gets a new deadline, with the SLA calendar */
+    /* a new sla_hours gets a new deadline, with the SLA calendar */
     bool sla_moved = false;
     if (old.has_sla != nt.has_sla || old.sla_hours != nt.sla_hours) {
         if (service_sla_stamp(c, &nt) != ERR_OK) goto fail_internal;
@@ -245,12 +246,12 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
         goto fail_internal;
     if ((rc = field_history(c, &old, &nt, now_ms, actor)) != ERR_OK) goto fail_internal;
     if (sla_moved && (rc = add_history(c, id, now_ms, actor, "field_changed", "sla_due_at", ts_json(sla_due_at(&old)),
-                                       ts_json(sla_due_at(&nt)))) != ERR_OK) /* issue 3 */
+                                       ts_json(sla_due_at(&nt)))) != ERR_OK)
         goto fail_internal;
     if (before != after &&
         (rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) != ERR_OK)
         goto fail_internal;
-    /* workflow rules (issue 5): the service's own events, once per change */
+    /* the service's own events for the workflow rules, once per change */
     {
         const char *ev = after == TASK_COMPLETED && before != after   ? "task.completed"
                          : after == TASK_CANCELLED && before != after ? "task.cancelled"
@@ -282,14 +283,49 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
     t.overdue_recorded = true;
     if ((rc = store_task_update(c, &t)) != ERR_OK) goto out;
     if ((rc = status_history(c, id, now_ms, SYSTEM_ACTOR, t.status, TASK_OVERDUE)) != ERR_OK) goto out;
-    if ((rc = service_task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* workflow rules (issue 5) */
+    if ((rc = service_task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* for the workflow rules */
     *recorded = true;
 out:
     task_clear(&t);
     return rc;
 }
 
-/* ---- workflow rules (issue 5): the service's own events ---------------------- */
+enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)
+{
+    *recorded = false;
+    struct task t;
+    enum err rc = store_task_get(c, id, &t);
+    if (rc != ERR_OK) return rc;
+    /* never a breach of a deadline the new calendar has moved */
+    bool moved;
+    if ((rc = service_sla_refresh(c, &t, &moved)) != ERR_OK) goto out;
+    if (moved && (rc = store_task_sla_set(c, id, sla_due_at(&t), sla_risk_at(&t))) != ERR_OK) goto out;
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    int64_t due = sla_due_at(&t);
+    if (!t.has_sla || !task_status_is_active(task_effective_status(&t, today)) || now_ms <= due) goto out;
+    /* the flag flips only once: a second call finds nothing to mark */
+    if ((rc = store_task_sla_breach_mark(c, id)) != ERR_OK) {
+        if (rc == ERR_NOT_FOUND) rc = ERR_OK;
+        goto out;
+    }
+    char ts[32], to[40];
+    dates_format_ts(due, ts, sizeof ts);
+    snprintf(to, sizeof to, "\"%s\"", ts);
+    struct history_entry h = {.at = now_ms, .from_json = (char *)"null", .to_json = to};
+    snprintf(h.actor, sizeof h.actor, "system");
+    snprintf(h.type, sizeof h.type, "sla_breached");
+    snprintf(h.field, sizeof h.field, "sla_due_at");
+    if ((rc = store_history_add(c, id, &h)) != ERR_OK) goto out;
+    /* the rules engine sees it in the same transaction */
+    if ((rc = service_task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
+    *recorded = true;
+out:
+    task_clear(&t);
+    return rc;
+}
+
+/* ---- the service's own events, for the workflow rules ---------------------- */
 
 static service_task_event_fn task_event_hook;
 

@@ -1,6 +1,6 @@
 /* tasks.h (service): the transactional operations on tasks, shared by every
- * way a task changes: the API, the overdue sweeper, and later the renewals
- * engine and workflow rules. Each function runs inside the writer's
+ * way a task changes: the API, the overdue sweeper, the renewals pass and the
+ * workflow rules. Each function runs inside the writer's
  * transaction (a store_job's run) on the writer connection, and writes the
  * task and its history together, so both commit or neither does.
  * Policy comes from domain/ (validation, lifecycle, dates); rows from store/. */
@@ -50,7 +50,16 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
  * wrote anything. */
 enum err service_task_record_overdue(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
 
-/* workflow rules (issue 5): the service's own events. The rules engine
+/* The one place an SLA breach is recorded: when task id is active and past
+ * its SLA deadline at now_ms (the deadline of the calendar in force: a task
+ * the recompute has not reached yet is stamped first, and the new deadline
+ * written, see service_sla_refresh) and its breach is not yet recorded, writes the
+ * `sla_breached` history line (actor system) and sets the flag that makes it
+ * once only, then raises the task's sla.breached event (service_task_event).
+ * *recorded says whether it wrote anything. */
+enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
+
+/* The service's own events, for the workflow rules. The rules engine
  * registers one hook at start-up (before any thread runs); each time a task
  * goes overdue (when that is recorded), is completed or is cancelled, the
  * service calls it with the task as it now is, inside the same transaction,

@@ -1,11 +1,11 @@
 /* Fuzz target: the body of POST /ops/events through the real handler (id,
  * type, user_id, occurred_at, the data object and its size limit), then the
- * data as the rules engine sees it (rules_value_from_json) and paths into it. */
+ * data as the rules engine sees it (rule_json_value) and paths into it. */
 #include <jansson.h>
 
 #include "api/api.h"
 #include "fuzz.h"
-#include "jobs/rules.h"
+#include "service/rule_json.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *d = json_object_get(j, "data");
     if (json_is_object(d)) {
         struct rv v = {0};
-        FUZZ_ASSERT(rules_value_from_json(d, &v) == 0, "rules_value_from_json failed");
+        FUZZ_ASSERT(rule_json_value(d, &v) == 0, "rule_json_value failed");
         FUZZ_ASSERT(v.kind == RV_OBJECT, "data became kind %d", (int)v.kind);
         struct rv root = {.kind = RV_OBJECT};
         FUZZ_ASSERT(rv_object_add(&root, "data", &v) == 0, "rv_object_add failed");

@@ -1,5 +1,5 @@
 /* fuzz_rules.h: the event context the rule and template targets render
- * against, shaped as jobs/rules.c builds it (id, type, user_id, occurred_at,
+ * against, shaped as service/rule_engine.c builds it (id, type, user_id, occurred_at,
  * data, customer), and the checks on a rendered task field. */
 #ifndef OPSTASKS_FUZZ_RULES_H
 #define OPSTASKS_FUZZ_RULES_H
@@ -10,7 +10,7 @@
 
 #include "domain/rule.h"
 #include "fuzz.h"
-#include "jobs/rules.h"
+#include "service/rule_json.h"
 
 #define FUZZ_EVENT_JSON                                                                                   \
     "{\"id\":\"evt_1\",\"type\":\"document.rejected\",\"user_id\":\"cus_one\","                        \
@@ -27,7 +27,7 @@ static inline void fuzz_event_context(json_t *data, struct rv *ctx)
 {
     json_t *ev = json_loads(FUZZ_EVENT_JSON, 0, NULL);
     json_t *d = data ? json_incref(data) : json_loads(FUZZ_DATA_JSON, 0, NULL);
-    if (!ev || !d || json_object_set_new(ev, "data", d) != 0 || rules_value_from_json(ev, ctx) != 0) abort();
+    if (!ev || !d || json_object_set_new(ev, "data", d) != 0 || rule_json_value(ev, ctx) != 0) abort();
     json_decref(ev);
 }
 

@@ -28,13 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rule ru = {0}, again = {0};
     json_t *canon = NULL, *canon2 = NULL;
     struct errinfo e = {0}, e2 = {0};
-    if (def && rules_parse(def, &ru, &canon, &e) == ERR_OK) {
-        FUZZ_ASSERT(rules_parse(canon, &again, &canon2, &e2) == ERR_OK, "the canonical rule does not parse: %s",
+    if (def && rule_json_parse(def, &ru, &canon, &e) == ERR_OK) {
+        FUZZ_ASSERT(rule_json_parse(canon, &again, &canon2, &e2) == ERR_OK, "the canonical rule does not parse: %s",
                     e2.message);
         FUZZ_ASSERT(json_equal(canon, canon2), "the canonical rule changes when parsed again");
         struct rule_row row = {.id = "rul_fuzz", .definition = json_dumps(canon, JSON_COMPACT)};
         FUZZ_ASSERT(row.definition, "json_dumps failed");
-        json_t *shown = rules_row_json(&row);
+        json_t *shown = rule_json_row(&row);
         FUZZ_ASSERT(shown, "a stored rule that GET cannot show");
         json_decref(shown);
         free(row.definition);

@@ -1,4 +1,4 @@
-/* Unit tests of the renewals engine (jobs/renewals, service/renewals) on a
+/* Unit tests of the renewals engine (jobs/renewal_pass, service/renewals) on a
  * real store in a temporary folder, with the clock set: threshold days,
  * catch-up, escalation vs a new task, expiry date changes, timezone day
  * boundaries and the unique key that makes each action happen once. */
@@ -10,7 +10,7 @@
 
 #include "backends.h"
 #include "domain/dates.h"
-#include "jobs/renewals.h"
+#include "jobs/renewal_pass.h"
 #include "service/renewals.h"
 #include "service/tasks.h"
 #include "store/store.h"
@@ -21,7 +21,7 @@
 #define DAY (24 * HOUR)
 
 static struct store *S;
-static struct renewals_report *R;
+static struct renewal_pass_report *R;
 
 static enum err seed_people(struct store_conn *c, void *arg)
 {
@@ -97,7 +97,7 @@ static void date_in(int days, char out[DATE_SIZE])
 
 static void at_day(int offset_days) { clock_set_ms(NOW + (int64_t)offset_days * DAY); }
 
-static void run(void) { cr_assert_eq(renewals_run_once(S, R), ERR_OK); }
+static void run(void) { cr_assert_eq(renewal_pass_run(S, R), ERR_OK); }
 
 /* every task of the item, oldest first */
 static struct task_page tasks_of(const char *renewal_id)
@@ -232,7 +232,7 @@ Test(renewals_engine, an_active_task_is_escalated_instead_of_a_second_one)
     cr_assert_eq(store_history_list(c, id, &h, &n), ERR_OK);
     store_reader_release(c);
     int by_engine = 0;
-    for (int i = 0; i < n; i++) by_engine += strcmp(h[i].actor, RENEWALS_ACTOR) == 0;
+    for (int i = 0; i < n; i++) by_engine += strcmp(h[i].actor, SERVICE_RENEWAL_ACTOR) == 0;
     /* created, priority, due_date, sla_hours, and the sla_due_at it moved (SLA tracking) */
     cr_expect_eq(by_engine, 5, "created + priority + due_date + sla_hours + sla_due_at lines by renewals");
     store_history_free(h, n);
@@ -337,8 +337,8 @@ Test(renewals_engine, the_database_refuses_a_second_action_for_the_same_key)
 
 static void *pass(void *arg)
 {
-    struct renewals_report *r = arg;
-    renewals_run_once(S, r);
+    struct renewal_pass_report *r = arg;
+    renewal_pass_run(S, r);
     return NULL;
 }
 
@@ -351,7 +351,7 @@ Test(renewals_engine, two_passes_at_once_act_once)
         snprintf(id, sizeof id, "ren_many_%02d", i);
         put_item(id, "cus_one", exp, NULL);
     }
-    struct renewals_report *r2 = calloc(1, sizeof *r2);
+    struct renewal_pass_report *r2 = calloc(1, sizeof *r2);
     cr_assert_not_null(r2);
     pthread_t t1, t2;
     pthread_create(&t1, NULL, pass, R);
@@ -410,7 +410,7 @@ Test(renewals_engine, an_item_under_another_customer_or_with_an_inactive_assigne
 static enum err put_many(struct store_conn *c, void *arg)
 {
     const char *exp = arg;
-    for (int i = 0; i < RENEWALS_REPORT_MAX + 1; i++) {
+    for (int i = 0; i < RENEWAL_PASS_REPORT_MAX + 1; i++) {
         struct renewal_item it = {0};
         snprintf(it.id, sizeof it.id, "ren_bulk_%04d", i);
         snprintf(it.customer_id, sizeof it.customer_id, "cus_one");
@@ -430,9 +430,9 @@ Test(renewals_engine, a_pass_lists_at_most_1000_outcomes_of_a_kind_and_counts_th
     date_in(20, exp);
     cr_assert_eq(store_run(S, put_many, exp), ERR_OK);
     run();
-    cr_expect_eq(R->n_created, RENEWALS_REPORT_MAX + 1);
-    cr_expect_eq(R->n_created_listed, RENEWALS_REPORT_MAX);
-    cr_expect_eq(R->n_examined, RENEWALS_REPORT_MAX + 1, "each due item examined once");
+    cr_expect_eq(R->n_created, RENEWAL_PASS_REPORT_MAX + 1);
+    cr_expect_eq(R->n_created_listed, RENEWAL_PASS_REPORT_MAX);
+    cr_expect_eq(R->n_examined, RENEWAL_PASS_REPORT_MAX + 1, "each due item examined once");
     run();
     cr_expect_eq(R->n_created + R->n_escalated, 0);
     cr_expect_eq(R->n_examined, 0, "nothing is due any more: the index finds no item");

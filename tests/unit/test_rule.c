@@ -1,14 +1,14 @@
-/* Unit tests of domain/rule (issue 5): event types, paths, every condition
+/* Unit tests of domain/rule: event types, paths, every condition
  * op, templates, fitting rendered text, round-robin and least-loaded choice,
  * and the chain limit. Event values are built from JSON text with jansson and
- * converted by rules_value_from_json, as the engine does. */
+ * converted by rule_json_value, as the engine does. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domain/rule.h"
-#include "jobs/rules.h"
+#include "service/rule_json.h"
 
 static struct rv ctx;
 
@@ -25,7 +25,7 @@ static void load_ctx(void)
                        "   \"owner_id\": \"sta_anna\"}}";
     json_t *j = json_loads(text, 0, NULL);
     cr_assert_not_null(j);
-    cr_assert_eq(rules_value_from_json(j, &ctx), 0);
+    cr_assert_eq(rule_json_value(j, &ctx), 0);
     json_decref(j);
 }
 
@@ -43,7 +43,7 @@ static struct rule_cond cond(const char *field, const char *op, const char *valu
     if (value) {
         json_t *j = json_loads(value, JSON_DECODE_ANY, NULL);
         cr_assert_not_null(j, "value %s", value);
-        cr_assert_eq(rules_value_from_json(j, &c.value), 0);
+        cr_assert_eq(rule_json_value(j, &c.value), 0);
         json_decref(j);
         c.has_value = true;
     }
@@ -410,7 +410,7 @@ Test(rule, chains_of_rule_created_tasks_stop_after_three_levels)
     cr_expect_not(rule_chain_allows(-1));
 }
 
-/* ---- rule definitions (jobs/rules.c) -------------------------------------------------- */
+/* ---- rule definitions (service/rule_json.c) ------------------------------------------- */
 
 static enum err parse(const char *text, struct errinfo *e)
 {
@@ -419,7 +419,7 @@ static enum err parse(const char *text, struct errinfo *e)
     struct rule r;
     memset(&r, 0, sizeof r);
     json_t *canon = NULL;
-    enum err rc = rules_parse(j, &r, &canon, e);
+    enum err rc = rule_json_parse(j, &r, &canon, e);
     json_decref(canon);
     json_decref(j);
     rule_clear(&r);
@@ -491,7 +491,7 @@ Test(rule, a_valid_definition_parses_with_defaults_filled_in)
     memset(&r, 0, sizeof r);
     json_t *canon = NULL;
     struct errinfo e = {0};
-    cr_assert_eq(rules_parse(j, &r, &canon, &e), ERR_OK, "%s", e.message);
+    cr_assert_eq(rule_json_parse(j, &r, &canon, &e), ERR_OK, "%s", e.message);
     cr_expect_str_eq(r.name, "Chase");
     cr_expect(r.enabled);
     cr_expect_eq(r.priority, PRIORITY_MEDIUM);

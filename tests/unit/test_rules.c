@@ -1,4 +1,4 @@
-/* Unit tests of the rules engine (jobs/rules.c) on a real store: an event and
+/* Unit tests of the rules engine (service/rule_engine.c) on a real store: an event and
  * its tasks in one writer job, idempotency by id, round-robin positions kept
  * across events, and the loop protection of the service's own events (a rule
  * on task.completed that keeps making tasks stops after 3 levels). The clock
@@ -11,7 +11,7 @@
 
 #include "backends.h"
 #include "domain/dates.h"
-#include "jobs/rules.h"
+#include "service/rule_engine.h"
 #include "service/tasks.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -24,7 +24,7 @@ static void setup(void)
 {
     cr_assert_eq(dates_set_timezone("UTC"), 0);
     clock_set_ms(NOW);
-    service_set_task_event_hook(rules_task_event);
+    service_set_task_event_hook(rule_engine_task_event);
     S = test_store_fresh(NULL);
 }
 
@@ -69,7 +69,7 @@ static void put_staff(const char *id, bool active)
 }
 
 struct post_arg {
-    struct rules_event ev;
+    struct rule_engine_event ev;
     char *answer;
     bool replayed;
 };
@@ -77,7 +77,7 @@ struct post_arg {
 static enum err do_post(struct store_conn *c, void *arg)
 {
     struct post_arg *p = arg;
-    return rules_process_event(c, &p->ev, clock_now_ms(), &p->answer, &p->replayed);
+    return rule_engine_process_event(c, &p->ev, clock_now_ms(), &p->answer, &p->replayed);
 }
 
 /* Posts an event and returns its answer as JSON (caller decrefs). */

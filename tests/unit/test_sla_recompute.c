@@ -11,6 +11,7 @@
 #include "backends.h"
 #include "domain/dates.h"
 #include "service/sla.h"
+#include "service/tasks.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/ids.h"

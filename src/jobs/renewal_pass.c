@@ -1,14 +1,14 @@
-/* renewals.c: one pass of the renewals engine; see renewals.h.
+/* renewal_pass.c: one pass of the renewals engine; see renewal_pass.h.
  *
- * Each round lists up to RENEWALS_BATCH due items on a reader connection
+ * Each round lists up to RENEWAL_PASS_BATCH due items on a reader connection
  * (keyset cursor on (next_due, id), so each item is seen once per pass), then
- * hands them to the writer as jobs of RENEWALS_JOB items queued together:
+ * hands them to the writer as jobs of RENEWAL_PASS_JOB items queued together:
  * group commit still puts hundreds of items in one transaction, while each
  * job's savepoint stays small. (One job of 500 items made every statement
  * walk SQLite's in-memory sub-journal of the whole job: 6,000 crossings took
  * 4.7 s, see bench/NOTES.md.) Every item is re-read and judged inside the
  * writer's transaction, so listing it outside is safe. */
-#include "jobs/renewals.h"
+#include "jobs/renewal_pass.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define RENEWALS_JOB 25
+#define RENEWAL_PASS_JOB 25
 
 struct waiter {
     pthread_mutex_t m;
@@ -32,17 +32,17 @@ struct job {
     char **ids;  /* borrowed from the round's list */
     int n;
     struct waiter *w;
-    struct renewal_outcome out[RENEWALS_JOB];
+    struct renewal_outcome out[RENEWAL_PASS_JOB];
     int n_failed;
 };
 
-static void note(struct renewals_report *r, const struct renewal_outcome *o)
+static void note(struct renewal_pass_report *r, const struct renewal_outcome *o)
 {
     if (o->action == RENEWAL_CREATED) {
-        if (r->n_created_listed < RENEWALS_REPORT_MAX) r->created[r->n_created_listed++] = *o;
+        if (r->n_created_listed < RENEWAL_PASS_REPORT_MAX) r->created[r->n_created_listed++] = *o;
         r->n_created++;
     } else if (o->action == RENEWAL_ESCALATED) {
-        if (r->n_escalated_listed < RENEWALS_REPORT_MAX) r->escalated[r->n_escalated_listed++] = *o;
+        if (r->n_escalated_listed < RENEWAL_PASS_REPORT_MAX) r->escalated[r->n_escalated_listed++] = *o;
         r->n_escalated++;
     }
 }
@@ -82,9 +82,9 @@ static void job_done(struct store_job *sj)
 }
 
 /* Acts on ids[0..n) through jobs queued together; notes what committed. */
-static enum err act_on(struct store *s, char **ids, int n, struct renewals_report *r)
+static enum err act_on(struct store *s, char **ids, int n, struct renewal_pass_report *r)
 {
-    int nj = (n + RENEWALS_JOB - 1) / RENEWALS_JOB;
+    int nj = (n + RENEWAL_PASS_JOB - 1) / RENEWAL_PASS_JOB;
     struct job *jobs = calloc((size_t)nj, sizeof *jobs);
     if (!jobs) return ERR_INTERNAL;
     struct waiter w = {.pending = 0};
@@ -97,8 +97,9 @@ static enum err act_on(struct store *s, char **ids, int n, struct renewals_repor
         j->job.run = run_job;
         j->job.arg = j;
         j->job.done = job_done;
-        j->ids = ids + submitted * RENEWALS_JOB;
-        j->n = n - submitted * RENEWALS_JOB < RENEWALS_JOB ? n - submitted * RENEWALS_JOB : RENEWALS_JOB;
+        j->ids = ids + submitted * RENEWAL_PASS_JOB;
+        j->n = n - submitted * RENEWAL_PASS_JOB < RENEWAL_PASS_JOB ? n - submitted * RENEWAL_PASS_JOB
+                                                                   : RENEWAL_PASS_JOB;
         j->w = &w;
         pthread_mutex_lock(&w.m);
         w.pending++;
@@ -129,9 +130,9 @@ static enum err act_on(struct store *s, char **ids, int n, struct renewals_repor
     return ret;
 }
 
-enum err renewals_run_once(struct store *s, struct renewals_report *r)
+enum err renewal_pass_run(struct store *s, struct renewal_pass_report *r)
 {
-    struct renewals_report *mine = NULL;
+    struct renewal_pass_report *mine = NULL;
     if (!r && !(r = mine = malloc(sizeof *r))) return ERR_INTERNAL;
     memset(r, 0, sizeof *r);
     enum err ret = ERR_OK;
@@ -140,11 +141,12 @@ enum err renewals_run_once(struct store *s, struct renewals_report *r)
     char today[DATE_SIZE], after_due[DATE_SIZE] = "", after_id[EXT_ID_SIZE] = "";
     dates_today(clock_now_ms(), today);
     /* bounded: the cursor only moves forward, over at most every item */
-    for (long round = 0; round < 100000000L / RENEWALS_BATCH && ret == ERR_OK; round++) {
+    for (long round = 0; round < 100000000L / RENEWAL_PASS_BATCH && ret == ERR_OK; round++) {
         struct store_conn *c = store_reader_acquire(s);
         char **ids = NULL, **dues = NULL;
         int n = 0;
-        ret = c ? store_renewal_due(c, today, after_due, after_id, RENEWALS_BATCH, &ids, &dues, &n) : ERR_INTERNAL;
+        ret = c ? store_renewal_due(c, today, after_due, after_id, RENEWAL_PASS_BATCH, &ids, &dues, &n)
+                : ERR_INTERNAL;
         store_reader_release(c);
         if (ret != ERR_OK) break;
         if (n > 0) {
@@ -155,7 +157,7 @@ enum err renewals_run_once(struct store *s, struct renewals_report *r)
         for (int i = 0; i < n; i++) free(ids[i]), free(dues[i]);
         free(ids);
         free(dues);
-        if (n < RENEWALS_BATCH) break;
+        if (n < RENEWAL_PASS_BATCH) break;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (r->n_created || r->n_escalated || r->n_failed)
