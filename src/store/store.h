@@ -353,10 +353,12 @@ struct store_ops {
      * (modulo n) whose active[] is true (rule_pick_round_robin's choice), and
      * the position moves to *pick + 1, so writers taking turns at once get
      * successive candidates; ERR_NOT_FOUND when no rule id or none is active.
-     * event_claim: inserts ev (its outcome "" until event_set_outcome) unless
-     * an event with its id exists: then ERR_DUPLICATE with that event in *old
-     * (caller clears), after the transaction that stored it committed, so of
-     * several writers with one event id exactly one runs the rules. */
+     * event_claim: inserts a posted event ev (its outcome "" until
+     * event_set_outcome; ERR_NOT_FOUND there when no such event) unless one
+     * with its id exists: then ERR_DUPLICATE with that event in *old (caller
+     * clears), after the transaction that stored it committed, so of several
+     * writers with one event id exactly one runs the rules. event_insert
+     * stores a service event whole (its sys_ id is new, so nothing races it). */
     enum err (*rule_get)(struct store_conn *c, const char *id, struct rule_row *out);
     enum err (*rule_put)(struct store_conn *c, const char *id, const char *event_type, bool enabled,
                          const char *definition, int64_t now, bool *created);
