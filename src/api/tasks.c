@@ -181,10 +181,8 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
 struct create_ctx {
     struct task t;
     char actor[96];
-    char scope[TASK_ID_SIZE];
-    char key[256];
     bool has_key;
-    unsigned char hash[32];
+    struct idem_key k;
     struct errinfo e;
     int status;     /* answer status (201, or the replayed one) */
     char *answer;   /* the stored answer when an idempotency key is in play */
@@ -198,39 +196,22 @@ static void create_free(void *p)
     free(c);
 }
 
+static char *created_text(const struct task *t, int64_t now_ms)
+{
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    return task_text(t, today, now_ms);
+}
+
 static enum err create_run(struct store_conn *c, void *arg)
 {
     struct create_ctx *x = arg;
-    enum err rc;
-    if (x->has_key) {
-        unsigned char stored[32];
-        int status;
-        char *answer = NULL;
-        rc = store_idem_get(c, x->scope, x->key, stored, &status, &answer);
-        if (rc == ERR_OK) {
-            if (sodium_memcmp(stored, x->hash, 32) != 0) {
-                free(answer);
-                return err_set(&x->e, ERR_IDEMPOTENCY_CONFLICT, "Idempotency-Key",
-                               "This Idempotency-Key was already used with a different body");
-            }
-            x->status = status;
-            x->answer = answer;
-            return ERR_OK;
-        }
-        if (rc != ERR_NOT_FOUND) return err_set(&x->e, rc, NULL, NULL);
-    }
     int64_t now = clock_now_ms();
-    if ((rc = service_task_create(c, &x->t, x->actor, now, &x->e)) != ERR_OK) return rc;
+    if (x->has_key)
+        return service_task_create_keyed(c, &x->t, x->actor, now, &x->k, created_text, &x->status, &x->answer,
+                                         &x->e);
     x->status = 201;
-    if (x->has_key) {
-        char today[DATE_SIZE];
-        dates_today(now, today);
-        x->answer = task_text(&x->t, today, now);
-        if (!x->answer) return err_set(&x->e, ERR_INTERNAL, NULL, NULL);
-        if ((rc = store_idem_put(c, x->scope, x->key, x->hash, 201, x->answer, now)) != ERR_OK)
-            return err_set(&x->e, rc, NULL, NULL);
-    }
-    return ERR_OK;
+    return service_task_create(c, &x->t, x->actor, now, &x->e);
 }
 
 static void location(struct request *r, const char *id)
@@ -307,9 +288,9 @@ void api_tasks_create(struct request *r)
             goto fail;
         }
         x->has_key = true;
-        snprintf(x->key, sizeof x->key, "%s", key);
-        snprintf(x->scope, sizeof x->scope, "%s", r->token.id);
-        crypto_generichash(x->hash, 32, (const unsigned char *)r->body, r->body_len, NULL, 0);
+        snprintf(x->k.key, sizeof x->k.key, "%s", key);
+        snprintf(x->k.scope, sizeof x->k.scope, "%s", r->token.id);
+        crypto_generichash(x->k.hash, 32, (const unsigned char *)r->body, r->body_len, NULL, 0);
     }
     struct task *t = &x->t;
     t->title = p.title;

@@ -117,7 +117,15 @@ static enum err choose_assignee(struct store_conn *c, const struct rule *r, cons
             note(o, "%s: no listed staff member is active; the task is unassigned", r->id);
             return ERR_OK;
         }
-        if (r->assignee == ASSIGN_ROUND_ROBIN && (rc = store_rule_set_rr(c, r->id, pick + 1)) != ERR_OK) return rc;
+        /* the turn is taken in the database, where another writer may have
+         * taken the one this row shows: its pick counts (a rule deleted since
+         * keeps this one) */
+        if (r->assignee == ASSIGN_ROUND_ROBIN) {
+            int taken;
+            rc = store_rule_rr_take(c, r->id, r->n_staff, active, &taken);
+            if (rc == ERR_OK) pick = taken;
+            if (rc != ERR_OK && rc != ERR_NOT_FOUND) return rc;
+        }
         snprintf(out, EXT_ID_SIZE, "%s", r->staff[pick]);
         return ERR_OK;
     }
@@ -272,10 +280,11 @@ static enum err handle(struct store_conn *c, const struct rule_engine_event *ev,
     row.received_at = now;
     row.from_service = ev->from_service;
     row.depth = ev->depth;
-    row.data = json_dumps(ev->data, JSON_COMPACT);
+    row.data = ev->from_service ? json_dumps(ev->data, JSON_COMPACT) : NULL; /* a posted one is claimed */
     row.outcome = json_dumps(ans, JSON_COMPACT);
-    if (!row.data || !row.outcome) goto out;
-    if ((rc = store_event_insert(c, &row)) != ERR_OK) goto out;
+    if ((ev->from_service && !row.data) || !row.outcome) goto out;
+    rc = ev->from_service ? store_event_insert(c, &row) : store_event_set_outcome(c, row.id, row.outcome);
+    if (rc != ERR_OK) goto out;
     if (answer) {
         *answer = row.outcome;
         row.outcome = NULL;
@@ -295,16 +304,23 @@ enum err rule_engine_process_event(struct store_conn *c, const struct rule_engin
 {
     *answer = NULL;
     *replayed = false;
-    struct event_row old;
-    enum err rc = store_event_get(c, ev->id, &old);
-    if (rc == ERR_OK) {
+    /* the id is claimed first, by the insert on its unique key: of several
+     * writers with one event exactly one runs the rules */
+    struct event_row claim = {.occurred_at = ev->occurred_at, .received_at = now_ms, .depth = ev->depth}, old;
+    snprintf(claim.id, sizeof claim.id, "%s", ev->id);
+    snprintf(claim.type, sizeof claim.type, "%s", ev->type);
+    snprintf(claim.user_id, sizeof claim.user_id, "%s", ev->user_id);
+    if (!(claim.data = json_dumps(ev->data, JSON_COMPACT))) return ERR_INTERNAL;
+    enum err rc = store_event_claim(c, &claim, &old);
+    free(claim.data);
+    if (rc == ERR_DUPLICATE) {
         *answer = old.outcome;
         old.outcome = NULL;
         store_event_row_clear(&old);
         *replayed = true;
         return ERR_OK;
     }
-    if (rc != ERR_NOT_FOUND) return rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL;
+    if (rc != ERR_OK) return rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL;
     struct rule_row *rows = NULL;
     int n = 0;
     if ((rc = store_rules_for_type(c, ev->type, RULES_PER_TYPE_MAX, &rows, &n)) != ERR_OK) return rc;

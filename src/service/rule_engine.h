@@ -29,8 +29,10 @@ struct rule_engine_event {
     int depth;                  /* see rule_chain_allows */
 };
 
-/* Processes a POSTed event in the writer's transaction. When an event with
- * this id exists already, *replayed is set and *answer is its first answer;
+/* Processes a POSTed event in the writer's transaction. Its id is claimed
+ * first (event_claim), so of several writers with one id exactly one runs the
+ * rules. When an event with this id exists already, *replayed is set and
+ * *answer is its first answer;
  * otherwise the event is matched, its tasks created, the event stored, and
  * *answer is {"event_id", "matched_rules", "tasks", "notes"}. *answer is a
  * malloc'd JSON text the caller frees. Errors: ERR_INTERNAL, or

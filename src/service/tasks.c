@@ -4,6 +4,7 @@
 #include "service/tasks.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,29 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     return ERR_OK;
 }
 
+enum err service_task_create_keyed(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
+                                   const struct idem_key *k, service_answer_fn answer_of, int *status,
+                                   char **answer, struct errinfo *e)
+{
+    *answer = NULL;
+    unsigned char stored[32];
+    enum err rc = store_idem_claim(c, k->scope, k->key, k->hash, now_ms, stored, status, answer);
+    if (rc == ERR_DUPLICATE) {
+        if (sodium_memcmp(stored, k->hash, 32) == 0) return ERR_OK;
+        free(*answer);
+        *answer = NULL;
+        return err_set(e, ERR_IDEMPOTENCY_CONFLICT, "Idempotency-Key",
+                       "This Idempotency-Key was already used with a different body");
+    }
+    if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if ((rc = service_task_create(c, t, actor, now_ms, e)) != ERR_OK) return rc;
+    *status = 201;
+    if (!(*answer = answer_of(t, now_ms))) return err_set(e, ERR_INTERNAL, NULL, NULL);
+    if ((rc = store_idem_put(c, k->scope, k->key, k->hash, *status, *answer, now_ms)) != ERR_OK)
+        return err_set(e, rc == ERR_DUPLICATE ? ERR_INTERNAL : rc, NULL, NULL);
+    return ERR_OK;
+}
+
 /* Whole hours as an integer (24, not 24.0), as the task JSON shows them. */
 static json_t *sla_json(const struct task *t)
 {
@@ -145,11 +169,15 @@ static enum err field_history(struct store_conn *c, const struct task *o, const 
     return rc;
 }
 
-enum err service_task_patch(struct store_conn *c, const char *id, const struct task_patch *p, int64_t if_match,
-                            const char *actor, int64_t now_ms, struct task *out, bool *changed, struct errinfo *e)
+/* One try of service_task_patch: *stale when the task moved on between its
+ * read and its update (nothing of the change is written then). */
+static enum err patch_once(struct store_conn *c, const char *id, const struct task_patch *p, int64_t if_match,
+                           const char *actor, int64_t now_ms, struct task *out, bool *changed, bool *stale,
+                           struct errinfo *e)
 {
     struct task old = {0}, nt = {0};
     *changed = false;
+    *stale = false;
     memset(out, 0, sizeof *out);
     enum err rc = store_task_get(c, id, &old);
     if (rc != ERR_OK) return err_set(e, rc, NULL, rc == ERR_NOT_FOUND ? "no task %s" : NULL, id);
@@ -236,7 +264,11 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
         if (service_sla_stamp(c, &nt) != ERR_OK) goto fail_internal;
         sla_moved = sla_due_at(&old) != sla_due_at(&nt);
     }
-    if ((rc = store_task_update(c, &nt)) != ERR_OK) goto fail_internal;
+    if ((rc = store_task_update(c, &nt)) == ERR_VERSION_CONFLICT) {
+        *stale = true;
+        goto fail;
+    }
+    if (rc != ERR_OK) goto fail_internal;
 
     /* History: the automatic OVERDUE the sweeper had not written yet comes
      * first, so the lines read as what happened; then the fields; then the
@@ -271,6 +303,29 @@ fail:
     return rc;
 }
 
+/* The If-Match check in C above refuses a stale version the client sent;
+ * the version compared in the UPDATE refuses one this transaction read when
+ * another writer changed the task since. Then the patch starts again from a
+ * fresh read: its If-Match (if any) now answers 412, and a patch without one
+ * applies over the other writer's change instead of undoing it. Writes made
+ * before the update (a breach the sweeper had not recorded) are idempotent,
+ * so a second try finds them done. */
+#define PATCH_TRIES 8
+
+enum err service_task_patch(struct store_conn *c, const char *id, const struct task_patch *p, int64_t if_match,
+                            const char *actor, int64_t now_ms, struct task *out, bool *changed, struct errinfo *e)
+{
+    for (int tries = 1;; tries++) {
+        bool stale;
+        enum err rc = patch_once(c, id, p, if_match, actor, now_ms, out, changed, &stale, e);
+        if (!stale) return rc;
+        if (tries == PATCH_TRIES) {
+            /* the task changes faster than this patch can apply: the client may retry */
+            return err_set(e, ERR_UNAVAILABLE, NULL, "the task is being changed by others; try again shortly");
+        }
+    }
+}
+
 enum err service_task_record_overdue(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)
 {
     *recorded = false;
@@ -280,8 +335,13 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
     char today[DATE_SIZE];
     dates_today(now_ms, today);
     if (t.overdue_recorded || task_effective_status(&t, today) != TASK_OVERDUE) goto out;
+    /* the flag flips only at the version judged: a task changed since (its
+     * writer recorded what it saw) or recorded by another writer is left */
+    if ((rc = store_task_overdue_mark(c, id, t.version)) != ERR_OK) {
+        if (rc == ERR_NOT_FOUND) rc = ERR_OK;
+        goto out;
+    }
     t.overdue_recorded = true;
-    if ((rc = store_task_update(c, &t)) != ERR_OK) goto out;
     if ((rc = status_history(c, id, now_ms, SYSTEM_ACTOR, t.status, TASK_OVERDUE)) != ERR_OK) goto out;
     if ((rc = service_task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* for the workflow rules */
     *recorded = true;

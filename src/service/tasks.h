@@ -37,17 +37,46 @@ void task_patch_clear(struct task_patch *p);
 enum err service_task_create(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
                              struct errinfo *e);
 
+/* An Idempotency-Key as a request brought it: scoped per token, with the
+ * hash of the request's body. */
+struct idem_key {
+    char scope[TASK_ID_SIZE];
+    char key[256];
+    unsigned char hash[32];
+};
+
+/* The answer to keep for a created task, as the API writes it: malloc'd
+ * text, or NULL when out of memory. */
+typedef char *(*service_answer_fn)(const struct task *t, int64_t now_ms);
+
+/* service_task_create under an Idempotency-Key. The key is claimed before
+ * anything is created, by an insert on its unique key, so of several writers
+ * with one key exactly one creates and the others answer what it answered.
+ * A key used before with the same body: *status and *answer are the first
+ * answer and nothing is written; with another body: ERR_IDEMPOTENCY_CONFLICT.
+ * Otherwise the task is created as by service_task_create and answer_of(t)
+ * is kept as the key's answer, status 201, and given in *status, *answer.
+ * *answer is malloc'd; the caller frees it. */
+enum err service_task_create_keyed(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
+                                   const struct idem_key *k, service_answer_fn answer_of, int *status,
+                                   char **answer, struct errinfo *e);
+
 /* Applies p to task id. if_match < 0 means no precondition. On success *out
  * holds the task as it now is (caller clears) and *changed says whether
- * anything was written. Errors: ERR_NOT_FOUND, ERR_VERSION_CONFLICT,
- * ERR_INVALID_TRANSITION, ERR_VALIDATION_FAILED, ERR_UNKNOWN_STAFF,
- * ERR_UNKNOWN_CUSTOMER, ERR_INTERNAL. */
+ * anything was written. The task is written only over the version read
+ * (see task_update): when another writer changed it in between, the patch
+ * starts again from a fresh read, so If-Match is decided by the database and
+ * a patch without one never undoes another's change. Errors: ERR_NOT_FOUND,
+ * ERR_VERSION_CONFLICT, ERR_INVALID_TRANSITION, ERR_VALIDATION_FAILED,
+ * ERR_UNKNOWN_STAFF, ERR_UNKNOWN_CUSTOMER, ERR_INTERNAL, ERR_UNAVAILABLE
+ * (the task kept changing under 8 tries). */
 enum err service_task_patch(struct store_conn *c, const char *id, const struct task_patch *p, int64_t if_match,
                             const char *actor, int64_t now_ms, struct task *out, bool *changed, struct errinfo *e);
 
 /* Records the automatic move to OVERDUE of an active task whose due date has
  * passed and whose history does not have it yet. *recorded says whether it
- * wrote anything. */
+ * wrote anything: of several writers recording one task, one does (see
+ * task_overdue_mark). */
 enum err service_task_record_overdue(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
 
 /* The one place an SLA breach is recorded: when task id is active and past

@@ -10,7 +10,18 @@
  * transaction, commits once (one fsync for the whole group) and only then
  * reports each job done. A job that fails rolls back to its savepoint and
  * leaves the others alone. This is group commit: durable (a 2xx is sent only
- * after the commit returned) and ~N times cheaper than a commit per request. */
+ * after the commit returned) and ~N times cheaper than a commit per request.
+ *
+ * Several writers: nothing above the store counts on that one writer. Each op
+ * below says what it guarantees when other connections (other processes, a
+ * later backend's other server instances) write the same rows at once, with
+ * each statement seeing what was committed before it ran (PostgreSQL's READ
+ * COMMITTED). A check that guards a write is made by the write itself: a
+ * version in the UPDATE's WHERE, an insert on a unique key, an UPDATE ...
+ * RETURNING for a counter. A unique key that refuses an insert is reported as
+ * ERR_DUPLICATE without a failed statement, so the transaction goes on; no
+ * caller continues a transaction after an op failed with anything else (it
+ * fails its job, and the writer rolls back to the job's savepoint). */
 #ifndef OPSTASKS_STORE_H
 #define OPSTASKS_STORE_H
 
@@ -180,6 +191,7 @@ struct store_metrics {
  * of which carry ops; TABLE (check_file: no store exists yet) takes the ops
  * table as an extra first argument. A new op is one row here and, in each
  * backend, one function and its entry in the backend's table. */
+
 #define STORE_OPS(X) \
     /* connections: open one for the given role (writer or reader) */ \
     X(VALUE, int, conn_open, (struct store *s, bool writer, struct store_conn **out), (s, writer, out)) \
@@ -213,7 +225,18 @@ struct store_metrics {
     /* tasks: ERR_OK, ERR_NOT_FOUND or ERR_INTERNAL */ \
     X(VALUE, enum err, task_get, (struct store_conn *c, const char *id, struct task *out), (c, id, out)) \
     X(VALUE, enum err, task_insert, (struct store_conn *c, const struct task *t), (c, t)) \
+    /* Writes t as version t->version of its task, only over version \
+     * t->version - 1: the version read is compared in the UPDATE's WHERE, so \
+     * of two writers that read one version exactly one succeeds; the other \
+     * gets ERR_VERSION_CONFLICT and nothing changes (re-read, then decide). \
+     * ERR_NOT_FOUND when there is no task t->id. */ \
     X(VALUE, enum err, task_update, (struct store_conn *c, const struct task *t), (c, t)) \
+    /* Sets overdue_recorded of task id, if still unset at that version (the \
+     * one whose due date and status were judged): ERR_OK when this call set \
+     * it, so exactly one of several writers records the move; ERR_NOT_FOUND \
+     * when it was set already or the task changed (or does not exist). The \
+     * version and updated_at stay. */ \
+    X(VALUE, enum err, task_overdue_mark, (struct store_conn *c, const char *id, int64_t version), (c, id, version)) \
     X(VALUE, enum err, task_list, (struct store_conn *c, const struct task_query *q, struct task_page *out), \
         (c, q, out)) \
     X(VALUE, enum err, task_stats, (struct store_conn *c, const struct task_filter *f, const char *today, \
@@ -226,6 +249,9 @@ struct store_metrics {
         (c, task_id, h)) \
     X(VALUE, enum err, history_list, (struct store_conn *c, const char *task_id, struct history_entry **out, int *n), \
         (c, task_id, out, n)) \
+    /* put inserts or updates by id (created_at kept); *created says which, \
+     * decided by the insert on the primary key: of several writers putting a \
+     * new id at once exactly one reports created. */ \
     X(VALUE, enum err, staff_get, (struct store_conn *c, const char *id, struct staff *out), (c, id, out)) \
     X(VALUE, enum err, staff_put, (struct store_conn *c, const struct staff *st, bool *created), (c, st, created)) \
     X(VALUE, enum err, staff_list, (struct store_conn *c, const char *after_id, int limit, struct staff **out, \
@@ -252,9 +278,20 @@ struct store_metrics {
     X(VALUE, enum err, session_purge, (struct store_conn *c, int64_t now_ms, int limit, int64_t *purged), \
         (c, now_ms, limit, purged)) \
     /* Idempotency keys, scoped per token. get: ERR_OK with the stored answer \
-     * (*response owned by the caller) or ERR_NOT_FOUND. */ \
+     * (*response owned by the caller) or ERR_NOT_FOUND. \
+     * claim: the insert on the key that decides who owns it, made before the \
+     * work the key guards. ERR_OK: this transaction holds the key (unanswered \
+     * until its put) and does the work. ERR_DUPLICATE: the key was taken; \
+     * hash, *status and *response (caller frees) are the stored request's, \
+     * after the transaction that took it committed (a backend with row locks \
+     * waits for it), so of several writers with one key exactly one works. \
+     * put: stores the answer, completing this transaction's claim or adding \
+     * the key; ERR_DUPLICATE when the key has an answer already. */ \
     X(VALUE, enum err, idem_get, (struct store_conn *c, const char *scope, const char *key, unsigned char hash[32], \
         int *status, char **response), (c, scope, key, hash, status, response)) \
+    X(VALUE, enum err, idem_claim, (struct store_conn *c, const char *scope, const char *key, \
+        const unsigned char hash[32], int64_t now, unsigned char stored[32], int *status, char **response), \
+        (c, scope, key, hash, now, stored, status, response)) \
     X(VALUE, enum err, idem_put, (struct store_conn *c, const char *scope, const char *key, \
         const unsigned char hash[32], int status, const char *response, int64_t now), \
         (c, scope, key, hash, status, response, now)) \
@@ -297,7 +334,8 @@ struct store_metrics {
         struct store_metrics *out), (c, today, now_ms, out)) \
     /* renewals (issue 4): renewable items, the policy and the engine's \
      * actions (store/sqlite/renewals.c). get/delete: ERR_NOT_FOUND when \
-     * there is no such item. put upserts (created_at kept on update). */ \
+     * there is no such item. put upserts (created_at kept on update; *created \
+     * decided by the insert on the id, as for staff_put). */ \
     X(VALUE, enum err, renewal_get, (struct store_conn *c, const char *id, struct renewal_item *out), (c, id, out)) \
     X(VALUE, enum err, renewal_put, (struct store_conn *c, const struct renewal_item *it, bool *created), \
         (c, it, created)) \
@@ -318,7 +356,8 @@ struct store_metrics {
     /* smallest days_before acted on for (id, expires_on), or RENEWAL_NONE_ACTED */ \
     X(VALUE, enum err, renewal_acted_min, (struct store_conn *c, const char *id, const char *expires_on, \
         int *acted_min), (c, id, expires_on, acted_min)) \
-    /* the unique key: ERR_VALIDATION_FAILED when (id, expires_on, days_before) already has its action */ \
+    /* the unique key: ERR_DUPLICATE (nothing written) when (id, expires_on, \
+     * days_before) already has its action, so of two engines exactly one acts */ \
     X(VALUE, enum err, renewal_action_insert, (struct store_conn *c, const char *id, const char *expires_on, \
         int days_before, const char *action, const char *task_id, int64_t at), \
         (c, id, expires_on, days_before, action, task_id, at)) \
@@ -329,12 +368,23 @@ struct store_metrics {
     X(VALUE, enum err, renewal_policy_put, (struct store_conn *c, const struct renewal_policy *p, int64_t now), \
         (c, p, now)) \
     /* workflow rules (issue 5). rule_get: ERR_OK or ERR_NOT_FOUND. rule_put \
-     * upserts (keeping created_at and rr_next). rule_list: by id after \
+     * upserts (keeping created_at and rr_next; *created as for staff_put). rule_list: by id after \
      * after_id, event_type "" for all. rules_for_type: the enabled rules of \
      * one event type, by id, at most limit. rule_count_type: rules of a type \
      * ("" for all) other than except_id. staff_load: active (OPEN, IN_PROGRESS) tasks \
      * assigned to a staff member. Lists are owned by the caller \
-     * (store_rule_rows_free, store_event_rows_free). */ \
+     * (store_rule_rows_free, store_event_rows_free). \
+     * rule_rr_take: the round-robin turn, in one UPDATE ... RETURNING: *pick \
+     * is the first of the n candidates at or after the rule's position \
+     * (modulo n) whose active[] is true (rule_pick_round_robin's choice), and \
+     * the position moves to *pick + 1, so writers taking turns at once get \
+     * successive candidates; ERR_NOT_FOUND when no rule id or none is active. \
+     * event_claim: inserts a posted event ev (its outcome "" until \
+     * event_set_outcome; ERR_NOT_FOUND there when no such event) unless one \
+     * with its id exists: then ERR_DUPLICATE with that event in *old (caller \
+     * clears), after the transaction that stored it committed, so of several \
+     * writers with one event id exactly one runs the rules. event_insert \
+     * stores a service event whole (its sys_ id is new, so nothing races it). */ \
     X(VALUE, enum err, rule_get, (struct store_conn *c, const char *id, struct rule_row *out), (c, id, out)) \
     X(VALUE, enum err, rule_put, (struct store_conn *c, const char *id, const char *event_type, bool enabled, \
         const char *definition, int64_t now, bool *created), (c, id, event_type, enabled, definition, now, created)) \
@@ -345,10 +395,15 @@ struct store_metrics {
         struct rule_row **out, int *n), (c, event_type, limit, out, n)) \
     X(VALUE, enum err, rule_count_type, (struct store_conn *c, const char *event_type, const char *except_id, \
         int64_t *n), (c, event_type, except_id, n)) \
-    X(VALUE, enum err, rule_set_rr, (struct store_conn *c, const char *id, int64_t rr_next), (c, id, rr_next)) \
+    X(VALUE, enum err, rule_rr_take, (struct store_conn *c, const char *id, int n, const bool *active, int *pick), \
+        (c, id, n, active, pick)) \
     X(VALUE, enum err, staff_load, (struct store_conn *c, const char *staff_id, int64_t *n), (c, staff_id, n)) \
     X(VALUE, enum err, event_get, (struct store_conn *c, const char *id, struct event_row *out), (c, id, out)) \
     X(VALUE, enum err, event_insert, (struct store_conn *c, const struct event_row *ev), (c, ev)) \
+    X(VALUE, enum err, event_claim, (struct store_conn *c, const struct event_row *ev, struct event_row *old), \
+        (c, ev, old)) \
+    X(VALUE, enum err, event_set_outcome, (struct store_conn *c, const char *id, const char *outcome), \
+        (c, id, outcome)) \
     X(VALUE, enum err, event_list, (struct store_conn *c, const struct event_query *q, struct event_row **out, \
         int *n), (c, q, out, n)) \
     /* Retention: deletes at most `limit` events received before \

@@ -33,7 +33,13 @@ enum err {
 #define XX(name, status, code, msg) ERR_##name,
     ERR_MAP(XX)
 #undef XX
-    ERR__COUNT
+    ERR__COUNT,
+    /* Not an answer: a store op's report that the row its insert was to add
+     * exists already (a unique key said so). The op reports it without a
+     * failed statement, so the transaction goes on (PostgreSQL aborts a
+     * transaction at its first failed statement); the caller decides what it
+     * means. Past ERR__COUNT, so one that leaked would answer 500. */
+    ERR_DUPLICATE
 };
 
 /* An error with its detail: which field is to blame and a message for people. */

@@ -332,7 +332,7 @@ Test(renewals_engine, the_database_refuses_a_second_action_for_the_same_key)
 {
     enum err second = ERR_OK;
     cr_assert_eq(store_run(S, insert_action_twice, &second), ERR_OK);
-    cr_expect_eq(second, ERR_VALIDATION_FAILED);
+    cr_expect_eq(second, ERR_DUPLICATE);
 }
 
 static void *pass(void *arg)

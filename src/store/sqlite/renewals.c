@@ -52,20 +52,9 @@ enum err sqlite_renewal_get(struct store_conn *c, const char *id, struct renewal
     return rc == SQLITE_ROW ? ERR_OK : ERR_NOT_FOUND;
 }
 
-enum err sqlite_renewal_put(struct store_conn *c, const struct renewal_item *it, bool *created)
+static void bind_item(sqlite3_stmt *st, const void *row)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT 1 FROM renewal_items WHERE id = ?");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_text(st, 1, it->id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_fail(c, st, "renewal_put");
-    *created = rc == SQLITE_DONE;
-    sqlite_done(st);
-    st = sqlite_stmt(c, "INSERT INTO renewal_items (" ITEM_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                        "ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, kind = excluded.kind, "
-                        "expires_on = excluded.expires_on, assignee_id = excluded.assignee_id, "
-                        "next_due = excluded.next_due, updated_at = excluded.updated_at");
-    if (!st) return ERR_INTERNAL;
+    const struct renewal_item *it = row;
     sqlite3_bind_text(st, 1, it->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, it->customer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, it->kind, -1, SQLITE_TRANSIENT);
@@ -74,9 +63,15 @@ enum err sqlite_renewal_put(struct store_conn *c, const struct renewal_item *it,
     bind_str(st, 6, it->next_due);
     sqlite3_bind_int64(st, 7, it->created_at);
     sqlite3_bind_int64(st, 8, it->updated_at);
-    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "renewal_put");
-    sqlite_done(st);
-    return ERR_OK;
+}
+
+enum err sqlite_renewal_put(struct store_conn *c, const struct renewal_item *it, bool *created)
+{
+    return sqlite_put(c, "INSERT INTO renewal_items (" ITEM_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                         "ON CONFLICT (id) DO NOTHING",
+                      "UPDATE renewal_items SET customer_id = ?2, kind = ?3, expires_on = ?4, assignee_id = ?5, "
+                      "next_due = ?6, updated_at = ?8 WHERE id = ?1",
+                      bind_item, it, created);
 }
 
 enum err sqlite_renewal_delete(struct store_conn *c, const char *id)
@@ -203,7 +198,8 @@ enum err sqlite_renewal_action_insert(struct store_conn *c, const char *id, cons
                                       const char *action, const char *task_id, int64_t at)
 {
     sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO renewal_actions (renewal_id, expires_on, days_before, action, "
-                                      "task_id, at) VALUES (?, ?, ?, ?, ?, ?)");
+                                      "task_id, at) VALUES (?, ?, ?, ?, ?, ?) "
+                                      "ON CONFLICT (renewal_id, expires_on, days_before) DO NOTHING");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, expires_on, -1, SQLITE_TRANSIENT);
@@ -211,14 +207,9 @@ enum err sqlite_renewal_action_insert(struct store_conn *c, const char *id, cons
     sqlite3_bind_text(st, 4, action, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, task_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 6, at);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        sqlite_done(st);
-        return ERR_VALIDATION_FAILED;
-    }
-    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "renewal_action_insert");
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "renewal_action_insert");
     sqlite_done(st);
-    return ERR_OK;
+    return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
 enum err sqlite_renewal_latest_task(struct store_conn *c, const char *renewal_id, char task_id[TASK_ID_SIZE])

@@ -14,6 +14,11 @@ sqlite3_stmt *sqlite_stmt(struct store_conn *c, const char *sql);
 void sqlite_done(sqlite3_stmt *st);
 enum err sqlite_fail(struct store_conn *c, sqlite3_stmt *st, const char *what);
 sqlite3 *sqlite_db(struct store_conn *c);
+/* A put by id, atomic under concurrent writers: insert_sql (an INSERT ... ON
+ * CONFLICT DO NOTHING) and, when the row exists, update_sql, both bound by
+ * bind; *created says whether the insert added it. */
+enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *update_sql,
+                    void (*bind)(sqlite3_stmt *st, const void *row), const void *row, bool *created);
 
 enum err sqlite_renewal_get(struct store_conn *c, const char *id, struct renewal_item *out);
 enum err sqlite_renewal_put(struct store_conn *c, const struct renewal_item *it, bool *created);

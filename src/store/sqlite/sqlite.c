@@ -503,6 +503,45 @@ fail:
     return -1;
 }
 
+/* ---- shared by the tables ------------------------------------------------ */
+
+static enum err exists(struct store_conn *c, const char *sql, const char *id, bool *found)
+{
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, st, "exists");
+    *found = rc == SQLITE_ROW;
+    done(st);
+    return ERR_OK;
+}
+
+/* A put by id: insert_sql (INSERT ... ON CONFLICT DO NOTHING), else
+ * update_sql, both bound by bind. Whether the insert added the row is what
+ * says *created: a look first would let two writers of a new id both report
+ * created, where with the insert a second one waits for the first (a
+ * backend with row locks) or finds its row (SQLite's one write lock) and
+ * updates. A row deleted between the two is inserted again (bounded). */
+enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *update_sql,
+                    void (*bind)(sqlite3_stmt *st, const void *row), const void *row, bool *created)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        const char *sql = tries % 2 ? update_sql : insert_sql;
+        sqlite3_stmt *st = stmt(c, sql);
+        if (!st) return ERR_INTERNAL;
+        bind(st, row);
+        if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, sql);
+        done(st);
+        if (sqlite3_changes(SC(c)->db) == 1) {
+            *created = sql == insert_sql;
+            return ERR_OK;
+        }
+    }
+    log_error("sqlite: %s: the row kept appearing and vanishing", update_sql);
+    return ERR_INTERNAL;
+}
+
 /* ---- tasks ------------------------------------------------------------- */
 
 #define TASK_COLS                                                                                            \
@@ -623,10 +662,26 @@ static enum err task_update(struct store_conn *c, const struct task *t)
                                "user_id = ?10, source = ?11, created_at = ?12, updated_at = ?13, started_at = ?14, "
                                "completed_at = ?15, cancelled_at = ?16, version = ?17, sla_due_at = ?18, renewal_id = ?19, "
                                "sla_risk_at = ?20 "
-                               "WHERE id = ?1");
+                               "WHERE id = ?1 AND version = ?17 - 1");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_update");
+    done(st);
+    if (sqlite3_changes(SC(c)->db) == 1) return ERR_OK;
+    /* no row at the version read: another writer moved it on, or none */
+    bool found = false;
+    enum err rc = exists(c, "SELECT 1 FROM tasks WHERE id = ?", t->id, &found);
+    return rc != ERR_OK ? rc : found ? ERR_VERSION_CONFLICT : ERR_NOT_FOUND;
+}
+
+static enum err task_overdue_mark(struct store_conn *c, const char *id, int64_t version)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE tasks SET overdue_recorded = 1 WHERE id = ? AND version = ? AND "
+                               "overdue_recorded = 0");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, version);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "task_overdue_mark");
     done(st);
     return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
@@ -945,18 +1000,6 @@ static enum err history_list(struct store_conn *c, const char *task_id, struct h
 
 /* ---- staff and customers ------------------------------------------------- */
 
-static enum err exists(struct store_conn *c, const char *sql, const char *id, bool *found)
-{
-    sqlite3_stmt *st = stmt(c, sql);
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(c, st, "exists");
-    *found = rc == SQLITE_ROW;
-    done(st);
-    return ERR_OK;
-}
-
 static void read_staff(sqlite3_stmt *st, struct staff *out)
 {
     memset(out, 0, sizeof *out);
@@ -986,24 +1029,22 @@ static enum err staff_get(struct store_conn *c, const char *id, struct staff *ou
     return fail(c, st, "staff_get");
 }
 
-static enum err staff_put(struct store_conn *c, const struct staff *s, bool *created)
+static void bind_staff(sqlite3_stmt *st, const void *row)
 {
-    enum err rc = exists(c, "SELECT 1 FROM staff WHERE id = ?", s->id, created);
-    if (rc != ERR_OK) return rc;
-    *created = !*created;
-    sqlite3_stmt *st = stmt(c, "INSERT INTO staff (id, name, email, active, created_at, updated_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET "
-                               "name = excluded.name, email = excluded.email, active = excluded.active, "
-                               "updated_at = excluded.updated_at");
-    if (!st) return ERR_INTERNAL;
+    const struct staff *s = row;
     sqlite3_bind_text(st, 1, s->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, s->name, -1, SQLITE_TRANSIENT);
     bind_opt_text(st, 3, s->email);
     sqlite3_bind_int(st, 4, s->active);
     sqlite3_bind_int64(st, 5, s->updated_at);
-    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "staff_put");
-    done(st);
-    return ERR_OK;
+}
+
+static enum err staff_put(struct store_conn *c, const struct staff *s, bool *created)
+{
+    return sqlite_put(c, "INSERT INTO staff (id, name, email, active, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO NOTHING",
+                      "UPDATE staff SET name = ?2, email = ?3, active = ?4, updated_at = ?5 WHERE id = ?1",
+                      bind_staff, s, created);
 }
 
 static enum err staff_list(struct store_conn *c, const char *after_id, int limit, struct staff **out, int *n)
@@ -1056,24 +1097,22 @@ static enum err customer_get(struct store_conn *c, const char *id, struct custom
     return fail(c, st, "customer_get");
 }
 
-static enum err customer_put(struct store_conn *c, const struct customer *cu, bool *created)
+static void bind_customer(sqlite3_stmt *st, const void *row)
 {
-    enum err rc = exists(c, "SELECT 1 FROM customers WHERE id = ?", cu->id, created);
-    if (rc != ERR_OK) return rc;
-    *created = !*created;
-    sqlite3_stmt *st = stmt(c, "INSERT INTO customers (id, name, email, owner_id, created_at, updated_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET "
-                               "name = excluded.name, email = excluded.email, owner_id = excluded.owner_id, "
-                               "updated_at = excluded.updated_at");
-    if (!st) return ERR_INTERNAL;
+    const struct customer *cu = row;
     sqlite3_bind_text(st, 1, cu->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, cu->name, -1, SQLITE_TRANSIENT);
     bind_opt_text(st, 3, cu->email);
     bind_text(st, 4, cu->owner_id);
     sqlite3_bind_int64(st, 5, cu->updated_at);
-    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "customer_put");
-    done(st);
-    return ERR_OK;
+}
+
+static enum err customer_put(struct store_conn *c, const struct customer *cu, bool *created)
+{
+    return sqlite_put(c, "INSERT INTO customers (id, name, email, owner_id, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO NOTHING",
+                      "UPDATE customers SET name = ?2, email = ?3, owner_id = ?4, updated_at = ?5 WHERE id = ?1",
+                      bind_customer, cu, created);
 }
 
 static enum err customer_list(struct store_conn *c, const char *after_id, int limit, struct customer **out, int *n)
@@ -1232,11 +1271,44 @@ static enum err idem_get(struct store_conn *c, const char *scope, const char *ke
     return *response ? ERR_OK : ERR_INTERNAL;
 }
 
+/* A claimed key is a row with status 0 and no response until its put, seen
+ * only by the transaction that claimed it. */
+static enum err idem_claim(struct store_conn *c, const char *scope, const char *key, const unsigned char hash[32],
+                           int64_t now, unsigned char stored[32], int *status, char **response)
+{
+    *response = NULL;
+    /* a key purged between the insert and the look is claimed again (bounded) */
+    for (int tries = 0; tries < 2; tries++) {
+        sqlite3_stmt *st = stmt(c, "INSERT INTO idempotency_keys (scope, key, body_hash, status, response, "
+                                   "created_at) VALUES (?, ?, ?, 0, '', ?) ON CONFLICT (scope, key) DO NOTHING");
+        if (!st) return ERR_INTERNAL;
+        sqlite3_bind_text(st, 1, scope, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(st, 3, hash, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 4, now);
+        if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "idem_claim");
+        done(st);
+        if (sqlite3_changes(SC(c)->db) == 1) return ERR_OK;
+        enum err rc = idem_get(c, scope, key, stored, status, response);
+        if (rc == ERR_NOT_FOUND) continue;
+        if (rc != ERR_OK) return rc;
+        if (*status == 0) { /* this transaction's own claim, unanswered: a caller's bug */
+            free(*response);
+            *response = NULL;
+            return ERR_INTERNAL;
+        }
+        return ERR_DUPLICATE;
+    }
+    return ERR_INTERNAL;
+}
+
 static enum err idem_put(struct store_conn *c, const char *scope, const char *key, const unsigned char hash[32],
                          int status, const char *response, int64_t now)
 {
     sqlite3_stmt *st = stmt(c, "INSERT INTO idempotency_keys (scope, key, body_hash, status, response, created_at) "
-                               "VALUES (?, ?, ?, ?, ?, ?)");
+                               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET "
+                               "status = excluded.status, response = excluded.response "
+                               "WHERE idempotency_keys.status = 0 AND idempotency_keys.body_hash = excluded.body_hash");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, scope, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
@@ -1246,7 +1318,7 @@ static enum err idem_put(struct store_conn *c, const char *scope, const char *ke
     sqlite3_bind_int64(st, 6, now);
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "idem_put");
     done(st);
-    return ERR_OK;
+    return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
 static enum err idem_purge(struct store_conn *c, int64_t older_than_ms, int64_t *purged)
@@ -1574,25 +1646,30 @@ static enum err rule_get(struct store_conn *c, const char *id, struct rule_row *
     return out->definition ? ERR_OK : ERR_INTERNAL;
 }
 
+struct rule_put_row {
+    const char *id, *event_type, *definition;
+    bool enabled;
+    int64_t now;
+};
+
+static void bind_rule(sqlite3_stmt *st, const void *row)
+{
+    const struct rule_put_row *r = row;
+    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, r->event_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, r->enabled);
+    sqlite3_bind_text(st, 4, r->definition, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, r->now);
+}
+
 static enum err rule_put(struct store_conn *c, const char *id, const char *event_type, bool enabled,
                          const char *definition, int64_t now, bool *created)
 {
-    enum err rc = exists(c, "SELECT 1 FROM rules WHERE id = ?", id, created);
-    if (rc != ERR_OK) return rc;
-    *created = !*created;
-    sqlite3_stmt *st = stmt(c, "INSERT INTO rules (id, event_type, enabled, definition, created_at, updated_at) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO UPDATE SET "
-                               "event_type = excluded.event_type, enabled = excluded.enabled, "
-                               "definition = excluded.definition, updated_at = excluded.updated_at");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, event_type, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, enabled);
-    sqlite3_bind_text(st, 4, definition, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, now);
-    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_put");
-    done(st);
-    return ERR_OK;
+    struct rule_put_row r = {id, event_type, definition, enabled, now};
+    return sqlite_put(c, "INSERT INTO rules (id, event_type, enabled, definition, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO NOTHING",
+                      "UPDATE rules SET event_type = ?2, enabled = ?3, definition = ?4, updated_at = ?5 WHERE id = ?1",
+                      bind_rule, &r, created);
 }
 
 static enum err rule_delete(struct store_conn *c, const char *id)
@@ -1679,15 +1756,41 @@ static enum err rule_count_type(struct store_conn *c, const char *event_type, co
     return ERR_OK;
 }
 
-static enum err rule_set_rr(struct store_conn *c, const char *id, int64_t rr_next)
+/* The active candidates' positions go in as a JSON array ("[0,2]"): the
+ * statement takes the first at or after the position modulo n, else the
+ * first of all, and stores it + 1, reading and writing the position at once. */
+static enum err rule_rr_take(struct store_conn *c, const char *id, int n, const bool *active, int *pick)
 {
-    sqlite3_stmt *st = stmt(c, "UPDATE rules SET rr_next = ? WHERE id = ?");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_int64(st, 1, rr_next);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "rule_set_rr");
+    *pick = -1;
+    if (n <= 0) return ERR_NOT_FOUND;
+    size_t cap = (size_t)n * 12 + 3, len = 0;
+    char *list = malloc(cap);
+    if (!list) return ERR_INTERNAL;
+    list[len++] = '[';
+    for (int i = 0; i < n; i++)
+        if (active[i]) len += (size_t)snprintf(list + len, cap - len, "%s%d", len > 1 ? "," : "", i);
+    list[len++] = ']';
+    list[len] = 0;
+    static const char sql[] = "UPDATE rules SET rr_next = 1 + coalesce("
+                              "(SELECT min(value) FROM json_each(?2) WHERE value >= rules.rr_next % ?3), "
+                              "(SELECT min(value) FROM json_each(?2))) WHERE id = ?1 RETURNING rr_next - 1";
+    sqlite3_stmt *st = len == 2 ? NULL : stmt(c, sql);
+    if (!st) {
+        free(list);
+        return len == 2 ? ERR_NOT_FOUND : ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, list, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, n);
+    free(list);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *pick = sqlite3_column_int(st, 0);
+        rc = sqlite3_step(st); /* runs the statement to its end */
+    }
+    if (rc != SQLITE_DONE) return fail(c, st, "rule_rr_take");
     done(st);
-    return ERR_OK;
+    return *pick >= 0 ? ERR_OK : ERR_NOT_FOUND;
 }
 
 static enum err staff_load(struct store_conn *c, const char *staff_id, int64_t *n)
@@ -1756,6 +1859,50 @@ static enum err event_insert(struct store_conn *c, const struct event_row *ev)
     if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "event_insert");
     done(st);
     return ERR_OK;
+}
+
+/* A claimed event's outcome is "" until event_set_outcome, seen only by the
+ * transaction that claimed it. */
+static enum err event_claim(struct store_conn *c, const struct event_row *ev, struct event_row *old)
+{
+    memset(old, 0, sizeof *old);
+    /* an event purged between the insert and the look is claimed again (bounded) */
+    for (int tries = 0; tries < 2; tries++) {
+        sqlite3_stmt *st = stmt(c, "INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, "
+                                   "data, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT (id) DO NOTHING");
+        if (!st) return ERR_INTERNAL;
+        sqlite3_bind_text(st, 1, ev->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, ev->type, -1, SQLITE_TRANSIENT);
+        bind_text(st, 3, ev->user_id);
+        sqlite3_bind_int64(st, 4, ev->occurred_at);
+        sqlite3_bind_int64(st, 5, ev->received_at);
+        sqlite3_bind_text(st, 6, ev->from_service ? "service" : "api", -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 7, ev->depth);
+        sqlite3_bind_text(st, 8, ev->data, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "event_claim");
+        done(st);
+        if (sqlite3_changes(SC(c)->db) == 1) return ERR_OK;
+        enum err rc = event_get(c, ev->id, old);
+        if (rc == ERR_NOT_FOUND) continue;
+        if (rc != ERR_OK) return rc;
+        if (!old->outcome[0]) { /* this transaction's own claim, without its outcome: a caller's bug */
+            store_event_row_clear(old);
+            return ERR_INTERNAL;
+        }
+        return ERR_DUPLICATE;
+    }
+    return ERR_INTERNAL;
+}
+
+static enum err event_set_outcome(struct store_conn *c, const char *id, const char *outcome)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE events SET outcome = ? WHERE id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, outcome, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "event_set_outcome");
+    done(st);
+    return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
 static enum err event_list(struct store_conn *c, const struct event_query *q, struct event_row **out, int *n)
@@ -1834,6 +1981,7 @@ const struct store_ops store_sqlite_ops = {
     .task_get = task_get,
     .task_insert = task_insert,
     .task_update = task_update,
+    .task_overdue_mark = task_overdue_mark,
     .task_list = task_list,
     .task_stats = task_stats,
     .task_overdue_unrecorded = task_overdue_unrecorded,
@@ -1854,6 +2002,7 @@ const struct store_ops store_sqlite_ops = {
     .session_delete = session_delete,
     .session_purge = session_purge,
     .idem_get = idem_get,
+    .idem_claim = idem_claim,
     .idem_put = idem_put,
     .idem_purge = idem_purge,
     /* issue 3 */
@@ -1888,10 +2037,12 @@ const struct store_ops store_sqlite_ops = {
     .rule_list = rule_list,
     .rules_for_type = rules_for_type,
     .rule_count_type = rule_count_type,
-    .rule_set_rr = rule_set_rr,
+    .rule_rr_take = rule_rr_take,
     .staff_load = staff_load,
     .event_get = event_get,
     .event_insert = event_insert,
+    .event_claim = event_claim,
+    .event_set_outcome = event_set_outcome,
     .event_list = event_list,
     .event_purge = event_purge,
 };
