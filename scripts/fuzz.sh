@@ -16,9 +16,10 @@ for t in "$@"; do
     dict=""
     [ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
     log=build/fuzz/logs/$t.log
-    # -timeout: an input that takes 10 s is a finding (a request must never)
+    # -timeout: an input that takes 10 s is a finding (a request must never).
+    # -reduce_inputs=0: only add to the corpus, never replace the committed files.
     # shellcheck disable=SC2086
-    build/fuzz/fuzz_"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    build/fuzz/fuzz_"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -reduce_inputs=0 \
         -artifact_prefix=build/fuzz/findings/"$t"- $dict ${FUZZ_FLAGS:-} "$corpus" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
