@@ -42,15 +42,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const int64_t starts[] = {FUZZ_NOW_MS, 1774746000000LL /* 2026-03-29T01:00Z */,
                                          1798758000000LL /* 2026-12-31T23:00Z */};
         static const double hours[] = {0.25, 8, 40, 8760};
-        for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+        for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+            int64_t prev = starts[i];
             for (size_t h = 0; h < sizeof hours / sizeof hours[0]; h++) {
                 int64_t due = sla_calendar_add(cal, starts[i], hours[h]);
                 FUZZ_ASSERT(due > starts[i], "a deadline %lld not after its start %lld", (long long)due,
                             (long long)starts[i]);
+                /* more hours never give an earlier deadline */
+                FUZZ_ASSERT(due >= prev, "%g hours due at %lld, before a shorter SLA's %lld", hours[h],
+                            (long long)due, (long long)prev);
+                prev = due;
             }
+        }
         struct task t = {.has_sla = true, .sla_hours = 24, .created_at = FUZZ_NOW_MS};
         sla_stamp(&t, cal);
         FUZZ_ASSERT(t.sla_due_ms > t.created_at && t.sla_risk_ms > t.created_at, "stamped instants before creation");
+        FUZZ_ASSERT(t.sla_risk_ms <= t.sla_due_ms, "the at-risk instant %lld after the deadline %lld",
+                    (long long)t.sla_risk_ms, (long long)t.sla_due_ms);
     }
     free(cal);
     free(back);
