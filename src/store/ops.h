@@ -260,6 +260,9 @@ struct store_conn;
 struct store_ops {
     int version;
     const char *name;
+    /* Items per writer job in store_run_each (runtime.h): what the backend's
+     * savepoints cost decides it, so no caller sizes its batches itself. */
+    int each_batch;
     STORE_OPS(STORE_OP_MEMBER)
 };
 

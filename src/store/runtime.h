@@ -78,6 +78,19 @@ int store_submit(struct store *s, struct store_job *job);
 int store_submit_bounded(struct store *s, struct store_job *job);
 /* Submit and wait for it: for the CLI and background jobs. */
 enum err store_run(struct store *s, enum err (*run)(struct store_conn *, void *), void *arg);
+/* Runs item(c, arg, i) for every i in [0, n), each on its own: every item in
+ * its own savepoint, so one that fails (returns other than ERR_OK) is undone
+ * alone and the others are kept. The store cuts the items into writer jobs
+ * of its backend's each_batch items, queued together so group commit puts
+ * many in one transaction, and waits for all. An item that answers
+ * ERR_UNAVAILABLE (the database cannot write now: not the item's fault)
+ * fails its whole job. results (n entries, or NULL) gets each item's answer,
+ * or, for the items of a job that did not commit, that job's failure.
+ * Returns ERR_OK when every job committed, else the first job's failure
+ * (ERR_UNAVAILABLE too when the store is stopping). For background work and
+ * the CLI: it blocks. */
+enum err store_run_each(struct store *s, int n, enum err (*item)(struct store_conn *c, void *arg, int i), void *arg,
+                        enum err *results);
 
 /* Whether the database can take writes now: ERR_OK, or ERR_UNAVAILABLE
  * with why (NUL-terminated, at most n bytes) when the last commit carrying

@@ -285,6 +285,94 @@ enum err store_run(struct store *s, enum err (*run)(struct store_conn *, void *)
     return rc;
 }
 
+/* store_run_each: the items' shared state, and one writer job of them. */
+struct each {
+    enum err (*item)(struct store_conn *c, void *arg, int i);
+    void *arg;
+    enum err *results;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int pending;
+};
+
+struct each_job {
+    struct store_job job;
+    struct each *e;
+    int first, n;
+};
+
+static enum err each_run(struct store_conn *c, void *arg)
+{
+    struct each_job *j = arg;
+    struct each *e = j->e;
+    for (int i = j->first; i < j->first + j->n; i++) {
+        enum err rc = (enum err)store_savepoint(c), sp;
+        if (rc != ERR_OK) return rc;
+        rc = e->item(c, e->arg, i);
+        if (e->results) e->results[i] = rc;
+        /* the item's savepoint is closed on every path, so the writer's
+         * rollback of a failed job reaches the job's own */
+        if (rc != ERR_OK && (sp = (enum err)store_savepoint_rollback(c)) != ERR_OK) return sp;
+        if ((sp = (enum err)store_savepoint_release(c)) != ERR_OK) return sp;
+        if (rc == ERR_UNAVAILABLE) return rc;
+    }
+    return ERR_OK;
+}
+
+static void each_done(struct store_job *job)
+{
+    struct each *e = ((struct each_job *)job)->e;
+    pthread_mutex_lock(&e->m);
+    e->pending--;
+    pthread_cond_signal(&e->c);
+    pthread_mutex_unlock(&e->m);
+}
+
+enum err store_run_each(struct store *s, int n, enum err (*item)(struct store_conn *c, void *arg, int i), void *arg,
+                        enum err *results)
+{
+    if (n <= 0) return ERR_OK;
+    int per = s->ops->each_batch > 0 ? s->ops->each_batch : 1;
+    int nj = (n + per - 1) / per;
+    struct each_job *jobs = calloc((size_t)nj, sizeof *jobs);
+    if (!jobs) return ERR_INTERNAL;
+    struct each e = {.item = item, .arg = arg, .results = results};
+    pthread_mutex_init(&e.m, NULL);
+    pthread_cond_init(&e.c, NULL);
+    enum err ret = ERR_OK;
+    int submitted = 0;
+    for (; submitted < nj; submitted++) {
+        struct each_job *j = &jobs[submitted];
+        j->job = (struct store_job){.run = each_run, .arg = j, .done = each_done};
+        j->e = &e;
+        j->first = submitted * per;
+        j->n = n - j->first < per ? n - j->first : per;
+        pthread_mutex_lock(&e.m);
+        e.pending++;
+        pthread_mutex_unlock(&e.m);
+        if (store_submit(s, &j->job) != 0) {
+            pthread_mutex_lock(&e.m);
+            e.pending--;
+            pthread_mutex_unlock(&e.m);
+            ret = ERR_UNAVAILABLE;
+            break;
+        }
+    }
+    pthread_mutex_lock(&e.m);
+    while (e.pending > 0) pthread_cond_wait(&e.c, &e.m);
+    pthread_mutex_unlock(&e.m);
+    for (int k = 0; k < nj; k++) {
+        enum err rc = k < submitted ? jobs[k].job.rc : ERR_UNAVAILABLE;
+        if (rc == ERR_OK) continue;
+        if (ret == ERR_OK) ret = rc;
+        for (int i = 0; results && i < per && k * per + i < n; i++) results[k * per + i] = rc;
+    }
+    pthread_mutex_destroy(&e.m);
+    pthread_cond_destroy(&e.c);
+    free(jobs);
+    return ret;
+}
+
 struct store_conn *store_reader_acquire(struct store *s)
 {
     pthread_mutex_lock(&s->lock);

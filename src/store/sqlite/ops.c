@@ -10,5 +10,12 @@
 const struct store_ops store_sqlite_ops = {
     .version = 1,
     .name = "sqlite",
+    /* Every statement in a savepoint walks SQLite's in-memory sub-journal of
+     * the enclosing one, so a job's cost grows with its square: one job of
+     * 500 renewals items took 4.7 s for 6,000 crossings, and one of 5,000
+     * imported rows ran ~10x slower on a database of 100,000 items (see
+     * bench/NOTES.md). Jobs of 25 items keep it flat, and group commit still
+     * puts hundreds of them in one transaction. */
+    .each_batch = 25,
     STORE_OPS(SQLITE_OP_ENTRY)
 };
