@@ -6,7 +6,6 @@
  * reason, the good ones around it are kept. A row equal to what is stored
  * writes nothing, so a rerun of the same file changes nothing. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include "util/ids.h"
 
 #define IMPORT_BATCH 5000 /* rows per transaction (about: see run_rows) */
-#define IMPORT_JOB 250    /* rows per writer job */
 #define FIELD_MAX 1024   /* bytes per field; longer is refused */
 #define FIELDS_MAX 32    /* fields per record */
 #define REFUSED_SHOWN 1000
@@ -124,99 +122,37 @@ struct result {
     long shown;
 };
 
-/* One writer job of up to IMPORT_JOB rows. */
-struct batch {
-    struct store_job job;
-    struct row *rows;
-    int n;
-    struct waiter *w;
-};
-
-struct waiter {
-    pthread_mutex_t m;
-    pthread_cond_t c;
-    int pending;
-};
-
 static void refuse(struct result *res, long line, const char *reason)
 {
     if (res->shown++ < REFUSED_SHOWN) printf("line %ld: refused: %s\n", line, reason);
     res->refused++;
 }
 
-static enum err run_batch(struct store_conn *c, void *arg);
-
-static void batch_done(struct store_job *job)
+/* One row, in its own savepoint (store_run_each): a refused row is noted
+ * with its reason and undone alone. */
+static enum err put_row(struct store_conn *c, void *arg, int i)
 {
-    struct batch *b = (struct batch *)job;
-    pthread_mutex_lock(&b->w->m);
-    b->w->pending--;
-    pthread_cond_signal(&b->w->c);
-    pthread_mutex_unlock(&b->w->m);
-}
-
-/* Writes n rows. They go to the writer as jobs of IMPORT_JOB rows queued
- * together, which its group commit puts in one transaction (or a few): a
- * transaction of thousands of rows, while each job's savepoint, released at
- * its end, keeps SQLite's in-memory sub-journal small. (One job of 5,000 rows
- * made every statement walk that journal: ~10x slower on a database of
- * 100,000 items.) Returns ERR_OK or the first job's error. */
-static enum err run_rows(struct store *s, struct row *rows, int n)
-{
-    struct batch jobs[(IMPORT_BATCH + IMPORT_JOB - 1) / IMPORT_JOB];
-    struct waiter w = {.pending = 0};
-    pthread_mutex_init(&w.m, NULL);
-    pthread_cond_init(&w.c, NULL);
-    int nj = 0;
-    enum err rc = ERR_OK;
-    for (int i = 0; i < n; i += IMPORT_JOB, nj++) {
-        jobs[nj] = (struct batch){.job = {.run = run_batch, .done = batch_done}, .rows = rows + i,
-                                  .n = n - i < IMPORT_JOB ? n - i : IMPORT_JOB, .w = &w};
-        jobs[nj].job.arg = &jobs[nj];
-        pthread_mutex_lock(&w.m);
-        w.pending++;
-        pthread_mutex_unlock(&w.m);
-        if (store_submit(s, &jobs[nj].job) != 0) {
-            pthread_mutex_lock(&w.m);
-            w.pending--;
-            pthread_mutex_unlock(&w.m);
-            rc = ERR_UNAVAILABLE;
-            break;
-        }
+    struct row *r = &((struct row *)arg)[i];
+    if (r->refused) return ERR_OK; /* refused before the database saw it */
+    struct errinfo e = {0};
+    bool created, changed;
+    enum err rc = service_renewal_put(c, &r->it, clock_now_ms(), &created, &changed, &e);
+    if (rc == ERR_UNAVAILABLE) return rc; /* the database cannot write (disk full, locked): not the row's fault */
+    if (rc != ERR_OK) {
+        r->refused = true;
+        snprintf(r->reason, sizeof r->reason, "%s", e.message[0] ? e.message : err_default_message(rc));
+    } else {
+        r->reason[0] = created ? 'c' : changed ? 'u' : '=';
     }
-    pthread_mutex_lock(&w.m);
-    while (w.pending > 0) pthread_cond_wait(&w.c, &w.m);
-    pthread_mutex_unlock(&w.m);
-    for (int j = 0; j < nj && rc == ERR_OK; j++) rc = jobs[j].job.rc;
-    pthread_mutex_destroy(&w.m);
-    pthread_cond_destroy(&w.c);
     return rc;
 }
 
-static enum err run_batch(struct store_conn *c, void *arg)
+/* Writes n rows through store_run_each: the store cuts them into writer jobs
+ * queued together, which group commit puts in one transaction (or a few).
+ * Returns ERR_OK or the first job's error. */
+static enum err run_rows(struct store *s, struct row *rows, int n)
 {
-    struct batch *b = arg;
-    int64_t now = clock_now_ms();
-    for (int i = 0; i < b->n; i++) {
-        struct row *r = &b->rows[i];
-        if (r->refused) continue;
-        if (store_savepoint(c) != 0) return ERR_INTERNAL;
-        struct errinfo e = {0};
-        bool created, changed;
-        enum err rc = service_renewal_put(c, &r->it, now, &created, &changed, &e);
-        if (rc == ERR_UNAVAILABLE) { /* the database cannot write (disk full, locked): not the row's fault */
-            store_savepoint_rollback(c);
-            return rc;
-        }
-        if (rc != ERR_OK) {
-            r->refused = true;
-            snprintf(r->reason, sizeof r->reason, "%s", e.message[0] ? e.message : err_default_message(rc));
-            if (store_savepoint_rollback(c) != 0) return ERR_INTERNAL;
-        }
-        if (store_savepoint_release(c) != 0) return ERR_INTERNAL;
-        if (rc == ERR_OK) r->reason[0] = created ? 'c' : changed ? 'u' : '=';
-    }
-    return ERR_OK;
+    return store_run_each(s, n, put_row, rows, NULL);
 }
 
 /* The row's fields checked as the API checks them; false with a reason. */

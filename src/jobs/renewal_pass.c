@@ -2,11 +2,8 @@
  *
  * Each round lists up to RENEWAL_PASS_BATCH due items on a reader connection
  * (keyset cursor on (next_due, id), so each item is seen once per pass), then
- * hands them to the writer as jobs of RENEWAL_PASS_JOB items queued together:
- * group commit still puts hundreds of items in one transaction, while each
- * job's savepoint stays small. (One job of 500 items made every statement
- * walk SQLite's in-memory sub-journal of the whole job: 6,000 crossings took
- * 4.7 s, see bench/NOTES.md.) Every item is re-read and judged inside the
+ * hands them to store_run_each, which runs each in its own savepoint in
+ * writer jobs the store sizes. Every item is re-read and judged inside the
  * writer's transaction, so listing it outside is safe. */
 #include "jobs/renewal_pass.h"
 
@@ -19,21 +16,12 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define RENEWAL_PASS_JOB 25
-
-struct waiter {
-    pthread_mutex_t m;
-    pthread_cond_t c;
-    int pending;
-};
-
-struct job {
-    struct store_job job;
+/* One round's items, acted on by store_run_each. */
+struct round {
     char **ids;  /* borrowed from the round's list */
-    int n;
-    struct waiter *w;
-    struct renewal_outcome out[RENEWAL_PASS_JOB];
-    int n_failed;
+    int64_t now;
+    struct renewal_outcome *out;
+    bool *failed;  /* the item's own failure, as opposed to its job's */
 };
 
 static void note(struct renewal_pass_report *r, const struct renewal_outcome *o)
@@ -47,86 +35,42 @@ static void note(struct renewal_pass_report *r, const struct renewal_outcome *o)
     }
 }
 
-static enum err run_job(struct store_conn *c, void *arg)
+/* One item, in its own savepoint: a failure (or an action another engine
+ * took first) undoes this item alone. */
+static enum err act_one(struct store_conn *c, void *arg, int i)
 {
-    struct job *j = arg;
-    int64_t now = clock_now_ms();
+    struct round *rd = arg;
     struct renewal_policy p;
     enum err rc = store_renewal_policy_get(c, &p);
-    if (rc != ERR_OK) return rc;
-    for (int i = 0; i < j->n; i++) {
-        memset(&j->out[i], 0, sizeof j->out[i]);
-        /* a savepoint per item: a failure (or an action another engine took
-         * first) undoes this item alone */
-        int src; /* 0, or what the savepoint's failure means (ERR_UNAVAILABLE: cannot write now) */
-        if ((src = store_savepoint(c)) != 0) return (enum err)src;
-        enum err irc = service_renewal_act(c, j->ids[i], &p, now, &j->out[i]);
-        if (irc != ERR_OK) {
-            j->n_failed++;
-            memset(&j->out[i], 0, sizeof j->out[i]);
-            log_error("renewals: %s: %s; left for the next pass", j->ids[i], err_code_str(irc));
-            if ((src = store_savepoint_rollback(c)) != 0) return (enum err)src;
-        }
-        if ((src = store_savepoint_release(c)) != 0) return (enum err)src;
+    if (rc == ERR_OK) rc = service_renewal_act(c, rd->ids[i], &p, rd->now, &rd->out[i]);
+    if (rc != ERR_OK) {
+        rd->failed[i] = true;
+        memset(&rd->out[i], 0, sizeof rd->out[i]);
+        log_error("renewals: %s: %s; left for the next pass", rd->ids[i], err_code_str(rc));
     }
-    return ERR_OK;
+    return rc;
 }
 
-static void job_done(struct store_job *sj)
-{
-    struct job *j = (struct job *)sj;
-    pthread_mutex_lock(&j->w->m);
-    j->w->pending--;
-    pthread_cond_signal(&j->w->c);
-    pthread_mutex_unlock(&j->w->m);
-}
-
-/* Acts on ids[0..n) through jobs queued together; notes what committed. */
+/* Acts on ids[0..n) and notes what committed. */
 static enum err act_on(struct store *s, char **ids, int n, struct renewal_pass_report *r)
 {
-    int nj = (n + RENEWAL_PASS_JOB - 1) / RENEWAL_PASS_JOB;
-    struct job *jobs = calloc((size_t)nj, sizeof *jobs);
-    if (!jobs) return ERR_INTERNAL;
-    struct waiter w = {.pending = 0};
-    pthread_mutex_init(&w.m, NULL);
-    pthread_cond_init(&w.c, NULL);
-    enum err ret = ERR_OK;
-    int submitted = 0;
-    for (; submitted < nj; submitted++) {
-        struct job *j = &jobs[submitted];
-        j->job.run = run_job;
-        j->job.arg = j;
-        j->job.done = job_done;
-        j->ids = ids + submitted * RENEWAL_PASS_JOB;
-        j->n = n - submitted * RENEWAL_PASS_JOB < RENEWAL_PASS_JOB ? n - submitted * RENEWAL_PASS_JOB
-                                                                   : RENEWAL_PASS_JOB;
-        j->w = &w;
-        pthread_mutex_lock(&w.m);
-        w.pending++;
-        pthread_mutex_unlock(&w.m);
-        if (store_submit(s, &j->job) != 0) {
-            pthread_mutex_lock(&w.m);
-            w.pending--;
-            pthread_mutex_unlock(&w.m);
-            ret = ERR_UNAVAILABLE;
-            break;
+    struct round rd = {.ids = ids, .now = clock_now_ms(), .out = calloc((size_t)n, sizeof *rd.out),
+                       .failed = calloc((size_t)n, sizeof *rd.failed)};
+    enum err *results = calloc((size_t)n, sizeof *results);
+    enum err ret = ERR_INTERNAL;
+    if (rd.out && rd.failed && results) {
+        ret = store_run_each(s, n, act_one, &rd, results);
+        r->n_examined += n;
+        for (int i = 0; i < n; i++) {
+            if (results[i] == ERR_OK)
+                note(r, &rd.out[i]);
+            else if (rd.failed[i])
+                r->n_failed++;
         }
     }
-    pthread_mutex_lock(&w.m);
-    while (w.pending > 0) pthread_cond_wait(&w.c, &w.m);
-    pthread_mutex_unlock(&w.m);
-    for (int k = 0; k < submitted; k++) {
-        r->n_examined += jobs[k].n;
-        if (jobs[k].job.rc != ERR_OK) { /* rolled back: it did nothing */
-            if (ret == ERR_OK) ret = jobs[k].job.rc;
-            continue;
-        }
-        r->n_failed += jobs[k].n_failed;
-        for (int i = 0; i < jobs[k].n; i++) note(r, &jobs[k].out[i]);
-    }
-    pthread_mutex_destroy(&w.m);
-    pthread_cond_destroy(&w.c);
-    free(jobs);
+    free(rd.out);
+    free(rd.failed);
+    free(results);
     return ret;
 }
 

@@ -1,8 +1,8 @@
 /* renewal_pass.h: the renewals pass, the timed half of the renewals engine.
  * One pass finds the items whose next threshold day has come (through the
  * index on next_due, never a scan of every item), RENEWAL_PASS_BATCH per
- * round, and acts on each through service_renewal_act in small writer jobs,
- * each item in its own savepoint so one failure leaves the others alone. It
+ * round, and acts on each through service_renewal_act with store_run_each,
+ * each item on its own so one failure leaves the others alone. It
  * runs at start and after every sweep (jobs/sweeper.c) and on
  * POST /ops/renewals/run. Two passes at once (two threads, or two
  * processes on one database) cannot act twice: every action is checked and

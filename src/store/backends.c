@@ -4,7 +4,8 @@
  * backend is one row here (its ops NULL when it is not built in). */
 #include <strings.h>
 
-#include "store/store.h"
+#include "store/backends.h"
+#include "store/sqlite/ops.h"
 
 static bool is_postgres_uri(const char *db)
 {

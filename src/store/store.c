@@ -285,6 +285,94 @@ enum err store_run(struct store *s, enum err (*run)(struct store_conn *, void *)
     return rc;
 }
 
+/* store_run_each: the items' shared state, and one writer job of them. */
+struct each {
+    enum err (*item)(struct store_conn *c, void *arg, int i);
+    void *arg;
+    enum err *results;
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int pending;
+};
+
+struct each_job {
+    struct store_job job;
+    struct each *e;
+    int first, n;
+};
+
+static enum err each_run(struct store_conn *c, void *arg)
+{
+    struct each_job *j = arg;
+    struct each *e = j->e;
+    for (int i = j->first; i < j->first + j->n; i++) {
+        enum err rc = (enum err)store_savepoint(c), sp;
+        if (rc != ERR_OK) return rc;
+        rc = e->item(c, e->arg, i);
+        if (e->results) e->results[i] = rc;
+        /* the item's savepoint is closed on every path, so the writer's
+         * rollback of a failed job reaches the job's own */
+        if (rc != ERR_OK && (sp = (enum err)store_savepoint_rollback(c)) != ERR_OK) return sp;
+        if ((sp = (enum err)store_savepoint_release(c)) != ERR_OK) return sp;
+        if (rc == ERR_UNAVAILABLE) return rc;
+    }
+    return ERR_OK;
+}
+
+static void each_done(struct store_job *job)
+{
+    struct each *e = ((struct each_job *)job)->e;
+    pthread_mutex_lock(&e->m);
+    e->pending--;
+    pthread_cond_signal(&e->c);
+    pthread_mutex_unlock(&e->m);
+}
+
+enum err store_run_each(struct store *s, int n, enum err (*item)(struct store_conn *c, void *arg, int i), void *arg,
+                        enum err *results)
+{
+    if (n <= 0) return ERR_OK;
+    int per = s->ops->each_batch > 0 ? s->ops->each_batch : 1;
+    int nj = (n + per - 1) / per;
+    struct each_job *jobs = calloc((size_t)nj, sizeof *jobs);
+    if (!jobs) return ERR_INTERNAL;
+    struct each e = {.item = item, .arg = arg, .results = results};
+    pthread_mutex_init(&e.m, NULL);
+    pthread_cond_init(&e.c, NULL);
+    enum err ret = ERR_OK;
+    int submitted = 0;
+    for (; submitted < nj; submitted++) {
+        struct each_job *j = &jobs[submitted];
+        j->job = (struct store_job){.run = each_run, .arg = j, .done = each_done};
+        j->e = &e;
+        j->first = submitted * per;
+        j->n = n - j->first < per ? n - j->first : per;
+        pthread_mutex_lock(&e.m);
+        e.pending++;
+        pthread_mutex_unlock(&e.m);
+        if (store_submit(s, &j->job) != 0) {
+            pthread_mutex_lock(&e.m);
+            e.pending--;
+            pthread_mutex_unlock(&e.m);
+            ret = ERR_UNAVAILABLE;
+            break;
+        }
+    }
+    pthread_mutex_lock(&e.m);
+    while (e.pending > 0) pthread_cond_wait(&e.c, &e.m);
+    pthread_mutex_unlock(&e.m);
+    for (int k = 0; k < nj; k++) {
+        enum err rc = k < submitted ? jobs[k].job.rc : ERR_UNAVAILABLE;
+        if (rc == ERR_OK) continue;
+        if (ret == ERR_OK) ret = rc;
+        for (int i = 0; results && i < per && k * per + i < n; i++) results[k * per + i] = rc;
+    }
+    pthread_mutex_destroy(&e.m);
+    pthread_cond_destroy(&e.c);
+    free(jobs);
+    return ret;
+}
+
 struct store_conn *store_reader_acquire(struct store *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -323,54 +411,4 @@ void store_reader_release(struct store_conn *c)
     c->next_free = s->readers;
     s->readers = c;
     pthread_mutex_unlock(&s->lock);
-}
-
-void store_task_page_free(struct task_page *p)
-{
-    for (int i = 0; i < p->n; i++) task_clear(&p->items[i]);
-    free(p->items);
-    memset(p, 0, sizeof *p);
-}
-
-void store_history_free(struct history_entry *h, int n)
-{
-    for (int i = 0; i < n; i++) {
-        free(h[i].from_json);
-        free(h[i].to_json);
-    }
-    free(h);
-}
-
-void store_staff_clear(struct staff *st)
-{
-    free(st->name);
-    free(st->email);
-    memset(st, 0, sizeof *st);
-}
-
-void store_customer_clear(struct customer *cu)
-{
-    free(cu->name);
-    free(cu->email);
-    memset(cu, 0, sizeof *cu);
-}
-
-/* workflow rules (issue 5) */
-void store_rule_rows_free(struct rule_row *r, int n)
-{
-    for (int i = 0; i < n; i++) free(r[i].definition);
-    free(r);
-}
-
-void store_event_row_clear(struct event_row *ev)
-{
-    free(ev->data);
-    free(ev->outcome);
-    memset(ev, 0, sizeof *ev);
-}
-
-void store_event_rows_free(struct event_row *ev, int n)
-{
-    for (int i = 0; i < n; i++) store_event_row_clear(&ev[i]);
-    free(ev);
 }

@@ -21,7 +21,7 @@
 #include "domain/dates.h"
 #include "service/rule_engine.h"
 #include "service/tasks.h"
-#include "store/sqlite/renewals.h" /* sqlite_db: the handle the hook is set on */
+#include "store/sqlite/internal.h" /* sqlite_db: the handle the hook is set on */
 #include "store/store.h"
 #include "util/clock.h"
 

@@ -2,40 +2,23 @@
  * actions (migration 005). The engine finds its work through the partial
  * index on next_due, and the primary key of renewal_actions is what makes
  * each (item, expiry date, threshold) act exactly once. */
-#include "store/sqlite/renewals.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/sqlite/internal.h"
+
 #define ITEM_COLS "id, customer_id, kind, expires_on, assignee_id, next_due, created_at, updated_at"
-
-static void copy_col(sqlite3_stmt *st, int i, char *out, size_t n)
-{
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    size_t len = s ? (size_t)sqlite3_column_bytes(st, i) : 0;
-    if (len >= n) len = n - 1;
-    if (len) memcpy(out, s, len);
-    out[len] = 0;
-}
-
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s && *s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
 
 static void read_item(sqlite3_stmt *st, struct renewal_item *it)
 {
     memset(it, 0, sizeof *it);
-    copy_col(st, 0, it->id, sizeof it->id);
-    copy_col(st, 1, it->customer_id, sizeof it->customer_id);
-    copy_col(st, 2, it->kind, sizeof it->kind);
-    copy_col(st, 3, it->expires_on, sizeof it->expires_on);
-    copy_col(st, 4, it->assignee_id, sizeof it->assignee_id);
-    copy_col(st, 5, it->next_due, sizeof it->next_due);
+    sqlite_col_copy(st, 0, it->id, sizeof it->id);
+    sqlite_col_copy(st, 1, it->customer_id, sizeof it->customer_id);
+    sqlite_col_copy(st, 2, it->kind, sizeof it->kind);
+    sqlite_col_copy(st, 3, it->expires_on, sizeof it->expires_on);
+    sqlite_col_copy(st, 4, it->assignee_id, sizeof it->assignee_id);
+    sqlite_col_copy(st, 5, it->next_due, sizeof it->next_due);
     it->created_at = sqlite3_column_int64(st, 6);
     it->updated_at = sqlite3_column_int64(st, 7);
 }
@@ -59,8 +42,8 @@ static void bind_item(sqlite3_stmt *st, const void *row)
     sqlite3_bind_text(st, 2, it->customer_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, it->kind, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, it->expires_on, -1, SQLITE_TRANSIENT);
-    bind_str(st, 5, it->assignee_id);
-    bind_str(st, 6, it->next_due);
+    sqlite_bind_text(st, 5, it->assignee_id);
+    sqlite_bind_text(st, 6, it->next_due);
     sqlite3_bind_int64(st, 7, it->created_at);
     sqlite3_bind_int64(st, 8, it->updated_at);
 }
@@ -163,7 +146,7 @@ enum err sqlite_renewal_set_next_due(struct store_conn *c, const char *id, const
 {
     sqlite3_stmt *st = sqlite_stmt(c, "UPDATE renewal_items SET next_due = ? WHERE id = ?");
     if (!st) return ERR_INTERNAL;
-    bind_str(st, 1, next_due);
+    sqlite_bind_text(st, 1, next_due);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "renewal_set_next_due");
     sqlite_done(st);
@@ -219,7 +202,7 @@ enum err sqlite_renewal_latest_task(struct store_conn *c, const char *renewal_id
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, renewal_id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) copy_col(st, 0, task_id, TASK_ID_SIZE);
+    if (rc == SQLITE_ROW) sqlite_col_copy(st, 0, task_id, TASK_ID_SIZE);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_fail(c, st, "renewal_latest_task");
     sqlite_done(st);
     return rc == SQLITE_ROW ? ERR_OK : ERR_NOT_FOUND;
@@ -231,7 +214,7 @@ enum err sqlite_renewal_policy_get(struct store_conn *c, struct renewal_policy *
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT title FROM renewal_policy WHERE id = 1");
     if (!st) return ERR_INTERNAL;
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) copy_col(st, 0, out->title, sizeof out->title);
+    if (rc == SQLITE_ROW) sqlite_col_copy(st, 0, out->title, sizeof out->title);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_fail(c, st, "renewal_policy_get");
     sqlite_done(st);
     if (rc == SQLITE_DONE) return ERR_OK; /* never written: the defaults */

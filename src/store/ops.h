@@ -1,0 +1,301 @@
+/* ops.h: the operations every storage backend implements, one row each in
+ * STORE_OPS, which makes both struct store_ops (the backend's table of
+ * function pointers, SQLite's sqlite3_io_methods pattern) and the store_NAME()
+ * wrapper callers use.
+ *
+ * Several writers: nothing above the store counts on that one writer. Each op
+ * below says what it guarantees when other connections (other processes, a
+ * later backend's other server instances) write the same rows at once, with
+ * each statement seeing what was committed before it ran (PostgreSQL's READ
+ * COMMITTED). A check that guards a write is made by the write itself: a
+ * version in the UPDATE's WHERE, an insert on a unique key, an UPDATE ...
+ * RETURNING for a counter. A unique key that refuses an insert is reported as
+ * ERR_DUPLICATE without a failed statement, so the transaction goes on; no
+ * caller continues a transaction after an op failed with anything else (it
+ * fails its job, and the writer rolls back to the job's savepoint). */
+#ifndef OPSTASKS_STORE_OPS_H
+#define OPSTASKS_STORE_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/records.h"
+#include "util/err.h"
+
+struct store;
+struct store_conn;
+
+/* Every operation a backend implements, one row each (libuv's X-macro):
+ *     X(kind, return type, name, (parameters), (arguments))
+ * The rows make both the members of struct store_ops and the store_NAME()
+ * wrapper that callers use (at the end), so the two cannot drift.
+ * kind says how the wrapper finds the backend: VALUE and VOID (no result)
+ * through their first argument, a struct store or a struct store_conn, both
+ * of which carry ops; TABLE (check_file: no store exists yet) takes the ops
+ * table as an extra first argument. A new op is one row here and, in each
+ * backend, one function and its entry in the backend's table. */
+
+#define STORE_OPS(X) \
+    /* connections: open one for the given role (writer or reader) */ \
+    X(VALUE, int, conn_open, (struct store *s, bool writer, struct store_conn **out), (s, writer, out)) \
+    X(VOID, void, conn_close, (struct store_conn *c), (c)) \
+    /* the group-commit transaction primitives, run by the writer thread: \
+     * 0, or the enum err their failure means (ERR_UNAVAILABLE when the \
+     * database cannot take writes for now: disk full, I/O error, locked) */ \
+    X(VALUE, int, begin, (struct store_conn *c), (c)) \
+    X(VALUE, int, commit, (struct store_conn *c), (c)) \
+    X(VALUE, int, rollback, (struct store_conn *c), (c)) \
+    X(VALUE, int, savepoint, (struct store_conn *c), (c)) \
+    X(VALUE, int, savepoint_release, (struct store_conn *c), (c)) \
+    X(VALUE, int, savepoint_rollback, (struct store_conn *c), (c)) \
+    /* schema */ \
+    X(VALUE, int, migrate, (struct store_conn *c, struct errinfo *e), (c, e)) \
+    /* Before anything opens path: 0, or -1 with e saying in one line why \
+     * the file cannot be opstasks' database (not a database, another \
+     * application's or a newer schema, cannot be written). */ \
+    X(TABLE, int, check_file, (const char *path, struct errinfo *e), (path, e)) \
+    /* readiness (GET /readyz): probe writes one row to itself in the \
+     * writer's transaction, so its commit shows whether writes reach the \
+     * disk; changes counts the rows the connection has written so far. */ \
+    X(VALUE, enum err, probe, (struct store_conn *c), (c)) \
+    X(VALUE, int64_t, changes, (struct store_conn *c), (c)) \
+    /* true, with why, when the disk holding the database has under \
+     * STORE_SPACE_LOW bytes free (a commit may still fit, reusing the WAL's \
+     * pages, but the next that grows a file will not) */ \
+    X(VALUE, bool, space_low, (struct store *s, char *why, size_t n), (s, why, n)) \
+    /* the cause of the connection's last failure, in words (static) */ \
+    X(VALUE, const char *, last_error, (struct store_conn *c), (c)) \
+    /* tasks: ERR_OK, ERR_NOT_FOUND or ERR_INTERNAL */ \
+    X(VALUE, enum err, task_get, (struct store_conn *c, const char *id, struct task *out), (c, id, out)) \
+    X(VALUE, enum err, task_insert, (struct store_conn *c, const struct task *t), (c, t)) \
+    /* Writes t as version t->version of its task, only over version \
+     * t->version - 1: the version read is compared in the UPDATE's WHERE, so \
+     * of two writers that read one version exactly one succeeds; the other \
+     * gets ERR_VERSION_CONFLICT and nothing changes (re-read, then decide). \
+     * ERR_NOT_FOUND when there is no task t->id. */ \
+    X(VALUE, enum err, task_update, (struct store_conn *c, const struct task *t), (c, t)) \
+    /* Sets overdue_recorded of task id, if still unset at that version (the \
+     * one whose due date and status were judged): ERR_OK when this call set \
+     * it, so exactly one of several writers records the move; ERR_NOT_FOUND \
+     * when it was set already or the task changed (or does not exist). The \
+     * version and updated_at stay. */ \
+    X(VALUE, enum err, task_overdue_mark, (struct store_conn *c, const char *id, int64_t version), (c, id, version)) \
+    X(VALUE, enum err, task_list, (struct store_conn *c, const struct task_query *q, struct task_page *out), \
+        (c, q, out)) \
+    X(VALUE, enum err, task_stats, (struct store_conn *c, const struct task_filter *f, const char *today, \
+        int64_t now_ms, struct task_stats *out), (c, f, today, now_ms, out)) \
+    /* ids of active tasks due before `today` whose move to OVERDUE is not yet \
+     * in their history; at most `limit` (caller frees *ids and each entry). */ \
+    X(VALUE, enum err, task_overdue_unrecorded, (struct store_conn *c, const char *today, int limit, char ***ids, \
+        int *n), (c, today, limit, ids, n)) \
+    X(VALUE, enum err, history_add, (struct store_conn *c, const char *task_id, const struct history_entry *h), \
+        (c, task_id, h)) \
+    X(VALUE, enum err, history_list, (struct store_conn *c, const char *task_id, struct history_entry **out, int *n), \
+        (c, task_id, out, n)) \
+    /* put inserts or updates by id (created_at kept); *created says which, \
+     * decided by the insert on the primary key: of several writers putting a \
+     * new id at once exactly one reports created. */ \
+    X(VALUE, enum err, staff_get, (struct store_conn *c, const char *id, struct staff *out), (c, id, out)) \
+    X(VALUE, enum err, staff_put, (struct store_conn *c, const struct staff *st, bool *created), (c, st, created)) \
+    X(VALUE, enum err, staff_list, (struct store_conn *c, const char *after_id, int limit, struct staff **out, \
+        int *n), (c, after_id, limit, out, n)) \
+    X(VALUE, enum err, customer_get, (struct store_conn *c, const char *id, struct customer *out), (c, id, out)) \
+    X(VALUE, enum err, customer_put, (struct store_conn *c, const struct customer *cu, bool *created), \
+        (c, cu, created)) \
+    X(VALUE, enum err, customer_list, (struct store_conn *c, const char *after_id, int limit, struct customer **out, \
+        int *n), (c, after_id, limit, out, n)) \
+    X(VALUE, enum err, token_insert, (struct store_conn *c, const struct token *t, const unsigned char hash[32], \
+        int64_t now), (c, t, hash, now)) \
+    X(VALUE, enum err, token_find, (struct store_conn *c, const unsigned char hash[32], struct token *out), \
+        (c, hash, out)) \
+    X(VALUE, enum err, token_count, (struct store_conn *c, int64_t *n), (c, n)) \
+    /* Browser sessions (issue 6, migration 007), keyed by the hash of the \
+     * cookie's secret. session_find: ERR_OK with the session's token when it \
+     * exists and expires after now_ms, else ERR_NOT_FOUND. session_purge \
+     * deletes at most `limit` sessions expired by now_ms. */ \
+    X(VALUE, enum err, session_insert, (struct store_conn *c, const unsigned char hash[32], const char *token_id, \
+        int64_t now_ms, int64_t expires_ms), (c, hash, token_id, now_ms, expires_ms)) \
+    X(VALUE, enum err, session_find, (struct store_conn *c, const unsigned char hash[32], int64_t now_ms, \
+        struct token *out), (c, hash, now_ms, out)) \
+    X(VALUE, enum err, session_delete, (struct store_conn *c, const unsigned char hash[32]), (c, hash)) \
+    X(VALUE, enum err, session_purge, (struct store_conn *c, int64_t now_ms, int limit, int64_t *purged), \
+        (c, now_ms, limit, purged)) \
+    /* Idempotency keys, scoped per token. get: ERR_OK with the stored answer \
+     * (*response owned by the caller) or ERR_NOT_FOUND. \
+     * claim: the insert on the key that decides who owns it, made before the \
+     * work the key guards. ERR_OK: this transaction holds the key (unanswered \
+     * until its put) and does the work. ERR_DUPLICATE: the key was taken; \
+     * hash, *status and *response (caller frees) are the stored request's, \
+     * after the transaction that took it committed (a backend with row locks \
+     * waits for it), so of several writers with one key exactly one works. \
+     * put: stores the answer, completing this transaction's claim or adding \
+     * the key; ERR_DUPLICATE when the key has an answer already. */ \
+    X(VALUE, enum err, idem_get, (struct store_conn *c, const char *scope, const char *key, unsigned char hash[32], \
+        int *status, char **response), (c, scope, key, hash, status, response)) \
+    X(VALUE, enum err, idem_claim, (struct store_conn *c, const char *scope, const char *key, \
+        const unsigned char hash[32], int64_t now, unsigned char stored[32], int *status, char **response), \
+        (c, scope, key, hash, now, stored, status, response)) \
+    X(VALUE, enum err, idem_put, (struct store_conn *c, const char *scope, const char *key, \
+        const unsigned char hash[32], int status, const char *response, int64_t now), \
+        (c, scope, key, hash, status, response, now)) \
+    X(VALUE, enum err, idem_purge, (struct store_conn *c, int64_t older_than_ms, int64_t *purged), \
+        (c, older_than_ms, purged)) \
+    /* ---- issue 3: SLA tracking, reports, metrics ---- */ \
+    /* ids of active tasks past their SLA deadline at now_ms whose breach is \
+     * not yet in their history; at most `limit` (caller frees). */ \
+    X(VALUE, enum err, task_sla_breach_unrecorded, (struct store_conn *c, int64_t now_ms, int limit, char ***ids, \
+        int *n), (c, now_ms, limit, ids, n)) \
+    /* Sets the recorded flag: ERR_OK, or ERR_NOT_FOUND when it was set already. */ \
+    X(VALUE, enum err, task_sla_breach_mark, (struct store_conn *c, const char *id), (c, id)) \
+    /* At most `limit` active tasks with an SLA, id > after_id (""), in id \
+     * order, with what stamping their deadline needs (*rows: caller frees). */ \
+    X(VALUE, enum err, task_sla_active_batch, (struct store_conn *c, const char *after_id, int limit, \
+        struct sla_stamp_row **rows, int *n), (c, after_id, limit, rows, n)) \
+    /* Sets a task's sla_due_at and sla_risk_at, nothing else (not an edit). */ \
+    X(VALUE, enum err, task_sla_set, (struct store_conn *c, const char *id, int64_t due_ms, int64_t risk_ms), \
+        (c, id, due_ms, risk_ms)) \
+    /* The calendar's JSON text (*body owned by the caller), or ERR_NOT_FOUND. */ \
+    X(VALUE, enum err, sla_calendar_get, (struct store_conn *c, char **body), (c, body)) \
+    /* Stores the calendar and marks its recompute pending from the start. */ \
+    X(VALUE, enum err, sla_calendar_put, (struct store_conn *c, const char *body, int64_t now_ms), (c, body, now_ms)) \
+    /* The pending recompute's cursor (*pending false when none), and moving \
+     * it (after NULL: done). */ \
+    X(VALUE, enum err, sla_recompute_get, (struct store_conn *c, char after[TASK_ID_SIZE], bool *pending), \
+        (c, after, pending)) \
+    X(VALUE, enum err, sla_recompute_set, (struct store_conn *c, const char *after), (c, after)) \
+    /* Calls row() for every task whose sla_due_at is in [start_ms, end_ms). */ \
+    X(VALUE, enum err, sla_report_scan, (struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g, \
+        void (*row)(void *arg, const struct sla_row *r), void *arg), (c, start_ms, end_ms, g, row, arg)) \
+    /* The tasks overdue at `today`: by_assignee() for each (assignee, due \
+     * date) total (assignee "" when unassigned), by_priority() for each \
+     * (priority, due date) total. */ \
+    X(VALUE, enum err, overdue_scan, (struct store_conn *c, const char *today, \
+        void (*by_assignee)(void *arg, const char *assignee, const char *due, int64_t n), \
+        void (*by_priority)(void *arg, enum task_priority p, const char *due, int64_t n), void *arg), \
+        (c, today, by_assignee, by_priority, arg)) \
+    X(VALUE, enum err, metrics_read, (struct store_conn *c, const char *today, int64_t now_ms, \
+        struct store_metrics *out), (c, today, now_ms, out)) \
+    /* renewals (issue 4): renewable items, the policy and the engine's \
+     * actions (store/sqlite/renewals.c). get/delete: ERR_NOT_FOUND when \
+     * there is no such item. put upserts (created_at kept on update; *created \
+     * decided by the insert on the id, as for staff_put). */ \
+    X(VALUE, enum err, renewal_get, (struct store_conn *c, const char *id, struct renewal_item *out), (c, id, out)) \
+    X(VALUE, enum err, renewal_put, (struct store_conn *c, const struct renewal_item *it, bool *created), \
+        (c, it, created)) \
+    X(VALUE, enum err, renewal_delete, (struct store_conn *c, const char *id), (c, id)) \
+    /* one customer's items ordered by id, after after_id (NULL: from the start) */ \
+    X(VALUE, enum err, renewal_list, (struct store_conn *c, const char *customer_id, const char *after_id, int limit, \
+        struct renewal_item **out, int *n), (c, customer_id, after_id, limit, out, n)) \
+    /* ids of items whose next_due is on or before today, in (next_due, id) \
+     * order strictly after (after_due, after_id) ("" "" from the start); at \
+     * most limit; the caller frees *ids and each entry */ \
+    X(VALUE, enum err, renewal_due, (struct store_conn *c, const char *today, const char *after_due, \
+        const char *after_id, int limit, char ***ids, char ***dues, int *n), \
+        (c, today, after_due, after_id, limit, ids, dues, n)) \
+    X(VALUE, enum err, renewal_set_next_due, (struct store_conn *c, const char *id, const char *next_due), \
+        (c, id, next_due)) /* "" = NULL */ \
+    /* after a policy change: every item's next_due becomes expires_on - max_days_before */ \
+    X(VALUE, enum err, renewal_reset_next_due, (struct store_conn *c, int max_days_before), (c, max_days_before)) \
+    /* smallest days_before acted on for (id, expires_on), or RENEWAL_NONE_ACTED */ \
+    X(VALUE, enum err, renewal_acted_min, (struct store_conn *c, const char *id, const char *expires_on, \
+        int *acted_min), (c, id, expires_on, acted_min)) \
+    /* the unique key: ERR_DUPLICATE (nothing written) when (id, expires_on, \
+     * days_before) already has its action, so of two engines exactly one acts */ \
+    X(VALUE, enum err, renewal_action_insert, (struct store_conn *c, const char *id, const char *expires_on, \
+        int days_before, const char *action, const char *task_id, int64_t at), \
+        (c, id, expires_on, days_before, action, task_id, at)) \
+    /* the newest task with this renewal_id, ERR_NOT_FOUND when none */ \
+    X(VALUE, enum err, renewal_latest_task, (struct store_conn *c, const char *renewal_id, \
+        char task_id[TASK_ID_SIZE]), (c, renewal_id, task_id)) \
+    X(VALUE, enum err, renewal_policy_get, (struct store_conn *c, struct renewal_policy *out), (c, out)) \
+    X(VALUE, enum err, renewal_policy_put, (struct store_conn *c, const struct renewal_policy *p, int64_t now), \
+        (c, p, now)) \
+    /* workflow rules (issue 5). rule_get: ERR_OK or ERR_NOT_FOUND. rule_put \
+     * upserts (keeping created_at and rr_next; *created as for staff_put). rule_list: by id after \
+     * after_id, event_type "" for all. rules_for_type: the enabled rules of \
+     * one event type, by id, at most limit. rule_count_type: rules of a type \
+     * ("" for all) other than except_id. staff_load: active (OPEN, IN_PROGRESS) tasks \
+     * assigned to a staff member. Lists are owned by the caller \
+     * (store_rule_rows_free, store_event_rows_free). \
+     * rule_rr_take: the round-robin turn, in one UPDATE ... RETURNING: *pick \
+     * is the first of the n candidates at or after the rule's position \
+     * (modulo n) whose active[] is true (rule_pick_round_robin's choice), and \
+     * the position moves to *pick + 1, so writers taking turns at once get \
+     * successive candidates; ERR_NOT_FOUND when no rule id or none is active. \
+     * event_claim: inserts a posted event ev (its outcome "" until \
+     * event_set_outcome; ERR_NOT_FOUND there when no such event) unless one \
+     * with its id exists: then ERR_DUPLICATE with that event in *old (caller \
+     * clears), after the transaction that stored it committed, so of several \
+     * writers with one event id exactly one runs the rules. event_insert \
+     * stores a service event whole (its sys_ id is new, so nothing races it). */ \
+    X(VALUE, enum err, rule_get, (struct store_conn *c, const char *id, struct rule_row *out), (c, id, out)) \
+    X(VALUE, enum err, rule_put, (struct store_conn *c, const char *id, const char *event_type, bool enabled, \
+        const char *definition, int64_t now, bool *created), (c, id, event_type, enabled, definition, now, created)) \
+    X(VALUE, enum err, rule_delete, (struct store_conn *c, const char *id), (c, id)) \
+    X(VALUE, enum err, rule_list, (struct store_conn *c, const char *event_type, const char *after_id, int limit, \
+        struct rule_row **out, int *n), (c, event_type, after_id, limit, out, n)) \
+    X(VALUE, enum err, rules_for_type, (struct store_conn *c, const char *event_type, int limit, \
+        struct rule_row **out, int *n), (c, event_type, limit, out, n)) \
+    X(VALUE, enum err, rule_count_type, (struct store_conn *c, const char *event_type, const char *except_id, \
+        int64_t *n), (c, event_type, except_id, n)) \
+    X(VALUE, enum err, rule_rr_take, (struct store_conn *c, const char *id, int n, const bool *active, int *pick), \
+        (c, id, n, active, pick)) \
+    X(VALUE, enum err, staff_load, (struct store_conn *c, const char *staff_id, int64_t *n), (c, staff_id, n)) \
+    X(VALUE, enum err, event_get, (struct store_conn *c, const char *id, struct event_row *out), (c, id, out)) \
+    X(VALUE, enum err, event_insert, (struct store_conn *c, const struct event_row *ev), (c, ev)) \
+    X(VALUE, enum err, event_claim, (struct store_conn *c, const struct event_row *ev, struct event_row *old), \
+        (c, ev, old)) \
+    X(VALUE, enum err, event_set_outcome, (struct store_conn *c, const char *id, const char *outcome), \
+        (c, id, outcome)) \
+    X(VALUE, enum err, event_list, (struct store_conn *c, const struct event_query *q, struct event_row **out, \
+        int *n), (c, q, out, n)) \
+    /* Retention: deletes at most `limit` events received before \
+     * older_than_ms, oldest first (their outcome is a column of the row); \
+     * *purged says how many. Tasks keep their event_id. */ \
+    X(VALUE, enum err, event_purge, (struct store_conn *c, int64_t older_than_ms, int limit, int64_t *purged), \
+        (c, older_than_ms, limit, purged))
+
+#define STORE_OP_MEMBER(kind, ret, name, params, args) ret(*name) params;
+struct store_ops {
+    int version;
+    const char *name;
+    /* Items per writer job in store_run_each (runtime.h): what the backend's
+     * savepoints cost decides it, so no caller sizes its batches itself. */
+    int each_batch;
+    STORE_OPS(STORE_OP_MEMBER)
+};
+
+#define STORE_SPACE_LOW (1024 * 1024)
+
+/* A connection, as every backend's begins: the backend adds its own fields.
+ * Its first member, like struct store's, is the ops table: the wrappers
+ * below read it through either (a pointer to a struct points to its first
+ * member). */
+struct store_conn {
+    const struct store_ops *ops;
+    struct store *store;
+    struct store_conn *next_free;  /* reader pool link */
+};
+
+/* ---- the wrappers: store_NAME(c, ...) calls c->ops->NAME(c, ...) -------- */
+
+/* One line per op, generated from STORE_OPS: the one place to add a fault
+ * injection hook, a timing probe or an assertion around every call of a
+ * backend. Nothing outside the backends calls through ops directly. No op is named
+ * like the runtime's own functions (store_open, store_close, store_run,
+ * store_submit, ...): such a row would not compile (a redefinition). */
+#define STORE_FIRST_(a, ...) a
+#define STORE_FIRST(...) STORE_FIRST_(__VA_ARGS__, 0)
+#define STORE_UNPAREN(...) __VA_ARGS__
+#define STORE_OPS_OF(p) (*(const struct store_ops *const *)(p))
+#define STORE_WRAPPER_VALUE(ret, name, params, args) \
+    static inline ret store_##name params { return STORE_OPS_OF(STORE_FIRST args)->name args; }
+#define STORE_WRAPPER_VOID(ret, name, params, args) \
+    static inline void store_##name params { STORE_OPS_OF(STORE_FIRST args)->name args; }
+#define STORE_WRAPPER_TABLE(ret, name, params, args) \
+    static inline ret store_##name(const struct store_ops *ops, STORE_UNPAREN params) { return ops->name args; }
+#define STORE_WRAPPER(kind, ret, name, params, args) STORE_WRAPPER_##kind(ret, name, params, args)
+STORE_OPS(STORE_WRAPPER)
+
+#endif

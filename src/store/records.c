@@ -1,0 +1,55 @@
+/* records.c: freeing what the store's ops hand their callers (records.h):
+ * backend-independent, so a backend may use these as its callers do. */
+#include "store/records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void store_task_page_free(struct task_page *p)
+{
+    for (int i = 0; i < p->n; i++) task_clear(&p->items[i]);
+    free(p->items);
+    memset(p, 0, sizeof *p);
+}
+
+void store_history_free(struct history_entry *h, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(h[i].from_json);
+        free(h[i].to_json);
+    }
+    free(h);
+}
+
+void store_staff_clear(struct staff *st)
+{
+    free(st->name);
+    free(st->email);
+    memset(st, 0, sizeof *st);
+}
+
+void store_customer_clear(struct customer *cu)
+{
+    free(cu->name);
+    free(cu->email);
+    memset(cu, 0, sizeof *cu);
+}
+
+void store_rule_rows_free(struct rule_row *r, int n)
+{
+    for (int i = 0; i < n; i++) free(r[i].definition);
+    free(r);
+}
+
+void store_event_row_clear(struct event_row *ev)
+{
+    free(ev->data);
+    free(ev->outcome);
+    memset(ev, 0, sizeof *ev);
+}
+
+void store_event_rows_free(struct event_row *ev, int n)
+{
+    for (int i = 0; i < n; i++) store_event_row_clear(&ev[i]);
+    free(ev);
+}

@@ -1,0 +1,324 @@
+/* queue.c (sqlite): the queries over many tasks: the filtered, keyset-paged
+ * queue, its stats, the sweeper's overdue list and the totals GET /metrics
+ * reads (kept by the triggers of migration 004). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/internal.h"
+
+/* Builds the WHERE terms shared by the queue and its stats into sql; named
+ * parameters are bound by bind_filter. */
+static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool with_status)
+{
+    size_t len = strlen(sql);
+#define ADD(...) len += (size_t)snprintf(sql + len, len < n ? n - len : 0, __VA_ARGS__)
+    ADD(" WHERE 1");
+    if (with_status && f->status_mask && f->status_mask != (1u << TASK_STATUS__COUNT) - 1) {
+        static const char *cond[] = {
+            [TASK_OPEN] = "(status = 'OPEN' AND due_date >= :today)",
+            [TASK_IN_PROGRESS] = "(status = 'IN_PROGRESS' AND due_date >= :today)",
+            [TASK_OVERDUE] = "(status IN ('OPEN', 'IN_PROGRESS') AND due_date < :today)",
+            [TASK_COMPLETED] = "status = 'COMPLETED'",
+            [TASK_CANCELLED] = "status = 'CANCELLED'",
+        };
+        ADD(" AND (");
+        bool first = true;
+        for (int s = 0; s < TASK_STATUS__COUNT; s++) {
+            if (!(f->status_mask & (1u << s))) continue;
+            ADD("%s%s", first ? "" : " OR ", cond[s]);
+            first = false;
+        }
+        ADD(")");
+    }
+    if (f->priority_mask && f->priority_mask != (1u << PRIORITY__COUNT) - 1) {
+        ADD(" AND prio IN (");
+        bool first = true;
+        for (int p = 0; p < PRIORITY__COUNT; p++) {
+            if (!(f->priority_mask & (1u << p))) continue;
+            ADD("%s%d", first ? "" : ", ", task_priority_rank((enum task_priority)p));
+            first = false;
+        }
+        ADD(")");
+    }
+    if (f->n_assignees || f->assignee_none) {
+        ADD(" AND (");
+        if (f->n_assignees) {
+            ADD("assignee_id IN (");
+            for (int i = 0; i < f->n_assignees; i++) ADD("%s:as%d", i ? ", " : "", i);
+            ADD(")");
+        }
+        if (f->assignee_none) ADD("%sassignee_id IS NULL", f->n_assignees ? " OR " : "");
+        ADD(")");
+    }
+    if (f->user_id[0]) ADD(" AND user_id = :user");
+    if (f->due_from[0]) ADD(" AND due_date >= :due_from");
+    if (f->due_to[0]) ADD(" AND due_date <= :due_to");
+    /* issue 3: the SLA filters, the same rules as domain/sla.c */
+#define SLA_BREACHED_SQL "((status = 'COMPLETED' AND completed_at > sla_due_at) OR " \
+                         "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now))"
+    if (f->sla_breached == SLA_FILTER_BREACHED) ADD(" AND sla_due_at IS NOT NULL AND %s", SLA_BREACHED_SQL);
+    if (f->sla_breached == SLA_FILTER_NOT_BREACHED) ADD(" AND sla_due_at IS NOT NULL AND NOT %s", SLA_BREACHED_SQL);
+    if (f->sla_at_risk)
+        ADD(" AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now");
+#undef SLA_BREACHED_SQL
+    if (f->renewal_id[0]) ADD(" AND renewal_id = :renewal"); /* renewals (issue 4) */
+#undef ADD
+}
+
+static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const char *today)
+{
+    sqlite_bind_named_text(st, ":today", today);
+    for (int i = 0; i < f->n_assignees; i++) {
+        char name[16];
+        snprintf(name, sizeof name, ":as%d", i);
+        sqlite_bind_named_text(st, name, f->assignees[i]);
+    }
+    if (f->user_id[0]) sqlite_bind_named_text(st, ":user", f->user_id);
+    if (f->due_from[0]) sqlite_bind_named_text(st, ":due_from", f->due_from);
+    if (f->due_to[0]) sqlite_bind_named_text(st, ":due_to", f->due_to);
+    if (f->sla_breached || f->sla_at_risk) sqlite_bind_named_int64(st, ":now", f->now_ms); /* issue 3 */
+    if (f->renewal_id[0]) sqlite_bind_named_text(st, ":renewal", f->renewal_id); /* renewals (issue 4) */
+}
+
+/* Sort orders: the columns and directions, most significant first. Keyset
+ * pagination compares the cursor's values against them in the same order. */
+struct sort_key {
+    const char *col, *param;
+    bool desc;
+};
+
+static const struct sort_key *sort_keys(enum task_sort s, int *n)
+{
+    static const struct sort_key due[] = {
+        {"due_date", ":c_due", false}, {"prio", ":c_prio", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
+    static const struct sort_key due_desc[] = {
+        {"due_date", ":c_due", true}, {"prio", ":c_prio", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
+    static const struct sort_key prio[] = {
+        {"prio", ":c_prio", false}, {"due_date", ":c_due", false}, {"created_at", ":c_created", false}, {"id", ":c_id", false}};
+    /* ids begin with their creation millisecond (service_task_create makes
+     * both from one instant), so id order is (created_at, id) order and the
+     * unique id index serves these sorts */
+    static const struct sort_key created[] = {{"id", ":c_id", false}};
+    static const struct sort_key created_desc[] = {{"id", ":c_id", true}};
+    switch (s) {
+    case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
+    case SORT_PRIORITY: *n = 4; return prio;
+    case SORT_CREATED_AT: *n = 1; return created;
+    case SORT_CREATED_AT_DESC: *n = 1; return created_desc;
+    default: *n = 4; return due;
+    }
+}
+
+enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
+{
+    memset(out, 0, sizeof *out);
+    char sql[4096] = "SELECT " TASK_READ_COLS " FROM tasks";
+    /* issue 3: the tasks at risk are few (active, deadline ahead, 80% gone):
+     * find them by deadline rather than walk the queue order over every task */
+    if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
+    filter_sql(sql, sizeof sql, &q->filter, true);
+    size_t len = strlen(sql);
+    int nk;
+    const struct sort_key *k = sort_keys(q->sort, &nk);
+#define ADD(...) len += (size_t)snprintf(sql + len, len < sizeof sql ? sizeof sql - len : 0, __VA_ARGS__)
+    if (q->after.set) {
+        /* (k0 > v0) OR (k0 = v0 AND k1 > v1) OR ..., led by k0 >= v0 so the
+         * index range starts at the cursor instead of the beginning. */
+        ADD(" AND %s %s %s AND (", k[0].col, k[0].desc ? "<=" : ">=", k[0].param);
+        for (int i = 0; i < nk; i++) {
+            ADD("%s(", i ? " OR " : "");
+            for (int j = 0; j < i; j++) ADD("%s = %s AND ", k[j].col, k[j].param);
+            ADD("%s %s %s)", k[i].col, k[i].desc ? "<" : ">", k[i].param);
+        }
+        ADD(")");
+    }
+    ADD(" ORDER BY ");
+    for (int i = 0; i < nk; i++) ADD("%s%s%s", i ? ", " : "", k[i].col, k[i].desc ? " DESC" : "");
+    ADD(" LIMIT :limit");
+#undef ADD
+    if (len >= sizeof sql) return ERR_INTERNAL;
+    sqlite3_stmt *st = sqlite_stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, &q->filter, q->today);
+    if (q->after.set) {
+        sqlite_bind_named_text(st, ":c_due", q->after.due_date);
+        sqlite_bind_named_int64(st, ":c_prio", q->after.prio_rank);
+        sqlite_bind_named_int64(st, ":c_created", q->after.created_at);
+        sqlite_bind_named_text(st, ":c_id", q->after.id);
+    }
+    sqlite_bind_named_int64(st, ":limit", q->limit + 1);
+    out->items = calloc((size_t)q->limit + 1, sizeof *out->items);
+    if (!out->items) {
+        sqlite_done(st);
+        return ERR_INTERNAL;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == q->limit) {
+            out->has_more = true;
+            break;
+        }
+        sqlite_read_task(st, &out->items[out->n++]);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_task_page_free(out);
+        return sqlite_fail(c, st, "task_list");
+    }
+    sqlite_done(st);
+    return ERR_OK;
+}
+
+enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
+                           struct task_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    /* Filters on priority and due dates are answered from the task_counts
+     * totals (migration 002); assignee and customer filters need the rows,
+     * through their own indexes. */
+    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0];
+    char sql[2048];
+    snprintf(sql, sizeof sql, "SELECT status, due_date < :today, %s FROM %s", totals ? "sum(n)" : "count(*)",
+             totals ? "task_counts" : "tasks");
+    filter_sql(sql, sizeof sql, f, false);
+    strncat(sql, " GROUP BY 1, 2", sizeof sql - strlen(sql) - 1);
+    sqlite3_stmt *st = sqlite_stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, f, today);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum task_status s;
+        if (task_status_parse((const char *)sqlite3_column_text(st, 0), &s) != 0) continue;
+        bool late = sqlite3_column_int(st, 1) != 0;
+        if (late && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->counts[s] += sqlite3_column_int64(st, 2);
+    }
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "task_stats");
+    sqlite_done(st);
+
+    char sql2[2048] = "SELECT count(*) FROM tasks";
+    filter_sql(sql2, sizeof sql2, f, false);
+    strncat(sql2, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now", sizeof sql2 - strlen(sql2) - 1);
+    st = sqlite_stmt(c, sql2);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, f, today);
+    sqlite_bind_named_int64(st, ":now", now_ms);
+    if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "task_stats sla");
+    out->sla_breached_active = sqlite3_column_int64(st, 0);
+    sqlite_done(st);
+
+    /* issue 3: active tasks at risk (80% of their SLA time gone, not breached) */
+    char sql3[2048] = "SELECT count(*) FROM tasks";
+    filter_sql(sql3, sizeof sql3, f, false);
+    strncat(sql3, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now",
+            sizeof sql3 - strlen(sql3) - 1);
+    st = sqlite_stmt(c, sql3);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, f, today);
+    sqlite_bind_named_int64(st, ":now", now_ms);
+    if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "task_stats at risk");
+    out->sla_at_risk_active = sqlite3_column_int64(st, 0);
+    sqlite_done(st);
+    return ERR_OK;
+}
+
+enum err sqlite_task_overdue_unrecorded(struct store_conn *c, const char *today, int limit, char ***ids, int *n)
+{
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT id FROM tasks INDEXED BY tasks_queue WHERE status IN ('OPEN', 'IN_PROGRESS')"
+                               " AND due_date < ? AND overdue_recorded = 0 LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    char **out = calloc((size_t)limit, sizeof *out);
+    if (!out) {
+        sqlite_done(st);
+        return ERR_INTERNAL;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
+        out[*n] = sqlite_col_dup(st, 0);
+        if (!out[*n]) break;
+        (*n)++;
+    }
+    sqlite_done(st);
+    *ids = out;
+    return ERR_OK;
+}
+
+enum err sqlite_overdue_scan(struct store_conn *c, const char *today,
+                             void (*by_assignee)(void *arg, const char *assignee, const char *due, int64_t n),
+                             void (*by_priority)(void *arg, enum task_priority p, const char *due, int64_t n),
+                             void *arg)
+{
+    /* by assignee: the assignee index alone (covering), not a row read per
+     * overdue task; by priority: the task_counts totals (migration 002) */
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT assignee_id, due_date, count(*) FROM tasks INDEXED BY tasks_by_assignee "
+                               "WHERE status IN ('OPEN', 'IN_PROGRESS') AND due_date < ? GROUP BY 1, 2");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    int rc;
+    char due[DATE_SIZE];
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 0);
+        sqlite_col_copy(st, 1, due, sizeof due);
+        by_assignee(arg, a ? a : "", due, sqlite3_column_int64(st, 2));
+    }
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "overdue_scan assignee");
+    sqlite_done(st);
+    st = sqlite_stmt(c, "SELECT prio, due_date, sum(n) FROM task_counts WHERE status IN ('OPEN', 'IN_PROGRESS') "
+                 "AND due_date < ? GROUP BY 1, 2");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int rank = sqlite3_column_int(st, 0);
+        sqlite_col_copy(st, 1, due, sizeof due);
+        int64_t n = sqlite3_column_int64(st, 2);
+        if (n > 0) by_priority(arg, (enum task_priority)(PRIORITY_URGENT - (rank < 0 || rank > 3 ? 0 : rank)), due, n);
+    }
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "overdue_scan priority");
+    sqlite_done(st);
+    return ERR_OK;
+}
+
+enum err sqlite_metrics_read(struct store_conn *c, const char *today, int64_t now_ms, struct store_metrics *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT status, prio, due_date < ?, sum(n) FROM task_counts GROUP BY 1, 2, 3");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum task_status s;
+        if (task_status_parse((const char *)sqlite3_column_text(st, 0), &s) != 0) continue;
+        int rank = sqlite3_column_int(st, 1);
+        if (rank < 0 || rank > 3) continue;
+        if (sqlite3_column_int(st, 2) && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->tasks[s][PRIORITY_URGENT - rank] += sqlite3_column_int64(st, 3);
+    }
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "metrics_read counts");
+    sqlite_done(st);
+    st = sqlite_stmt(c, "SELECT count(*) FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, now_ms);
+    if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "metrics_read sla");
+    out->sla_breached_active = sqlite3_column_int64(st, 0);
+    sqlite_done(st);
+    st = sqlite_stmt(c, "SELECT name, n FROM metric_counters");
+    if (!st) return ERR_INTERNAL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int64_t n = sqlite3_column_int64(st, 1);
+        enum task_source src;
+        if (!name) continue;
+        if (strncmp(name, "created_", 8) == 0 && task_source_parse(name + 8, &src) == 0) out->created[src] = n;
+        else if (strcmp(name, "completed") == 0) out->completed = n;
+        else if (strcmp(name, "cancelled") == 0) out->cancelled = n;
+        else if (strcmp(name, "overdue_transitions") == 0) out->overdue_transitions = n;
+        else if (strcmp(name, "sla_breaches") == 0) out->sla_breaches = n;
+    }
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "metrics_read counters");
+    sqlite_done(st);
+    return ERR_OK;
+}
