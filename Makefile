@@ -24,7 +24,7 @@ LIBS       = $(PKG_LIBS) -lm -pthread
 
 SRC       := $(filter-out src/main.c,$(wildcard src/*/*.c src/*/*/*.c))
 OBJ       := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
-# the page's assets, compiled in (issue 6)
+# the page's assets, compiled in
 WEB       := $(sort $(wildcard src/web/*.html src/web/*.css src/web/*.js src/web/*.svg))
 OBJ       += $(BUILD)/obj/gen/web_assets.o
 MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
@@ -80,7 +80,7 @@ api: $(BUILD)/opstasks
 	@echo "== black-box API tests ($(BUILD)/opstasks)"
 	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
-# Browser tests of the /tasks page (issue 6): playwright-core from npm (no
+# Browser tests of the /tasks page: playwright-core from npm (no
 # browser download) driving Debian's /usr/bin/chromium; screenshots in build/e2e.
 tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
 	@cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null

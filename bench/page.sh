@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# page.sh: the /tasks page's speed goal (issue 6): with N tasks in the
+# page.sh: the /tasks page's speed goal: with N tasks in the
 # database (default 100,000) the queue is usable within 1 second of
 # navigation. Seeds a database with bench/seed.c, starts the real server on
 # 127.0.0.1, and runs bench/page.mjs in Debian's Chromium. Needs `make` and

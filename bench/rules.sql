@@ -1,4 +1,4 @@
--- rules.sql: the workflow rules benchmark's rule set (issue 5, "Speed"):
+-- rules.sql: the workflow rules benchmark's rule set for its speed goal:
 -- 1,000 enabled rules over 50 event types (bench.t0 .. bench.t49), 20 per
 -- type. Rule k of a type matches data.slot = k % 10, so an event with a slot
 -- of 0-9 matches exactly 2 of its type's 20 rules; each makes a task with a

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh: the benchmarks of `make bench`. Seeds databases with bench/seed.c,
 # drives the real server with wrk over loopback and writes the figures, with
-# the machine, the date and the goals of the contract (issue 2, "Speed"), to
+# the machine, the date and the speed goals of the contract, to
 # bench/RESULTS.md. Everything talks to 127.0.0.1 only; every wait is bounded.
 #   N=1000000 DURATION=10 bench/run.sh      (about 2-3 minutes here)
 set -euo pipefail
@@ -89,7 +89,7 @@ C_GROUP=$(grep -o '[0-9.]* per commit' "$TMP/server.log" | tail -1 || true)
 if [ "$C_ROWS" -ge "$C_OK" ] && [ "$C_ROWS" -le $((C_OK + CONNS)) ]; then C_CHECK="rows match"; else C_CHECK="**ROWS DO NOT MATCH**"; fi
 echo "   $C_RPS creates/s, p50 $C_P50, p99 $C_P99; $C_OK answered 2xx, $C_NON non-2xx; $C_ROWS rows on disk ($C_CHECK); ${C_GROUP:-?}"
 
-# workflow rules (issue 5): events matched against 1,000 rules over 50 event
+# workflow rules: events matched against 1,000 rules over 50 event
 # types (bench/rules.sql), each matching 2 rules whose tasks commit with the
 # event. One client, so every event is its own transaction (and fsync) and the
 # latency is the server's time per event plus loopback.
@@ -136,7 +136,7 @@ echo "   $S_REQS requests, p50 $S_P50, p99 $S_P99, non-2xx $S_NON"
 echo "== filtered stats: GET /ops/tasks/stats?assignee_id=sta_07, 1 connection, ${DURATION}s"
 read -r A_RPS A_P50 A_P99 A_REQS A_NON < <(wrk_run bench/stats.lua "http://127.0.0.1:$PORT/ops/tasks/stats?assignee_id=sta_07" 1 1)
 echo "   $A_REQS requests, p50 $A_P50, p99 $A_P99, non-2xx $A_NON"
-# issue 3: the SLA report over a window holding ~10% of the tasks (bench/seed.c
+# the SLA report over a window holding ~10% of the tasks (bench/seed.c
 # gives a third of them an SLA, created evenly over a year: N/10 in N*0.33/365
 # per day, so about 110 days for 100,000 of 1,000,000)
 SLA_DAYS=110
@@ -150,7 +150,7 @@ HWM=$(awk '/^VmHWM/ {print int($2/1024)}' "/proc/$PID/status")
 echo "== memory after the runs: VmRSS ${RSS} MiB, peak ${HWM} MiB"
 stop_server
 
-# renewals (issue 4): one engine pass over RN items of which 1% (RN/100) cross a
+# renewals: one engine pass over RN items of which 1% (RN/100) cross a
 # threshold, through POST /ops/renewals/run. The items are written with
 # sqlite3 while the server idles (its start-up pass ran on an empty table and
 # the next sweep is a day away), so the timed pass is the one that acts.
@@ -199,10 +199,10 @@ V_QUEUE=$(verdict "$Q_RPS >= 30000 && $(ms "$Q_P99") < 5 && $Q_NON == 0")
 V_STATS=$(verdict "$(ms "$S_P99") < 50 && $S_NON == 0")
 V_MEM=$(verdict "$HWM < 100")
 V_START=$(verdict "$START_MED < 100")
-V_SLA=$(verdict "$(ms "$R_P99") < 1000 && $R_NON == 0 && $R_REQS > 0") # issue 3
-V_RULES=$(verdict "$(ms "$E_P99") < 2 && $E_NON == 0") # workflow rules (issue 5)
+V_SLA=$(verdict "$(ms "$R_P99") < 1000 && $R_NON == 0 && $R_REQS > 0")
+V_RULES=$(verdict "$(ms "$E_P99") < 2 && $E_NON == 0") # workflow rules
 
-# the /tasks page (issue 6): navigation to a usable queue in Chromium, 100,000 tasks
+# the /tasks page: navigation to a usable queue in Chromium, 100,000 tasks
 echo "== the /tasks page in Chromium over ${PN:=100000} tasks"
 P_LINE=$(N=$PN RUNS=10 bench/page.sh 2>&1 | tail -1) || true
 echo "$P_LINE"
@@ -218,8 +218,7 @@ Reproduce with \`make bench\` (it runs bench/run.sh, about 3 minutes): seeds a
 database with bench/seed.c (realistic mix, one transaction, then ANALYZE),
 drives the real server with wrk over loopback (bench/post.lua, queue.lua,
 stats.lua) and rewrites this file. wrk runs on the same cores and takes part
-of their CPU; runs of 10 s vary by about ±15%. Goals are the contract's
-(issue 2, "Speed").
+of their CPU; runs of 10 s vary by about ±15%. Goals are the contract's speed goals.
 
 - Date: $(date -u +%Y-%m-%dT%H:%MZ)
 - Machine: $(nproc) cores, ${CPU}, ${MEM} RAM, Linux $(uname -r)
@@ -231,12 +230,12 @@ of their CPU; runs of 10 s vary by about ±15%. Goals are the contract's
 | default queue view, GET /ops/tasks (50 rows) over ${N} tasks, ${CONNS} clients, ${DURATION} s | **${Q_RPS} req/s**, p50 ${Q_P50}, **p99 ${Q_P99}** (${Q_NON} non-2xx) | ≥ 30,000 req/s, p99 < 5 ms | ${V_QUEUE} |
 | GET /ops/tasks/stats over ${N} tasks, 1 client, ${S_REQS} requests | p50 ${S_P50}, **p99 ${S_P99}** | < 50 ms | ${V_STATS} |
 | GET /ops/tasks/stats?assignee_id=sta_07 (one of 50 staff), 1 client, ${A_REQS} requests | p50 ${A_P50}, p99 ${A_P99} | (no goal) | |
-| SLA report, GET /ops/reports/sla (${SLA_DAYS} days, ${SLA_IN} tasks in the window, group_by=assignee) over ${N} tasks, 1 client, ${R_REQS} requests | p50 ${R_P50}, **p99 ${R_P99}** (${R_NON} non-2xx) | < 1 s (issue 3) | ${V_SLA} |
+| SLA report, GET /ops/reports/sla (${SLA_DAYS} days, ${SLA_IN} tasks in the window, group_by=assignee) over ${N} tasks, 1 client, ${R_REQS} requests | p50 ${R_P50}, **p99 ${R_P99}** (${R_NON} non-2xx) | < 1 s | ${V_SLA} |
 | resident memory after the runs, ${N} tasks | **${RSS} MiB** (peak ${HWM} MiB) | < 100 MiB | ${V_MEM} |
 | start-up to "listening on", ${N} tasks, median of 5 | **${START_MED} ms** (${STARTS[*]}) | < 100 ms | ${V_START} |
-| renewals pass, POST /ops/renewals/run over ${RN} items, $((RN / 100)) crossing a threshold (issue 4) | **${R_MS} ms**, ${R_ROWS} tasks created; a second pass ${R2_MS} ms, ${R2_MADE} created | < 1 s, each crossing acted once | ${V_RENEW} |
-| workflow rules (issue 5): POST /ops/events matching 2 of 1,000 rules over 50 types, tasks durably created, 1 client, ${DURATION} s | p50 ${E_P50}, **p99 ${E_P99}** (${E_RPS} events/s, ${E_NON} non-2xx; ${E_EVENTS} events, ${E_TASKS} tasks on disk: ${E_CHECK}) | < 2 ms per event | ${V_RULES} |
-| the /tasks page: navigation to the queue usable in Chromium, ${PN} tasks, median of 10 (bench/page.sh) | **${P_MED:-?} ms** | < 1 s (issue 6) | ${V_PAGE} |
+| renewals pass, POST /ops/renewals/run over ${RN} items, $((RN / 100)) crossing a threshold | **${R_MS} ms**, ${R_ROWS} tasks created; a second pass ${R2_MS} ms, ${R2_MADE} created | < 1 s, each crossing acted once | ${V_RENEW} |
+| workflow rules: POST /ops/events matching 2 of 1,000 rules over 50 types, tasks durably created, 1 client, ${DURATION} s | p50 ${E_P50}, **p99 ${E_P99}** (${E_RPS} events/s, ${E_NON} non-2xx; ${E_EVENTS} events, ${E_TASKS} tasks on disk: ${E_CHECK}) | < 2 ms per event | ${V_RULES} |
+| the /tasks page: navigation to the queue usable in Chromium, ${PN} tasks, median of 10 (bench/page.sh) | **${P_MED:-?} ms** | < 1 s | ${V_PAGE} |
 | seeding ${N} tasks (bench/seed.c, one transaction) | ${SEED_S} s, ${DB_MB} MiB database | | |
 
 MD

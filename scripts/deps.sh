@@ -3,10 +3,10 @@
 # benchmark. Fast when everything is there already; as root it runs apt-get,
 # otherwise it prints the exact command to run.
 set -eu
-# prometheus (issue 3): for promtool, which the metrics test runs; on a machine
+# prometheus: for promtool, which the metrics test runs; on a machine
 # with systemd the package also enables a prometheus service on :9090
 # (`systemctl disable --now prometheus` turns it off; containers start none).
-# chromium and chromium-driver: the browser tests of the /tasks page (issue 6)
+# chromium and chromium-driver: the browser tests of the /tasks page
 # python3-yaml, python3-jsonschema: tests/api/test_openapi.py reads docs/openapi.yaml
 # and checks the server's answers against its schemas
 # systemd: systemd-analyze, which checks contrib/opstasks.service (tests/api/test_package.py)

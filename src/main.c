@@ -44,7 +44,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "token") == 0) return cmd_token(argc - 2, argv + 2);
     if (strcmp(cmd, "init") == 0) return cmd_init(argc - 2, argv + 2);
-    if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2); /* renewals (issue 4) */
+    if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2); /* renewals */
     if (strcmp(cmd, "routes") == 0) return cmd_routes(argc - 2, argv + 2);
     if (strcmp(cmd, "backup") == 0) return cmd_backup(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);

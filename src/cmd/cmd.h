@@ -40,7 +40,7 @@ const char *options_origin(int i);
 int cmd_serve(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_init(int argc, char **argv);
-int cmd_import(int argc, char **argv); /* renewals (issue 4) */
+int cmd_import(int argc, char **argv); /* renewals */
 int cmd_routes(int argc, char **argv); /* prints the routing table (tests/api/test_openapi.py) */
 int cmd_backup(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -1,4 +1,4 @@
-/* import.c: `opstasks import renewals --db PATH FILE.csv` (issue 4). Reads a
+/* import.c: `opstasks import renewals --db PATH FILE.csv`. Reads a
  * CSV of renewable items (columns customer_id, renewal_id, kind, expires_on,
  * assignee_id, in any order, with a header line) and upserts them through
  * service_renewal_put, IMPORT_BATCH rows per transaction, each row in its own

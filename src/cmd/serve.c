@@ -34,7 +34,6 @@ static const struct option_desc opts[] = {
               "IANA timezone in which due dates are calendar days"},
     [O_SWEEP] = {"sweep-interval", "OPSTASKS_SWEEP_INTERVAL", OPT_INT, "60", 1, 86400,
                  "seconds between overdue sweeps"},
-    /* issue 3 */
     [O_METRICS] = {"metrics-listen", "OPSTASKS_METRICS_LISTEN", OPT_STRING, "", 0, 0,
                    "also serve GET /metrics, without a token, on HOST:PORT (\"\": off)"},
     [O_CONFIG] = {"config", "OPSTASKS_CONFIG", OPT_CONFIG, "", 0, 0,
@@ -142,7 +141,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "opstasks: %s must be HOST:PORT, not '%s'\n", options_origin(O_LISTEN), v[O_LISTEN]);
         return 2;
     }
-    char mhost[256], mport[16]; /* issue 3 */
+    char mhost[256], mport[16];
     if (v[O_METRICS][0] && split_listen(v[O_METRICS], mhost, sizeof mhost, mport, sizeof mport) != 0) {
         fprintf(stderr, "opstasks: %s must be HOST:PORT, not '%s'\n", options_origin(O_METRICS), v[O_METRICS]);
         return 2;
@@ -250,7 +249,7 @@ int cmd_serve(int argc, char **argv)
     struct sweeper *sw = sweeper_start(store, atoi(v[O_SWEEP]), atoi(v[O_RETENTION]));
     if (!sw) {
         fprintf(stderr, "opstasks: cannot start the overdue sweeper\n");
-        if (md) http_stop(md, store, 0); /* issue 3 */
+        if (md) http_stop(md, store, 0);
         http_stop(d, store, 0);
         http_tls_free(&app);
         store_close(store);
@@ -267,7 +266,7 @@ int cmd_serve(int argc, char **argv)
     }
     log_info("serve: database %s, timezone %s, %u HTTP threads", v[O_DB], v[O_TZ], threads);
     printf("listening on %s://%s\n", app.tls ? "https" : "http", shown);
-    if (md) printf("metrics on http://%s/metrics\n", mshown); /* issue 3 */
+    if (md) printf("metrics on http://%s/metrics\n", mshown);
     fflush(stdout);
 
     int sig = 0;
@@ -276,7 +275,7 @@ int cmd_serve(int argc, char **argv)
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
     recompute_stop(rw); /* likewise; it stops after its current batch */
     http_stop(d, store, 10000);
-    if (md) http_stop(md, store, 1000); /* issue 3 */
+    if (md) http_stop(md, store, 1000);
     http_tls_free(&app);
     store_close(store);
     rule_cache_clear(); /* the parsed rules, once the writer is gone */

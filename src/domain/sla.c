@@ -6,7 +6,7 @@
 int64_t sla_due_at(const struct task *t)
 {
     if (!t->has_sla) return 0;
-    if (t->sla_due_ms) return t->sla_due_ms; /* stamped with the SLA calendar (issue 3) */
+    if (t->sla_due_ms) return t->sla_due_ms; /* stamped with the SLA calendar */
     return t->created_at + (int64_t)llround(t->sla_hours * 3600000.0);
 }
 
@@ -19,7 +19,7 @@ enum sla_state sla_breached(const struct task *t, enum task_status effective, in
     return SLA_OK;
 }
 
-/* ---- issue 3: SLA tracking -------------------------------------------------- */
+/* ---- SLA tracking -------------------------------------------------- */
 
 #include <stdlib.h>
 #include <string.h>

@@ -15,7 +15,7 @@ enum sla_state { SLA_NONE = -1, SLA_OK = 0, SLA_BREACHED = 1 };
 /* effective is the task's effective status at now_ms. */
 enum sla_state sla_breached(const struct task *t, enum task_status effective, int64_t now_ms);
 
-/* ---- issue 3: SLA tracking: at risk, the business-hours calendar, report maths ---- */
+/* ---- SLA tracking: at risk, the business-hours calendar, report maths ---- */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -41,13 +41,13 @@ struct task {
     enum task_source source;
     int64_t created_at, updated_at, started_at, completed_at, cancelled_at;
     int64_t version;
-    /* issue 3 (SLA tracking): the stored deadline and the instant 80% of the
+    /* SLA tracking: the stored deadline and the instant 80% of the
      * SLA time has passed, both set by sla_stamp() with the SLA calendar;
      * 0 means not stamped (sla.c then computes them in calendar hours). */
     int64_t sla_due_ms, sla_risk_ms;
-    /* renewals (issue 4): the renewable item a RENEWAL task is for */
+    /* renewals: the renewable item a RENEWAL task is for */
     char renewal_id[EXT_ID_SIZE];  /* "" when none */
-    /* workflow rules (issue 5): the rule and event that made a RULE task
+    /* workflow rules: the rule and event that made a RULE task
      * ("" otherwise) and its level in a chain of rule-created tasks */
     char rule_id[EXT_ID_SIZE];
     char event_id[EXT_ID_SIZE];

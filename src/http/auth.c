@@ -27,7 +27,7 @@ void http_token_generate(char *out, size_t n)
 enum err http_authenticate(struct request *r, struct errinfo *e)
 {
     const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-    /* browser sessions (issue 6): without a bearer token, the session cookie */
+    /* browser sessions: without a bearer token, the session cookie */
     char secret[SESSION_SECRET_SIZE];
     if (!h && http_session_secret(r, secret)) return http_session_authenticate(r, secret, e);
     if (!h) return err_set(e, ERR_UNAUTHORIZED, NULL, "Send Authorization: Bearer TOKEN");

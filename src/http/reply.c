@@ -42,7 +42,7 @@ void http_reply_text(struct request *r, int status, char *json_text)
     set_body(r, status, json_text, "application/json");
 }
 
-/* issue 3: CSV and Prometheus text answers */
+/* CSV and Prometheus text answers */
 void http_reply_body(struct request *r, int status, char *body, const char *content_type)
 {
     if (!body) {

@@ -1,4 +1,4 @@
-/* session.h: browser sign-in for the /tasks page (issue 6).
+/* session.h: browser sign-in for the /tasks page.
  *
  * A staff member pastes an API token on /login; the server keeps a session
  * row (only the hash of its secret, migration 007) and sets two cookies: the

@@ -110,7 +110,7 @@ struct store_conn;
     X(VALUE, enum err, token_find, (struct store_conn *c, const unsigned char hash[32], struct token *out), \
         (c, hash, out)) \
     X(VALUE, enum err, token_count, (struct store_conn *c, int64_t *n), (c, n)) \
-    /* Browser sessions (issue 6, migration 007), keyed by the hash of the \
+    /* Browser sessions (migration 007), keyed by the hash of the \
      * cookie's secret. session_find: ERR_OK with the session's token when it \
      * exists and expires after now_ms, else ERR_NOT_FOUND. session_purge \
      * deletes at most `limit` sessions expired by now_ms. */ \
@@ -141,7 +141,7 @@ struct store_conn;
         (c, scope, key, hash, status, response, now)) \
     X(VALUE, enum err, idem_purge, (struct store_conn *c, int64_t older_than_ms, int64_t *purged), \
         (c, older_than_ms, purged)) \
-    /* ---- issue 3: SLA tracking, reports, metrics ---- */ \
+    /* ---- SLA tracking, reports, metrics ---- */ \
     /* ids of active tasks past their SLA deadline at now_ms whose breach is \
      * not yet in their history; at most `limit` (caller frees). */ \
     X(VALUE, enum err, task_sla_breach_unrecorded, (struct store_conn *c, int64_t now_ms, int limit, char ***ids, \
@@ -176,7 +176,7 @@ struct store_conn;
         (c, today, by_assignee, by_priority, arg)) \
     X(VALUE, enum err, metrics_read, (struct store_conn *c, const char *today, int64_t now_ms, \
         struct store_metrics *out), (c, today, now_ms, out)) \
-    /* renewals (issue 4): renewable items, the policy and the engine's \
+    /* renewals: renewable items, the policy and the engine's \
      * actions (store/sqlite/renewals.c). get/delete: ERR_NOT_FOUND when \
      * there is no such item. put upserts (created_at kept on update; *created \
      * decided by the insert on the id, as for staff_put). */ \
@@ -211,7 +211,7 @@ struct store_conn;
     X(VALUE, enum err, renewal_policy_get, (struct store_conn *c, struct renewal_policy *out), (c, out)) \
     X(VALUE, enum err, renewal_policy_put, (struct store_conn *c, const struct renewal_policy *p, int64_t now), \
         (c, p, now)) \
-    /* workflow rules (issue 5). rule_get: ERR_OK or ERR_NOT_FOUND. rule_put \
+    /* workflow rules. rule_get: ERR_OK or ERR_NOT_FOUND. rule_put \
      * upserts (keeping created_at and rr_next; *created as for staff_put). rule_list: by id after \
      * after_id, event_type "" for all. rules_for_type: the enabled rules of \
      * one event type, by id, at most limit. rule_count_type: rules of a type \

@@ -45,7 +45,7 @@ struct history_entry {
     char *from_json, *to_json;  /* owned */
 };
 
-/* ---- workflow rules (issue 5): rule and event rows ------------------------ */
+/* ---- workflow rules: rule and event rows ------------------------ */
 
 #define STORE_EVENT_TYPE_SIZE 129  /* EVENT_TYPE_MAX (domain/rule.h) + NUL */
 
@@ -89,12 +89,12 @@ struct task_filter {
     bool assignee_none;      /* include unassigned */
     char user_id[EXT_ID_SIZE];
     char due_from[DATE_SIZE], due_to[DATE_SIZE];  /* "" = open-ended */
-    /* issue 3 (SLA tracking): sla_breached=true|false, sla_at_risk=true,
+    /* SLA tracking: sla_breached=true|false, sla_at_risk=true,
      * judged at now_ms */
     enum { SLA_FILTER_ANY, SLA_FILTER_NOT_BREACHED, SLA_FILTER_BREACHED } sla_breached;
     bool sla_at_risk;
     int64_t now_ms;
-    char renewal_id[EXT_ID_SIZE];  /* renewals (issue 4): "" = any */
+    char renewal_id[EXT_ID_SIZE];  /* renewals: "" = any */
 };
 
 /* Keyset position: the sort keys of the last row of the previous page. */
@@ -123,10 +123,10 @@ struct task_page {
 struct task_stats {
     int64_t counts[TASK_STATUS__COUNT];
     int64_t sla_breached_active;
-    int64_t sla_at_risk_active;  /* issue 3 */
+    int64_t sla_at_risk_active;
 };
 
-/* ---- issue 3: SLA reports and metrics ------------------------------------ */
+/* ---- SLA reports and metrics ------------------------------------ */
 
 /* One task of the SLA report: `key` is the grouping column's value ("" when
  * null; unused for day and week, which come from sla_due_at). */
@@ -160,7 +160,7 @@ void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_staff_clear(struct staff *st);
 void store_customer_clear(struct customer *cu);
-/* workflow rules (issue 5) */
+/* workflow rules */
 void store_rule_rows_free(struct rule_row *r, int n);
 void store_event_row_clear(struct event_row *ev);
 void store_event_rows_free(struct event_row *ev, int n);

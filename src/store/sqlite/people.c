@@ -195,7 +195,7 @@ enum err sqlite_token_count(struct store_conn *c, int64_t *n)
     return ERR_OK;
 }
 
-/* ---- browser sessions (issue 6) --------------------------------------- */
+/* ---- browser sessions --------------------------------------- */
 
 enum err sqlite_session_insert(struct store_conn *c, const unsigned char hash[32], const char *token_id,
                                int64_t now_ms, int64_t expires_ms)

@@ -54,7 +54,7 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
     if (f->user_id[0]) ADD(" AND user_id = :user");
     if (f->due_from[0]) ADD(" AND due_date >= :due_from");
     if (f->due_to[0]) ADD(" AND due_date <= :due_to");
-    /* issue 3: the SLA filters, the same rules as domain/sla.c */
+    /* the SLA filters, the same rules as domain/sla.c */
 #define SLA_BREACHED_SQL "((status = 'COMPLETED' AND completed_at > sla_due_at) OR " \
                          "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now))"
     if (f->sla_breached == SLA_FILTER_BREACHED) ADD(" AND sla_due_at IS NOT NULL AND %s", SLA_BREACHED_SQL);
@@ -62,7 +62,7 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
     if (f->sla_at_risk)
         ADD(" AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now");
 #undef SLA_BREACHED_SQL
-    if (f->renewal_id[0]) ADD(" AND renewal_id = :renewal"); /* renewals (issue 4) */
+    if (f->renewal_id[0]) ADD(" AND renewal_id = :renewal"); /* renewals */
 #undef ADD
 }
 
@@ -77,8 +77,8 @@ static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const cha
     if (f->user_id[0]) sqlite_bind_named_text(st, ":user", f->user_id);
     if (f->due_from[0]) sqlite_bind_named_text(st, ":due_from", f->due_from);
     if (f->due_to[0]) sqlite_bind_named_text(st, ":due_to", f->due_to);
-    if (f->sla_breached || f->sla_at_risk) sqlite_bind_named_int64(st, ":now", f->now_ms); /* issue 3 */
-    if (f->renewal_id[0]) sqlite_bind_named_text(st, ":renewal", f->renewal_id); /* renewals (issue 4) */
+    if (f->sla_breached || f->sla_at_risk) sqlite_bind_named_int64(st, ":now", f->now_ms);
+    if (f->renewal_id[0]) sqlite_bind_named_text(st, ":renewal", f->renewal_id); /* renewals */
 }
 
 /* Sort orders: the columns and directions, most significant first. Keyset
@@ -114,7 +114,7 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
 {
     memset(out, 0, sizeof *out);
     char sql[4096] = "SELECT " TASK_READ_COLS " FROM tasks";
-    /* issue 3: the tasks at risk are few (active, deadline ahead, 80% gone):
+    /* the tasks at risk are few (active, deadline ahead, 80% gone):
      * find them by deadline rather than walk the queue order over every task */
     if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
     filter_sql(sql, sizeof sql, &q->filter, true);
@@ -207,7 +207,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     out->sla_breached_active = sqlite3_column_int64(st, 0);
     sqlite_done(st);
 
-    /* issue 3: active tasks at risk (80% of their SLA time gone, not breached) */
+    /* active tasks at risk (80% of their SLA time gone, not breached) */
     char sql3[2048] = "SELECT count(*) FROM tasks";
     filter_sql(sql3, sizeof sql3, f, false);
     strncat(sql3, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now",

@@ -40,12 +40,12 @@ void sqlite_read_task(sqlite3_stmt *st, struct task *t)
     t->completed_at = sqlite3_column_int64(st, 14);
     t->cancelled_at = sqlite3_column_int64(st, 15);
     t->version = sqlite3_column_int64(st, 16);
-    sqlite_col_copy(st, 17, t->renewal_id, sizeof t->renewal_id); /* renewals (issue 4) */
-    /* workflow rules (issue 5) */
+    sqlite_col_copy(st, 17, t->renewal_id, sizeof t->renewal_id); /* renewals */
+    /* workflow rules */
     sqlite_col_copy(st, 18, t->rule_id, sizeof t->rule_id);
     sqlite_col_copy(st, 19, t->event_id, sizeof t->event_id);
     t->rule_depth = sqlite3_column_int(st, 20);
-    if (sqlite3_column_count(st) > 22) { /* issue 3 */
+    if (sqlite3_column_count(st) > 22) {
         t->sla_due_ms = t->has_sla ? sqlite3_column_int64(st, 21) : 0;
         t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 22) : 0;
     }
@@ -96,12 +96,12 @@ static void bind_task(sqlite3_stmt *st, const struct task *t)
         sqlite3_bind_int64(st, 18, sla_due_at(t));
     else
         sqlite3_bind_null(st, 18);
-    sqlite_bind_text(st, 19, t->renewal_id); /* renewals (issue 4) */
-    if (t->has_sla) /* issue 3 */
+    sqlite_bind_text(st, 19, t->renewal_id); /* renewals */
+    if (t->has_sla)
         sqlite3_bind_int64(st, 20, sla_risk_at(t));
     else
         sqlite3_bind_null(st, 20);
-    /* workflow rules (issue 5): set at insert only, never changed */
+    /* workflow rules: set at insert only, never changed */
     sqlite_bind_text(st, 21, t->rule_id);
     sqlite_bind_text(st, 22, t->event_id);
     sqlite3_bind_int(st, 23, t->rule_depth);
