@@ -287,7 +287,7 @@ STORE_TEST(service, patch_writes_a_history_line_per_changed_field)
     cr_assert_eq(patch(&x), ERR_OK);
     struct history_entry *h;
     int n = history(id, &h);
-    cr_assert_eq(n, 5); /* issue 3: the new sla_due_at is a line too, after the fields */
+    cr_assert_eq(n, 5); /* the new sla_due_at is a line too, after the fields */
     cr_expect_str_eq(h[4].field, "sla_due_at");
     cr_expect_str_eq(h[4].from_json, "null");
     cr_expect_str_eq(h[1].field, "priority");
