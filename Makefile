@@ -28,8 +28,10 @@ OBJ       := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
 WEB       := $(sort $(wildcard src/web/*.html src/web/*.css src/web/*.js src/web/*.svg))
 OBJ       += $(BUILD)/obj/gen/web_assets.o
 MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
-UNIT_SRC  := $(wildcard tests/unit/*.c)
+# unit tests mirror src/: tests/unit/LAYER/test_MODULE.c; shared fixtures in tests/unit/
+UNIT_SRC  := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+$(UNIT_OBJ): CFLAGS += -Itests/unit
 
 .PHONY: all deps run test unit api e2e openapi sanitize bench clean deb crash fuzz fuzz-build
 all: $(BUILD)/opstasks
@@ -161,4 +163,4 @@ $(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/fuzz_reques
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/src/*/*/*.d $(BUILD)/obj/tests/*/*.d)
+-include $(wildcard $(BUILD)/obj/src/*.d $(BUILD)/obj/src/*/*.d $(BUILD)/obj/src/*/*/*.d $(BUILD)/obj/tests/*/*.d $(BUILD)/obj/tests/*/*/*.d)

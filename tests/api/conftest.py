@@ -33,7 +33,7 @@ PAST = "2020-01-01"
 TASK_FIELDS = ["id", "title", "description", "priority", "status", "due_date", "sla_hours",
                "assignee_id", "user_id", "source", "rule_id", "event_id", "created_at", "updated_at", "started_at",
                "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version",
-               "renewal_id"]  # renewal_id: renewals (issue 4); rule_id, event_id: workflow rules (issue 5)
+               "renewal_id"]  # renewal_id: the renewal that made it; rule_id, event_id: the rule and event that did
 STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
 
 
@@ -104,7 +104,7 @@ class Server:
         self.db = db or os.path.join(self.tmpdir, "x.db")
         self.timezone = timezone
         self.sweep_interval = sweep_interval
-        self.extra_args = list(extra_args or [])  # issue 3: e.g. --metrics-listen
+        self.extra_args = list(extra_args or [])  # further serve flags, e.g. --metrics-listen
         self.ssl_context = ssl_context  # direct HTTPS (--tls-cert): talk TLS, trusting this context
         self.extra_env = dict(extra_env or {})  # e.g. OPSTASKS_TRUSTED_PROXY
         self.proc = None
@@ -147,7 +147,7 @@ class Server:
                     raise AssertionError(f"server exited {self.proc.returncode}: {self.read_stderr()}")
                 buf += chunk
         line = buf.split(b"\n")[0].decode()
-        self.stdout_rest = buf.split(b"\n", 1)[1]  # issue 3: what followed the first line
+        self.stdout_rest = buf.split(b"\n", 1)[1]  # what followed the first line (e.g. the metrics listener's address)
         prefix = f"listening on {'https' if self.ssl_context else 'http'}://127.0.0.1:"
         assert line.startswith(prefix), line
         self.port = int(line[len(prefix):])

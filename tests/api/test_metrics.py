@@ -1,4 +1,4 @@
-"""GET /metrics (issue 3): the Prometheus text format, checked by a real
+"""GET /metrics: the Prometheus text format, checked by a real
 scrape parser (`promtool check metrics`, Debian's prometheus package), its
 values, its access rules and the unauthenticated --metrics-listen address."""
 import http.client

@@ -19,7 +19,7 @@ with open(os.path.join(ROOT, "docs", "openapi.yaml")) as f:
     SPEC = yaml.safe_load(f)
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 
-# Documented routes that another branch of issue 10 adds to the routing table.
+# Documented routes that a branch not yet merged adds to the routing table.
 # Expected, added by another branch: the lead empties this set when merging
 # them (the test fails while an entry here is already in the table).
 EXPECTED_FROM_OTHER_BRANCHES = set()

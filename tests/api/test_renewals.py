@@ -1,4 +1,4 @@
-"""The renewals engine over HTTP (issue 4): renewable items, the policy, the
+"""The renewals engine over HTTP: renewable items, the policy, the
 run endpoint, tasks created and escalated at threshold crossings, the
 renewal_id filter, restarts, and `opstasks import renewals`. Expiry dates are
 relative to the server's today (UTC here), so thresholds are already crossed

@@ -1,4 +1,4 @@
-"""The SLA and overdue reports (issue 3): rows for a hand-computed data set
+"""The SLA and overdue reports: rows for a hand-computed data set
 in a timezone with a DST change, the window's day boundaries, the order,
 parameters, and the CSV form parsed back."""
 import csv

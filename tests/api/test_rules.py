@@ -1,4 +1,4 @@
-"""Workflow rules (issue 5) over HTTP: rules PUT/GET/DELETE with their
+"""Workflow rules over HTTP: rules PUT/GET/DELETE with their
 validation, events POST (idempotent by id) and GET, follow-up tasks with
 source RULE, assignee strategies, the default rule, and the service's own
 task.overdue / task.completed events."""
@@ -58,7 +58,7 @@ def post_event(s, body, status=201):
     return r.json()
 
 
-# ---- the example of the issue, end to end ----------------------------------------
+# ---- the documented example rule, end to end ------------------------------------
 
 def test_the_example_rule_turns_a_rejected_document_into_a_follow_up_task(rules):
     s = rules

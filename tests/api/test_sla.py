@@ -1,4 +1,4 @@
-"""SLA tracking (issue 3): sla_at_risk on every task, the sweeper's one-time
+"""SLA tracking: sla_at_risk on every task, the sweeper's one-time
 sla_breached history entry (also across restarts), sla_hours changes, the SLA
 filters and stats, and the business-hours calendar."""
 import datetime

@@ -561,7 +561,7 @@ def test_history_lists_creation_then_each_field_and_status_change_oldest_first(s
         ("field_changed", "title", "Hist", "Hist 2"),
         ("field_changed", "sla_hours", None, 1.5),
         ("field_changed", "priority", "MEDIUM", "HIGH")], key=str)
-    # issue 3: the new SLA deadline follows the fields that moved it
+    # the new SLA deadline gets its own line, after the fields that moved it
     assert got[4][:3] == ("field_changed", "sla_due_at", None) and TS.match(got[4][3])
     assert got[5] == ("status_changed", "status", "OPEN", "IN_PROGRESS")
     assert got[6] == ("field_changed", "description", None, "note")
@@ -621,7 +621,7 @@ def test_history_values_are_json_values(server):
     server.patch(f"/ops/tasks/{t['id']}", {"sla_hours": None})
     h = server.history(t["id"])
     assert [(e["from"], e["to"]) for e in h[1:] if e["field"] == "sla_hours"] == [(24, 48), (48, None)]
-    due = [(e["from"], e["to"]) for e in h[1:] if e["field"] == "sla_due_at"]  # issue 3
+    due = [(e["from"], e["to"]) for e in h[1:] if e["field"] == "sla_due_at"]  # the deadline each sla_hours change set
     assert len(due) == 2 and due[1][1] is None and due[0][1] == due[1][0]
     raw = json.dumps(h)
     assert '"to": null' in raw

@@ -1,4 +1,4 @@
-"""The browser side over HTTP (issue 6): the pages and their assets, sign-in
+"""The browser side over HTTP: the pages and their assets, sign-in
 with a token turned into a cookie session, the cookie accepted by the API,
 the CSRF check on cookie writes, sign-out, and the headers that keep the
 pages safe (CSP default-src 'self', HttpOnly/SameSite cookies)."""

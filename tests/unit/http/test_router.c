@@ -1,7 +1,6 @@
-/* Unit tests of http/router.c and the route labels of http/metrics.c over
- * tables of the test's own: the router serves whatever table it is handed
- * (404, 405 with Allow, HEAD by the GET row, :name segments, the admin flag),
- * and the request metrics are labelled from the tables the daemons serve. */
+/* Unit tests of http/router.c over a table of the test's own: the router
+ * serves whatever table it is handed (404, 405 with Allow, HEAD by the GET
+ * row, :name segments, the admin flag). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,46 +136,3 @@ Test(router, an_admin_row_refuses_an_agent_and_serves_an_admin)
 }
 
 /* The scrape's text, for one check. */
-static char *scrape(void)
-{
-    struct buf b = {0};
-    http_metrics_write(&b);
-    char *text = buf_take(&b);
-    cr_assert(text);
-    return text;
-}
-
-Test(router, request_metrics_are_labelled_from_the_tables_and_alike_rows_share_a_series)
-{
-    static const struct http_route other_rows[] = {
-        {"GET", "/things/stats", thing_stats, 0},
-        {"GET", "/x", get_thing, 0},
-    };
-    int series[5], other[2];
-    for (int i = 0; i < 5; i++) series[i] = http_metrics_series(rows[i].method, rows[i].pattern);
-    for (int i = 0; i < 2; i++) other[i] = http_metrics_series(other_rows[i].method, other_rows[i].pattern);
-    cr_expect_eq(other[0], series[2], "GET /things/stats has two series");
-    cr_expect_neq(other[1], 0);
-    http_metrics_observe(series[3], 200, 0.001);
-    http_metrics_observe(other[0], 200, 0.001);
-    http_metrics_observe(series[2], 200, 0.001);
-    http_metrics_observe(0, 404, 0.001);
-    char *text = scrape();
-    cr_expect(strstr(text, "{route=\"/things/:id\",method=\"GET\",code=\"200\"} 1\n"), "%s", text);
-    cr_expect(strstr(text, "{route=\"/things/stats\",method=\"GET\",code=\"200\"} 2\n"), "%s", text);
-    cr_expect(strstr(text, "{route=\"other\",method=\"\",code=\"404\"} 1\n"), "%s", text);
-    cr_expect_null(strstr(text, "route=\"/x\""), "a series nothing counted in is listed: %s", text);
-    free(text);
-}
-
-Test(router, a_route_past_the_last_series_has_none)
-{
-    static char patterns[HTTP_ROUTES_MAX + 1][16];
-    for (int i = 0; i < HTTP_ROUTES_MAX; i++) {
-        snprintf(patterns[i], sizeof patterns[i], "/p%d", i);
-        cr_assert_eq(http_metrics_series("GET", patterns[i]), i + 1);
-    }
-    snprintf(patterns[HTTP_ROUTES_MAX], sizeof patterns[0], "/one-more");
-    cr_expect_eq(http_metrics_series("GET", patterns[HTTP_ROUTES_MAX]), 0);
-    cr_expect_eq(http_metrics_series("GET", "/p3"), 4, "a known label still has its series");
-}

@@ -1,5 +1,5 @@
 /* Unit tests of domain/lifecycle: the transition table checked exhaustively
- * against the contract (issue 2, "Lifecycle"), and what lifecycle_apply
+ * against the contract (docs/api.md, "Lifecycle"), and what lifecycle_apply
  * stamps, refuses and leaves alone. */
 #include <criterion/criterion.h>
 #include <stdio.h>

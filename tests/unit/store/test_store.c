@@ -1,7 +1,7 @@
-/* test_store_queue.c: the writer's queue is bounded for requests
- * (store_submit_bounded) and not for background work (store_submit). The
- * writer is held inside a job that waits for the test's signal, so the queue
- * fills deterministically. */
+/* Unit tests of store/store.c, the backend-independent runtime: the writer's
+ * queue is bounded for requests (store_submit_bounded) and not for
+ * background work (store_submit). The writer is held inside a job that waits
+ * for the test's signal, so the queue fills deterministically. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>

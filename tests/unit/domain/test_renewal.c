@@ -1,5 +1,5 @@
 /* Unit tests of domain/renewal: the policy's rules and the threshold
- * arithmetic of the renewals engine (issue 4), with "today" given as a day,
+ * arithmetic of the renewals engine, with "today" given as a day,
  * as the engine passes it. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Unit tests of domain/task: field rules (issue 2, POST /ops/tasks), the
+/* Unit tests of domain/task: field rules (POST /ops/tasks), the
  * names of statuses, priorities and sources, the queue's priority order, the
  * derived OVERDUE status, equality and deep copies. */
 #include <criterion/criterion.h>
