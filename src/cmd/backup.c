@@ -20,25 +20,9 @@ static const char usage_text[] =
 int cmd_backup(int argc, char **argv)
 {
     char *opt_argv[16];
-    int opt_argc = 0;
-    const char *file = NULL;
-    for (int a = 0; a < argc; a++) {
-        const char *s = argv[a];
-        if (strncmp(s, "--", 2) == 0 || strcmp(s, "-h") == 0) {
-            if (opt_argc + 2 > 16) {
-                fprintf(stderr, "opstasks: too many options (see --help)\n");
-                return 2;
-            }
-            opt_argv[opt_argc++] = argv[a];
-            if (!strchr(s, '=') && strcmp(s, "--help") != 0 && strcmp(s, "-h") != 0 && a + 1 < argc)
-                opt_argv[opt_argc++] = argv[++a];
-        } else if (!file) {
-            file = s;
-        } else {
-            fprintf(stderr, "opstasks: unexpected argument '%s' (one backup FILE; see --help)\n", s);
-            return 2;
-        }
-    }
+    int opt_argc;
+    const char *file;
+    if (options_split_positional(argc, argv, opt_argv, 16, &opt_argc, &file, "backup FILE")) return 2;
     enum { O_DB, O__COUNT };
     static const struct option_desc opts[] = {
         [O_DB] = {"db", "OPSTASKS_DB", OPT_STRING, NULL, 0, 0, "the database to copy"},

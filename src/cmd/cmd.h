@@ -33,6 +33,13 @@ struct option_desc {
  * one-line error on stderr (exit 2). At most OPTIONS_MAX options. */
 #define OPTIONS_MAX 64
 int options_parse(const char *usage, const struct option_desc *d, int n, int argc, char **argv, const char **values);
+/* For a command with one positional argument: copies the flags (and the
+ * values of those written without '=') of argv into opt_argv (at most cap
+ * entries, for options_parse) and sets *positional to the one other argument
+ * (NULL when there is none). Returns 0, or 2 after a one-line error (a second
+ * positional argument, naming `what` it expects; too many options). */
+int options_split_positional(int argc, char **argv, char **opt_argv, int cap, int *opt_argc, const char **positional,
+                             const char *what);
 /* Where option i's value came from in the last options_parse, for error
  * messages: "--name", the env variable, "FILE:LINE: name" or "the default". */
 const char *options_origin(int i);

@@ -215,25 +215,9 @@ int cmd_import(int argc, char **argv)
     }
     /* the one positional argument, FILE.csv; the rest are options */
     char *opt_argv[8];
-    int opt_argc = 0;
-    const char *file = NULL;
-    for (int a = 1; a < argc; a++) {
-        const char *s = argv[a];
-        if (strncmp(s, "--", 2) == 0) {
-            if (opt_argc + 2 > 8) {
-                fprintf(stderr, "opstasks: too many options (see --help)\n");
-                return 2;
-            }
-            opt_argv[opt_argc++] = argv[a];
-            if (!strchr(s, '=') && strcmp(s, "--help") != 0 && strcmp(s, "-h") != 0 && a + 1 < argc)
-                opt_argv[opt_argc++] = argv[++a];
-        } else if (!file) {
-            file = s;
-        } else {
-            fprintf(stderr, "opstasks: unexpected argument '%s' (one CSV file; see --help)\n", s);
-            return 2;
-        }
-    }
+    int opt_argc;
+    const char *file;
+    if (options_split_positional(argc - 1, argv + 1, opt_argv, 8, &opt_argc, &file, "CSV file")) return 2;
     enum { O_DB, O__COUNT };
     static const struct option_desc opts[] = {
         [O_DB] = {"db", "OPSTASKS_DB", OPT_STRING, NULL, 0, 0, "SQLite database file"},

@@ -265,3 +265,29 @@ int options_parse(const char *usage, const struct option_desc *d, int n, int arg
     }
     return 0;
 }
+
+int options_split_positional(int argc, char **argv, char **opt_argv, int cap, int *opt_argc, const char **positional,
+                             const char *what)
+{
+    *opt_argc = 0;
+    *positional = NULL;
+    for (int a = 0; a < argc; a++) {
+        const char *s = argv[a];
+        if (strncmp(s, "--", 2) == 0 || strcmp(s, "-h") == 0) {
+            if (*opt_argc + 2 > cap) {
+                fprintf(stderr, "opstasks: too many options (see --help)\n");
+                return 2;
+            }
+            opt_argv[(*opt_argc)++] = argv[a];
+            /* a flag without '=' takes the next argument as its value */
+            if (!strchr(s, '=') && strcmp(s, "--help") != 0 && strcmp(s, "-h") != 0 && a + 1 < argc)
+                opt_argv[(*opt_argc)++] = argv[++a];
+        } else if (!*positional) {
+            *positional = s;
+        } else {
+            fprintf(stderr, "opstasks: unexpected argument '%s' (one %s; see --help)\n", s, what);
+            return 2;
+        }
+    }
+    return 0;
+}
