@@ -19,6 +19,10 @@ void sqlite_done(sqlite3_stmt *st);
  * ERR_UNAVAILABLE when the database cannot take a write for now (disk full,
  * I/O error, locked, read-only), else ERR_INTERNAL. */
 enum err sqlite_fail(struct store_conn *c, sqlite3_stmt *st, const char *what);
+/* Steps a statement that reads at most one row: ERR_OK with the statement
+ * on the row (read it, then sqlite_done), ERR_NOT_FOUND with it reset when
+ * there is none, else sqlite_fail's answer. */
+enum err sqlite_step_row(struct store_conn *c, sqlite3_stmt *st, const char *what);
 /* The connection's handle (for sqlite3_changes). */
 sqlite3 *sqlite_db(struct store_conn *c);
 

@@ -21,17 +21,11 @@ enum err sqlite_staff_get(struct store_conn *c, const char *id, struct staff *ou
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, name, email, active, created_at, updated_at FROM staff WHERE id = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        read_staff(st, out);
-        sqlite_done(st);
-        return ERR_OK;
-    }
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    return sqlite_fail(c, st, "staff_get");
+    enum err found = sqlite_step_row(c, st, "staff_get");
+    if (found != ERR_OK) return found;
+    read_staff(st, out);
+    sqlite_done(st);
+    return ERR_OK;
 }
 
 static void bind_staff(sqlite3_stmt *st, const void *row)
@@ -89,17 +83,11 @@ enum err sqlite_customer_get(struct store_conn *c, const char *id, struct custom
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, name, email, owner_id, created_at, updated_at FROM customers WHERE id = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        read_customer(st, out);
-        sqlite_done(st);
-        return ERR_OK;
-    }
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    return sqlite_fail(c, st, "customer_get");
+    enum err found = sqlite_step_row(c, st, "customer_get");
+    if (found != ERR_OK) return found;
+    read_customer(st, out);
+    sqlite_done(st);
+    return ERR_OK;
 }
 
 static void bind_customer(sqlite3_stmt *st, const void *row)
@@ -174,12 +162,8 @@ enum err sqlite_token_find(struct store_conn *c, const unsigned char hash[32], s
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, role, staff_id, name FROM tokens WHERE hash = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    if (rc != SQLITE_ROW) return sqlite_fail(c, st, "token_find");
+    enum err found = sqlite_step_row(c, st, "token_find");
+    if (found != ERR_OK) return found;
     read_token(st, out);
     sqlite_done(st);
     return ERR_OK;
@@ -218,12 +202,8 @@ enum err sqlite_session_find(struct store_conn *c, const unsigned char hash[32],
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, now_ms);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    if (rc != SQLITE_ROW) return sqlite_fail(c, st, "session_find");
+    enum err found = sqlite_step_row(c, st, "session_find");
+    if (found != ERR_OK) return found;
     read_token(st, out);
     sqlite_done(st);
     return ERR_OK;
@@ -259,12 +239,8 @@ enum err sqlite_idem_get(struct store_conn *c, const char *scope, const char *ke
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, scope, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    if (rc != SQLITE_ROW) return sqlite_fail(c, st, "idem_get");
+    enum err found = sqlite_step_row(c, st, "idem_get");
+    if (found != ERR_OK) return found;
     const void *b = sqlite3_column_blob(st, 0);
     if (b && sqlite3_column_bytes(st, 0) == 32)
         memcpy(hash, b, 32);

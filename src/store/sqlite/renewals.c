@@ -28,11 +28,11 @@ enum err sqlite_renewal_get(struct store_conn *c, const char *id, struct renewal
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT " ITEM_COLS " FROM renewal_items WHERE id = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) read_item(st, out);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_fail(c, st, "renewal_get");
+    enum err found = sqlite_step_row(c, st, "renewal_get");
+    if (found != ERR_OK) return found;
+    read_item(st, out);
     sqlite_done(st);
-    return rc == SQLITE_ROW ? ERR_OK : ERR_NOT_FOUND;
+    return ERR_OK;
 }
 
 static void bind_item(sqlite3_stmt *st, const void *row)
@@ -201,11 +201,11 @@ enum err sqlite_renewal_latest_task(struct store_conn *c, const char *renewal_id
                                       "ORDER BY id DESC LIMIT 1");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, renewal_id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) sqlite_col_copy(st, 0, task_id, TASK_ID_SIZE);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_fail(c, st, "renewal_latest_task");
+    enum err found = sqlite_step_row(c, st, "renewal_latest_task");
+    if (found != ERR_OK) return found;
+    sqlite_col_copy(st, 0, task_id, TASK_ID_SIZE);
     sqlite_done(st);
-    return rc == SQLITE_ROW ? ERR_OK : ERR_NOT_FOUND;
+    return ERR_OK;
 }
 
 enum err sqlite_renewal_policy_get(struct store_conn *c, struct renewal_policy *out)

@@ -24,12 +24,8 @@ enum err sqlite_rule_get(struct store_conn *c, const char *id, struct rule_row *
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT " RULE_COLS " FROM rules WHERE id = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    if (rc != SQLITE_ROW) return sqlite_fail(c, st, "rule_get");
+    enum err found = sqlite_step_row(c, st, "rule_get");
+    if (found != ERR_OK) return found;
     read_rule_row(st, out);
     sqlite_done(st);
     return out->definition ? ERR_OK : ERR_INTERNAL;
@@ -216,12 +212,8 @@ enum err sqlite_event_get(struct store_conn *c, const char *id, struct event_row
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT " EVENT_COLS " FROM events WHERE id = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    if (rc != SQLITE_ROW) return sqlite_fail(c, st, "event_get");
+    enum err found = sqlite_step_row(c, st, "event_get");
+    if (found != ERR_OK) return found;
     read_event_row(st, out);
     sqlite_done(st);
     if (!out->data || !out->outcome) {

@@ -109,12 +109,8 @@ enum err sqlite_sla_calendar_get(struct store_conn *c, char **body)
     *body = NULL;
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT body FROM sla_calendar WHERE id = 1");
     if (!st) return ERR_INTERNAL;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite_done(st);
-        return ERR_NOT_FOUND;
-    }
-    if (rc != SQLITE_ROW) return sqlite_fail(c, st, "sla_calendar_get");
+    enum err found = sqlite_step_row(c, st, "sla_calendar_get");
+    if (found != ERR_OK) return found;
     *body = sqlite_col_dup(st, 0);
     sqlite_done(st);
     return *body ? ERR_OK : ERR_INTERNAL;

@@ -190,6 +190,15 @@ enum err sqlite_fail(struct store_conn *c, sqlite3_stmt *st, const char *what)
     return classify(rc);
 }
 
+enum err sqlite_step_row(struct store_conn *c, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) return ERR_OK;
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, what);
+    sqlite_done(st);
+    return ERR_NOT_FOUND;
+}
+
 /* ---- connections and transactions ----------------------------------- */
 
 static pthread_once_t configured = PTHREAD_ONCE_INIT;
