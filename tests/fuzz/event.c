@@ -7,13 +7,7 @@
 #include "fuzz.h"
 #include "service/rule_json.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    fuzz_setup(NULL);
-    fuzz_app();
-    return 0;
-}
+FUZZ_INIT_WITH_APP(NULL)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

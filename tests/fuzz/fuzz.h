@@ -27,6 +27,17 @@ void fuzz_setup(const char *tz);
  * graceful stop. */
 struct app *fuzz_app(void);
 
+/* The LLVMFuzzerInitialize of a target that runs handlers: fuzz_setup(tz),
+ * then fuzz_app(). */
+#define FUZZ_INIT_WITH_APP(tz)                                                                                       \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                                                               \
+    {                                                                                                                \
+        (void)argc, (void)argv;                                                                                      \
+        fuzz_setup(tz);                                                                                              \
+        fuzz_app();                                                                                                  \
+        return 0;                                                                                                    \
+    }
+
 /* A fake request: method, the route parameter (":id", may be NULL), and a body
  * (copied; may be NULL). Headers and query arguments are added with
  * fuzz_header and fuzz_query (copied; at most 32 each, NUL-free, as

@@ -10,13 +10,7 @@
 #include "fuzz.h"
 #include "service/sla.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    fuzz_setup("Europe/Berlin");
-    fuzz_app();
-    return 0;
-}
+FUZZ_INIT_WITH_APP("Europe/Berlin")
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

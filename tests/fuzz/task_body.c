@@ -6,13 +6,7 @@
 
 #define TASK_ID "tsk_0123456789ABCDEFGHJKMNPQRS"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    fuzz_setup(NULL);
-    fuzz_app();
-    return 0;
-}
+FUZZ_INIT_WITH_APP(NULL)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
