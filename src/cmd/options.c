@@ -65,11 +65,16 @@ static void help(const char *usage, const struct option_desc *d, int n)
         char left[64];
         snprintf(left, sizeof left, "--%s %s", d[i].name,
                  d[i].type == OPT_INT ? "N" : d[i].type == OPT_CONFIG ? "FILE" : "VALUE");
-        printf("  %-28s %s", left, d[i].help);
+        /* a name too long for the column gets a line of its own */
+        if (strlen(left) > 28)
+            printf("  %s\n  %-28s %s", left, "", d[i].help);
+        else
+            printf("  %-28s %s", left, d[i].help);
         if (d[i].repeatable) printf("; may be repeated");
         if (d[i].env) printf(" [env %s]", d[i].env);
-        if (d[i].def) printf(" (default %s)", d[i].def);
-        else printf(" (required)");
+        if (!d[i].def) printf(" (required)");
+        else if (*d[i].def) printf(" (default %s)", d[i].def);
+        else printf(" (default: none)");
         printf("\n");
     }
     for (int i = 0; i < n; i++)

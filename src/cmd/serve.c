@@ -49,7 +49,7 @@ static const struct option_desc opts[] = {
     [O_TLS_KEY] = {"tls-key", "OPSTASKS_TLS_KEY", OPT_STRING, "", 0, 0, "the PEM private key of --tls-cert"},
     /* limits that keep one client from taking the server (http/guard.c) */
     [O_PER_ADDRESS] = {"max-connections-per-address", "OPSTASKS_MAX_CONNECTIONS_PER_ADDRESS", OPT_INT, "64", 1,
-                       100000, "connections one client address may hold; more are refused"},
+                       100000, "connections one client address may hold; more are closed at once"},
     [O_MAX_CONNS] = {"max-connections", "OPSTASKS_MAX_CONNECTIONS", OPT_INT, "10000", 2, 1000000,
                      "connections in all; past it a new one is answered 503 and closed"},
     [O_HEADER_TIMEOUT] = {"header-timeout", "OPSTASKS_HEADER_TIMEOUT", OPT_INT, "5", 1, 300,
@@ -131,9 +131,9 @@ static int open_listener(const char *host, const char *port, char *shown, size_t
 int cmd_serve(int argc, char **argv)
 {
     const char *v[O__COUNT];
-    int rc = options_parse("usage: opstasks serve [--listen HOST:PORT] [--db PATH] [--timezone IANA_NAME] "
-                           "[--sweep-interval SECONDS] [--metrics-listen HOST:PORT] [--log-format text|json] "
-                           "[--tls-cert FILE --tls-key FILE]\n\nServes the JSON API and runs the background jobs.",
+    int rc = options_parse("usage: opstasks serve [OPTION VALUE ...] [--config FILE]\n\n"
+                           "Serves the JSON API and the page and runs the background jobs. Each option may also "
+                           "come from its\nenvironment variable or the config file (flag > env > file > default).",
                            opts, O__COUNT, argc, argv, v);
     if (rc) return rc == 1 ? 0 : 2;
     char host[256], port[16];
