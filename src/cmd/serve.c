@@ -233,6 +233,9 @@ int cmd_serve(int argc, char **argv)
     /* GET /metrics alone, unauthenticated, on its own address */
     struct app metrics_app = app;
     metrics_app.guard = NULL;
+    /* the metrics address stays plain HTTP (as printed below and documented) */
+    metrics_app.tls = false;
+    metrics_app.tls_cert = metrics_app.tls_key = NULL;
     struct MHD_Daemon *md = NULL;
     char mshown[300] = "";
     if (v[O_METRICS][0]) {

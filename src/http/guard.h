@@ -24,6 +24,7 @@ struct guard_limits {
     unsigned header_timeout;  /* seconds from accept, or from the end of the
                                  previous request, to a complete header block */
     const char *trusted_proxies; /* comma-separated addresses, "" for none */
+    bool tls;                    /* the daemon speaks TLS: no plain-text answer on its sockets */
 };
 
 /* One accepted connection: MHD's socket context. */

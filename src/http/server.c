@@ -332,6 +332,7 @@ struct MHD_Daemon *http_start(struct app *app, const struct http_route_table *ro
         .max_connections = app->max_connections ? app->max_connections : 10000,
         .header_timeout = app->header_timeout ? app->header_timeout : 5,
         .trusted_proxies = app->trusted_proxies ? app->trusted_proxies : "",
+        .tls = app->tls,
     };
     if (app->write_queue_max) app->store->queue_max = (int)app->write_queue_max;
     app->guard = guard_new(&limits);

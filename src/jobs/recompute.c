@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "service/sla.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 struct recompute {
@@ -44,11 +45,7 @@ static void set_running(struct recompute *w)
 /* Waits ms (a stop cuts it short); false when stopping. */
 static bool rest(struct recompute *w, long ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += ms * 1000000;
-    until.tv_sec += until.tv_nsec / 1000000000;
-    until.tv_nsec %= 1000000000;
+    struct timespec until = clock_wait_until(ms);
     pthread_mutex_lock(&w->lock);
     while (!w->stop && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT) {
     }
@@ -126,9 +123,7 @@ static void *recompute_main(void *arg)
         pthread_mutex_unlock(&w->lock);
         run_pending(w);
         pthread_mutex_lock(&w->lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += RECOMPUTE_POLL_S;
+        struct timespec until = clock_wait_until((int64_t)RECOMPUTE_POLL_S * 1000);
         while (!w->stop && !w->woken && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT) {
         }
     }
@@ -142,7 +137,7 @@ struct recompute *recompute_start(struct store *s)
     if (!w) return NULL;
     w->store = s;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
+    clock_cond_init(&w->cond);
     if (pthread_create(&w->thread, NULL, recompute_main, w) != 0) {
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->cond);

@@ -156,9 +156,7 @@ static void *sweeper_main(void *arg)
                 log_info("sweeper: removed %ld events received over %d days ago", removed, w->events_retention_days);
         }
         pthread_mutex_lock(&w->lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += w->interval_s;
+        struct timespec until = clock_wait_until((int64_t)w->interval_s * 1000);
         while (!w->stop && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT) {
         }
     }
@@ -174,7 +172,7 @@ struct sweeper *sweeper_start(struct store *s, int interval_s, int events_retent
     w->interval_s = interval_s;
     w->events_retention_days = events_retention_days;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
+    clock_cond_init(&w->cond);
     if (pthread_create(&w->thread, NULL, sweeper_main, w) != 0) {
         free(w);
         return NULL;

@@ -165,3 +165,20 @@ def test_a_nul_in_a_header_does_not_hide_what_follows_it(server):
     # the value a NUL cut short would have authenticated: it must not
     refused(server, b"GET /ops/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.admin.encode()
             + b"\x00junk\r\n\r\n", 400, "NUL")
+
+
+@pytest.mark.parametrize("data", [
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rContent-Length: 2\r\n\r\n{}",
+    b"GET /healthz HTTP/1.1\r\nHost: x\rHost: y\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n",
+], ids=["bare-cr-hides-content-length", "bare-cr-hides-host", "control-byte", "del"])
+def test_a_bare_cr_or_control_byte_in_a_header_value_answers_400_and_closes(server, data):
+    # a proxy in front may take a bare CR for a line end and see headers this
+    # server would not: refuse it rather than guess
+    refused(server, data, 400, "control character")
+
+
+def test_a_tab_in_a_header_value_is_still_accepted(server):
+    out, _ = exchange(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\tb\r\n\r\n", timeout=2)
+    assert out.startswith(b"HTTP/1.1 200 "), out[:300]

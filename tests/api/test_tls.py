@@ -6,6 +6,7 @@ line."""
 import os
 import select
 import shutil
+import socket
 import ssl
 import subprocess
 
@@ -156,3 +157,51 @@ def test_certificate_and_key_from_the_environment_serve_https(certs, tmp_path):
         code = p.wait(15 * SLOW)
         p.stdout.close()
     assert code == 0
+
+
+def test_the_metrics_address_stays_plain_http_beside_https(certs, make_server):
+    import http.client
+    import re
+    cert, key = certs["good"]
+    s = make_server(extra_args=["--tls-cert", cert, "--tls-key", key, "--metrics-listen", "127.0.0.1:0"],
+                    ssl_context=context_for(cert))
+    from test_metrics import metrics_port
+    port = metrics_port(s)
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
+    try:
+        c.request("GET", "/metrics")
+        r = c.getresponse()
+        body = r.read().decode()
+    finally:
+        c.close()
+    assert r.status == 200 and re.search(r"^opstasks_", body, re.M), body[:300]
+
+
+def test_a_connection_over_the_total_on_https_gets_no_plain_text(certs, make_server):
+    """Past --max-connections the plain-HTTP listener answers a canned 503; on
+    a TLS listener that text would be garbage to a TLS client: it is closed."""
+    cert, key = certs["good"]
+    s = make_server(extra_args=["--tls-cert", cert, "--tls-key", key, "--max-connections", "3",
+                                "--max-connections-per-address", "2"], ssl_context=context_for(cert))
+    held = []
+    try:
+        for i in range(3):  # fill the total from other addresses
+            h = socket.create_connection(("127.0.0.1", s.port), timeout=10 * SLOW,
+                                         source_address=(f"127.0.0.{10 + i}", 0))
+            held.append(h)
+        extra = socket.create_connection(("127.0.0.1", s.port), timeout=10 * SLOW, source_address=("127.0.0.20", 0))
+        held.append(extra)
+        extra.settimeout(5 * SLOW)
+        got = b""
+        try:
+            while len(got) < 4096:
+                chunk = extra.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+        except (ConnectionResetError, TimeoutError, OSError):
+            pass
+        assert not got.startswith(b"HTTP/"), got[:200]
+    finally:
+        for h in held:
+            h.close()
