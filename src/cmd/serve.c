@@ -24,7 +24,8 @@
 #include "util/log.h"
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
-       O_TLS_KEY, O_PER_ADDRESS, O_MAX_CONNS, O_HEADER_TIMEOUT, O_TRUSTED, O_WRITE_QUEUE, O__COUNT };
+       O_TLS_KEY, O_PER_ADDRESS, O_MAX_CONNS, O_HEADER_TIMEOUT, O_BODY_TIMEOUT, O_TRUSTED, O_WRITE_QUEUE,
+       O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -55,6 +56,8 @@ static const struct option_desc opts[] = {
     [O_HEADER_TIMEOUT] = {"header-timeout", "OPSTASKS_HEADER_TIMEOUT", OPT_INT, "5", 1, 300,
                           "seconds a connection has to send a request's headers, from its accept or the end of "
                           "its previous request"},
+    [O_BODY_TIMEOUT] = {"body-timeout", "OPSTASKS_BODY_TIMEOUT", OPT_INT, "60", 1, 3600,
+                         "seconds a request's body has to arrive, from the end of its headers"},
     [O_TRUSTED] = {"trusted-proxy", "OPSTASKS_TRUSTED_PROXY", OPT_STRING, "", 0, 0,
                    "a proxy's address: its connections are not limited per address, and its requests' client "
                    "is taken from X-Forwarded-For (env: comma-separated)", true},
@@ -218,6 +221,7 @@ int cmd_serve(int argc, char **argv)
     app.max_connections_per_address = per_address;
     app.max_connections = max_conns;
     app.header_timeout = (unsigned)atoi(v[O_HEADER_TIMEOUT]);
+    app.body_timeout = (unsigned)atoi(v[O_BODY_TIMEOUT]);
     app.write_queue_max = (unsigned)atoi(v[O_WRITE_QUEUE]);
     app.trusted_proxies = v[O_TRUSTED];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

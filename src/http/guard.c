@@ -209,7 +209,9 @@ static void report(struct guard *g)
     if (a) log_info("http: refused %u connections over --max-connections-per-address %u", a,
                     g->limits.max_per_address);
     if (t) log_info("http: answered 503 to %u connections over --max-connections %u", t, g->limits.max_connections);
-    if (c) log_info("http: closed %u connections whose request headers took over %u s", c, g->limits.header_timeout);
+    if (c)
+        log_info("http: closed %u connections whose request headers took over %u s or body over %u s", c,
+                 g->limits.header_timeout, g->limits.body_timeout);
 }
 
 static void *timer_main(void *arg)
@@ -412,21 +414,27 @@ struct guard_conn *guard_conn_of(struct MHD_Connection *conn)
     return i ? i->socket_context : NULL;
 }
 
-static void set_deadline(struct MHD_Connection *conn, bool waiting)
+/* What the connection waits for next, and so its deadline. */
+enum wait { WAIT_HEADERS, WAIT_BODY, WAIT_NOTHING };
+
+static void set_deadline(struct MHD_Connection *conn, enum wait w)
 {
     struct guard_conn *c = guard_conn_of(conn);
     if (!c) return;
     struct guard *g = c->guard;
+    unsigned s = w == WAIT_HEADERS ? g->limits.header_timeout : w == WAIT_BODY ? g->limits.body_timeout : 0;
     pthread_mutex_lock(&g->lock);
-    c->deadline_ms = waiting ? now_ms() + (int64_t)g->limits.header_timeout * 1000 : 0;
+    c->deadline_ms = s ? now_ms() + (int64_t)s * 1000 : 0;
     pthread_mutex_unlock(&g->lock);
 }
 
-void guard_headers_done(struct MHD_Connection *conn) { set_deadline(conn, false); }
+void guard_headers_done(struct MHD_Connection *conn) { set_deadline(conn, WAIT_BODY); }
+
+void guard_body_done(struct MHD_Connection *conn) { set_deadline(conn, WAIT_NOTHING); }
 
 void guard_request_done(struct MHD_Connection *conn)
 {
-    set_deadline(conn, true);
+    set_deadline(conn, WAIT_HEADERS);
     struct guard_conn *c = guard_conn_of(conn);
     if (c) c->has_nul = false;
 }

@@ -21,6 +21,7 @@ struct request;
 struct guard_limits {
     unsigned max_per_address; /* connections one address may hold */
     unsigned max_connections; /* all connections; past it a new one gets 503 */
+    unsigned body_timeout;    /* seconds from the end of the headers to the end of the body */
     unsigned header_timeout;  /* seconds from accept, or from the end of the
                                  previous request, to a complete header block */
     const char *trusted_proxies; /* comma-separated addresses, "" for none */
@@ -64,8 +65,11 @@ size_t guard_unescape(void *cls, struct MHD_Connection *conn, char *s);
 
 /* The connection's record (NULL if MHD has none). */
 struct guard_conn *guard_conn_of(struct MHD_Connection *conn);
-/* The header block is complete: no deadline while the request runs. */
+/* The header block is complete: the body has body_timeout to arrive. */
 void guard_headers_done(struct MHD_Connection *conn);
+/* The body is complete: no deadline while the request runs (a write may wait
+ * for the writer). */
+void guard_body_done(struct MHD_Connection *conn);
 /* The request is answered: the next header block has header_timeout. */
 void guard_request_done(struct MHD_Connection *conn);
 /* Whether a textual address is one of the trusted proxies. */

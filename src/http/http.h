@@ -63,7 +63,7 @@ struct app {
     bool tls;           /* served over HTTPS directly (--tls-cert): HSTS, Secure cookies */
     const char *tls_cert, *tls_key; /* their PEM text when tls; kept until the daemon stops */
     /* connection limits and header deadline (guard.h); guard is set by http_start */
-    unsigned max_connections_per_address, max_connections, header_timeout, write_queue_max;
+    unsigned max_connections_per_address, max_connections, header_timeout, body_timeout, write_queue_max;
     const char *trusted_proxies; /* comma-separated */
     struct guard *guard;
     /* set by http_start: the table this daemon serves, and for each of its

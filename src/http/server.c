@@ -229,6 +229,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return queue(r);
     }
     if (r->dispatched) return r->response_ready ? queue(r) : MHD_NO;
+    guard_body_done(conn);
     r->dispatched = true;
     atomic_fetch_add(&in_flight, 1);
     if (r->too_large) {
@@ -331,6 +332,7 @@ struct MHD_Daemon *http_start(struct app *app, const struct http_route_table *ro
         .max_per_address = app->max_connections_per_address ? app->max_connections_per_address : 64,
         .max_connections = app->max_connections ? app->max_connections : 10000,
         .header_timeout = app->header_timeout ? app->header_timeout : 5,
+        .body_timeout = app->body_timeout ? app->body_timeout : 60,
         .trusted_proxies = app->trusted_proxies ? app->trusted_proxies : "",
         .tls = app->tls,
     };

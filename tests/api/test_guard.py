@@ -222,6 +222,36 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_deadline(make_server):
         s.close()
 
 
+def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_body_deadline(make_server):
+    server = make_server(extra_args=["--body-timeout", "2"])
+    s = connect_from(server.port, "127.0.0.1")
+    try:
+        s.sendall(b"POST /ops/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.admin.encode()
+                  + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+        t0 = time.monotonic()
+        closed_at = None
+        for _ in range(40):  # a byte every 0.25 s: never idle long enough for an idle timeout
+            try:
+                s.send(b" ")
+            except OSError:
+                closed_at = time.monotonic() - t0
+                break
+            if closed_by_server(s, wait=0.25):
+                closed_at = time.monotonic() - t0
+                break
+        assert closed_at is not None, "still open after 10 s of a slow body"
+        assert 1.5 < closed_at < 2 + 1.5 * SLOW, closed_at
+    finally:
+        s.close()
+    assert sum(server.get("/ops/tasks/stats").json()["counts"].values()) == 0
+
+
+def test_a_body_in_time_is_served_with_the_body_deadline_set(make_server):
+    server = make_server(extra_args=["--body-timeout", "2"])
+    r = server.post("/ops/tasks", {"title": "in time", "due_date": "2099-06-05"})
+    assert r.status == 201, r
+
+
 def test_a_kept_alive_connection_is_closed_when_idle_past_the_header_timeout(make_server):
     server = make_server(extra_args=["--header-timeout", "2"])
     s = connect_from(server.port, "127.0.0.1")
