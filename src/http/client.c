@@ -1,5 +1,6 @@
-/* client.c: who a request comes from, for everything kept per client
- * (connection limits, rate limits, logs, the audit log). Behind a trusted
+/* client.c: who a request comes from, as logs name it (the connection
+ * limits count the TCP peer, which for a trusted proxy is exempt; the events
+ * limit is kept per token). Behind a trusted
  * proxy that is the address the proxy reports in X-Forwarded-For; from
  * anyone else the header is ignored, since a client can write anything in it. */
 #include <arpa/inet.h>
