@@ -8,91 +8,13 @@
 #include "api/api.h"
 #include "domain/dates.h"
 #include "domain/sla.h"
+#include "service/task_json.h"
 #include "service/tasks.h"
 #include "util/clock.h"
 #include "util/buf.h"
 #include "util/ids.h"
 
 /* ---- JSON out ------------------------------------------------------------ */
-
-/* The task as JSON, written straight into b (see util/buf.h for why). */
-static void write_ts(struct buf *b, const char *key, int64_t ms)
-{
-    buf_puts(b, key);
-    if (!ms) {
-        buf_puts(b, "null");
-        return;
-    }
-    char ts[32];
-    dates_format_ts(ms, ts, sizeof ts);
-    buf_putc(b, '"');
-    buf_puts(b, ts);
-    buf_putc(b, '"');
-}
-
-static void write_opt_string(struct buf *b, const char *key, const char *s)
-{
-    buf_puts(b, key);
-    if (s && *s)
-        buf_json_string(b, s);
-    else
-        buf_puts(b, "null");
-}
-
-static void task_write(struct buf *b, const struct task *t, const char *today, int64_t now_ms)
-{
-    enum task_status eff = task_effective_status(t, today);
-    buf_puts(b, "{\"id\":");
-    buf_json_string(b, t->id);
-    buf_puts(b, ",\"title\":");
-    buf_json_string(b, t->title);
-    write_opt_string(b, ",\"description\":", t->description);
-    buf_puts(b, ",\"priority\":\"");
-    buf_puts(b, task_priority_name(t->priority));
-    buf_puts(b, "\",\"status\":\"");
-    buf_puts(b, task_status_name(eff));
-    buf_puts(b, "\",\"due_date\":\"");
-    buf_puts(b, t->due_date);
-    buf_puts(b, "\",\"sla_hours\":");
-    if (!t->has_sla) {
-        buf_puts(b, "null");
-    } else if (t->sla_hours == (double)(int64_t)t->sla_hours) {
-        buf_int(b, (int64_t)t->sla_hours); /* whole hours print as 24, not 24.0 */
-    } else {
-        char num[32];
-        snprintf(num, sizeof num, "%.15g", t->sla_hours);
-        buf_puts(b, num);
-    }
-    write_opt_string(b, ",\"assignee_id\":", t->assignee_id);
-    write_opt_string(b, ",\"user_id\":", t->user_id);
-    buf_puts(b, ",\"source\":\"");
-    buf_puts(b, task_source_name(t->source));
-    buf_putc(b, '"');
-    /* workflow rules (issue 5) */
-    write_opt_string(b, ",\"rule_id\":", t->rule_id);
-    write_opt_string(b, ",\"event_id\":", t->event_id);
-    write_ts(b, ",\"created_at\":", t->created_at);
-    write_ts(b, ",\"updated_at\":", t->updated_at);
-    write_ts(b, ",\"started_at\":", t->started_at);
-    write_ts(b, ",\"completed_at\":", t->completed_at);
-    write_ts(b, ",\"cancelled_at\":", t->cancelled_at);
-    write_ts(b, ",\"sla_due_at\":", sla_due_at(t));
-    enum sla_state s = sla_breached(t, eff, now_ms);
-    buf_puts(b, s == SLA_NONE ? ",\"sla_breached\":null" : s == SLA_BREACHED ? ",\"sla_breached\":true" : ",\"sla_breached\":false");
-    /* issue 3: null without an SLA, like sla_breached */
-    buf_puts(b, !t->has_sla ? ",\"sla_at_risk\":null" : sla_at_risk(t, eff, now_ms) ? ",\"sla_at_risk\":true" : ",\"sla_at_risk\":false");
-    buf_puts(b, ",\"version\":");
-    buf_int(b, t->version);
-    write_opt_string(b, ",\"renewal_id\":", t->renewal_id); /* renewals (issue 4) */
-    buf_putc(b, '}');
-}
-
-static char *task_text(const struct task *t, const char *today, int64_t now_ms)
-{
-    struct buf b = {0};
-    task_write(&b, t, today, now_ms);
-    return buf_take(&b);
-}
 
 static void reply_task(struct request *r, int status, const struct task *t)
 {
@@ -101,7 +23,7 @@ static void reply_task(struct request *r, int status, const struct task *t)
     dates_today(now, today);
     snprintf(etag, sizeof etag, "\"%lld\"", (long long)t->version);
     http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
-    http_reply_text(r, status, task_text(t, today, now));
+    http_reply_text(r, status, task_json_text(t, now));
 }
 
 /* ---- JSON in: the fields of POST and PATCH --------------------------------- */
@@ -196,19 +118,12 @@ static void create_free(void *p)
     free(c);
 }
 
-static char *created_text(const struct task *t, int64_t now_ms)
-{
-    char today[DATE_SIZE];
-    dates_today(now_ms, today);
-    return task_text(t, today, now_ms);
-}
-
 static enum err create_run(struct store_conn *c, void *arg)
 {
     struct create_ctx *x = arg;
     int64_t now = clock_now_ms();
     if (x->has_key)
-        return service_task_create_keyed(c, &x->t, x->actor, now, &x->k, created_text, &x->status, &x->answer,
+        return service_task_create_keyed(c, &x->t, x->actor, now, &x->k, task_json_text, &x->status, &x->answer,
                                          &x->e);
     x->status = 201;
     return service_task_create(c, &x->t, x->actor, now, &x->e);
@@ -691,7 +606,7 @@ void api_tasks_list(struct request *r)
     buf_puts(&b, "{\"data\":[");
     for (int i = 0; i < page.n; i++) {
         if (i) buf_putc(&b, ',');
-        task_write(&b, &page.items[i], q.today, now);
+        task_json_write(&b, &page.items[i], q.today, now, TASK_JSON_API);
     }
     buf_puts(&b, "],\"next_cursor\":");
     if (page.has_more && page.n > 0) {

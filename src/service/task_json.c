@@ -1,0 +1,183 @@
+/* task_json.c (service): the task's fields, walked once (fields()), into
+ * one of two sinks: JSON text in a buffer, or a jansson object. */
+#include "service/task_json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/dates.h"
+#include "domain/sla.h"
+
+/* Where the fields go: a key and a value of one of these shapes. */
+struct sink {
+    void (*string)(void *to, const char *key, const char *s); /* NULL or "": null */
+    void (*ts)(void *to, const char *key, int64_t ms);        /* 0: null */
+    void (*flag)(void *to, const char *key, int v);           /* -1: null */
+    void (*integer)(void *to, const char *key, int64_t v);
+    void (*hours)(void *to, const char *key, bool has, double h, bool as_real); /* !has: null */
+};
+
+static const char *opt(const char *s) { return s && *s ? s : NULL; }
+
+static void fields(const struct sink *k, void *to, const struct task *t, const char *today, int64_t now_ms,
+                   enum task_json_view v)
+{
+    bool api = v == TASK_JSON_API;
+    enum task_status eff = task_effective_status(t, today);
+    k->string(to, "id", t->id);
+    k->string(to, "title", t->title ? t->title : "");
+    k->string(to, "description", opt(t->description));
+    k->string(to, "priority", task_priority_name(t->priority));
+    k->string(to, "status", task_status_name(eff));
+    k->string(to, "due_date", t->due_date);
+    k->hours(to, "sla_hours", t->has_sla, t->sla_hours, !api);
+    k->string(to, "assignee_id", opt(t->assignee_id));
+    k->string(to, "user_id", opt(t->user_id));
+    k->string(to, "source", task_source_name(t->source));
+    k->string(to, "rule_id", opt(t->rule_id));
+    k->string(to, "event_id", opt(t->event_id));
+    k->ts(to, "created_at", t->created_at);
+    if (api) k->ts(to, "updated_at", t->updated_at);
+    k->ts(to, "started_at", t->started_at);
+    k->ts(to, "completed_at", t->completed_at);
+    k->ts(to, "cancelled_at", t->cancelled_at);
+    k->ts(to, "sla_due_at", sla_due_at(t));
+    if (api) {
+        enum sla_state s = sla_breached(t, eff, now_ms);
+        k->flag(to, "sla_breached", s == SLA_NONE ? -1 : s == SLA_BREACHED);
+        /* null without an SLA, like sla_breached */
+        k->flag(to, "sla_at_risk", !t->has_sla ? -1 : sla_at_risk(t, eff, now_ms));
+    }
+    k->integer(to, "version", t->version);
+    if (api) k->string(to, "renewal_id", opt(t->renewal_id));
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+struct text {
+    struct buf *b;
+    bool first;
+};
+
+static void text_key(struct text *x, const char *key)
+{
+    buf_puts(x->b, x->first ? "{\"" : ",\"");
+    x->first = false;
+    buf_puts(x->b, key);
+    buf_puts(x->b, "\":");
+}
+
+static void text_string(void *to, const char *key, const char *s)
+{
+    text_key(to, key);
+    if (s)
+        buf_json_string(((struct text *)to)->b, s);
+    else
+        buf_puts(((struct text *)to)->b, "null");
+}
+
+static void text_ts(void *to, const char *key, int64_t ms)
+{
+    char ts[32];
+    if (ms) dates_format_ts(ms, ts, sizeof ts);
+    text_string(to, key, ms ? ts : NULL);
+}
+
+static void text_flag(void *to, const char *key, int v)
+{
+    text_key(to, key);
+    buf_puts(((struct text *)to)->b, v < 0 ? "null" : v ? "true" : "false");
+}
+
+static void text_integer(void *to, const char *key, int64_t v)
+{
+    text_key(to, key);
+    buf_int(((struct text *)to)->b, v);
+}
+
+static void text_hours(void *to, const char *key, bool has, double h, bool as_real)
+{
+    struct buf *b = ((struct text *)to)->b;
+    text_key(to, key);
+    char num[40];
+    if (!has) {
+        buf_puts(b, "null");
+    } else if (as_real) { /* as jansson writes a real: %.17g, and 24.0 for 24 */
+        snprintf(num, sizeof num, "%.17g", h);
+        buf_puts(b, num);
+        if (!strpbrk(num, ".eE")) buf_puts(b, ".0");
+    } else if (h == (double)(int64_t)h) {
+        buf_int(b, (int64_t)h); /* whole hours print as 24, not 24.0 */
+    } else {
+        snprintf(num, sizeof num, "%.15g", h);
+        buf_puts(b, num);
+    }
+}
+
+static const struct sink text_sink = {text_string, text_ts, text_flag, text_integer, text_hours};
+
+void task_json_write(struct buf *b, const struct task *t, const char *today, int64_t now_ms, enum task_json_view v)
+{
+    struct text x = {b, true};
+    fields(&text_sink, &x, t, today, now_ms, v);
+    buf_putc(b, '}');
+}
+
+char *task_json_text(const struct task *t, int64_t now_ms)
+{
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    struct buf b = {0};
+    task_json_write(&b, t, today, now_ms, TASK_JSON_API);
+    return buf_take(&b);
+}
+
+/* ---- jansson ------------------------------------------------------------- */
+
+struct tree {
+    json_t *o;
+    bool oom;
+};
+
+static void tree_set(void *to, const char *key, json_t *v)
+{
+    struct tree *x = to;
+    if (!v || json_object_set_new(x->o, key, v) != 0) x->oom = true;
+}
+
+static void tree_string(void *to, const char *key, const char *s) { tree_set(to, key, s ? json_string(s) : json_null()); }
+
+static void tree_ts(void *to, const char *key, int64_t ms)
+{
+    char ts[40];
+    if (ms) dates_format_ts(ms, ts, sizeof ts);
+    tree_string(to, key, ms ? ts : NULL);
+}
+
+static void tree_flag(void *to, const char *key, int v) { tree_set(to, key, v < 0 ? json_null() : json_boolean(v)); }
+
+static void tree_integer(void *to, const char *key, int64_t v) { tree_set(to, key, json_integer((json_int_t)v)); }
+
+static void tree_hours(void *to, const char *key, bool has, double h, bool as_real)
+{
+    json_t *j = !has                               ? json_null()
+                : as_real || h != (double)(int64_t)h ? json_real(h)
+                                                     : json_integer((json_int_t)h);
+    tree_set(to, key, j);
+}
+
+static const struct sink tree_sink = {tree_string, tree_ts, tree_flag, tree_integer, tree_hours};
+
+json_t *task_json(const struct task *t, int64_t now_ms, enum task_json_view v)
+{
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    struct tree x = {json_object(), false};
+    if (!x.o) return NULL;
+    fields(&tree_sink, &x, t, today, now_ms, v);
+    if (x.oom) {
+        json_decref(x.o);
+        return NULL;
+    }
+    return x.o;
+}
