@@ -16,14 +16,17 @@
 
 /* ---- JSON out ------------------------------------------------------------ */
 
+static void etag(struct request *r, int64_t version)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "\"%lld\"", (long long)version);
+    http_add_header(r, MHD_HTTP_HEADER_ETAG, tag);
+}
+
 static void reply_task(struct request *r, int status, const struct task *t)
 {
-    int64_t now = clock_now_ms();
-    char today[DATE_SIZE], etag[32];
-    dates_today(now, today);
-    snprintf(etag, sizeof etag, "\"%lld\"", (long long)t->version);
-    http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
-    http_reply_text(r, status, task_json_text(t, now));
+    etag(r, t->version);
+    http_reply_text(r, status, task_json_text(t, clock_now_ms()));
 }
 
 /* ---- JSON in: the fields of POST and PATCH --------------------------------- */
@@ -144,17 +147,11 @@ static void create_finish(struct request *r, enum err rc)
         http_reply_error(r, &x->e);
         return;
     }
-    if (x->answer) {
-        json_t *j = json_loads(x->answer, 0, NULL);
-        const char *id = json_string_value(json_object_get(j, "id"));
-        if (id) location(r, id);
-        json_t *ver = json_object_get(j, "version");
-        if (json_is_integer(ver)) {
-            char etag[32];
-            snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(ver));
-            http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (x->answer) { /* the key's first answer, and the task it showed */
+        if (x->t.id[0]) {
+            location(r, x->t.id);
+            etag(r, x->t.version);
         }
-        json_decref(j);
         http_reply_raw_json(r, x->status, x->answer);
         return;
     }

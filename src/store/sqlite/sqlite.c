@@ -1321,6 +1321,41 @@ static enum err idem_put(struct store_conn *c, const char *scope, const char *ke
     return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
+static enum err idem_task_set(struct store_conn *c, const char *scope, const char *key, const char *task_id,
+                              int64_t version)
+{
+    sqlite3_stmt *st = stmt(c, "UPDATE idempotency_keys SET task_id = ?, task_version = ? WHERE scope = ? AND key = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, version);
+    sqlite3_bind_text(st, 3, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, key, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return fail(c, st, "idem_task_set");
+    done(st);
+    return sqlite3_changes(SC(c)->db) == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+static enum err idem_task_get(struct store_conn *c, const char *scope, const char *key, char task_id[TASK_ID_SIZE],
+                              int64_t *version)
+{
+    sqlite3_stmt *st = stmt(c, "SELECT task_id, task_version FROM idempotency_keys "
+                               "WHERE scope = ? AND key = ? AND task_id IS NOT NULL");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        done(st);
+        return ERR_NOT_FOUND;
+    }
+    if (rc != SQLITE_ROW) return fail(c, st, "idem_task_get");
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    snprintf(task_id, TASK_ID_SIZE, "%s", id ? id : "");
+    *version = sqlite3_column_int64(st, 1);
+    done(st);
+    return ERR_OK;
+}
+
 static enum err idem_purge(struct store_conn *c, int64_t older_than_ms, int64_t *purged)
 {
     sqlite3_stmt *st = stmt(c, "DELETE FROM idempotency_keys WHERE rowid IN "
@@ -2004,6 +2039,8 @@ const struct store_ops store_sqlite_ops = {
     .idem_get = idem_get,
     .idem_claim = idem_claim,
     .idem_put = idem_put,
+    .idem_task_set = idem_task_set,
+    .idem_task_get = idem_task_get,
     .idem_purge = idem_purge,
     /* issue 3 */
     .task_sla_breach_unrecorded = task_sla_breach_unrecorded,
