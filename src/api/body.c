@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "domain/dates.h"
+#include "domain/task.h"
 
 static bool is_json_type(const char *ct)
 {
@@ -104,6 +105,42 @@ void api_ts(json_t *obj, const char *key, int64_t ms)
     char buf[40];
     dates_format_ts(ms, buf, sizeof buf);
     json_object_set_new(obj, key, json_string(buf));
+}
+
+#define NAME_MAX_CHARS 200
+#define EMAIL_MAX 254
+
+enum err api_person_fields(json_t *obj, char **name, char **email, struct errinfo *e)
+{
+    const char *s;
+    bool present;
+    enum err rc;
+    *name = *email = NULL;
+    if ((rc = api_string_field(obj, "name", false, &s, &present, e)) != ERR_OK) return rc;
+    if (!present) return err_set(e, ERR_VALIDATION_FAILED, "name", "name is required");
+    if ((rc = task_validate_title(s, name, e)) != ERR_OK) {
+        snprintf(e->field, sizeof e->field, "name");
+        snprintf(e->message, sizeof e->message, "name must be 1-%d characters without control characters",
+                 NAME_MAX_CHARS);
+        return rc;
+    }
+    if ((rc = api_string_field(obj, "email", true, &s, &present, e)) != ERR_OK) goto fail;
+    if (s) {
+        const char *at = strchr(s, '@');
+        if (strlen(s) > EMAIL_MAX || !at || at == s || !at[1] || strchr(at + 1, '@') || strpbrk(s, " \t\r\n<>")) {
+            rc = err_set(e, ERR_VALIDATION_FAILED, "email", "email must be an address like name@example.com");
+            goto fail;
+        }
+        if (!(*email = strdup(s))) {
+            rc = err_set(e, ERR_INTERNAL, NULL, NULL);
+            goto fail;
+        }
+    }
+    return ERR_OK;
+fail:
+    free(*name);
+    *name = NULL;
+    return rc;
 }
 
 void api_health(struct request *r) { http_reply_raw_json(r, 200, "{\"status\":\"ok\"}"); }

@@ -104,6 +104,7 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
 /* ---- POST /ops/tasks ------------------------------------------------------ */
 
 struct create_ctx {
+    struct task_patch p; /* the body's fields */
     struct task t;
     char actor[96];
     bool has_key;
@@ -113,12 +114,12 @@ struct create_ctx {
     char *answer;   /* the stored answer when an idempotency key is in play */
 };
 
-static void create_free(void *p)
+static void create_clear(void *p)
 {
-    struct create_ctx *c = p;
-    task_clear(&c->t);
-    free(c->answer);
-    free(c);
+    struct create_ctx *x = p;
+    task_patch_clear(&x->p);
+    task_clear(&x->t);
+    free(x->answer);
 }
 
 static enum err create_run(struct store_conn *c, void *arg)
@@ -142,11 +143,7 @@ static void location(struct request *r, const char *id)
 static void create_finish(struct request *r, enum err rc)
 {
     struct create_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     if (x->answer) { /* the key's first answer, and the task it showed */
         if (x->t.id[0]) {
             location(r, x->t.id);
@@ -170,33 +167,28 @@ static bool valid_key(const char *k)
 
 void api_tasks_create(struct request *r)
 {
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct task_patch p = {0};
-    struct create_ctx *x = NULL;
-    if (api_parse_object(r, task_fields, &obj, &e) != ERR_OK) goto fail;
+    struct create_ctx *x = api_ctx(r, sizeof *x, create_clear);
+    if (!x) return;
+    struct task_patch *p = &x->p;
+    json_t *obj = api_body(r, task_fields, &x->e);
+    if (!obj) goto fail;
     if (json_object_get(obj, "status")) {
-        err_set(&e, ERR_VALIDATION_FAILED, "status", "a new task is always OPEN; status cannot be set at creation");
+        err_set(&x->e, ERR_VALIDATION_FAILED, "status", "a new task is always OPEN; status cannot be set at creation");
         goto fail;
     }
-    if (read_fields(obj, &p, &e) != ERR_OK) goto fail;
-    if (!p.has_title) {
-        err_set(&e, ERR_VALIDATION_FAILED, "title", "title is required");
+    if (read_fields(obj, p, &x->e) != ERR_OK) goto fail;
+    if (!p->has_title) {
+        err_set(&x->e, ERR_VALIDATION_FAILED, "title", "title is required");
         goto fail;
     }
-    if (!p.has_due_date) {
-        err_set(&e, ERR_VALIDATION_FAILED, "due_date", "due_date is required");
-        goto fail;
-    }
-    x = calloc(1, sizeof *x);
-    if (!x) {
-        err_set(&e, ERR_INTERNAL, NULL, NULL);
+    if (!p->has_due_date) {
+        err_set(&x->e, ERR_VALIDATION_FAILED, "due_date", "due_date is required");
         goto fail;
     }
     const char *key = http_header(r, "Idempotency-Key");
     if (key) {
         if (!valid_key(key)) {
-            err_set(&e, ERR_VALIDATION_FAILED, "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
+            err_set(&x->e, ERR_VALIDATION_FAILED, "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
             goto fail;
         }
         x->has_key = true;
@@ -205,62 +197,33 @@ void api_tasks_create(struct request *r)
         crypto_generichash(x->k.hash, 32, (const unsigned char *)r->body, r->body_len, NULL, 0);
     }
     struct task *t = &x->t;
-    t->title = p.title;
-    p.title = NULL;
-    t->description = p.description;
-    p.description = NULL;
-    t->priority = p.has_priority ? p.priority : PRIORITY_MEDIUM;
+    t->title = p->title;
+    p->title = NULL;
+    t->description = p->description;
+    p->description = NULL;
+    t->priority = p->has_priority ? p->priority : PRIORITY_MEDIUM;
     t->status = TASK_OPEN;
-    memcpy(t->due_date, p.due_date, DATE_SIZE);
-    t->has_sla = p.has_sla_hours && !p.sla_null;
-    t->sla_hours = t->has_sla ? p.sla_hours : 0;
-    memcpy(t->assignee_id, p.assignee_id, EXT_ID_SIZE);
-    memcpy(t->user_id, p.user_id, EXT_ID_SIZE);
+    memcpy(t->due_date, p->due_date, DATE_SIZE);
+    t->has_sla = p->has_sla_hours && !p->sla_null;
+    t->sla_hours = t->has_sla ? p->sla_hours : 0;
+    memcpy(t->assignee_id, p->assignee_id, EXT_ID_SIZE);
+    memcpy(t->user_id, p->user_id, EXT_ID_SIZE);
     t->source = SOURCE_MANUAL;
     snprintf(x->actor, sizeof x->actor, "%s", r->actor);
-    json_decref(obj);
-    http_submit(r, create_run, x, create_finish, create_free);
+    api_submit(r, create_run, create_finish);
     return;
-fail:
-    json_decref(obj);
-    task_patch_clear(&p);
-    if (x) create_free(x);
-    http_reply_error(r, &e);
+fail: /* the one error answer of the checks above; the context goes with the request */
+    http_reply_error(r, &x->e);
 }
 
 /* ---- GET /ops/tasks/{id}, PATCH, history ----------------------------------- */
 
-static bool valid_task_id(const char *id)
-{
-    if (strncmp(id, "tsk_", 4) != 0) return false;
-    size_t n = strlen(id + 4);
-    if (n != IDS_TIME_ORDERED_LEN) return false;
-    for (const char *p = id + 4; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))) return false;
-    return true;
-}
-
 void api_task_get(struct request *r)
 {
-    if (!valid_task_id(r->param)) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
     struct task t;
-    enum err rc = store_task_get(c, r->param, &t);
-    store_reader_release(c);
-    if (rc == ERR_NOT_FOUND)
-        http_reply_err(r, rc, NULL, "no task %s", r->param);
-    else if (rc != ERR_OK)
-        http_reply_err(r, rc, NULL, NULL);
-    else
-        reply_task(r, 200, &t);
-    if (rc == ERR_OK) task_clear(&t);
+    if (!api_task_or_404(r, &t)) return;
+    reply_task(r, 200, &t);
+    task_clear(&t);
 }
 
 struct patch_ctx {
@@ -273,12 +236,11 @@ struct patch_ctx {
     struct errinfo e;
 };
 
-static void patch_free(void *p)
+static void patch_clear(void *p)
 {
     struct patch_ctx *x = p;
     task_patch_clear(&x->p);
     task_clear(&x->out);
-    free(x);
 }
 
 static enum err patch_run(struct store_conn *c, void *arg)
@@ -290,11 +252,7 @@ static enum err patch_run(struct store_conn *c, void *arg)
 static void patch_finish(struct request *r, enum err rc)
 {
     struct patch_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     reply_task(r, 200, &x->out);
 }
 
@@ -321,60 +279,40 @@ static int parse_if_match(const char *h, int64_t *v)
 
 void api_task_patch(struct request *r)
 {
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct patch_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+    struct patch_ctx *x = api_ctx(r, sizeof *x, patch_clear);
+    if (!x) return;
+    x->if_match = -1;
+    if (!api_valid_task_id(r->param)) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
         return;
     }
-    x->if_match = -1;
-    if (!valid_task_id(r->param)) {
-        err_set(&e, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
-        goto fail;
-    }
-    memcpy(x->id, r->param, strlen(r->param) + 1); /* valid_task_id: 30 bytes */
+    memcpy(x->id, r->param, strlen(r->param) + 1); /* api_valid_task_id: 30 bytes */
     const char *im = http_header(r, MHD_HTTP_HEADER_IF_MATCH);
     if (im && parse_if_match(im, &x->if_match) != 0) {
-        err_set(&e, ERR_VERSION_CONFLICT, NULL, "If-Match must be a version the task had, as \"N\"");
-        goto fail;
+        http_reply_err(r, ERR_VERSION_CONFLICT, NULL, "If-Match must be a version the task had, as \"N\"");
+        return;
     }
-    if (api_parse_object(r, task_fields, &obj, &e) != ERR_OK) goto fail;
-    if (read_fields(obj, &x->p, &e) != ERR_OK) goto fail;
+    json_t *obj = api_body(r, task_fields, &x->e);
+    if (!obj || read_fields(obj, &x->p, &x->e) != ERR_OK) {
+        http_reply_error(r, &x->e);
+        return;
+    }
     snprintf(x->actor, sizeof x->actor, "%s", r->actor);
-    json_decref(obj);
-    http_submit(r, patch_run, x, patch_finish, patch_free);
-    return;
-fail:
-    json_decref(obj);
-    patch_free(x);
-    http_reply_error(r, &e);
+    api_submit(r, patch_run, patch_finish);
 }
 
 void api_task_history(struct request *r)
 {
-    if (!valid_task_id(r->param)) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
     struct task t;
+    if (!api_task_or_404(r, &t)) return;
+    task_clear(&t);
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct history_entry *h = NULL;
     int n = 0;
-    enum err rc = store_task_get(c, r->param, &t);
-    if (rc == ERR_OK) {
-        task_clear(&t);
-        rc = store_history_list(c, r->param, &h, &n);
-    }
+    enum err rc = store_history_list(c, r->param, &h, &n);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no task %s" : NULL, r->param);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
     for (int i = 0; i < n; i++) {
         json_t *o = json_object();
@@ -535,7 +473,7 @@ static enum err decode_cursor(const char *s, enum task_sort sort, struct task_cu
         return err_set(e, ERR_VALIDATION_FAILED, "cursor", "this cursor belongs to another sort order");
     const char *due = f[2], *id = f[5];
     if (strlen(due) >= DATE_SIZE || !dates_valid(due) || prio > 3 || created >= CURSOR_CREATED_MAX ||
-        !valid_task_id(id))
+        !api_valid_task_id(id))
         goto bad;
     c->set = true;
     memcpy(c->due_date, due, DATE_SIZE);
