@@ -1,6 +1,6 @@
 /* sla.c (api): the SLA calendar (GET/PUT /ops/sla-calendar) and the two
- * reports, GET /ops/reports/sla and /ops/reports/overdue, as JSON or CSV
- * (issue 3). The reports are computed from one indexed scan each. */
+ * reports, GET /ops/reports/sla and /ops/reports/overdue, as JSON or CSV.
+ * The reports are computed from one indexed scan each. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -431,7 +431,7 @@ static enum err read_filter(struct request *r, struct task_filter *f, bool with_
     }
     if (f->due_from[0] && f->due_to[0] && strcmp(f->due_from, f->due_to) > 0)
         return err_set(e, ERR_VALIDATION_FAILED, "due_to", "due_to must not be before due_from");
-    /* renewals (issue 4): the tasks of one renewable item */
+    /* the tasks of one renewable item */
     if ((s = http_query(r, "renewal_id"))) {
         if (!ids_valid_external(s, "ren_"))
             return err_set(e, ERR_VALIDATION_FAILED, "renewal_id", "renewal_id must be a renewal id (ren_...)");
@@ -489,7 +489,7 @@ void api_tasks_list(struct request *r)
 {
     static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
                                         "sort", "limit", "cursor", "sla_breached", "sla_at_risk",
-                                        "renewal_id" /* issue 4 */, NULL};
+                                        "renewal_id", NULL};
     struct errinfo e = {0};
     struct task_query q = {0};
     if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &q.filter, true, &e) != ERR_OK ||
@@ -508,7 +508,7 @@ void api_tasks_list(struct request *r)
     }
     if ((s = http_query(r, "cursor")) && decode_cursor(s, q.sort, &q.after, &e) != ERR_OK) goto fail;
     int64_t now = clock_now_ms();
-    /* issue 3: the SLA filters */
+    /* the SLA filters: breached or not, at risk */
     if ((s = http_query(r, "sla_breached"))) {
         if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
             err_set(&e, ERR_VALIDATION_FAILED, "sla_breached", "sla_breached must be true or false");
@@ -525,18 +525,12 @@ void api_tasks_list(struct request *r)
     }
     q.filter.now_ms = now;
     dates_today(now, q.today);
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        err_set(&e, ERR_INTERNAL, NULL, NULL);
-        goto fail;
-    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct task_page page;
     enum err rc = store_task_list(c, &q, &page);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        err_set(&e, rc, NULL, NULL);
-        goto fail;
-    }
+    if (api_failed(r, rc, NULL)) return;
     struct buf b = {0};
     buf_puts(&b, "{\"data\":[");
     for (int i = 0; i < page.n; i++) {
@@ -571,22 +565,16 @@ void api_tasks_stats(struct request *r)
     int64_t now = clock_now_ms();
     char today[DATE_SIZE];
     dates_today(now, today);
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct task_stats st;
     enum err rc = store_task_stats(c, &f, today, now, &st);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, NULL);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *counts = json_object();
     for (int i = 0; i < TASK_STATUS__COUNT; i++)
         json_object_set_new(counts, task_status_name((enum task_status)i), json_integer(st.counts[i]));
     http_reply_json(r, 200, json_pack("{s:o, s:I, s:I}", "counts", counts, "sla_breached_active",
                                       (json_int_t)st.sla_breached_active, "sla_at_risk_active",
-                                      (json_int_t)st.sla_at_risk_active)); /* issue 3: sla_at_risk_active */
+                                      (json_int_t)st.sla_at_risk_active));
 }

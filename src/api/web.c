@@ -1,4 +1,4 @@
-/* web.c (api): the browser side of the same server (issue 6). The pages
+/* web.c (api): the browser side of the same server. The pages
  * (/tasks, /tasks/{id}, /login) and their assets are compiled in (src/web/,
  * scripts/embed-web.sh); sign-in turns an API token into a cookie session
  * (http/session.c) and /ops/me tells the page who it is and what day it is
