@@ -17,6 +17,9 @@ enum err api_parse_object(struct request *r, const char *const *known, json_t **
  * null_ok), 422 when of another type. */
 enum err api_string_field(json_t *obj, const char *name, bool null_ok, const char **out, bool *present,
                           struct errinfo *e);
+/* A string field that must be there: 422 "<name> is required" when absent,
+ * as api_string_field otherwise (null refused). */
+enum err api_required_string(json_t *obj, const char *name, const char **out, struct errinfo *e);
 /* True when s is 1 to max_digits (at most 18) decimal digits and nothing
  * else: no sign, no blank, no overflow (strtol takes "+5" and " 5"); *out is
  * its value. Every number in a query string is read with it. */
@@ -47,11 +50,16 @@ void api_submit(struct request *r, enum err (*run)(struct store_conn *c, void *c
 /* The error line of a write's finish: false when rc is ERR_OK; else answers
  * e (when it is rc's; rc's own message otherwise; e may be NULL) and true. */
 bool api_failed(struct request *r, enum err rc, struct errinfo *e);
+/* True when every query argument is in known; else false, 422 answered. */
+bool api_query_known(struct request *r, const char *const *known);
 /* A reader connection (store_reader_release it), or NULL with 500 answered. */
 struct store_conn *api_reader(struct request *r);
 /* The limit (100, at most 500) and cursor (an id with prefix; NULL: none) of
  * a list by id, query arguments all in known; false after answering 422. */
 bool api_id_page(struct request *r, const char *const *known, const char *prefix, int *limit, const char **after);
+/* The id of a PUT's path, one the caller names (prefix and 1-64 of A-Z a-z
+ * 0-9 _ -), copied to out; false after answering 422 naming field "id". */
+bool api_put_id(struct request *r, const char *prefix, const char *what, char out[EXT_ID_SIZE]);
 bool api_valid_task_id(const char *id); /* tsk_ and a time-ordered id */
 /* Look up or answer: the record r->param names, into *out (the caller clears
  * it); false after answering 404 (a malformed id too) or 500. */

@@ -67,6 +67,14 @@ enum err api_string_field(json_t *obj, const char *name, bool null_ok, const cha
     return ERR_OK;
 }
 
+enum err api_required_string(json_t *obj, const char *name, const char **out, struct errinfo *e)
+{
+    bool present;
+    enum err rc = api_string_field(obj, name, false, out, &present, e);
+    if (rc == ERR_OK && !present) return err_set(e, ERR_VALIDATION_FAILED, name, "%s is required", name);
+    return rc;
+}
+
 bool api_digits(const char *s, int max_digits, long long *out)
 {
     long long v = 0;
@@ -116,8 +124,7 @@ enum err api_person_fields(json_t *obj, char **name, char **email, struct errinf
     bool present;
     enum err rc;
     *name = *email = NULL;
-    if ((rc = api_string_field(obj, "name", false, &s, &present, e)) != ERR_OK) return rc;
-    if (!present) return err_set(e, ERR_VALIDATION_FAILED, "name", "name is required");
+    if ((rc = api_required_string(obj, "name", &s, e)) != ERR_OK) return rc;
     if ((rc = task_validate_title(s, name, e)) != ERR_OK) {
         snprintf(e->field, sizeof e->field, "name");
         snprintf(e->message, sizeof e->message, "name must be 1-%d characters without control characters",

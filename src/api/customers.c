@@ -86,11 +86,7 @@ void api_customer_put(struct request *r)
 {
     static const char *const fields[] = {"name", "email", "owner_id", NULL};
     struct customer_ctx *x = api_ctx(r, sizeof *x, customer_ctx_clear);
-    if (!x) return;
-    if (!ids_valid_external(r->param, "cus_")) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "id", "a customer id is cus_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        return;
-    }
+    if (!x || !api_put_id(r, "cus_", "customer", x->cu.id)) return;
     json_t *obj = api_body(r, fields, &x->e);
     const char *owner;
     bool present;
@@ -104,6 +100,5 @@ void api_customer_put(struct request *r)
         return;
     }
     snprintf(x->cu.owner_id, sizeof x->cu.owner_id, "%s", owner ? owner : "");
-    memcpy(x->cu.id, r->param, strlen(r->param) + 1); /* validated: fits */
     api_submit(r, customer_run, customer_finish);
 }

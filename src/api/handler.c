@@ -70,6 +70,14 @@ bool api_failed(struct request *r, enum err rc, struct errinfo *e)
     return true;
 }
 
+bool api_query_known(struct request *r, const char *const *known)
+{
+    struct errinfo e = {0};
+    if (http_query_check(r, known, &e) == ERR_OK) return true;
+    http_reply_error(r, &e);
+    return false;
+}
+
 struct store_conn *api_reader(struct request *r)
 {
     struct store_conn *c = store_reader_acquire(r->app->store);
@@ -80,7 +88,8 @@ struct store_conn *api_reader(struct request *r)
 bool api_id_page(struct request *r, const char *const *known, const char *prefix, int *limit, const char **after)
 {
     struct errinfo e = {0};
-    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, limit, &e) != ERR_OK) {
+    if (!api_query_known(r, known)) return false;
+    if (api_limit(r, 100, 500, limit, &e) != ERR_OK) {
         http_reply_error(r, &e);
         return false;
     }
@@ -89,6 +98,16 @@ bool api_id_page(struct request *r, const char *const *known, const char *prefix
         http_reply_err(r, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
         return false;
     }
+    return true;
+}
+
+bool api_put_id(struct request *r, const char *prefix, const char *what, char out[EXT_ID_SIZE])
+{
+    if (!ids_valid_external(r->param, prefix)) {
+        http_reply_err(r, ERR_VALIDATION_FAILED, "id", "a %s id is %s followed by 1-64 of A-Z a-z 0-9 _ -", what, prefix);
+        return false;
+    }
+    memcpy(out, r->param, strlen(r->param) + 1); /* validated: fits */
     return true;
 }
 

@@ -122,31 +122,18 @@ void api_renewal_put(struct request *r)
     if (!x) return;
     struct errinfo *e = &x->e;
     if (!path_customer(r, x->it.customer_id)) {
-        err_set(e, ERR_NOT_FOUND, NULL, "no such customer");
-        goto fail;
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no such customer");
+        return;
     }
-    if (!ids_valid_external(r->param, "ren_")) {
-        err_set(e, ERR_VALIDATION_FAILED, "id", "a renewal id is ren_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        goto fail;
-    }
-    memcpy(x->it.id, r->param, strlen(r->param) + 1); /* validated: fits */
+    if (!api_put_id(r, "ren_", "renewal", x->it.id)) return;
     json_t *obj = api_body(r, fields, e);
     if (!obj) goto fail;
     const char *s;
     bool present;
-    if (api_string_field(obj, "kind", false, &s, &present, e) != ERR_OK) goto fail;
-    if (!present) {
-        err_set(e, ERR_VALIDATION_FAILED, "kind", "kind is required");
-        goto fail;
-    }
-    if (renewal_validate_kind(s, e) != ERR_OK) goto fail;
+    if (api_required_string(obj, "kind", &s, e) != ERR_OK || renewal_validate_kind(s, e) != ERR_OK) goto fail;
     snprintf(x->it.kind, sizeof x->it.kind, "%s", s);
-    if (api_string_field(obj, "expires_on", false, &s, &present, e) != ERR_OK) goto fail;
-    if (!present) {
-        err_set(e, ERR_VALIDATION_FAILED, "expires_on", "expires_on is required");
+    if (api_required_string(obj, "expires_on", &s, e) != ERR_OK || renewal_validate_expires_on(s, e) != ERR_OK)
         goto fail;
-    }
-    if (renewal_validate_expires_on(s, e) != ERR_OK) goto fail;
     memcpy(x->it.expires_on, s, DATE_SIZE);
     if (api_string_field(obj, "assignee_id", true, &s, &present, e) != ERR_OK) goto fail;
     if (s && !ids_valid_external(s, "sta_")) {
@@ -302,12 +289,7 @@ void api_renewal_policy_put(struct request *r)
     json_t *obj = api_body(r, fields, e);
     if (!obj) goto fail;
     const char *title;
-    bool present;
-    if (api_string_field(obj, "title", false, &title, &present, e) != ERR_OK) goto fail;
-    if (!present) {
-        err_set(e, ERR_VALIDATION_FAILED, "title", "title is required");
-        goto fail;
-    }
+    if (api_required_string(obj, "title", &title, e) != ERR_OK) goto fail;
     if (strlen(title) >= sizeof x->p.title) {
         err_set(e, ERR_VALIDATION_FAILED, "title", "title must be 1-%d characters", RENEWAL_TITLE_MAX_CHARS);
         goto fail;
@@ -347,12 +329,8 @@ static json_t *outcomes_json(const struct renewal_outcome *o, int n)
 
 void api_renewals_run(struct request *r)
 {
-    struct errinfo e = {0};
     static const char *const known[] = {NULL};
-    if (http_query_check(r, known, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
+    if (!api_query_known(r, known)) return;
     struct renewal_pass_report *rep = malloc(sizeof *rep);
     if (!rep) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);

@@ -124,18 +124,13 @@ void api_rule_put(struct request *r)
 {
     static const char *const fields[] = {"name", "enabled", "event_type", "conditions", "task", NULL};
     struct rule_ctx *x = api_ctx(r, sizeof *x, rule_ctx_clear);
-    if (!x) return;
-    if (!ids_valid_external(r->param, "rul_")) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "id", "a rule id is rul_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        return;
-    }
+    if (!x || !api_put_id(r, "rul_", "rule", x->rule.id)) return;
     json_t *obj = api_body(r, fields, &x->e), *canon = NULL;
     if (!obj || rule_json_parse(obj, &x->rule, &canon, &x->e) != ERR_OK) {
         json_decref(canon);
         http_reply_error(r, &x->e);
         return;
     }
-    memcpy(x->rule.id, r->param, strlen(r->param) + 1); /* validated: fits */
     x->definition = json_dumps(canon, JSON_COMPACT);
     json_decref(canon);
     if (!x->definition) {

@@ -79,11 +79,7 @@ void api_staff_put(struct request *r)
 {
     static const char *const fields[] = {"name", "email", "active", NULL};
     struct staff_ctx *x = api_ctx(r, sizeof *x, staff_ctx_clear);
-    if (!x) return;
-    if (!ids_valid_external(r->param, "sta_")) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "id", "a staff id is sta_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        return;
-    }
+    if (!x || !api_put_id(r, "sta_", "staff", x->s.id)) return;
     json_t *obj = api_body(r, fields, &x->e);
     if (!obj || api_person_fields(obj, &x->s.name, &x->s.email, &x->e) != ERR_OK) {
         http_reply_error(r, &x->e);
@@ -95,6 +91,5 @@ void api_staff_put(struct request *r)
         return;
     }
     x->s.active = active ? json_is_true(active) : true;
-    memcpy(x->s.id, r->param, strlen(r->param) + 1); /* validated: fits */
     api_submit(r, staff_run, staff_finish);
 }

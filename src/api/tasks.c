@@ -34,6 +34,19 @@ static void reply_task(struct request *r, int status, const struct task *t)
 static const char *const task_fields[] = {"title", "description", "priority", "due_date", "sla_hours",
                                           "assignee_id", "user_id", "status", NULL};
 
+/* A reference to a person, id of prefix or null (clears: ""): into out
+ * with *has set when present; unknown (code, msg) when no id of ours. */
+static enum err read_ref(json_t *obj, const char *name, const char *prefix, enum err code, const char *msg,
+                         char out[EXT_ID_SIZE], bool *has, struct errinfo *e)
+{
+    const char *s;
+    enum err rc = api_string_field(obj, name, true, &s, has, e);
+    if (rc != ERR_OK || !*has) return rc;
+    if (s && !ids_valid_external(s, prefix)) return err_set(e, code, name, "%s", msg);
+    snprintf(out, EXT_ID_SIZE, "%s", s ? s : "");
+    return ERR_OK;
+}
+
 /* Reads every field present in obj into p (has_* set), validating shapes. */
 static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e)
 {
@@ -77,21 +90,11 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
         }
     }
 
-    if ((rc = api_string_field(obj, "assignee_id", true, &s, &present, e)) != ERR_OK) return rc;
-    if (present) {
-        if (s && !ids_valid_external(s, "sta_"))
-            return err_set(e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member with that id");
-        snprintf(p->assignee_id, sizeof p->assignee_id, "%s", s ? s : "");
-        p->has_assignee = true;
-    }
-
-    if ((rc = api_string_field(obj, "user_id", true, &s, &present, e)) != ERR_OK) return rc;
-    if (present) {
-        if (s && !ids_valid_external(s, "cus_"))
-            return err_set(e, ERR_UNKNOWN_CUSTOMER, "user_id", "no customer with that id");
-        snprintf(p->user_id, sizeof p->user_id, "%s", s ? s : "");
-        p->has_user = true;
-    }
+    if ((rc = read_ref(obj, "assignee_id", "sta_", ERR_UNKNOWN_STAFF, "no staff member with that id", p->assignee_id,
+                       &p->has_assignee, e)) != ERR_OK ||
+        (rc = read_ref(obj, "user_id", "cus_", ERR_UNKNOWN_CUSTOMER, "no customer with that id", p->user_id,
+                       &p->has_user, e)) != ERR_OK)
+        return rc;
 
     if ((rc = api_string_field(obj, "status", false, &s, &present, e)) != ERR_OK) return rc;
     if (present && task_status_parse(s, &p->status) != 0)

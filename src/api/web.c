@@ -32,6 +32,17 @@ static const struct web_asset *asset_find(const char *name)
 }
 
 /* Answers an embedded file (a copy: the response owns its body). */
+/* An answer of status with no body (303, 304), keeping the headers set. */
+static void no_body(struct request *r, int status)
+{
+    free(r->resp_body);
+    r->resp_body = NULL;
+    r->resp_len = 0;
+    r->status = status;
+    r->content_type = NULL;
+    r->response_ready = true;
+}
+
 static void reply_asset(struct request *r, const struct web_asset *a)
 {
     free(r->resp_body);
@@ -66,12 +77,7 @@ void web_asset(struct request *r)
     http_add_header(r, MHD_HTTP_HEADER_ETAG, a->etag);
     const char *inm = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
     if (inm && strstr(inm, a->etag)) {
-        free(r->resp_body);
-        r->resp_body = NULL;
-        r->resp_len = 0;
-        r->status = 304;
-        r->content_type = NULL;
-        r->response_ready = true;
+        no_body(r, 304);
         return;
     }
     reply_asset(r, a);
@@ -133,12 +139,7 @@ static void see_other(struct request *r, const char *loc)
     r->n_headers = 0;
     security_headers(r);
     http_add_header(r, MHD_HTTP_HEADER_LOCATION, loc);
-    free(r->resp_body);
-    r->resp_body = NULL;
-    r->resp_len = 0;
-    r->status = 303;
-    r->content_type = NULL;
-    r->response_ready = true;
+    no_body(r, 303);
 }
 
 static void redirect_to_login(struct request *r)
@@ -342,12 +343,8 @@ void web_logout(struct request *r)
 
 void api_me(struct request *r)
 {
-    struct errinfo e = {0};
     static const char *const known[] = {NULL};
-    if (http_query_check(r, known, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
+    if (!api_query_known(r, known)) return;
     char today[DATE_SIZE];
     dates_today(clock_now_ms(), today);
     json_t *o = json_object();
