@@ -8,6 +8,12 @@
 #include "domain/dates.h"
 #include "domain/sla.h"
 
+/* The walk and the text sink's small writers are inlined into each writer
+ * with its sink a constant, so the sink's calls become direct ones and each
+ * key's length a constant: as fast as the hand-written writer it replaced
+ * (the list writes 50 tasks a request). */
+#define INLINE static inline __attribute__((always_inline))
+
 /* Where the fields go: a key and a value of one of these shapes. */
 struct sink {
     void (*string)(void *to, const char *key, const char *s); /* NULL: null */
@@ -20,7 +26,7 @@ struct sink {
 
 static const char *opt(const char *s) { return s && *s ? s : NULL; }
 
-static void fields(const struct sink *k, void *to, const struct task *t, const char *today, int64_t now_ms,
+INLINE void fields(const struct sink *k, void *to, const struct task *t, const char *today, int64_t now_ms,
                    enum task_json_view v)
 {
     bool api = v == TASK_JSON_API;
@@ -61,7 +67,7 @@ struct text {
 };
 
 /* ,"key": (or {"key": first) in one append: the list writes ~20 a task */
-static void text_key(struct text *x, const char *key)
+INLINE void text_key(struct text *x, const char *key)
 {
     char tmp[40];
     size_t n = strlen(key);
@@ -74,7 +80,7 @@ static void text_key(struct text *x, const char *key)
     x->first = false;
 }
 
-static void text_string(void *to, const char *key, const char *s)
+INLINE void text_string(void *to, const char *key, const char *s)
 {
     text_key(to, key);
     if (s)
@@ -83,7 +89,7 @@ static void text_string(void *to, const char *key, const char *s)
         buf_puts(((struct text *)to)->b, "null");
 }
 
-static void text_word(void *to, const char *key, const char *s)
+INLINE void text_word(void *to, const char *key, const char *s)
 {
     char tmp[48];
     size_t n = strlen(s);
