@@ -17,6 +17,9 @@ enum err api_parse_object(struct request *r, const char *const *known, json_t **
  * null_ok), 422 when of another type. */
 enum err api_string_field(json_t *obj, const char *name, bool null_ok, const char **out, bool *present,
                           struct errinfo *e);
+/* A string field that must be there: 422 "<name> is required" when absent,
+ * as api_string_field otherwise (null refused). */
+enum err api_required_string(json_t *obj, const char *name, const char **out, struct errinfo *e);
 /* True when s is 1 to max_digits (at most 18) decimal digits and nothing
  * else: no sign, no blank, no overflow (strtol takes "+5" and " 5"); *out is
  * its value. Every number in a query string is read with it. */
@@ -26,6 +29,44 @@ enum err api_limit(struct request *r, int def, int max, int *out, struct errinfo
 /* "{"data": [...], "next_cursor": ...}" */
 json_t *api_page(json_t *data, const char *next_cursor);
 void api_ts(json_t *obj, const char *key, int64_t ms);  /* RFC 3339 or null */
+
+/* Shared by staff and customers: a display name (required) and an optional
+ * email, both malloc'd into *name and *email (NULL on error). */
+enum err api_person_fields(json_t *obj, char **name, char **email, struct errinfo *e);
+
+/* handler.c: what every handler shares.
+ * The request's context: size zeroed bytes freed with the request (clear(ctx)
+ * first, when not NULL), whichever way the handler ends, so a handler's early
+ * answer leaks nothing. One a request; NULL, with 500 answered, when out of
+ * memory. */
+void *api_ctx(struct request *r, size_t size, void (*clear)(void *ctx));
+/* The body as api_parse_object reads it, owned by the request's context
+ * (api_ctx first); NULL with e set. */
+json_t *api_body(struct request *r, const char *const *known, struct errinfo *e);
+/* Hands run to the writer with the request's context as its argument;
+ * finish as http_submit's. */
+void api_submit(struct request *r, enum err (*run)(struct store_conn *c, void *ctx),
+                void (*finish)(struct request *r, enum err rc));
+/* The error line of a write's finish: false when rc is ERR_OK; else answers
+ * e (when it is rc's; rc's own message otherwise; e may be NULL) and true. */
+bool api_failed(struct request *r, enum err rc, struct errinfo *e);
+/* True when every query argument is in known; else false, 422 answered. */
+bool api_query_known(struct request *r, const char *const *known);
+/* A reader connection (store_reader_release it), or NULL with 500 answered. */
+struct store_conn *api_reader(struct request *r);
+/* The limit (100, at most 500) and cursor (an id with prefix; NULL: none) of
+ * a list by id, query arguments all in known; false after answering 422. */
+bool api_id_page(struct request *r, const char *const *known, const char *prefix, int *limit, const char **after);
+/* The id of a PUT's path, one the caller names (prefix and 1-64 of A-Z a-z
+ * 0-9 _ -), copied to out; false after answering 422 naming field "id". */
+bool api_put_id(struct request *r, const char *prefix, const char *what, char out[EXT_ID_SIZE]);
+bool api_valid_task_id(const char *id); /* tsk_ and a time-ordered id */
+/* Look up or answer: the record r->param names, into *out (the caller clears
+ * it); false after answering 404 (a malformed id too) or 500. */
+bool api_task_or_404(struct request *r, struct task *out);
+bool api_staff_or_404(struct request *r, struct staff *out);
+bool api_customer_or_404(struct request *r, struct customer *out);
+bool api_rule_or_404(struct request *r, struct rule_row *out);
 
 /* routes.c: the tables the server serves. api_routes is the API and the
  * page; api_metrics_routes, for --metrics-listen, is GET /metrics alone and
@@ -47,13 +88,13 @@ void api_staff_put(struct request *r);
 void api_customers_list(struct request *r);
 void api_customer_get(struct request *r);
 void api_customer_put(struct request *r);
-/* issue 3: sla.c (SLA calendar and reports), metrics.c */
+/* sla.c (SLA calendar and reports), metrics.c */
 void api_sla_calendar_get(struct request *r);
 void api_sla_calendar_put(struct request *r);
 void api_report_sla(struct request *r);
 void api_report_overdue(struct request *r);
 void api_metrics(struct request *r);
-/* renewals.c (issue 4) */
+/* renewals.c */
 void api_renewals_list(struct request *r);
 void api_renewal_get(struct request *r);
 void api_renewal_put(struct request *r);
@@ -61,7 +102,7 @@ void api_renewal_delete(struct request *r);
 void api_renewal_policy_get(struct request *r);
 void api_renewal_policy_put(struct request *r);
 void api_renewals_run(struct request *r);
-/* workflow rules (issue 5): events.c, rules.c */
+/* workflow rules: events.c, rules.c */
 void api_events_post(struct request *r);
 void api_events_list(struct request *r);
 void api_rules_list(struct request *r);
@@ -69,7 +110,7 @@ void api_rule_get(struct request *r);
 void api_rule_put(struct request *r);
 void api_rule_delete(struct request *r);
 
-/* web.c: the browser page and its sign-in (issue 6) */
+/* web.c: the browser page and its sign-in */
 void web_root(struct request *r);
 void web_login_page(struct request *r);
 void web_login(struct request *r);

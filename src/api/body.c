@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "domain/dates.h"
+#include "domain/task.h"
 
 static bool is_json_type(const char *ct)
 {
@@ -66,6 +67,14 @@ enum err api_string_field(json_t *obj, const char *name, bool null_ok, const cha
     return ERR_OK;
 }
 
+enum err api_required_string(json_t *obj, const char *name, const char **out, struct errinfo *e)
+{
+    bool present;
+    enum err rc = api_string_field(obj, name, false, out, &present, e);
+    if (rc == ERR_OK && !present) return err_set(e, ERR_VALIDATION_FAILED, name, "%s is required", name);
+    return rc;
+}
+
 bool api_digits(const char *s, int max_digits, long long *out)
 {
     long long v = 0;
@@ -104,6 +113,41 @@ void api_ts(json_t *obj, const char *key, int64_t ms)
     char buf[40];
     dates_format_ts(ms, buf, sizeof buf);
     json_object_set_new(obj, key, json_string(buf));
+}
+
+#define NAME_MAX_CHARS 200
+#define EMAIL_MAX 254
+
+enum err api_person_fields(json_t *obj, char **name, char **email, struct errinfo *e)
+{
+    const char *s;
+    bool present;
+    enum err rc;
+    *name = *email = NULL;
+    if ((rc = api_required_string(obj, "name", &s, e)) != ERR_OK) return rc;
+    if ((rc = task_validate_title(s, name, e)) != ERR_OK) {
+        snprintf(e->field, sizeof e->field, "name");
+        snprintf(e->message, sizeof e->message, "name must be 1-%d characters without control characters",
+                 NAME_MAX_CHARS);
+        return rc;
+    }
+    if ((rc = api_string_field(obj, "email", true, &s, &present, e)) != ERR_OK) goto fail;
+    if (s) {
+        const char *at = strchr(s, '@');
+        if (strlen(s) > EMAIL_MAX || !at || at == s || !at[1] || strchr(at + 1, '@') || strpbrk(s, " \t\r\n<>")) {
+            rc = err_set(e, ERR_VALIDATION_FAILED, "email", "email must be an address like name@example.com");
+            goto fail;
+        }
+        if (!(*email = strdup(s))) {
+            rc = err_set(e, ERR_INTERNAL, NULL, NULL);
+            goto fail;
+        }
+    }
+    return ERR_OK;
+fail:
+    free(*name);
+    *name = NULL;
+    return rc;
 }
 
 void api_health(struct request *r) { http_reply_raw_json(r, 200, "{\"status\":\"ok\"}"); }

@@ -8,8 +8,6 @@
 #include "util/clock.h"
 #include "util/ids.h"
 
-enum err api_person_fields(json_t *obj, char **name, char **email, struct errinfo *e);
-
 static json_t *customer_json(const struct customer *c)
 {
     json_t *o = json_object();
@@ -25,26 +23,14 @@ static json_t *customer_json(const struct customer *c)
 void api_customers_list(struct request *r)
 {
     static const char *const known[] = {"limit", "cursor", NULL};
-    struct errinfo e = {0};
-    int limit;
-    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, &limit, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
-    const char *after = http_query(r, "cursor");
-    if (after && !ids_valid_external(after, "cus_")) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
+    int limit, n = 0;
+    const char *after;
+    struct store_conn *c;
+    if (!api_id_page(r, known, "cus_", &limit, &after) || !(c = api_reader(r))) return;
     struct customer *a = NULL;
-    int n = 0;
-    enum err rc = c ? store_customer_list(c, after, limit + 1, &a, &n) : ERR_INTERNAL;
+    enum err rc = store_customer_list(c, after, limit + 1, &a, &n);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, NULL);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
     for (int i = 0; i < n && i < limit; i++) json_array_append_new(data, customer_json(&a[i]));
     http_reply_json(r, 200, api_page(data, n > limit ? a[limit - 1].id : NULL));
@@ -54,18 +40,8 @@ void api_customers_list(struct request *r)
 
 void api_customer_get(struct request *r)
 {
-    if (!ids_valid_external(r->param, "cus_")) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no customer %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
     struct customer cu;
-    enum err rc = c ? store_customer_get(c, r->param, &cu) : ERR_INTERNAL;
-    store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no customer %s" : NULL, r->param);
-        return;
-    }
+    if (!api_customer_or_404(r, &cu)) return;
     http_reply_json(r, 200, customer_json(&cu));
     store_customer_clear(&cu);
 }
@@ -76,12 +52,7 @@ struct customer_ctx {
     struct errinfo e;
 };
 
-static void customer_ctx_free(void *p)
-{
-    struct customer_ctx *x = p;
-    store_customer_clear(&x->cu);
-    free(x);
-}
+static void customer_ctx_clear(void *p) { store_customer_clear(&((struct customer_ctx *)p)->cu); }
 
 static enum err customer_run(struct store_conn *c, void *arg)
 {
@@ -107,44 +78,27 @@ static enum err customer_run(struct store_conn *c, void *arg)
 static void customer_finish(struct request *r, enum err rc)
 {
     struct customer_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     http_reply_json(r, x->created ? 201 : 200, customer_json(&x->cu));
 }
 
 void api_customer_put(struct request *r)
 {
     static const char *const fields[] = {"name", "email", "owner_id", NULL};
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct customer_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
-    if (!ids_valid_external(r->param, "cus_")) {
-        err_set(&e, ERR_VALIDATION_FAILED, "id", "a customer id is cus_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        goto fail;
-    }
-    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
-    if (api_person_fields(obj, &x->cu.name, &x->cu.email, &e) != ERR_OK) goto fail;
+    struct customer_ctx *x = api_ctx(r, sizeof *x, customer_ctx_clear);
+    if (!x || !api_put_id(r, "cus_", "customer", x->cu.id)) return;
+    json_t *obj = api_body(r, fields, &x->e);
     const char *owner;
     bool present;
-    if (api_string_field(obj, "owner_id", true, &owner, &present, &e) != ERR_OK) goto fail;
+    if (!obj || api_person_fields(obj, &x->cu.name, &x->cu.email, &x->e) != ERR_OK ||
+        api_string_field(obj, "owner_id", true, &owner, &present, &x->e) != ERR_OK) {
+        http_reply_error(r, &x->e);
+        return;
+    }
     if (owner && !ids_valid_external(owner, "sta_")) {
-        err_set(&e, ERR_UNKNOWN_STAFF, "owner_id", "no staff member with that id");
-        goto fail;
+        http_reply_err(r, ERR_UNKNOWN_STAFF, "owner_id", "no staff member with that id");
+        return;
     }
     snprintf(x->cu.owner_id, sizeof x->cu.owner_id, "%s", owner ? owner : "");
-    memcpy(x->cu.id, r->param, strlen(r->param) + 1); /* validated: fits */
-    json_decref(obj);
-    http_submit(r, customer_run, x, customer_finish, customer_ctx_free);
-    return;
-fail:
-    json_decref(obj);
-    customer_ctx_free(x);
-    http_reply_error(r, &e);
+    api_submit(r, customer_run, customer_finish);
 }

@@ -19,12 +19,11 @@ struct event_ctx {
     bool replayed;
 };
 
-static void event_ctx_free(void *p)
+static void event_ctx_clear(void *p)
 {
     struct event_ctx *x = p;
     json_decref(x->ev.data);
     free(x->answer);
-    free(x);
 }
 
 static enum err event_run(struct store_conn *c, void *arg)
@@ -72,13 +71,10 @@ void api_events_post(struct request *r)
     static const char *const fields[] = {"id", "type", "user_id", "occurred_at", "data", NULL};
     if (!within_budget(r)) return;
     struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct event_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
-    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
+    struct event_ctx *x = api_ctx(r, sizeof *x, event_ctx_clear);
+    if (!x) return;
+    json_t *obj = api_body(r, fields, &e);
+    if (!obj) goto fail;
     const char *s;
     bool present;
     if (api_string_field(obj, "id", false, &s, &present, &e) != ERR_OK) goto fail;
@@ -131,12 +127,9 @@ void api_events_post(struct request *r)
                 EVENT_DATA_MAX);
         goto fail;
     }
-    json_decref(obj);
-    http_submit(r, event_run, x, event_finish, event_ctx_free);
+    api_submit(r, event_run, event_finish);
     return;
-fail:
-    json_decref(obj);
-    event_ctx_free(x);
+fail: /* the one error answer of the checks above; the context goes with the request */
     http_reply_error(r, &e);
 }
 
@@ -193,17 +186,15 @@ void api_events_list(struct request *r)
         }
         q.before_seq = v;
     }
-    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct event_row *rows = NULL;
     int n = 0;
     q.limit++; /* one more tells whether there is a next page */
-    enum err rc = c ? store_event_list(c, &q, &rows, &n) : ERR_INTERNAL;
+    enum err rc = store_event_list(c, &q, &rows, &n);
     q.limit--;
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        err_set(&e, rc, NULL, NULL);
-        goto fail;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
     for (int i = 0; i < n && i < q.limit; i++) json_array_append_new(data, event_json(&rows[i]));
     char cursor[32];

@@ -43,27 +43,18 @@ static bool path_customer(struct request *r, char out[EXT_ID_SIZE])
 void api_renewals_list(struct request *r)
 {
     static const char *const known[] = {"limit", "cursor", NULL};
-    struct errinfo e = {0};
     char cid[EXT_ID_SIZE];
-    int limit;
+    int limit, n = 0;
+    const char *after;
+    struct store_conn *c;
     if (!path_customer(r, cid)) {
         http_reply_err(r, ERR_NOT_FOUND, NULL, "no such customer");
         return;
     }
-    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, &limit, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
-    const char *after = http_query(r, "cursor");
-    if (after && !ids_valid_external(after, "ren_")) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
+    if (!api_id_page(r, known, "ren_", &limit, &after) || !(c = api_reader(r))) return;
     struct customer cu;
     struct renewal_item *a = NULL;
-    int n = 0;
-    enum err rc = c ? store_customer_get(c, cid, &cu) : ERR_INTERNAL;
+    enum err rc = store_customer_get(c, cid, &cu);
     if (rc == ERR_OK) {
         store_customer_clear(&cu);
         rc = store_renewal_list(c, cid, after, limit + 1, &a, &n);
@@ -79,23 +70,29 @@ void api_renewals_list(struct request *r)
     free(a);
 }
 
+/* The renewal r->param of the path's customer (another customer's is none),
+ * or false after answering 404 or 500. */
+static bool renewal_or_404(struct request *r, char cid[EXT_ID_SIZE], struct renewal_item *it)
+{
+    if (!path_customer(r, cid) || !ids_valid_external(r->param, "ren_")) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no renewal %.80s", r->param);
+        return false;
+    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return false;
+    enum err rc = store_renewal_get(c, r->param, it);
+    store_reader_release(c);
+    if (rc == ERR_OK && strcmp(it->customer_id, cid) != 0) rc = ERR_NOT_FOUND;
+    if (rc != ERR_OK)
+        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no renewal %s for customer %s" : NULL, r->param, cid);
+    return rc == ERR_OK;
+}
+
 void api_renewal_get(struct request *r)
 {
     char cid[EXT_ID_SIZE];
-    if (!path_customer(r, cid) || !ids_valid_external(r->param, "ren_")) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no renewal %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
     struct renewal_item it;
-    enum err rc = c ? store_renewal_get(c, r->param, &it) : ERR_INTERNAL;
-    store_reader_release(c);
-    if (rc == ERR_OK && strcmp(it.customer_id, cid) != 0) rc = ERR_NOT_FOUND; /* another customer's */
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no renewal %s for customer %s" : NULL, r->param, cid);
-        return;
-    }
-    http_reply_json(r, 200, item_json(&it));
+    if (renewal_or_404(r, cid, &it)) http_reply_json(r, 200, item_json(&it));
 }
 
 struct item_ctx {
@@ -113,64 +110,41 @@ static enum err put_run(struct store_conn *c, void *arg)
 static void item_finish(struct request *r, enum err rc)
 {
     struct item_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        if (rc == ERR_NOT_FOUND) x->e.field[0] = 0; /* the path's customer, not a body field */
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (rc == ERR_NOT_FOUND && x->e.code == rc) x->e.field[0] = 0; /* the path's customer, not a body field */
+    if (api_failed(r, rc, &x->e)) return;
     http_reply_json(r, x->created ? 201 : 200, item_json(&x->it));
 }
 
 void api_renewal_put(struct request *r)
 {
     static const char *const fields[] = {"kind", "expires_on", "assignee_id", NULL};
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct item_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+    struct item_ctx *x = api_ctx(r, sizeof *x, NULL);
+    if (!x) return;
+    struct errinfo *e = &x->e;
+    if (!path_customer(r, x->it.customer_id)) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no such customer");
         return;
     }
-    if (!path_customer(r, x->it.customer_id)) {
-        err_set(&e, ERR_NOT_FOUND, NULL, "no such customer");
-        goto fail;
-    }
-    if (!ids_valid_external(r->param, "ren_")) {
-        err_set(&e, ERR_VALIDATION_FAILED, "id", "a renewal id is ren_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        goto fail;
-    }
-    memcpy(x->it.id, r->param, strlen(r->param) + 1); /* validated: fits */
-    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
+    if (!api_put_id(r, "ren_", "renewal", x->it.id)) return;
+    json_t *obj = api_body(r, fields, e);
+    if (!obj) goto fail;
     const char *s;
     bool present;
-    if (api_string_field(obj, "kind", false, &s, &present, &e) != ERR_OK) goto fail;
-    if (!present) {
-        err_set(&e, ERR_VALIDATION_FAILED, "kind", "kind is required");
-        goto fail;
-    }
-    if (renewal_validate_kind(s, &e) != ERR_OK) goto fail;
+    if (api_required_string(obj, "kind", &s, e) != ERR_OK || renewal_validate_kind(s, e) != ERR_OK) goto fail;
     snprintf(x->it.kind, sizeof x->it.kind, "%s", s);
-    if (api_string_field(obj, "expires_on", false, &s, &present, &e) != ERR_OK) goto fail;
-    if (!present) {
-        err_set(&e, ERR_VALIDATION_FAILED, "expires_on", "expires_on is required");
+    if (api_required_string(obj, "expires_on", &s, e) != ERR_OK || renewal_validate_expires_on(s, e) != ERR_OK)
         goto fail;
-    }
-    if (renewal_validate_expires_on(s, &e) != ERR_OK) goto fail;
     memcpy(x->it.expires_on, s, DATE_SIZE);
-    if (api_string_field(obj, "assignee_id", true, &s, &present, &e) != ERR_OK) goto fail;
+    if (api_string_field(obj, "assignee_id", true, &s, &present, e) != ERR_OK) goto fail;
     if (s && !ids_valid_external(s, "sta_")) {
-        err_set(&e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member with that id");
+        err_set(e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member with that id");
         goto fail;
     }
     snprintf(x->it.assignee_id, sizeof x->it.assignee_id, "%s", s ? s : "");
-    json_decref(obj);
-    http_submit(r, put_run, x, item_finish, free);
+    api_submit(r, put_run, item_finish);
     return;
-fail:
-    json_decref(obj);
-    free(x);
-    http_reply_error(r, &e);
+fail: /* the one error answer of the checks above; the context goes with the request */
+    http_reply_error(r, e);
 }
 
 static enum err delete_run(struct store_conn *c, void *arg)
@@ -189,28 +163,19 @@ static enum err delete_run(struct store_conn *c, void *arg)
 static void delete_finish(struct request *r, enum err rc)
 {
     struct item_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
-    http_reply_raw_json(r, 204, "");
+    if (!api_failed(r, rc, &x->e)) http_reply_raw_json(r, 204, "");
 }
 
 void api_renewal_delete(struct request *r)
 {
-    struct item_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
+    struct item_ctx *x = api_ctx(r, sizeof *x, NULL);
+    if (!x) return;
     if (!path_customer(r, x->it.customer_id) || !ids_valid_external(r->param, "ren_")) {
-        free(x);
         http_reply_err(r, ERR_NOT_FOUND, NULL, "no renewal %.80s", r->param);
         return;
     }
     memcpy(x->it.id, r->param, strlen(r->param) + 1);
-    http_submit(r, delete_run, x, delete_finish, free);
+    api_submit(r, delete_run, delete_finish);
 }
 
 /* ---- the policy ------------------------------------------------------------ */
@@ -235,15 +200,12 @@ static json_t *policy_json(const struct renewal_policy *p)
 
 void api_renewal_policy_get(struct request *r)
 {
-    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct renewal_policy p;
-    enum err rc = c ? store_renewal_policy_get(c, &p) : ERR_INTERNAL;
+    enum err rc = store_renewal_policy_get(c, &p);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, NULL);
-        return;
-    }
-    http_reply_json(r, 200, policy_json(&p));
+    if (!api_failed(r, rc, NULL)) http_reply_json(r, 200, policy_json(&p));
 }
 
 /* A whole number in [lo, hi] at obj[name]; e names `path`. */
@@ -314,58 +276,43 @@ static enum err policy_run(struct store_conn *c, void *arg)
 static void policy_finish(struct request *r, enum err rc)
 {
     struct policy_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     http_reply_json(r, 200, policy_json(&x->p));
 }
 
 void api_renewal_policy_put(struct request *r)
 {
     static const char *const fields[] = {"title", "thresholds", NULL};
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct policy_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
-    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
+    struct policy_ctx *x = api_ctx(r, sizeof *x, NULL);
+    if (!x) return;
+    struct errinfo *e = &x->e;
+    json_t *obj = api_body(r, fields, e);
+    if (!obj) goto fail;
     const char *title;
-    bool present;
-    if (api_string_field(obj, "title", false, &title, &present, &e) != ERR_OK) goto fail;
-    if (!present) {
-        err_set(&e, ERR_VALIDATION_FAILED, "title", "title is required");
-        goto fail;
-    }
+    if (api_required_string(obj, "title", &title, e) != ERR_OK) goto fail;
     if (strlen(title) >= sizeof x->p.title) {
-        err_set(&e, ERR_VALIDATION_FAILED, "title", "title must be 1-%d characters", RENEWAL_TITLE_MAX_CHARS);
+        err_set(e, ERR_VALIDATION_FAILED, "title", "title must be 1-%d characters", RENEWAL_TITLE_MAX_CHARS);
         goto fail;
     }
     snprintf(x->p.title, sizeof x->p.title, "%s", title);
     json_t *a = json_object_get(obj, "thresholds");
     if (!a || !json_is_array(a)) {
-        err_set(&e, ERR_VALIDATION_FAILED, "thresholds", "thresholds must be a list of thresholds");
+        err_set(e, ERR_VALIDATION_FAILED, "thresholds", "thresholds must be a list of thresholds");
         goto fail;
     }
     if (json_array_size(a) > RENEWAL_MAX_THRESHOLDS) {
-        err_set(&e, ERR_VALIDATION_FAILED, "thresholds", "thresholds may have at most %d thresholds",
+        err_set(e, ERR_VALIDATION_FAILED, "thresholds", "thresholds may have at most %d thresholds",
                 RENEWAL_MAX_THRESHOLDS);
         goto fail;
     }
     x->p.n = (int)json_array_size(a);
     for (int i = 0; i < x->p.n; i++)
-        if (read_threshold(json_array_get(a, (size_t)i), i, &x->p.t[i], &e) != ERR_OK) goto fail;
-    if (renewal_policy_validate(&x->p, &e) != ERR_OK) goto fail;
-    json_decref(obj);
-    http_submit(r, policy_run, x, policy_finish, free);
+        if (read_threshold(json_array_get(a, (size_t)i), i, &x->p.t[i], e) != ERR_OK) goto fail;
+    if (renewal_policy_validate(&x->p, e) != ERR_OK) goto fail;
+    api_submit(r, policy_run, policy_finish);
     return;
-fail:
-    json_decref(obj);
-    free(x);
-    http_reply_error(r, &e);
+fail: /* the one error answer of the checks above; the context goes with the request */
+    http_reply_error(r, e);
 }
 
 /* ---- POST /ops/renewals/run ------------------------------------------------ */
@@ -382,12 +329,8 @@ static json_t *outcomes_json(const struct renewal_outcome *o, int n)
 
 void api_renewals_run(struct request *r)
 {
-    struct errinfo e = {0};
     static const char *const known[] = {NULL};
-    if (http_query_check(r, known, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
+    if (!api_query_known(r, known)) return;
     struct renewal_pass_report *rep = malloc(sizeof *rep);
     if (!rep) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);

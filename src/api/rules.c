@@ -26,31 +26,20 @@ static void reply_row(struct request *r, int status, const struct rule_row *row)
 void api_rules_list(struct request *r)
 {
     static const char *const known[] = {"event_type", "limit", "cursor", NULL};
-    struct errinfo e = {0};
-    int limit;
-    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, &limit, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
-    const char *after = http_query(r, "cursor");
-    if (after && !ids_valid_external(after, "rul_")) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
-        return;
-    }
+    int limit, n = 0;
+    const char *after;
+    if (!api_id_page(r, known, "rul_", &limit, &after)) return;
     const char *type = http_query(r, "event_type");
     if (type && !rule_event_type_valid(type)) {
         http_reply_err(r, ERR_VALIDATION_FAILED, "event_type", "event_type must be an event type like document.rejected");
         return;
     }
-    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct rule_row *rows = NULL;
-    int n = 0;
-    enum err rc = c ? store_rule_list(c, type, after, limit + 1, &rows, &n) : ERR_INTERNAL;
+    enum err rc = store_rule_list(c, type, after, limit + 1, &rows, &n);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, NULL);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
     for (int i = 0; i < n && i < limit; i++) {
         json_t *o = rule_json_row(&rows[i]);
@@ -62,18 +51,8 @@ void api_rules_list(struct request *r)
 
 void api_rule_get(struct request *r)
 {
-    if (!ids_valid_external(r->param, "rul_")) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no rule %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
     struct rule_row row;
-    enum err rc = c ? store_rule_get(c, r->param, &row) : ERR_INTERNAL;
-    store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no rule %s" : NULL, r->param);
-        return;
-    }
+    if (!api_rule_or_404(r, &row)) return;
     reply_row(r, 200, &row);
     free(row.definition);
 }
@@ -87,13 +66,12 @@ struct rule_ctx {
     struct errinfo e;
 };
 
-static void rule_ctx_free(void *p)
+static void rule_ctx_clear(void *p)
 {
     struct rule_ctx *x = p;
     rule_clear(&x->rule);
     free(x->definition);
     free(x->row.definition);
-    free(x);
 }
 
 static enum err put_run(struct store_conn *c, void *arg)
@@ -138,50 +116,34 @@ static enum err put_run(struct store_conn *c, void *arg)
 static void rule_finish(struct request *r, enum err rc)
 {
     struct rule_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     reply_row(r, x->deleting ? 200 : x->created ? 201 : 200, &x->row);
 }
 
 void api_rule_put(struct request *r)
 {
     static const char *const fields[] = {"name", "enabled", "event_type", "conditions", "task", NULL};
-    struct errinfo e = {0};
-    json_t *obj = NULL, *canon = NULL;
-    struct rule_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
+    struct rule_ctx *x = api_ctx(r, sizeof *x, rule_ctx_clear);
+    if (!x || !api_put_id(r, "rul_", "rule", x->rule.id)) return;
+    json_t *obj = api_body(r, fields, &x->e), *canon = NULL;
+    if (!obj || rule_json_parse(obj, &x->rule, &canon, &x->e) != ERR_OK) {
+        json_decref(canon);
+        http_reply_error(r, &x->e);
+        return;
+    }
+    x->definition = json_dumps(canon, JSON_COMPACT);
+    json_decref(canon);
+    if (!x->definition) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
-    if (!ids_valid_external(r->param, "rul_")) {
-        err_set(&e, ERR_VALIDATION_FAILED, "id", "a rule id is rul_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        goto fail;
-    }
-    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
-    if (rule_json_parse(obj, &x->rule, &canon, &e) != ERR_OK) goto fail;
-    memcpy(x->rule.id, r->param, strlen(r->param) + 1); /* validated: fits */
-    if (!(x->definition = json_dumps(canon, JSON_COMPACT))) {
-        err_set(&e, ERR_INTERNAL, NULL, NULL);
-        goto fail;
-    }
     /* the engine caches up to 2,048 parsed rules: keep each one small */
     if (strlen(x->definition) > RULE_DEFINITION_MAX) {
-        err_set(&e, ERR_VALIDATION_FAILED, NULL, "a rule must be at most %d bytes of JSON (this one is %zu)",
-                RULE_DEFINITION_MAX, strlen(x->definition));
-        goto fail;
+        http_reply_err(r, ERR_VALIDATION_FAILED, NULL, "a rule must be at most %d bytes of JSON (this one is %zu)",
+                       RULE_DEFINITION_MAX, strlen(x->definition));
+        return;
     }
-    json_decref(canon);
-    json_decref(obj);
-    http_submit(r, put_run, x, rule_finish, rule_ctx_free);
-    return;
-fail:
-    json_decref(canon);
-    json_decref(obj);
-    rule_ctx_free(x);
-    http_reply_error(r, &e);
+    api_submit(r, put_run, rule_finish);
 }
 
 static enum err delete_run(struct store_conn *c, void *arg)
@@ -199,12 +161,9 @@ void api_rule_delete(struct request *r)
         http_reply_err(r, ERR_NOT_FOUND, NULL, "no rule %.80s", r->param);
         return;
     }
-    struct rule_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
+    struct rule_ctx *x = api_ctx(r, sizeof *x, rule_ctx_clear);
+    if (!x) return;
     x->deleting = true;
     memcpy(x->rule.id, r->param, strlen(r->param) + 1); /* validated: fits */
-    http_submit(r, delete_run, x, rule_finish, rule_ctx_free);
+    api_submit(r, delete_run, rule_finish);
 }

@@ -1,6 +1,6 @@
 /* sla.c (api): the SLA calendar (GET/PUT /ops/sla-calendar) and the two
- * reports, GET /ops/reports/sla and /ops/reports/overdue, as JSON or CSV
- * (issue 3). The reports are computed from one indexed scan each. */
+ * reports, GET /ops/reports/sla and /ops/reports/overdue, as JSON or CSV.
+ * The reports are computed from one indexed scan each. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +65,10 @@ void api_sla_calendar_put(struct request *r)
     /* recompute: what GET answers, so a calendar read can be sent back; ignored */
     static const char *const known[] = {"mode", "weekly", "holidays", "recompute", NULL};
     struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct sla_calendar *cal = malloc(sizeof *cal);
-    if (!cal) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
-    if (api_parse_object(r, known, &obj, &e) != ERR_OK) goto fail;
+    struct sla_calendar *cal = api_ctx(r, sizeof *cal, NULL);
+    if (!cal) return;
+    json_t *obj = api_body(r, known, &e);
+    if (!obj) goto fail;
     json_t *state = json_object_get(obj, "recompute");
     if (state && !json_is_string(state)) {
         err_set(&e, ERR_VALIDATION_FAILED, "recompute", "recompute is set by the server (\"pending\" or \"done\")");
@@ -80,12 +77,9 @@ void api_sla_calendar_put(struct request *r)
     json_object_del(obj, "recompute");
     if (service_sla_calendar_from_json(obj, cal, &e) != ERR_OK || sla_calendar_check_capacity(cal, &e) != ERR_OK)
         goto fail;
-    json_decref(obj);
-    http_submit(r, calendar_run, cal, calendar_finish, free);
+    api_submit(r, calendar_run, calendar_finish);
     return;
-fail:
-    json_decref(obj);
-    free(cal);
+fail: /* the one error answer of the checks above; the context goes with the request */
     http_reply_error(r, &e);
 }
 

@@ -9,45 +9,6 @@
 #include "util/clock.h"
 #include "util/ids.h"
 
-#define NAME_MAX_CHARS 200
-#define EMAIL_MAX 254
-
-/* Shared by staff and customers: a display name and an optional email. */
-enum err api_person_fields(json_t *obj, char **name, char **email, struct errinfo *e);
-
-enum err api_person_fields(json_t *obj, char **name, char **email, struct errinfo *e)
-{
-    const char *s;
-    bool present;
-    enum err rc;
-    *name = *email = NULL;
-    if ((rc = api_string_field(obj, "name", false, &s, &present, e)) != ERR_OK) return rc;
-    if (!present) return err_set(e, ERR_VALIDATION_FAILED, "name", "name is required");
-    if ((rc = task_validate_title(s, name, e)) != ERR_OK) {
-        snprintf(e->field, sizeof e->field, "name");
-        snprintf(e->message, sizeof e->message, "name must be 1-%d characters without control characters",
-                 NAME_MAX_CHARS);
-        return rc;
-    }
-    if ((rc = api_string_field(obj, "email", true, &s, &present, e)) != ERR_OK) goto fail;
-    if (s) {
-        const char *at = strchr(s, '@');
-        if (strlen(s) > EMAIL_MAX || !at || at == s || !at[1] || strchr(at + 1, '@') || strpbrk(s, " \t\r\n<>")) {
-            rc = err_set(e, ERR_VALIDATION_FAILED, "email", "email must be an address like name@example.com");
-            goto fail;
-        }
-        if (!(*email = strdup(s))) {
-            rc = err_set(e, ERR_INTERNAL, NULL, NULL);
-            goto fail;
-        }
-    }
-    return ERR_OK;
-fail:
-    free(*name);
-    *name = NULL;
-    return rc;
-}
-
 static json_t *staff_json(const struct staff *s)
 {
     json_t *o = json_object();
@@ -63,26 +24,14 @@ static json_t *staff_json(const struct staff *s)
 void api_staff_list(struct request *r)
 {
     static const char *const known[] = {"limit", "cursor", NULL};
-    struct errinfo e = {0};
-    int limit;
-    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, &limit, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
-    const char *after = http_query(r, "cursor");
-    if (after && !ids_valid_external(after, "sta_")) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
+    int limit, n = 0;
+    const char *after;
+    struct store_conn *c;
+    if (!api_id_page(r, known, "sta_", &limit, &after) || !(c = api_reader(r))) return;
     struct staff *a = NULL;
-    int n = 0;
-    enum err rc = c ? store_staff_list(c, after, limit + 1, &a, &n) : ERR_INTERNAL;
+    enum err rc = store_staff_list(c, after, limit + 1, &a, &n);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, NULL);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
     for (int i = 0; i < n && i < limit; i++) json_array_append_new(data, staff_json(&a[i]));
     http_reply_json(r, 200, api_page(data, n > limit ? a[limit - 1].id : NULL));
@@ -92,18 +41,8 @@ void api_staff_list(struct request *r)
 
 void api_staff_get(struct request *r)
 {
-    if (!ids_valid_external(r->param, "sta_")) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no staff member %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
     struct staff s;
-    enum err rc = c ? store_staff_get(c, r->param, &s) : ERR_INTERNAL;
-    store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no staff member %s" : NULL, r->param);
-        return;
-    }
+    if (!api_staff_or_404(r, &s)) return;
     http_reply_json(r, 200, staff_json(&s));
     store_staff_clear(&s);
 }
@@ -114,12 +53,7 @@ struct staff_ctx {
     struct errinfo e;
 };
 
-static void staff_ctx_free(void *p)
-{
-    struct staff_ctx *x = p;
-    store_staff_clear(&x->s);
-    free(x);
-}
+static void staff_ctx_clear(void *p) { store_staff_clear(&((struct staff_ctx *)p)->s); }
 
 static enum err staff_run(struct store_conn *c, void *arg)
 {
@@ -137,42 +71,25 @@ static enum err staff_run(struct store_conn *c, void *arg)
 static void staff_finish(struct request *r, enum err rc)
 {
     struct staff_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     http_reply_json(r, x->created ? 201 : 200, staff_json(&x->s));
 }
 
 void api_staff_put(struct request *r)
 {
     static const char *const fields[] = {"name", "email", "active", NULL};
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct staff_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+    struct staff_ctx *x = api_ctx(r, sizeof *x, staff_ctx_clear);
+    if (!x || !api_put_id(r, "sta_", "staff", x->s.id)) return;
+    json_t *obj = api_body(r, fields, &x->e);
+    if (!obj || api_person_fields(obj, &x->s.name, &x->s.email, &x->e) != ERR_OK) {
+        http_reply_error(r, &x->e);
         return;
     }
-    if (!ids_valid_external(r->param, "sta_")) {
-        err_set(&e, ERR_VALIDATION_FAILED, "id", "a staff id is sta_ followed by 1-64 of A-Z a-z 0-9 _ -");
-        goto fail;
-    }
-    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
-    if (api_person_fields(obj, &x->s.name, &x->s.email, &e) != ERR_OK) goto fail;
     json_t *active = json_object_get(obj, "active");
     if (active && !json_is_boolean(active)) {
-        err_set(&e, ERR_VALIDATION_FAILED, "active", "active must be true or false");
-        goto fail;
+        http_reply_err(r, ERR_VALIDATION_FAILED, "active", "active must be true or false");
+        return;
     }
     x->s.active = active ? json_is_true(active) : true;
-    memcpy(x->s.id, r->param, strlen(r->param) + 1); /* validated: fits */
-    json_decref(obj);
-    http_submit(r, staff_run, x, staff_finish, staff_ctx_free);
-    return;
-fail:
-    json_decref(obj);
-    staff_ctx_free(x);
-    http_reply_error(r, &e);
+    api_submit(r, staff_run, staff_finish);
 }

@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "domain/dates.h"
 #include "domain/sla.h"
+#include "service/task_json.h"
 #include "service/tasks.h"
 #include "util/clock.h"
 #include "util/buf.h"
@@ -15,99 +16,36 @@
 
 /* ---- JSON out ------------------------------------------------------------ */
 
-/* The task as JSON, written straight into b (see util/buf.h for why). */
-static void write_ts(struct buf *b, const char *key, int64_t ms)
+static void etag(struct request *r, int64_t version)
 {
-    buf_puts(b, key);
-    if (!ms) {
-        buf_puts(b, "null");
-        return;
-    }
-    char ts[32];
-    dates_format_ts(ms, ts, sizeof ts);
-    buf_putc(b, '"');
-    buf_puts(b, ts);
-    buf_putc(b, '"');
-}
-
-static void write_opt_string(struct buf *b, const char *key, const char *s)
-{
-    buf_puts(b, key);
-    if (s && *s)
-        buf_json_string(b, s);
-    else
-        buf_puts(b, "null");
-}
-
-static void task_write(struct buf *b, const struct task *t, const char *today, int64_t now_ms)
-{
-    enum task_status eff = task_effective_status(t, today);
-    buf_puts(b, "{\"id\":");
-    buf_json_string(b, t->id);
-    buf_puts(b, ",\"title\":");
-    buf_json_string(b, t->title);
-    write_opt_string(b, ",\"description\":", t->description);
-    buf_puts(b, ",\"priority\":\"");
-    buf_puts(b, task_priority_name(t->priority));
-    buf_puts(b, "\",\"status\":\"");
-    buf_puts(b, task_status_name(eff));
-    buf_puts(b, "\",\"due_date\":\"");
-    buf_puts(b, t->due_date);
-    buf_puts(b, "\",\"sla_hours\":");
-    if (!t->has_sla) {
-        buf_puts(b, "null");
-    } else if (t->sla_hours == (double)(int64_t)t->sla_hours) {
-        buf_int(b, (int64_t)t->sla_hours); /* whole hours print as 24, not 24.0 */
-    } else {
-        char num[32];
-        snprintf(num, sizeof num, "%.15g", t->sla_hours);
-        buf_puts(b, num);
-    }
-    write_opt_string(b, ",\"assignee_id\":", t->assignee_id);
-    write_opt_string(b, ",\"user_id\":", t->user_id);
-    buf_puts(b, ",\"source\":\"");
-    buf_puts(b, task_source_name(t->source));
-    buf_putc(b, '"');
-    /* workflow rules (issue 5) */
-    write_opt_string(b, ",\"rule_id\":", t->rule_id);
-    write_opt_string(b, ",\"event_id\":", t->event_id);
-    write_ts(b, ",\"created_at\":", t->created_at);
-    write_ts(b, ",\"updated_at\":", t->updated_at);
-    write_ts(b, ",\"started_at\":", t->started_at);
-    write_ts(b, ",\"completed_at\":", t->completed_at);
-    write_ts(b, ",\"cancelled_at\":", t->cancelled_at);
-    write_ts(b, ",\"sla_due_at\":", sla_due_at(t));
-    enum sla_state s = sla_breached(t, eff, now_ms);
-    buf_puts(b, s == SLA_NONE ? ",\"sla_breached\":null" : s == SLA_BREACHED ? ",\"sla_breached\":true" : ",\"sla_breached\":false");
-    /* issue 3: null without an SLA, like sla_breached */
-    buf_puts(b, !t->has_sla ? ",\"sla_at_risk\":null" : sla_at_risk(t, eff, now_ms) ? ",\"sla_at_risk\":true" : ",\"sla_at_risk\":false");
-    buf_puts(b, ",\"version\":");
-    buf_int(b, t->version);
-    write_opt_string(b, ",\"renewal_id\":", t->renewal_id); /* renewals (issue 4) */
-    buf_putc(b, '}');
-}
-
-static char *task_text(const struct task *t, const char *today, int64_t now_ms)
-{
-    struct buf b = {0};
-    task_write(&b, t, today, now_ms);
-    return buf_take(&b);
+    char tag[32];
+    snprintf(tag, sizeof tag, "\"%lld\"", (long long)version);
+    http_add_header(r, MHD_HTTP_HEADER_ETAG, tag);
 }
 
 static void reply_task(struct request *r, int status, const struct task *t)
 {
-    int64_t now = clock_now_ms();
-    char today[DATE_SIZE], etag[32];
-    dates_today(now, today);
-    snprintf(etag, sizeof etag, "\"%lld\"", (long long)t->version);
-    http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
-    http_reply_text(r, status, task_text(t, today, now));
+    etag(r, t->version);
+    http_reply_text(r, status, task_json_text(t, clock_now_ms()));
 }
 
 /* ---- JSON in: the fields of POST and PATCH --------------------------------- */
 
 static const char *const task_fields[] = {"title", "description", "priority", "due_date", "sla_hours",
                                           "assignee_id", "user_id", "status", NULL};
+
+/* A reference to a person, id of prefix or null (clears: ""): into out
+ * with *has set when present; unknown (code, msg) when no id of ours. */
+static enum err read_ref(json_t *obj, const char *name, const char *prefix, enum err code, const char *msg,
+                         char out[EXT_ID_SIZE], bool *has, struct errinfo *e)
+{
+    const char *s;
+    enum err rc = api_string_field(obj, name, true, &s, has, e);
+    if (rc != ERR_OK || !*has) return rc;
+    if (s && !ids_valid_external(s, prefix)) return err_set(e, code, name, "%s", msg);
+    snprintf(out, EXT_ID_SIZE, "%s", s ? s : "");
+    return ERR_OK;
+}
 
 /* Reads every field present in obj into p (has_* set), validating shapes. */
 static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e)
@@ -152,21 +90,11 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
         }
     }
 
-    if ((rc = api_string_field(obj, "assignee_id", true, &s, &present, e)) != ERR_OK) return rc;
-    if (present) {
-        if (s && !ids_valid_external(s, "sta_"))
-            return err_set(e, ERR_UNKNOWN_STAFF, "assignee_id", "no staff member with that id");
-        snprintf(p->assignee_id, sizeof p->assignee_id, "%s", s ? s : "");
-        p->has_assignee = true;
-    }
-
-    if ((rc = api_string_field(obj, "user_id", true, &s, &present, e)) != ERR_OK) return rc;
-    if (present) {
-        if (s && !ids_valid_external(s, "cus_"))
-            return err_set(e, ERR_UNKNOWN_CUSTOMER, "user_id", "no customer with that id");
-        snprintf(p->user_id, sizeof p->user_id, "%s", s ? s : "");
-        p->has_user = true;
-    }
+    if ((rc = read_ref(obj, "assignee_id", "sta_", ERR_UNKNOWN_STAFF, "no staff member with that id", p->assignee_id,
+                       &p->has_assignee, e)) != ERR_OK ||
+        (rc = read_ref(obj, "user_id", "cus_", ERR_UNKNOWN_CUSTOMER, "no customer with that id", p->user_id,
+                       &p->has_user, e)) != ERR_OK)
+        return rc;
 
     if ((rc = api_string_field(obj, "status", false, &s, &present, e)) != ERR_OK) return rc;
     if (present && task_status_parse(s, &p->status) != 0)
@@ -179,6 +107,7 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
 /* ---- POST /ops/tasks ------------------------------------------------------ */
 
 struct create_ctx {
+    struct task_patch p; /* the body's fields */
     struct task t;
     char actor[96];
     bool has_key;
@@ -188,19 +117,12 @@ struct create_ctx {
     char *answer;   /* the stored answer when an idempotency key is in play */
 };
 
-static void create_free(void *p)
+static void create_clear(void *p)
 {
-    struct create_ctx *c = p;
-    task_clear(&c->t);
-    free(c->answer);
-    free(c);
-}
-
-static char *created_text(const struct task *t, int64_t now_ms)
-{
-    char today[DATE_SIZE];
-    dates_today(now_ms, today);
-    return task_text(t, today, now_ms);
+    struct create_ctx *x = p;
+    task_patch_clear(&x->p);
+    task_clear(&x->t);
+    free(x->answer);
 }
 
 static enum err create_run(struct store_conn *c, void *arg)
@@ -208,7 +130,7 @@ static enum err create_run(struct store_conn *c, void *arg)
     struct create_ctx *x = arg;
     int64_t now = clock_now_ms();
     if (x->has_key)
-        return service_task_create_keyed(c, &x->t, x->actor, now, &x->k, created_text, &x->status, &x->answer,
+        return service_task_create_keyed(c, &x->t, x->actor, now, &x->k, task_json_text, &x->status, &x->answer,
                                          &x->e);
     x->status = 201;
     return service_task_create(c, &x->t, x->actor, now, &x->e);
@@ -224,22 +146,12 @@ static void location(struct request *r, const char *id)
 static void create_finish(struct request *r, enum err rc)
 {
     struct create_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
-    if (x->answer) {
-        json_t *j = json_loads(x->answer, 0, NULL);
-        const char *id = json_string_value(json_object_get(j, "id"));
-        if (id) location(r, id);
-        json_t *ver = json_object_get(j, "version");
-        if (json_is_integer(ver)) {
-            char etag[32];
-            snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(ver));
-            http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (api_failed(r, rc, &x->e)) return;
+    if (x->answer) { /* the key's first answer, and the task it showed */
+        if (x->t.id[0]) {
+            location(r, x->t.id);
+            etag(r, x->t.version);
         }
-        json_decref(j);
         http_reply_raw_json(r, x->status, x->answer);
         return;
     }
@@ -258,33 +170,28 @@ static bool valid_key(const char *k)
 
 void api_tasks_create(struct request *r)
 {
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct task_patch p = {0};
-    struct create_ctx *x = NULL;
-    if (api_parse_object(r, task_fields, &obj, &e) != ERR_OK) goto fail;
+    struct create_ctx *x = api_ctx(r, sizeof *x, create_clear);
+    if (!x) return;
+    struct task_patch *p = &x->p;
+    json_t *obj = api_body(r, task_fields, &x->e);
+    if (!obj) goto fail;
     if (json_object_get(obj, "status")) {
-        err_set(&e, ERR_VALIDATION_FAILED, "status", "a new task is always OPEN; status cannot be set at creation");
+        err_set(&x->e, ERR_VALIDATION_FAILED, "status", "a new task is always OPEN; status cannot be set at creation");
         goto fail;
     }
-    if (read_fields(obj, &p, &e) != ERR_OK) goto fail;
-    if (!p.has_title) {
-        err_set(&e, ERR_VALIDATION_FAILED, "title", "title is required");
+    if (read_fields(obj, p, &x->e) != ERR_OK) goto fail;
+    if (!p->has_title) {
+        err_set(&x->e, ERR_VALIDATION_FAILED, "title", "title is required");
         goto fail;
     }
-    if (!p.has_due_date) {
-        err_set(&e, ERR_VALIDATION_FAILED, "due_date", "due_date is required");
-        goto fail;
-    }
-    x = calloc(1, sizeof *x);
-    if (!x) {
-        err_set(&e, ERR_INTERNAL, NULL, NULL);
+    if (!p->has_due_date) {
+        err_set(&x->e, ERR_VALIDATION_FAILED, "due_date", "due_date is required");
         goto fail;
     }
     const char *key = http_header(r, "Idempotency-Key");
     if (key) {
         if (!valid_key(key)) {
-            err_set(&e, ERR_VALIDATION_FAILED, "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
+            err_set(&x->e, ERR_VALIDATION_FAILED, "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters");
             goto fail;
         }
         x->has_key = true;
@@ -293,62 +200,33 @@ void api_tasks_create(struct request *r)
         crypto_generichash(x->k.hash, 32, (const unsigned char *)r->body, r->body_len, NULL, 0);
     }
     struct task *t = &x->t;
-    t->title = p.title;
-    p.title = NULL;
-    t->description = p.description;
-    p.description = NULL;
-    t->priority = p.has_priority ? p.priority : PRIORITY_MEDIUM;
+    t->title = p->title;
+    p->title = NULL;
+    t->description = p->description;
+    p->description = NULL;
+    t->priority = p->has_priority ? p->priority : PRIORITY_MEDIUM;
     t->status = TASK_OPEN;
-    memcpy(t->due_date, p.due_date, DATE_SIZE);
-    t->has_sla = p.has_sla_hours && !p.sla_null;
-    t->sla_hours = t->has_sla ? p.sla_hours : 0;
-    memcpy(t->assignee_id, p.assignee_id, EXT_ID_SIZE);
-    memcpy(t->user_id, p.user_id, EXT_ID_SIZE);
+    memcpy(t->due_date, p->due_date, DATE_SIZE);
+    t->has_sla = p->has_sla_hours && !p->sla_null;
+    t->sla_hours = t->has_sla ? p->sla_hours : 0;
+    memcpy(t->assignee_id, p->assignee_id, EXT_ID_SIZE);
+    memcpy(t->user_id, p->user_id, EXT_ID_SIZE);
     t->source = SOURCE_MANUAL;
     snprintf(x->actor, sizeof x->actor, "%s", r->actor);
-    json_decref(obj);
-    http_submit(r, create_run, x, create_finish, create_free);
+    api_submit(r, create_run, create_finish);
     return;
-fail:
-    json_decref(obj);
-    task_patch_clear(&p);
-    if (x) create_free(x);
-    http_reply_error(r, &e);
+fail: /* the one error answer of the checks above; the context goes with the request */
+    http_reply_error(r, &x->e);
 }
 
 /* ---- GET /ops/tasks/{id}, PATCH, history ----------------------------------- */
 
-static bool valid_task_id(const char *id)
-{
-    if (strncmp(id, "tsk_", 4) != 0) return false;
-    size_t n = strlen(id + 4);
-    if (n != IDS_TIME_ORDERED_LEN) return false;
-    for (const char *p = id + 4; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))) return false;
-    return true;
-}
-
 void api_task_get(struct request *r)
 {
-    if (!valid_task_id(r->param)) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
     struct task t;
-    enum err rc = store_task_get(c, r->param, &t);
-    store_reader_release(c);
-    if (rc == ERR_NOT_FOUND)
-        http_reply_err(r, rc, NULL, "no task %s", r->param);
-    else if (rc != ERR_OK)
-        http_reply_err(r, rc, NULL, NULL);
-    else
-        reply_task(r, 200, &t);
-    if (rc == ERR_OK) task_clear(&t);
+    if (!api_task_or_404(r, &t)) return;
+    reply_task(r, 200, &t);
+    task_clear(&t);
 }
 
 struct patch_ctx {
@@ -361,12 +239,11 @@ struct patch_ctx {
     struct errinfo e;
 };
 
-static void patch_free(void *p)
+static void patch_clear(void *p)
 {
     struct patch_ctx *x = p;
     task_patch_clear(&x->p);
     task_clear(&x->out);
-    free(x);
 }
 
 static enum err patch_run(struct store_conn *c, void *arg)
@@ -378,11 +255,7 @@ static enum err patch_run(struct store_conn *c, void *arg)
 static void patch_finish(struct request *r, enum err rc)
 {
     struct patch_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     reply_task(r, 200, &x->out);
 }
 
@@ -409,60 +282,40 @@ static int parse_if_match(const char *h, int64_t *v)
 
 void api_task_patch(struct request *r)
 {
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    struct patch_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+    struct patch_ctx *x = api_ctx(r, sizeof *x, patch_clear);
+    if (!x) return;
+    x->if_match = -1;
+    if (!api_valid_task_id(r->param)) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
         return;
     }
-    x->if_match = -1;
-    if (!valid_task_id(r->param)) {
-        err_set(&e, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
-        goto fail;
-    }
-    memcpy(x->id, r->param, strlen(r->param) + 1); /* valid_task_id: 30 bytes */
+    memcpy(x->id, r->param, strlen(r->param) + 1); /* api_valid_task_id: 30 bytes */
     const char *im = http_header(r, MHD_HTTP_HEADER_IF_MATCH);
     if (im && parse_if_match(im, &x->if_match) != 0) {
-        err_set(&e, ERR_VERSION_CONFLICT, NULL, "If-Match must be a version the task had, as \"N\"");
-        goto fail;
+        http_reply_err(r, ERR_VERSION_CONFLICT, NULL, "If-Match must be a version the task had, as \"N\"");
+        return;
     }
-    if (api_parse_object(r, task_fields, &obj, &e) != ERR_OK) goto fail;
-    if (read_fields(obj, &x->p, &e) != ERR_OK) goto fail;
+    json_t *obj = api_body(r, task_fields, &x->e);
+    if (!obj || read_fields(obj, &x->p, &x->e) != ERR_OK) {
+        http_reply_error(r, &x->e);
+        return;
+    }
     snprintf(x->actor, sizeof x->actor, "%s", r->actor);
-    json_decref(obj);
-    http_submit(r, patch_run, x, patch_finish, patch_free);
-    return;
-fail:
-    json_decref(obj);
-    patch_free(x);
-    http_reply_error(r, &e);
+    api_submit(r, patch_run, patch_finish);
 }
 
 void api_task_history(struct request *r)
 {
-    if (!valid_task_id(r->param)) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "no task %.80s", r->param);
-        return;
-    }
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
     struct task t;
+    if (!api_task_or_404(r, &t)) return;
+    task_clear(&t);
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct history_entry *h = NULL;
     int n = 0;
-    enum err rc = store_task_get(c, r->param, &t);
-    if (rc == ERR_OK) {
-        task_clear(&t);
-        rc = store_history_list(c, r->param, &h, &n);
-    }
+    enum err rc = store_history_list(c, r->param, &h, &n);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no task %s" : NULL, r->param);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
     for (int i = 0; i < n; i++) {
         json_t *o = json_object();
@@ -581,7 +434,7 @@ static enum err read_filter(struct request *r, struct task_filter *f, bool with_
     }
     if (f->due_from[0] && f->due_to[0] && strcmp(f->due_from, f->due_to) > 0)
         return err_set(e, ERR_VALIDATION_FAILED, "due_to", "due_to must not be before due_from");
-    /* renewals (issue 4): the tasks of one renewable item */
+    /* the tasks of one renewable item */
     if ((s = http_query(r, "renewal_id"))) {
         if (!ids_valid_external(s, "ren_"))
             return err_set(e, ERR_VALIDATION_FAILED, "renewal_id", "renewal_id must be a renewal id (ren_...)");
@@ -623,7 +476,7 @@ static enum err decode_cursor(const char *s, enum task_sort sort, struct task_cu
         return err_set(e, ERR_VALIDATION_FAILED, "cursor", "this cursor belongs to another sort order");
     const char *due = f[2], *id = f[5];
     if (strlen(due) >= DATE_SIZE || !dates_valid(due) || prio > 3 || created >= CURSOR_CREATED_MAX ||
-        !valid_task_id(id))
+        !api_valid_task_id(id))
         goto bad;
     c->set = true;
     memcpy(c->due_date, due, DATE_SIZE);
@@ -639,7 +492,7 @@ void api_tasks_list(struct request *r)
 {
     static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
                                         "sort", "limit", "cursor", "sla_breached", "sla_at_risk",
-                                        "renewal_id" /* issue 4 */, NULL};
+                                        "renewal_id", NULL};
     struct errinfo e = {0};
     struct task_query q = {0};
     if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &q.filter, true, &e) != ERR_OK ||
@@ -658,7 +511,7 @@ void api_tasks_list(struct request *r)
     }
     if ((s = http_query(r, "cursor")) && decode_cursor(s, q.sort, &q.after, &e) != ERR_OK) goto fail;
     int64_t now = clock_now_ms();
-    /* issue 3: the SLA filters */
+    /* the SLA filters: breached or not, at risk */
     if ((s = http_query(r, "sla_breached"))) {
         if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
             err_set(&e, ERR_VALIDATION_FAILED, "sla_breached", "sla_breached must be true or false");
@@ -675,23 +528,17 @@ void api_tasks_list(struct request *r)
     }
     q.filter.now_ms = now;
     dates_today(now, q.today);
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        err_set(&e, ERR_INTERNAL, NULL, NULL);
-        goto fail;
-    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct task_page page;
     enum err rc = store_task_list(c, &q, &page);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        err_set(&e, rc, NULL, NULL);
-        goto fail;
-    }
+    if (api_failed(r, rc, NULL)) return;
     struct buf b = {0};
     buf_puts(&b, "{\"data\":[");
     for (int i = 0; i < page.n; i++) {
         if (i) buf_putc(&b, ',');
-        task_write(&b, &page.items[i], q.today, now);
+        task_json_write(&b, &page.items[i], q.today, now, TASK_JSON_API);
     }
     buf_puts(&b, "],\"next_cursor\":");
     if (page.has_more && page.n > 0) {
@@ -721,22 +568,16 @@ void api_tasks_stats(struct request *r)
     int64_t now = clock_now_ms();
     char today[DATE_SIZE];
     dates_today(now, today);
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct task_stats st;
     enum err rc = store_task_stats(c, &f, today, now, &st);
     store_reader_release(c);
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, NULL);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     json_t *counts = json_object();
     for (int i = 0; i < TASK_STATUS__COUNT; i++)
         json_object_set_new(counts, task_status_name((enum task_status)i), json_integer(st.counts[i]));
     http_reply_json(r, 200, json_pack("{s:o, s:I, s:I}", "counts", counts, "sla_breached_active",
                                       (json_int_t)st.sla_breached_active, "sla_at_risk_active",
-                                      (json_int_t)st.sla_at_risk_active)); /* issue 3: sla_at_risk_active */
+                                      (json_int_t)st.sla_at_risk_active));
 }

@@ -1,4 +1,4 @@
-/* web.c (api): the browser side of the same server (issue 6). The pages
+/* web.c (api): the browser side of the same server. The pages
  * (/tasks, /tasks/{id}, /login) and their assets are compiled in (src/web/,
  * scripts/embed-web.sh); sign-in turns an API token into a cookie session
  * (http/session.c) and /ops/me tells the page who it is and what day it is
@@ -32,6 +32,17 @@ static const struct web_asset *asset_find(const char *name)
 }
 
 /* Answers an embedded file (a copy: the response owns its body). */
+/* An answer of status with no body (303, 304), keeping the headers set. */
+static void no_body(struct request *r, int status)
+{
+    free(r->resp_body);
+    r->resp_body = NULL;
+    r->resp_len = 0;
+    r->status = status;
+    r->content_type = NULL;
+    r->response_ready = true;
+}
+
 static void reply_asset(struct request *r, const struct web_asset *a)
 {
     free(r->resp_body);
@@ -66,12 +77,7 @@ void web_asset(struct request *r)
     http_add_header(r, MHD_HTTP_HEADER_ETAG, a->etag);
     const char *inm = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
     if (inm && strstr(inm, a->etag)) {
-        free(r->resp_body);
-        r->resp_body = NULL;
-        r->resp_len = 0;
-        r->status = 304;
-        r->content_type = NULL;
-        r->response_ready = true;
+        no_body(r, 304);
         return;
     }
     reply_asset(r, a);
@@ -127,6 +133,15 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 
 /* 303 to /login?next=<this page with its query>, so sign-in comes back here.
  * A query too long for the Location header is dropped (the page still is). */
+/* 303 See Other to loc, with the page's headers and no body. */
+static void see_other(struct request *r, const char *loc)
+{
+    r->n_headers = 0;
+    security_headers(r);
+    http_add_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+    no_body(r, 303);
+}
+
 static void redirect_to_login(struct request *r)
 {
     char next[400], loc[200] = "/login?next=";
@@ -143,30 +158,24 @@ static void redirect_to_login(struct request *r)
         loc[ll] = 0;
         if (!nl || !encode(next, "/", loc, sizeof loc, &ll)) snprintf(loc, sizeof loc, "/login");
     }
-    r->n_headers = 0;
-    security_headers(r);
-    http_add_header(r, MHD_HTTP_HEADER_LOCATION, loc);
-    free(r->resp_body);
-    r->resp_body = NULL;
-    r->resp_len = 0;
-    r->status = 303;
-    r->content_type = NULL;
-    r->response_ready = true;
+    see_other(r, loc);
 }
 
 /* GET /: the queue is the product's front page; /tasks sends signed-out
  * visitors on to /login. */
-void web_root(struct request *r)
+void web_root(struct request *r) { see_other(r, "/tasks"); }
+
+/* The page asset name, with the page's headers (500 when it is not built in). */
+static void serve_page(struct request *r, const char *name)
 {
+    const struct web_asset *a = asset_find(name);
+    if (!a) {
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+        return;
+    }
     r->n_headers = 0;
     security_headers(r);
-    http_add_header(r, MHD_HTTP_HEADER_LOCATION, "/tasks");
-    free(r->resp_body);
-    r->resp_body = NULL;
-    r->resp_len = 0;
-    r->status = 303;
-    r->content_type = NULL;
-    r->response_ready = true;
+    reply_asset(r, a);
 }
 
 /* Serves page when the request has a live session, else sends it to /login. */
@@ -182,30 +191,13 @@ static void page(struct request *r, const char *name)
         redirect_to_login(r);
         return;
     }
-    const struct web_asset *a = asset_find(name);
-    if (!a) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
-    r->n_headers = 0;
-    security_headers(r);
-    reply_asset(r, a);
+    serve_page(r, name);
 }
 
 void web_queue_page(struct request *r) { page(r, "tasks.html"); }
 void web_task_page(struct request *r) { page(r, "task.html"); }
 
-void web_login_page(struct request *r)
-{
-    const struct web_asset *a = asset_find("login.html");
-    if (!a) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
-    r->n_headers = 0;
-    security_headers(r);
-    reply_asset(r, a);
-}
+void web_login_page(struct request *r) { serve_page(r, "login.html"); }
 
 /* ---- POST /login, POST /logout ---------------------------------------------------- */
 
@@ -232,11 +224,7 @@ struct login_ctx {
     struct errinfo e;
 };
 
-static void login_free(void *p)
-{
-    sodium_memzero(p, sizeof(struct login_ctx));
-    free(p);
-}
+static void login_clear(void *p) { sodium_memzero(p, sizeof(struct login_ctx)); }
 
 static enum err login_run(struct store_conn *c, void *arg)
 {
@@ -252,11 +240,7 @@ static enum err login_run(struct store_conn *c, void *arg)
 static void login_finish(struct request *r, enum err rc)
 {
     struct login_ctx *x = r->ctx;
-    if (rc != ERR_OK) {
-        if (x->e.code != rc) err_set(&x->e, rc, NULL, NULL);
-        http_reply_error(r, &x->e);
-        return;
-    }
+    if (api_failed(r, rc, &x->e)) return;
     set_cookies(r, x->secret, SESSION_TTL_MS / 1000);
     json_t *o = json_object();
     json_object_set_new(o, "role", json_string(x->token.role == ROLE_ADMIN ? "admin" : "agent"));
@@ -292,11 +276,8 @@ void web_login(struct request *r)
     http_token_hash(tok, th);
     json_decref(obj);
     obj = NULL;
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) {
-        err_set(&e, ERR_INTERNAL, NULL, NULL);
-        goto fail;
-    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
     struct token t;
     enum err rc = store_token_find(c, th, &t);
     store_reader_release(c);
@@ -308,16 +289,13 @@ void web_login(struct request *r)
         err_set(&e, rc, NULL, NULL);
         goto fail;
     }
-    struct login_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        err_set(&e, ERR_INTERNAL, NULL, NULL);
-        goto fail;
-    }
+    struct login_ctx *x = api_ctx(r, sizeof *x, login_clear);
+    if (!x) return;
     x->token = t;
     x->now = clock_now_ms();
     x->expires = x->now + SESSION_TTL_MS;
     http_session_new(x->secret, x->hash);
-    http_submit(r, login_run, x, login_finish, login_free);
+    api_submit(r, login_run, login_finish);
     return;
 fail:
     json_decref(obj);
@@ -336,10 +314,7 @@ static enum err logout_run(struct store_conn *c, void *arg)
 
 static void logout_finish(struct request *r, enum err rc)
 {
-    if (rc != ERR_OK) {
-        http_reply_err(r, rc, NULL, NULL);
-        return;
-    }
+    if (api_failed(r, rc, NULL)) return;
     set_cookies(r, "", 0);
     http_reply_raw_json(r, 200, "{\"signed_out\":true}");
 }
@@ -357,26 +332,19 @@ void web_logout(struct request *r)
         http_reply_error(r, &e);
         return;
     }
-    struct logout_ctx *x = malloc(sizeof *x);
-    if (!x) {
-        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
-        return;
-    }
+    struct logout_ctx *x = api_ctx(r, sizeof *x, NULL);
+    if (!x) return;
     http_session_hash(secret, x->hash);
     sodium_memzero(secret, sizeof secret);
-    http_submit(r, logout_run, x, logout_finish, free);
+    api_submit(r, logout_run, logout_finish);
 }
 
 /* ---- GET /ops/me ---------------------------------------------------------------------- */
 
 void api_me(struct request *r)
 {
-    struct errinfo e = {0};
     static const char *const known[] = {NULL};
-    if (http_query_check(r, known, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
+    if (!api_query_known(r, known)) return;
     char today[DATE_SIZE];
     dates_today(clock_now_ms(), today);
     json_t *o = json_object();

@@ -13,6 +13,7 @@
 #include "domain/dates.h"
 #include "service/rule_cache.h"
 #include "service/rule_json.h"
+#include "service/task_json.h"
 #include "service/tasks.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -343,7 +344,7 @@ enum err rule_engine_task_event(struct store_conn *c, const struct task *t, cons
     ids_new("sys_", now_ms, ev.id, sizeof ev.id);
     snprintf(ev.type, sizeof ev.type, "%s", type);
     snprintf(ev.user_id, sizeof ev.user_id, "%s", t->user_id);
-    json_t *task = rule_json_task_data(t, now_ms);
+    json_t *task = task_json(t, now_ms, TASK_JSON_EVENT);
     ev.data = task ? json_pack("{s:o}", "task", task) : NULL;
     rc = ev.data ? handle(c, &ev, rows, n, now_ms, NULL) : ERR_INTERNAL;
     json_decref(ev.data);

@@ -1,7 +1,7 @@
 /* rule_json.c (service): the rules' JSON in and out (see rule_json.h): rule
  * definitions parsed and checked into struct rule with their canonical form,
- * stored rules shown as the API does, JSON values into rule values, and a
- * task as the rules see it under data.task. No store access. */
+ * stored rules shown as the API does, and JSON values into rule values (the
+ * task under data.task is service/task_json.c's). No store access. */
 #include "service/rule_json.h"
 
 #include <math.h>
@@ -323,32 +323,5 @@ json_t *rule_json_row(const struct rule_row *row)
     json_decref(def);
     put_ts(o, "created_at", row->created_at);
     put_ts(o, "updated_at", row->updated_at);
-    return o;
-}
-
-json_t *rule_json_task_data(const struct task *t, int64_t now)
-{
-    char today[DATE_SIZE];
-    dates_today(now, today);
-    json_t *o = json_object();
-    if (!o) return NULL;
-    json_object_set_new(o, "id", json_string(t->id));
-    json_object_set_new(o, "title", json_string(t->title ? t->title : ""));
-    json_object_set_new(o, "description", t->description ? json_string(t->description) : json_null());
-    json_object_set_new(o, "priority", json_string(task_priority_name(t->priority)));
-    json_object_set_new(o, "status", json_string(task_status_name(task_effective_status(t, today))));
-    json_object_set_new(o, "due_date", json_string(t->due_date));
-    json_object_set_new(o, "sla_hours", t->has_sla ? json_real(t->sla_hours) : json_null());
-    json_object_set_new(o, "assignee_id", t->assignee_id[0] ? json_string(t->assignee_id) : json_null());
-    json_object_set_new(o, "user_id", t->user_id[0] ? json_string(t->user_id) : json_null());
-    json_object_set_new(o, "source", json_string(task_source_name(t->source)));
-    json_object_set_new(o, "rule_id", t->rule_id[0] ? json_string(t->rule_id) : json_null());
-    json_object_set_new(o, "event_id", t->event_id[0] ? json_string(t->event_id) : json_null());
-    put_ts(o, "created_at", t->created_at);
-    put_ts(o, "started_at", t->started_at);
-    put_ts(o, "completed_at", t->completed_at);
-    put_ts(o, "cancelled_at", t->cancelled_at);
-    put_ts(o, "sla_due_at", sla_due_at(t));
-    json_object_set_new(o, "version", json_integer(t->version));
     return o;
 }

@@ -26,9 +26,4 @@ json_t *rule_json_row(const struct rule_row *row);
 /* JSON value into a rule value (deep copy); 0 or -1 when out of memory. */
 int rule_json_value(json_t *j, struct rv *out);
 
-/* Task t as the rules see it in the data.task of the service's own events:
- * the task's fields as the task JSON names them, its status as of now. New
- * reference; NULL when out of memory. */
-json_t *rule_json_task_data(const struct task *t, int64_t now);
-
 #endif

@@ -3,6 +3,7 @@
  * breach record, a task write, is service/tasks.c's. */
 #include "service/sla.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,37 @@ json_t *service_sla_calendar_to_json(const struct sla_calendar *cal)
                      "weekly", weekly, "holidays", hol);
 }
 
+/* The calendar last parsed, keyed by the stored text it came from. Every
+ * load still reads the stored text (one row), so a calendar another
+ * instance stored, or a PUT whose transaction rolled back, is never served
+ * stale: only the JSON parse is saved when the text is the one seen before.
+ * Shared by the writer thread and the readers, hence the lock. */
+static struct {
+    pthread_mutex_t lock;
+    char *text; /* NULL: nothing cached */
+    struct sla_calendar cal;
+} parsed = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool cached_copy(const char *text, struct sla_calendar *cal)
+{
+    pthread_mutex_lock(&parsed.lock);
+    bool hit = parsed.text && strcmp(parsed.text, text) == 0;
+    if (hit) *cal = parsed.cal;
+    pthread_mutex_unlock(&parsed.lock);
+    return hit;
+}
+
+/* Keeps text (taking ownership) and its calendar, or forgets the cached
+ * one when text is NULL. */
+static void cache_keep(char *text, const struct sla_calendar *cal)
+{
+    pthread_mutex_lock(&parsed.lock);
+    free(parsed.text);
+    parsed.text = text;
+    if (text) parsed.cal = *cal;
+    pthread_mutex_unlock(&parsed.lock);
+}
+
 enum err service_sla_calendar_load(struct store_conn *c, struct sla_calendar *cal)
 {
     char *body = NULL;
@@ -124,12 +156,20 @@ enum err service_sla_calendar_load(struct store_conn *c, struct sla_calendar *ca
     sla_calendar_default(cal);
     if (rc == ERR_NOT_FOUND) return ERR_OK;
     if (rc != ERR_OK) return rc;
+    if (cached_copy(body, cal)) {
+        free(body);
+        return ERR_OK;
+    }
     json_t *obj = json_loads(body, 0, NULL);
-    free(body);
     struct errinfo e = {0};
     rc = obj ? service_sla_calendar_from_json(obj, cal, &e) : ERR_INTERNAL;
     json_decref(obj);
-    return rc == ERR_OK ? ERR_OK : ERR_INTERNAL;
+    if (rc != ERR_OK) {
+        free(body);
+        return ERR_INTERNAL;
+    }
+    cache_keep(body, cal);
+    return ERR_OK;
 }
 
 enum err service_sla_stamp(struct store_conn *c, struct task *t)
@@ -154,6 +194,7 @@ enum err service_sla_calendar_put(struct store_conn *c, const struct sla_calenda
     if (!body) return ERR_INTERNAL;
     enum err rc = store_sla_calendar_put(c, body, now_ms);
     free(body);
+    cache_keep(NULL, NULL); /* the next load parses what was stored */
     return rc;
 }
 

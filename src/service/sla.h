@@ -18,7 +18,10 @@ enum err service_sla_calendar_from_json(json_t *obj, struct sla_calendar *cal, s
 /* The calendar as the API shows it (new reference; NULL when out of memory). */
 json_t *service_sla_calendar_to_json(const struct sla_calendar *cal);
 
-/* The stored calendar, or the default (calendar_hours) when none is stored. */
+/* The stored calendar, or the default (calendar_hours) when none is stored.
+ * The stored text is read every time, but parsed only when it differs from
+ * the text last parsed (by any thread), so a calendar another instance
+ * stored is seen at once. Thread-safe. */
 enum err service_sla_calendar_load(struct store_conn *c, struct sla_calendar *cal);
 /* Stores cal and marks the recompute of the active tasks' deadlines pending
  * from the first task (superseding a recompute still running), in the

@@ -109,7 +109,10 @@ enum err service_task_create_keyed(struct store_conn *c, struct task *t, const c
     unsigned char stored[32];
     enum err rc = store_idem_claim(c, k->scope, k->key, k->hash, now_ms, stored, status, answer);
     if (rc == ERR_DUPLICATE) {
-        if (sodium_memcmp(stored, k->hash, 32) == 0) return ERR_OK;
+        if (sodium_memcmp(stored, k->hash, 32) == 0) {
+            rc = store_idem_task_get(c, k->scope, k->key, t->id, &t->version);
+            return rc == ERR_OK || rc == ERR_NOT_FOUND ? ERR_OK : err_set(e, rc, NULL, NULL);
+        }
         free(*answer);
         *answer = NULL;
         return err_set(e, ERR_IDEMPOTENCY_CONFLICT, "Idempotency-Key",
@@ -119,8 +122,9 @@ enum err service_task_create_keyed(struct store_conn *c, struct task *t, const c
     if ((rc = service_task_create(c, t, actor, now_ms, e)) != ERR_OK) return rc;
     *status = 201;
     if (!(*answer = answer_of(t, now_ms))) return err_set(e, ERR_INTERNAL, NULL, NULL);
-    if ((rc = store_idem_put(c, k->scope, k->key, k->hash, *status, *answer, now_ms)) != ERR_OK)
-        return err_set(e, rc == ERR_DUPLICATE ? ERR_INTERNAL : rc, NULL, NULL);
+    if ((rc = store_idem_put(c, k->scope, k->key, k->hash, *status, *answer, now_ms)) != ERR_OK ||
+        (rc = store_idem_task_set(c, k->scope, k->key, t->id, t->version)) != ERR_OK)
+        return err_set(e, rc == ERR_DUPLICATE || rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc, NULL, NULL);
     return ERR_OK;
 }
 

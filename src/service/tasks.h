@@ -53,7 +53,9 @@ typedef char *(*service_answer_fn)(const struct task *t, int64_t now_ms);
  * anything is created, by an insert on its unique key, so of several writers
  * with one key exactly one creates and the others answer what it answered.
  * A key used before with the same body: *status and *answer are the first
- * answer and nothing is written; with another body: ERR_IDEMPOTENCY_CONFLICT.
+ * answer, t->id and t->version those of the task it shows (t->id stays ""
+ * when the key recorded no task), and nothing is written; with another body:
+ * ERR_IDEMPOTENCY_CONFLICT.
  * Otherwise the task is created as by service_task_create and answer_of(t)
  * is kept as the key's answer, status 201, and given in *status, *answer.
  * *answer is malloc'd; the caller frees it. */

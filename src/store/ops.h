@@ -139,6 +139,14 @@ struct store_conn;
     X(VALUE, enum err, idem_put, (struct store_conn *c, const char *scope, const char *key, \
         const unsigned char hash[32], int status, const char *response, int64_t now), \
         (c, scope, key, hash, status, response, now)) \
+    /* The task a key's answer shows, so a replay can name it without reading \
+     * the answer: idem_task_set records it in the transaction that answered, \
+     * after its put (ERR_NOT_FOUND: no such key); idem_task_get gives its id \
+     * and version, ERR_NOT_FOUND when the key or its task is not recorded. */ \
+    X(VALUE, enum err, idem_task_set, (struct store_conn *c, const char *scope, const char *key, \
+        const char *task_id, int64_t version), (c, scope, key, task_id, version)) \
+    X(VALUE, enum err, idem_task_get, (struct store_conn *c, const char *scope, const char *key, \
+        char task_id[TASK_ID_SIZE], int64_t *version), (c, scope, key, task_id, version)) \
     X(VALUE, enum err, idem_purge, (struct store_conn *c, int64_t older_than_ms, int64_t *purged), \
         (c, older_than_ms, purged)) \
     /* ---- SLA tracking, reports, metrics ---- */ \

@@ -413,6 +413,26 @@ def test_completing_and_cancelling_tasks_feed_rules_with_the_tasks_fields(rules)
         s.request("DELETE", f"/ops/rules/rul_{kind}")
 
 
+def test_the_service_events_data_task_keeps_its_fields_and_sla_hours_as_a_real(rules):
+    """data.task is the task as the rules see it: the task's fields but for
+    updated_at, sla_breached, sla_at_risk and renewal_id, sla_hours a real."""
+    s = rules
+    put_rule(s, "rul_shape", {"name": "shape", "event_type": "task.completed",
+                              "conditions": [{"field": "data.task.title", "op": "eq", "value": "shape of data"}],
+                              "task": {"title": "after {{data.task.title}}", "due_in_days": 1}})
+    t = s.task(title="shape of data", sla_hours=24, user_id="cus_rules")
+    s.set_status(t["id"], "COMPLETED")
+    r = s.get("/ops/events?type=task.completed&limit=500")
+    ev = [e for e in r.json()["data"] if e["data"]["task"]["id"] == t["id"]][0]
+    assert list(ev["data"]["task"]) == [
+        "id", "title", "description", "priority", "status", "due_date", "sla_hours", "assignee_id", "user_id",
+        "source", "rule_id", "event_id", "created_at", "started_at", "completed_at", "cancelled_at", "sla_due_at",
+        "version"]
+    assert ev["data"]["task"]["status"] == "COMPLETED" and ev["data"]["task"]["user_id"] == "cus_rules"
+    assert b'"sla_hours":24.0' in r.body
+    s.request("DELETE", "/ops/rules/rul_shape")
+
+
 def test_a_chain_of_rule_created_tasks_stops_after_three_levels(rules):
     s = rules
     put_rule(s, "rul_chain", {"name": "chain", "event_type": "task.completed",

@@ -3,6 +3,7 @@ PATCH with If-Match, the lifecycle with its time stamps, and history."""
 import datetime
 import json
 import re
+import sqlite3
 import threading
 
 import pytest
@@ -203,6 +204,38 @@ def test_idempotent_replay_answers_the_same_status_and_json_and_creates_nothing(
         assert again.json() == first.json()
         assert again.header("Location") == first.header("Location")
     assert counts(server) == before
+
+
+def test_idempotent_replay_answers_the_first_location_and_etag(server):
+    body = {"title": "Tagged once", "due_date": FUTURE}
+    first = server.post("/ops/tasks", body, headers={"Idempotency-Key": "tag-1"})
+    assert first.status == 201 and first.header("ETag") == '"1"', first
+    server.patch(f"/ops/tasks/{first.json()['id']}", {"title": "Renamed since"})  # version 2 now
+    again = server.post("/ops/tasks", body, headers={"Idempotency-Key": "tag-1"})
+    assert again.status == 201 and again.json() == first.json()
+    assert again.header("Location") == first.header("Location") == f"/ops/tasks/{first.json()['id']}"
+    assert again.header("ETag") == first.header("ETag"), "the ETag of the answer replayed, not of the task now"
+
+
+def test_a_key_stored_before_the_upgrade_replays_its_location_and_etag(make_server):
+    """A key kept before the idempotency rows recorded their task (migration
+    9) takes the task's id and version from its stored answer on upgrade."""
+    s = make_server()
+    body = {"title": "From before", "due_date": FUTURE}
+    first = s.post("/ops/tasks", body, headers={"Idempotency-Key": "old-1"})
+    assert first.status == 201
+    s.stop()
+    c = sqlite3.connect(s.db)
+    c.execute("ALTER TABLE idempotency_keys DROP COLUMN task_id")
+    c.execute("ALTER TABLE idempotency_keys DROP COLUMN task_version")
+    c.execute("DELETE FROM schema_migrations WHERE version = 9")
+    c.commit()
+    c.close()
+    s.start()
+    again = s.post("/ops/tasks", body, headers={"Idempotency-Key": "old-1"})
+    assert again.status == 201 and again.json() == first.json()
+    assert again.header("Location") == first.header("Location")
+    assert again.header("ETag") == first.header("ETag") == '"1"'
 
 
 def test_idempotency_key_with_a_different_body_answers_422_conflict(server):

@@ -302,6 +302,37 @@ enum err sqlite_idem_put(struct store_conn *c, const char *scope, const char *ke
     return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
+enum err sqlite_idem_task_set(struct store_conn *c, const char *scope, const char *key, const char *task_id,
+                              int64_t version)
+{
+    sqlite3_stmt *st =
+        sqlite_stmt(c, "UPDATE idempotency_keys SET task_id = ?, task_version = ? WHERE scope = ? AND key = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, version);
+    sqlite3_bind_text(st, 3, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, key, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "idem_task_set");
+    sqlite_done(st);
+    return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+enum err sqlite_idem_task_get(struct store_conn *c, const char *scope, const char *key, char task_id[TASK_ID_SIZE],
+                              int64_t *version)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT task_id, task_version FROM idempotency_keys "
+                                      "WHERE scope = ? AND key = ? AND task_id IS NOT NULL");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    enum err found = sqlite_step_row(c, st, "idem_task_get");
+    if (found != ERR_OK) return found;
+    sqlite_col_copy(st, 0, task_id, TASK_ID_SIZE);
+    *version = sqlite3_column_int64(st, 1);
+    sqlite_done(st);
+    return ERR_OK;
+}
+
 enum err sqlite_idem_purge(struct store_conn *c, int64_t older_than_ms, int64_t *purged)
 {
     sqlite3_stmt *st = sqlite_stmt(c, "DELETE FROM idempotency_keys WHERE rowid IN "

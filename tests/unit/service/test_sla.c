@@ -241,3 +241,33 @@ Test(sla_recompute, a_task_not_yet_recomputed_is_judged_by_the_calendar_in_force
     cr_expect(x.recorded);
     free(sd.ids);
 }
+
+static enum err do_load(struct store_conn *c, void *arg) { return service_sla_calendar_load(c, arg); }
+
+/* What another instance on the same database does: it stores the text, and
+ * this process's parsed copy is not told. */
+static enum err do_raw_put(struct store_conn *c, void *arg) { return store_sla_calendar_put(c, arg, clock_now_ms()); }
+
+Test(sla_recompute, the_parsed_calendar_follows_the_stored_text_whoever_stored_it)
+{
+    struct sla_calendar put, got;
+    office(&put);
+    cr_assert_eq(store_run(S, do_put, &put), ERR_OK);
+    for (int i = 0; i < 2; i++) { /* parsed, then served from the parsed copy */
+        cr_assert_eq(store_run(S, do_load, &got), ERR_OK);
+        cr_expect_eq(got.mode, SLA_BUSINESS_HOURS);
+        cr_expect_eq(got.n_spans[0], 1);
+        cr_expect_eq(sla_calendar_add(&got, NOW, 1), sla_calendar_add(&put, NOW, 1));
+    }
+    char other[] = "{\"mode\":\"calendar_hours\",\"weekly\":{},\"holidays\":[]}";
+    cr_assert_eq(store_run(S, do_raw_put, other), ERR_OK);
+    cr_assert_eq(store_run(S, do_load, &got), ERR_OK);
+    cr_expect_eq(got.mode, SLA_CALENDAR_HOURS, "the text stored behind the process's back wins");
+    cr_expect_eq(sla_calendar_add(&got, NOW, 1), NOW + HOUR);
+    /* and from a reader connection too */
+    struct store_conn *c = store_reader_acquire(S);
+    cr_assert_not_null(c);
+    cr_assert_eq(service_sla_calendar_load(c, &got), ERR_OK);
+    store_reader_release(c);
+    cr_expect_eq(got.mode, SLA_CALENDAR_HOURS);
+}

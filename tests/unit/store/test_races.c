@@ -251,6 +251,8 @@ struct keyed_arg {
     int status;
     char *answer;
     struct errinfo e;
+    char task_id[TASK_ID_SIZE]; /* the task the answer shows, as the service gives it */
+    int64_t version;
 };
 
 static char *answer_of(const struct task *t, int64_t now_ms)
@@ -270,6 +272,8 @@ static enum err do_create_keyed(struct store_conn *c, void *arg)
     enum err rc = t.title ? service_task_create_keyed(c, &t, "sta_tester", clock_now_ms(), &a->k, answer_of,
                                                       &a->status, &a->answer, &a->e)
                           : ERR_INTERNAL;
+    memcpy(a->task_id, t.id, TASK_ID_SIZE);
+    a->version = t.version;
     task_clear(&t);
     return rc;
 }
@@ -292,6 +296,9 @@ Test(race, two_creates_with_one_idempotency_key_make_one_task_and_the_second_rep
     cr_expect_eq(rc, ERR_OK, "A must replay B's answer: %d %s", rc, a.e.message);
     cr_expect_eq(a.status, 201);
     cr_expect_str_eq(a.answer ? a.answer : "", b.answer ? b.answer : "(none)", "the first answer, replayed");
+    cr_expect(a.task_id[0] && strcmp(a.task_id, b.task_id) == 0 && a.version == 1 && b.version == 1,
+              "the replay names the first's task, for Location and ETag: %s v%lld, %s v%lld", a.task_id,
+              (long long)a.version, b.task_id, (long long)b.version);
     cr_expect_eq(tasks_in_store(), 1);
     free(a.answer);
     free(b.answer);
