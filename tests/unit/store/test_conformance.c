@@ -868,6 +868,35 @@ STORE_TEST(store, idempotency_keys_are_kept_per_token)
     store_reader_release(c);
 }
 
+static enum err do_idem_task(struct store_conn *c, void *arg)
+{
+    (void)arg;
+    enum err rc = store_idem_task_set(c, "tok_1", "fresh", "tsk_0123456789ABCDEFGHJKMNPQRS", 3);
+    if (rc != ERR_OK) return rc;
+    /* a key nobody stored */
+    return store_idem_task_set(c, "tok_1", "never", "tsk_0123456789ABCDEFGHJKMNPQRS", 1) == ERR_NOT_FOUND
+               ? ERR_OK
+               : ERR_INTERNAL;
+}
+
+STORE_TEST(store, an_idempotency_key_names_the_task_its_answer_shows)
+{
+    cr_assert_eq(store_run(S, do_idem, NULL), ERR_OK);
+    struct store_conn *c = store_reader_acquire(S);
+    char id[TASK_ID_SIZE];
+    int64_t version = 0;
+    cr_expect_eq(store_idem_task_get(c, "tok_1", "fresh", id, &version), ERR_NOT_FOUND, "no task recorded yet");
+    store_reader_release(c);
+    cr_assert_eq(store_run(S, do_idem_task, NULL), ERR_OK);
+    c = store_reader_acquire(S);
+    cr_assert_eq(store_idem_task_get(c, "tok_1", "fresh", id, &version), ERR_OK);
+    cr_expect_str_eq(id, "tsk_0123456789ABCDEFGHJKMNPQRS");
+    cr_expect_eq(version, 3);
+    cr_expect_eq(store_idem_task_get(c, "tok_2", "fresh", id, &version), ERR_NOT_FOUND, "per token");
+    cr_expect_eq(store_idem_task_get(c, "tok_1", "old", id, &version), ERR_NOT_FOUND, "another key");
+    store_reader_release(c);
+}
+
 STORE_TEST(store, idempotency_keys_older_than_a_day_are_purged)
 {
     cr_assert_eq(store_run(S, do_idem, NULL), ERR_OK);
