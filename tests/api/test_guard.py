@@ -200,22 +200,27 @@ def test_a_bad_trusted_proxy_address_is_refused_at_start(tmp_path):
     assert p.returncode == 2 and "--trusted-proxy" in p.stderr and "10.0.0.0/8" in p.stderr
 
 
+def trickle(s, data, t0):
+    """Sends data a byte every 0.25 s (never idle long enough for an idle
+    timeout), at most 40 bytes; returns the seconds since t0 at which the
+    server closed the connection, or None if it stayed open."""
+    for i in range(min(40, len(data))):
+        try:
+            s.send(data[i:i + 1])
+        except OSError:
+            return time.monotonic() - t0
+        if closed_by_server(s, wait=0.25):
+            return time.monotonic() - t0
+    return None
+
+
 def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_deadline(make_server):
     server = make_server(extra_args=["--header-timeout", "2"])
     s = connect_from(server.port, "127.0.0.1")
     try:
         t0 = time.monotonic()
         request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
-        closed_at = None
-        for i in range(40):  # a byte every 0.25 s: never idle long enough for an idle timeout
-            try:
-                s.send(request[i:i + 1])
-            except OSError:
-                closed_at = time.monotonic() - t0
-                break
-            if closed_by_server(s, wait=0.25):
-                closed_at = time.monotonic() - t0
-                break
+        closed_at = trickle(s, request, t0)
         assert closed_at is not None, "still open after 10 s of slow headers"
         assert 1.5 < closed_at < 2 + 1.5 * SLOW, closed_at
     finally:
@@ -229,16 +234,7 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_body_deadline(make_serve
         s.sendall(b"POST /ops/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.admin.encode()
                   + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
         t0 = time.monotonic()
-        closed_at = None
-        for _ in range(40):  # a byte every 0.25 s: never idle long enough for an idle timeout
-            try:
-                s.send(b" ")
-            except OSError:
-                closed_at = time.monotonic() - t0
-                break
-            if closed_by_server(s, wait=0.25):
-                closed_at = time.monotonic() - t0
-                break
+        closed_at = trickle(s, b" " * 40, t0)
         assert closed_at is not None, "still open after 10 s of a slow body"
         assert 1.5 < closed_at < 2 + 1.5 * SLOW, closed_at
     finally:

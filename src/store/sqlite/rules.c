@@ -223,11 +223,9 @@ enum err sqlite_event_get(struct store_conn *c, const char *id, struct event_row
     return ERR_OK;
 }
 
-enum err sqlite_event_insert(struct store_conn *c, const struct event_row *ev)
+/* Binds an event's columns 1-8 (id ... data) of an INSERT INTO events. */
+static void bind_event(sqlite3_stmt *st, const struct event_row *ev)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, "
-                               "data, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, ev->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, ev->type, -1, SQLITE_TRANSIENT);
     sqlite_bind_text(st, 3, ev->user_id);
@@ -236,6 +234,14 @@ enum err sqlite_event_insert(struct store_conn *c, const struct event_row *ev)
     sqlite3_bind_text(st, 6, ev->from_service ? "service" : "api", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 7, ev->depth);
     sqlite3_bind_text(st, 8, ev->data, -1, SQLITE_TRANSIENT);
+}
+
+enum err sqlite_event_insert(struct store_conn *c, const struct event_row *ev)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, "
+                               "data, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) return ERR_INTERNAL;
+    bind_event(st, ev);
     sqlite3_bind_text(st, 9, ev->outcome, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "event_insert");
     sqlite_done(st);
@@ -252,14 +258,7 @@ enum err sqlite_event_claim(struct store_conn *c, const struct event_row *ev, st
         sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, "
                                    "data, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT (id) DO NOTHING");
         if (!st) return ERR_INTERNAL;
-        sqlite3_bind_text(st, 1, ev->id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, ev->type, -1, SQLITE_TRANSIENT);
-        sqlite_bind_text(st, 3, ev->user_id);
-        sqlite3_bind_int64(st, 4, ev->occurred_at);
-        sqlite3_bind_int64(st, 5, ev->received_at);
-        sqlite3_bind_text(st, 6, ev->from_service ? "service" : "api", -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 7, ev->depth);
-        sqlite3_bind_text(st, 8, ev->data, -1, SQLITE_TRANSIENT);
+        bind_event(st, ev);
         if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "event_claim");
         sqlite_done(st);
         if (sqlite3_changes(sqlite_db(c)) == 1) return ERR_OK;
