@@ -78,6 +78,19 @@ static enum err check_refs(struct store_conn *c, const char *assignee_id, const 
     return ERR_OK;
 }
 
+/* ---- the service's own events, for the workflow rules ---------------------- */
+
+static service_task_event_fn task_event_hook;
+
+void service_set_task_event_hook(service_task_event_fn fn) { task_event_hook = fn; }
+
+/* Sends the task's event to the hook (the workflow rules), if one is set. */
+static enum err task_event(struct store_conn *c, const struct task *t, const char *type, int64_t now_ms)
+{
+    return task_event_hook ? task_event_hook(c, t, type, now_ms) : ERR_OK;
+}
+
+
 enum err service_task_create(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
                              struct errinfo *e)
 {
@@ -97,7 +110,7 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     if (overdue && (rc = status_history(c, t->id, now_ms, SYSTEM_ACTOR, t->status, TASK_OVERDUE)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
     /* a task born overdue raises task.overdue for the workflow rules */
-    if (overdue && (rc = service_task_event(c, t, "task.overdue", now_ms)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if (overdue && (rc = task_event(c, t, "task.overdue", now_ms)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     return ERR_OK;
 }
 
@@ -293,7 +306,7 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
                          : after == TASK_CANCELLED && before != after ? "task.cancelled"
                          : after == TASK_OVERDUE && (before != TASK_OVERDUE || !old.overdue_recorded) ? "task.overdue"
                                                                                                       : NULL;
-        if (ev && (rc = service_task_event(c, &nt, ev, now_ms)) != ERR_OK) goto fail_internal;
+        if (ev && (rc = task_event(c, &nt, ev, now_ms)) != ERR_OK) goto fail_internal;
     }
     task_clear(&old);
     *out = nt;
@@ -347,7 +360,7 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
     }
     t.overdue_recorded = true;
     if ((rc = status_history(c, id, now_ms, SYSTEM_ACTOR, t.status, TASK_OVERDUE)) != ERR_OK) goto out;
-    if ((rc = service_task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* for the workflow rules */
+    if ((rc = task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* for the workflow rules */
     *recorded = true;
 out:
     task_clear(&t);
@@ -382,20 +395,9 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
     snprintf(h.field, sizeof h.field, "sla_due_at");
     if ((rc = store_history_add(c, id, &h)) != ERR_OK) goto out;
     /* the rules engine sees it in the same transaction */
-    if ((rc = service_task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
+    if ((rc = task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
     *recorded = true;
 out:
     task_clear(&t);
     return rc;
-}
-
-/* ---- the service's own events, for the workflow rules ---------------------- */
-
-static service_task_event_fn task_event_hook;
-
-void service_set_task_event_hook(service_task_event_fn fn) { task_event_hook = fn; }
-
-enum err service_task_event(struct store_conn *c, const struct task *t, const char *type, int64_t now_ms)
-{
-    return task_event_hook ? task_event_hook(c, t, type, now_ms) : ERR_OK;
 }

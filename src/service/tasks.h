@@ -86,20 +86,18 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
  * the recompute has not reached yet is stamped first, and the new deadline
  * written, see service_sla_refresh) and its breach is not yet recorded, writes the
  * `sla_breached` history line (actor system) and sets the flag that makes it
- * once only, then raises the task's sla.breached event (service_task_event).
+ * once only, then raises the task's sla.breached event.
  * *recorded says whether it wrote anything. */
 enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
 
 /* The service's own events, for the workflow rules. The rules engine
  * registers one hook at start-up (before any thread runs); each time a task
- * goes overdue (when that is recorded), is completed or is cancelled, the
- * service calls it with the task as it now is, inside the same transaction,
- * so follow-up tasks commit with the change or not at all. A hook error
- * fails the write. service_task_event is the one entry point: call it with
- * "sla.breached" where a breach is recorded. Without a hook it does nothing. */
+ * goes overdue (when that is recorded), is completed or is cancelled, or its
+ * SLA breach is recorded, the service calls it with the task as it now is,
+ * inside the same transaction, so follow-up tasks commit with the change or
+ * not at all. A hook error fails the write. Without a hook nothing is sent. */
 typedef enum err (*service_task_event_fn)(struct store_conn *c, const struct task *t, const char *type,
                                           int64_t now_ms);
 void service_set_task_event_hook(service_task_event_fn fn);
-enum err service_task_event(struct store_conn *c, const struct task *t, const char *type, int64_t now_ms);
 
 #endif
