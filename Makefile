@@ -2,7 +2,7 @@
 # Variant builds go to their own folder: `make sanitize` uses build/asan.
 BUILD    ?= build
 SAN      ?=
-PKGS     := libmicrohttpd jansson sqlite3 libsodium gnutls
+PKGS     := libmicrohttpd jansson sqlite3 libsodium gnutls libpq
 PYTHON   := /usr/bin/python3
 
 CFLAGS   ?= -O2 -g
@@ -23,11 +23,12 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS       = $(PKG_LIBS) -lm -pthread
 
 SRC       := $(filter-out src/main.c,$(wildcard src/*/*.c src/*/*/*.c))
-OBJ       := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+OBJ       := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/pg_migrations.o
 # the page's assets, compiled in
 WEB       := $(sort $(wildcard src/web/*.html src/web/*.css src/web/*.js src/web/*.svg))
 OBJ       += $(BUILD)/obj/gen/web_assets.o
 MIGRATIONS:= $(sort $(wildcard src/store/migrations/*.sql))
+PG_MIGRATIONS:= $(sort $(wildcard src/store/pg/migrations/*.sql))
 # unit tests mirror src/: tests/unit/LAYER/test_MODULE.c; shared fixtures in tests/unit/
 UNIT_SRC  := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
@@ -41,19 +42,19 @@ deps:
 
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	@mkdir -p $(@D)
-	@scripts/embed-sql.sh $@ $(MIGRATIONS)
+	@scripts/embed-sql.sh $@ store $(MIGRATIONS)
 
-$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+$(BUILD)/gen/pg_migrations.c: $(PG_MIGRATIONS) scripts/embed-sql.sh
+	@mkdir -p $(@D)
+	@scripts/embed-sql.sh $@ pg $(PG_MIGRATIONS)
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/gen/web_assets.c: $(WEB) scripts/embed-web.sh
 	@mkdir -p $(@D)
 	@scripts/embed-web.sh $@ $(WEB)
-
-$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
-	@mkdir -p $(@D)
-	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/gen/migrations.c
 	@mkdir -p $(@D)

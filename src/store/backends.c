@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "store/backends.h"
+#include "store/pg/ops.h"
 #include "store/sqlite/ops.h"
 
 static bool is_postgres_uri(const char *db)
@@ -20,7 +21,7 @@ static bool is_anything(const char *db)
 
 /* In order: the first row whose names() takes the value wins. */
 static const struct store_backend backends[] = {
-    {"postgresql", "PostgreSQL", is_postgres_uri, NULL},
+    {"postgresql", "PostgreSQL", is_postgres_uri, &store_pg_ops},
     {"sqlite", "SQLite", is_anything, &store_sqlite_ops}, /* any other value is a file's path */
 };
 

@@ -262,7 +262,17 @@ struct store_conn;
      * older_than_ms, oldest first (their outcome is a column of the row); \
      * *purged says how many. Tasks keep their event_id. */ \
     X(VALUE, enum err, event_purge, (struct store_conn *c, int64_t older_than_ms, int limit, int64_t *purged), \
-        (c, older_than_ms, limit, purged))
+        (c, older_than_ms, limit, purged)) \
+    /* The lease on background work `name` (one row: owner, expires_at): \
+     * taken or renewed for owner until now_ms + ttl_ms when it is free, \
+     * expired at now_ms, or owner's already, by one conditional upsert, so \
+     * of several instances asking at once exactly one holds it; *held says \
+     * whether owner holds it now. */ \
+    X(VALUE, enum err, lease_take, (struct store_conn *c, const char *name, const char *owner, int64_t now_ms, \
+        int64_t ttl_ms, bool *held), (c, name, owner, now_ms, ttl_ms, held)) \
+    /* Gives the lease up (a clean stop), when owner holds it. */ \
+    X(VALUE, enum err, lease_release, (struct store_conn *c, const char *name, const char *owner), \
+        (c, name, owner))
 
 #define STORE_OP_MEMBER(kind, ret, name, params, args) ret(*name) params;
 struct store_ops {

@@ -94,6 +94,22 @@ class Response:
 
 ADMIN = object()  # token=ADMIN: the server's admin token (the default)
 
+# OPSTASKS_TEST_PG=SOCKET_DIR: run the servers on PostgreSQL, each on a new
+# database of the throwaway cluster listening on that Unix socket directory.
+PG_SOCKET = os.environ.get("OPSTASKS_TEST_PG")
+_pg_dbs = iter(range(1, 1 << 30))
+
+
+def new_db_uri(tmpdir):
+    """A new, empty database for one server: a file in tmpdir on SQLite, a
+    new database of the test cluster on PostgreSQL."""
+    if not PG_SOCKET:
+        return os.path.join(str(tmpdir), "x.db")
+    name = f"t{os.getpid()}_{next(_pg_dbs)}"
+    subprocess.run(["createdb", "-h", PG_SOCKET, "-U", "postgres", name], check=True, timeout=60,
+                   capture_output=True)
+    return f"postgresql:///{name}?host={PG_SOCKET}&user=postgres"
+
 
 class Server:
     """The real binary serving a database in tmpdir on a free loopback port."""
@@ -101,7 +117,7 @@ class Server:
     def __init__(self, tmpdir, db=None, timezone=None, sweep_interval=None, extra_args=None, ssl_context=None,
                  extra_env=None):
         self.tmpdir = str(tmpdir)
-        self.db = db or os.path.join(self.tmpdir, "x.db")
+        self.db = db or new_db_uri(self.tmpdir)
         self.timezone = timezone
         self.sweep_interval = sweep_interval
         self.extra_args = list(extra_args or [])  # further serve flags, e.g. --metrics-listen

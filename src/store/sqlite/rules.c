@@ -340,3 +340,39 @@ enum err sqlite_event_purge(struct store_conn *c, int64_t older_than_ms, int lim
     *purged = sqlite3_changes(sqlite_db(c));
     return ERR_OK;
 }
+
+/* ---- leases on background work --------------------------------------------- */
+
+enum err sqlite_lease_take(struct store_conn *c, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+                           bool *held)
+{
+    static const char sql[] = "INSERT INTO job_leases (name, owner, expires_at) VALUES (?1, ?2, ?3) "
+                              "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
+                              "WHERE job_leases.owner = excluded.owner OR job_leases.expires_at <= ?4 RETURNING owner";
+    sqlite3_stmt *st = sqlite_stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, now_ms + ttl_ms);
+    sqlite3_bind_int64(st, 4, now_ms);
+    enum err rc = sqlite_step_row(c, st, "lease_take");
+    if (rc == ERR_OK) {
+        *held = true;
+        sqlite_done(st);
+    } else if (rc == ERR_NOT_FOUND) {
+        *held = false;
+        rc = ERR_OK;
+    }
+    return rc;
+}
+
+enum err sqlite_lease_release(struct store_conn *c, const char *name, const char *owner)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "DELETE FROM job_leases WHERE name = ? AND owner = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "lease_release");
+    sqlite_done(st);
+    return ERR_OK;
+}

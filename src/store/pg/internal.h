@@ -1,0 +1,80 @@
+/* internal.h (pg): what the files of the PostgreSQL backend share: running a
+ * statement with text parameters (pg.c), reading columns, and the
+ * declaration of every op's function (pg_NAME for each row of STORE_OPS),
+ * which ops.c assembles into store_pg_ops. Nothing outside store/pg/
+ * includes this.
+ *
+ * Statements are written with $1, $2 ... placeholders; each connection
+ * prepares a statement the first time it runs its text and reuses it, as
+ * the SQLite backend's statement cache does. Values travel as text (binary
+ * values such as token hashes as bytea's hex form, "\x..."). */
+#ifndef OPSTASKS_PG_INTERNAL_H
+#define OPSTASKS_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "store/ops.h"
+#include "store/runtime.h"
+
+#define PG_MAX_PARAMS 32
+
+/* A statement's parameters, in order: pg_p_*() appends one. Small values
+ * are formatted into buf; text is pointed to (keep it alive until the run). */
+struct pg_params {
+    int n;
+    const char *v[PG_MAX_PARAMS];
+    char buf[PG_MAX_PARAMS][72];
+};
+void pg_p_text(struct pg_params *p, const char *s);     /* NULL when s is NULL or "" */
+void pg_p_opt_text(struct pg_params *p, const char *s); /* NULL only when s is NULL */
+void pg_p_int(struct pg_params *p, int64_t v);
+void pg_p_ts(struct pg_params *p, int64_t v); /* NULL when 0 */
+void pg_p_double(struct pg_params *p, double v);
+void pg_p_null(struct pg_params *p);
+void pg_p_bytes(struct pg_params *p, const unsigned char *b, size_t n); /* n <= 32 */
+
+/* Runs sql with p's values (p may be NULL: no parameters). Returns the
+ * result (rows or a command's status; the caller PQclear()s it), or NULL
+ * after logging the failure with *rc set to what it means: ERR_UNAVAILABLE
+ * when the database cannot be reached or cannot take the statement for now
+ * (connection lost, server shutting down, out of disk, a lock or the answer
+ * not coming within the statement deadline), else ERR_INTERNAL. A
+ * connection that was lost is opened again by the next statement run on it
+ * outside a transaction. rc may be NULL. */
+PGresult *pg_run(struct store_conn *c, const char *sql, const struct pg_params *p, enum err *rc);
+/* pg_run for a statement without rows: ERR_OK with *affected (may be NULL)
+ * the rows it changed, or pg_run's failure. */
+enum err pg_cmd(struct store_conn *c, const char *sql, const struct pg_params *p, int64_t *affected);
+/* pg_run for a statement that reads at most one row: ERR_OK with *res on
+ * it (row 0; PQclear after), ERR_NOT_FOUND when there is none (*res NULL),
+ * else the failure. */
+enum err pg_row(struct store_conn *c, const char *sql, const struct pg_params *p, PGresult **res);
+
+/* Columns of row r: a copy the caller frees (NULL for SQL NULL); copied
+ * into out[n], truncated to fit ("" for NULL); numbers (0 for NULL). */
+char *pg_col_dup(const PGresult *res, int r, int i);
+void pg_col_copy(const PGresult *res, int r, int i, char *out, size_t n);
+int64_t pg_col_int64(const PGresult *res, int r, int i);
+double pg_col_double(const PGresult *res, int r, int i);
+bool pg_col_null(const PGresult *res, int r, int i);
+/* A bytea column (hex form) into out[n]: true when it held exactly n bytes. */
+bool pg_col_bytes(const PGresult *res, int r, int i, unsigned char *out, size_t n);
+
+/* The columns of a task row, as tasks.c writes them and queue.c reads them:
+ * the same list and order as the SQLite backend's (sqlite/internal.h). */
+#define PG_TASK_COLS                                                                                         \
+    "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
+    "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, renewal_id, "           \
+    "rule_id, event_id, rule_depth"
+#define PG_TASK_READ_COLS PG_TASK_COLS ", sla_due_at, sla_risk_at"
+/* Reads row r of a result selecting PG_TASK_COLS (or PG_TASK_READ_COLS). */
+void pg_read_task(const PGresult *res, int r, struct task *t);
+
+/* One function per op: pg.c (connections, transactions, schema), tasks.c,
+ * queue.c, people.c, sla.c, renewals.c, rules.c, as in the SQLite backend. */
+#define PG_OP_DECL(kind, ret, name, params, args) ret pg_##name params;
+STORE_OPS(PG_OP_DECL)
+#undef PG_OP_DECL
+
+#endif
