@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -95,9 +96,65 @@ class Response:
 ADMIN = object()  # token=ADMIN: the server's admin token (the default)
 
 # OPSTASKS_TEST_PG=SOCKET_DIR: run the servers on PostgreSQL, each on a new
-# database of the throwaway cluster listening on that Unix socket directory.
+# database of the throwaway cluster listening on that Unix socket directory
+# (scripts/with-pg.sh makes one). A database is dropped once the test (or,
+# for a module's shared server, the module) that made it is over, so a full
+# run does not fill the disk.
 PG_SOCKET = os.environ.get("OPSTASKS_TEST_PG")
+ON_PG = bool(PG_SOCKET)
 _pg_dbs = iter(range(1, 1 << 30))
+_pg_admin = None
+# the databases made during the running test (None between tests), and those
+# made outside any test (module fixtures), dropped at the end of the session
+_test_dbs = None
+_session_dbs = []
+
+
+def sqlite_only(why):
+    """Marks a test of SQLite's own files (the .db file, its locks, backup and
+    check, a full disk under it), skipped on the PostgreSQL run; why says
+    what covers the same ground there, or that nothing does yet."""
+    return pytest.mark.skipif(ON_PG, reason=f"SQLite files only: {why}")
+
+
+def is_pg_uri(db):
+    return str(db).lower().startswith(("postgres://", "postgresql://"))
+
+
+def pg_admin():
+    """One autocommit connection to the cluster's postgres database, for
+    CREATE and DROP DATABASE (quicker than running createdb each time)."""
+    global _pg_admin
+    if _pg_admin is None or _pg_admin.closed:
+        import psycopg2
+        _pg_admin = psycopg2.connect(host=PG_SOCKET, user="postgres", dbname="postgres", connect_timeout=30)
+        _pg_admin.autocommit = True
+    return _pg_admin
+
+
+def pg_uri(name):
+    return f"postgresql:///{name}?host={PG_SOCKET}&user=postgres"
+
+
+def pg_name(uri):
+    return str(uri).split("///", 1)[1].split("?", 1)[0]
+
+
+def pg_create_db(template=None):
+    """A new database of the test cluster (a copy of template, a URI, when
+    given); its URI. Dropped with the test or session that made it."""
+    name = f"t{os.getpid()}_{next(_pg_dbs)}"
+    with pg_admin().cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{pg_name(template)}"' if template else ""))
+    (_test_dbs if _test_dbs is not None else _session_dbs).append(name)
+    return pg_uri(name)
+
+
+def pg_drop_db(name):
+    """Drops a database, ending any session still on it (a server a test left
+    running, or killed, must not keep its database)."""
+    with pg_admin().cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def new_db_uri(tmpdir):
@@ -105,10 +162,79 @@ def new_db_uri(tmpdir):
     new database of the test cluster on PostgreSQL."""
     if not PG_SOCKET:
         return os.path.join(str(tmpdir), "x.db")
-    name = f"t{os.getpid()}_{next(_pg_dbs)}"
-    subprocess.run(["createdb", "-h", PG_SOCKET, "-U", "postgres", name], check=True, timeout=60,
-                   capture_output=True)
-    return f"postgresql:///{name}?host={PG_SOCKET}&user=postgres"
+    return pg_create_db()
+
+
+def copy_db(db, tmpdir):
+    """A copy of a stopped server's database, for a test to change: a file
+    in tmpdir on SQLite, a new database made from it on PostgreSQL."""
+    if is_pg_uri(db):
+        return pg_create_db(template=db)
+    out = os.path.join(str(tmpdir), "x.db")
+    shutil.copy(db, out)
+    return out
+
+
+def db_query(db, sql, params=(), many=False):
+    """Runs one statement straight on a database (a Server's, or a --db
+    value), as its own committed transaction, on either backend: sql uses
+    `?` placeholders (SQLite's; turned into psycopg2's %s on PostgreSQL);
+    many=True runs it once per row of params. Returns the rows of a query
+    as a list of tuples (blobs as bytes), [] for anything else. For
+    seeding and inspecting a server that is stopped, or only reads."""
+    if isinstance(db, Server):
+        db = db.db
+    if is_pg_uri(db):
+        import psycopg2
+        import psycopg2.extras
+        sql = sql.replace("%", "%%").replace("?", "%s")
+        c = psycopg2.connect(str(db), connect_timeout=30)
+        try:
+            with c, c.cursor() as cur:
+                if many:
+                    psycopg2.extras.execute_batch(cur, sql, params, page_size=500)
+                else:
+                    cur.execute(sql, params)
+                rows = cur.fetchall() if cur.description else []
+        finally:
+            c.close()
+        return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
+    import sqlite3
+    c = sqlite3.connect(str(db), timeout=30)
+    try:
+        with c:
+            cur = c.executemany(sql, params) if many else c.execute(sql, params)
+            rows = cur.fetchall()
+    finally:
+        c.close()
+    return rows
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_dbs():
+    """Drops the PostgreSQL databases a test made, after its own fixtures
+    (make_server's servers) are torn down; autouse fixtures are set up
+    first, so they are torn down last."""
+    global _test_dbs
+    if not PG_SOCKET:
+        yield
+        return
+    _test_dbs = []
+    try:
+        yield
+    finally:
+        made, _test_dbs = _test_dbs, None
+        for name in made:
+            pg_drop_db(name)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if PG_SOCKET and _session_dbs:
+        for name in _session_dbs:
+            try:
+                pg_drop_db(name)
+            except Exception:
+                pass
 
 
 class Server:
@@ -424,6 +550,15 @@ def server(tmp_path_factory):
     yield s
     if s.proc:
         s.stop()
+    drop_module_db(s.db)
+
+
+def drop_module_db(db):
+    """Drops the PostgreSQL database of a module's shared server once it is
+    stopped (else the session's end would)."""
+    if is_pg_uri(db) and pg_name(db) in _session_dbs:
+        _session_dbs.remove(pg_name(db))
+        pg_drop_db(pg_name(db))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ rule, and an `opstasks import renewals` run alongside, against the real
 server, killed with -9 at a random moment, CRASH_ROUNDS times (default 5;
 `make crash` runs 50). After each kill and restart: every acknowledged write
 is there and unchanged, nothing refused or never acknowledged half-exists,
-PRAGMA integrity_check is ok and the stats totals equal a count of the rows.
+PRAGMA integrity_check is ok (SQLite) and the stats totals equal a count of the rows.
 
 The kill delays come from CRASH_SEED (printed; set it to replay a failure).
 """
@@ -13,12 +13,11 @@ import http.client
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import threading
 import time
 
-from conftest import BIN, FUTURE, SLOW, STATUSES, Server, child_env
+from conftest import BIN, FUTURE, SLOW, STATUSES, Server, child_env, db_query, is_pg_uri
 
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "5"))
 # about 0.3-1 s of import under the load: the kill lands inside it often
@@ -156,28 +155,22 @@ def write_csv(path, rnd):
     return expected
 
 
-def db_rows(path):
-    """Read the dead server's file directly: integrity, tasks, events."""
-    c = sqlite3.connect(path)
-    try:
-        integrity = c.execute("PRAGMA integrity_check").fetchall()
-        tasks = {r[0]: r[1:] for r in c.execute("SELECT id, title, status, version, event_id FROM tasks")}
-        events = {r[0]: json.loads(r[1]) for r in c.execute("SELECT id, outcome FROM events")}
-        renewals = {r[0]: (r[1], r[2]) for r in c.execute("SELECT id, kind, expires_on FROM renewal_items")}
-    finally:
-        c.close()
+def db_rows(db):
+    """Read the dead server's database directly: integrity, tasks, events.
+    PostgreSQL has no integrity_check of its own: its WAL replay after the
+    kill is what the rows read here rest on."""
+    integrity = [("ok",)] if is_pg_uri(db) else db_query(db, "PRAGMA integrity_check")
+    tasks = {r[0]: r[1:] for r in db_query(db, "SELECT id, title, status, version, event_id FROM tasks")}
+    events = {r[0]: json.loads(r[1]) for r in db_query(db, "SELECT id, outcome FROM events")}
+    renewals = {r[0]: (r[1], r[2]) for r in db_query(db, "SELECT id, kind, expires_on FROM renewal_items")}
     return integrity, tasks, events, renewals
 
 
 def count_statuses(path):
     """SELECT status, count(*), with OVERDUE derived as the server does (UTC)."""
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    c = sqlite3.connect(path)
-    try:
-        rows = c.execute("SELECT CASE WHEN status IN ('OPEN', 'IN_PROGRESS') AND due_date < ? THEN 'OVERDUE' "
-                         "ELSE status END, count(*) FROM tasks GROUP BY 1", (today,)).fetchall()
-    finally:
-        c.close()
+    rows = db_query(path, "SELECT CASE WHEN status IN ('OPEN', 'IN_PROGRESS') AND due_date < ? THEN 'OVERDUE' "
+                          "ELSE status END, count(*) FROM tasks GROUP BY 1", (today,))
     counts = {s: 0 for s in STATUSES}
     counts.update(dict(rows))
     return counts

@@ -17,10 +17,12 @@ import threading
 
 import pytest
 
-from conftest import BIN, FUTURE, SLOW, Server, assert_error, child_env, run_cli, wait_until
+from conftest import BIN, FUTURE, SLOW, Server, assert_error, child_env, run_cli, sqlite_only, wait_until
 
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="mounting a tmpfs and running as nobody need root")
+file_fault = sqlite_only("a --db file that is not a usable SQLite database; on PostgreSQL an unreachable database "
+                         "is test_db_backend.py's; another application's database is not covered there yet")
 
 
 @contextlib.contextmanager
@@ -79,6 +81,7 @@ def serve_once(db, runner=run_cli):
 
 # ---- start-up: files that are not a usable opstasks database ---------------------
 
+@file_fault
 @pytest.mark.parametrize("kind", ["random", "text"])
 def test_a_file_that_is_not_a_database_fails_at_start_with_one_clear_line(tmp_path, kind):
     db = str(tmp_path / "x.db")
@@ -96,6 +99,7 @@ def test_a_file_that_is_not_a_database_fails_at_start_with_one_clear_line(tmp_pa
     assert open(db, "rb").read() == before, "the file was changed"
 
 
+@file_fault
 def test_a_database_of_another_application_is_refused_and_left_unchanged(tmp_path):
     db = str(tmp_path / "other.db")
     c = sqlite3.connect(db)
@@ -113,6 +117,7 @@ def test_a_database_of_another_application_is_refused_and_left_unchanged(tmp_pat
     assert mode == "delete", mode  # nor was it switched to WAL
 
 
+@file_fault
 def test_a_database_whose_schema_migrations_are_not_opstasks_is_refused(tmp_path):
     db = str(tmp_path / "rails.db")
     c = sqlite3.connect(db)
@@ -131,6 +136,7 @@ def test_a_database_whose_schema_migrations_are_not_opstasks_is_refused(tmp_path
     assert_refused(serve_once(db2), db2, "another schema", "001_users")
 
 
+@file_fault
 def test_a_database_of_a_newer_schema_version_says_so(tmp_path):
     db = str(tmp_path / "x.db")
     make_db(db)
@@ -146,11 +152,13 @@ def test_a_database_of_a_newer_schema_version_says_so(tmp_path):
     assert open(db, "rb").read() == before, "the newer database was changed"
 
 
+@file_fault
 def test_a_missing_directory_names_the_file(tmp_path):
     db = str(tmp_path / "no" / "such" / "x.db")
     assert_refused(serve_once(db), db, "cannot open")
 
 
+@file_fault
 @needs_root
 def test_a_database_on_a_read_only_filesystem_refuses_to_start(tmp_path):
     with tmpfs(tmp_path / "mnt") as mnt:
@@ -162,6 +170,7 @@ def test_a_database_on_a_read_only_filesystem_refuses_to_start(tmp_path):
         assert_refused(p, db, "read-only")
 
 
+@file_fault
 @needs_root
 def test_a_read_only_database_file_refuses_to_start(open_dir):
     db = os.path.join(open_dir, "x.db")
@@ -175,6 +184,7 @@ def test_a_read_only_database_file_refuses_to_start(open_dir):
     assert p.returncode == 0, p.stderr
 
 
+@file_fault
 @needs_root
 def test_a_directory_where_the_wal_cannot_be_created_refuses_to_start(open_dir):
     d = os.path.join(open_dir, "ro")
@@ -244,6 +254,7 @@ def all_titles(s):
     raise AssertionError("too many pages")
 
 
+@sqlite_only("the SQLite file on a small tmpfs; a full disk under the PostgreSQL server is not covered yet")
 @needs_root
 def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
     with tmpfs(tmp_path / "mnt") as mnt:
@@ -357,6 +368,8 @@ def test_disk_full_answers_503_keeps_reads_and_recovers_by_itself(tmp_path):
                 s.stop()
 
 
+@sqlite_only("SQLite's write lock taken by another process; a PostgreSQL session holding the rows past the "
+             "statement deadline is not covered yet (two writers on PostgreSQL: tests/unit/store/test_races.c)")
 def test_a_lock_held_by_another_process_answers_503_with_a_reason_then_recovers(make_server):
     s = make_server()
     s.admin

@@ -14,7 +14,7 @@ import tempfile
 import pytest
 
 import conftest
-from conftest import BIN, SAN, SLOW, Server, child_env, run_cli
+from conftest import BIN, SAN, SLOW, Server, child_env, run_cli, sqlite_only
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 UNIT = os.path.join(REPO, "contrib", "opstasks.service")
@@ -145,6 +145,8 @@ def owners(d):
     return {f: os.stat(os.path.join(d, f)).st_uid for f in os.listdir(d)}
 
 
+@sqlite_only("the owner of the SQLite file and its -wal/-shm through backup, check and restore; on PostgreSQL "
+             "opstasks makes no files of its own")
 def test_the_cli_as_root_beside_a_service_user_leaves_every_file_owned_by_that_user(monkeypatch):
     """README's first-token, backup, check and restore steps run as root while
     the service runs as its own (dynamic) user: no file may end up root's."""

@@ -4,11 +4,10 @@ parameters, and the CSV form parsed back."""
 import csv
 import datetime
 import io
-import sqlite3
 
 import pytest
 
-from conftest import FUTURE, Server, assert_error, today_in
+from conftest import FUTURE, Server, assert_error, db_query, drop_module_db, today_in
 
 UTC = datetime.timezone.utc
 H = 3600_000
@@ -62,18 +61,16 @@ def rep(tmp_path_factory):
         s.staff(sid)
     s.agent = s.token("agent")
     s.stop()
-    db = sqlite3.connect(s.db)
-    with db:
-        for r in DATA:
-            db.execute(f"INSERT INTO tasks ({', '.join(r)}) VALUES ({', '.join('?' for _ in r)})", list(r.values()))
-        # a task without an SLA is never in the report
-        db.execute("INSERT INTO tasks (id, title, prio, status, due_date, source, created_at, updated_at, version)"
-                   " VALUES (?, 'no sla', 2, 'OPEN', '2026-03-10', 'MANUAL', ?, ?, 1)",
-                   (tid(99), ms("2026-03-10T00:00Z"), ms("2026-03-10T00:00Z")))
-    db.close()
+    for r in DATA:
+        db_query(s, f"INSERT INTO tasks ({', '.join(r)}) VALUES ({', '.join('?' for _ in r)})", list(r.values()))
+    # a task without an SLA is never in the report
+    db_query(s, "INSERT INTO tasks (id, title, prio, status, due_date, source, created_at, updated_at, version)"
+                " VALUES (?, 'no sla', 2, 'OPEN', '2026-03-10', 'MANUAL', ?, ?, 1)",
+             (tid(99), ms("2026-03-10T00:00Z"), ms("2026-03-10T00:00Z")))
     s.start()
     yield s
     s.stop()
+    drop_module_db(s.db)
 
 
 def report(s, query, **kw):

@@ -2,32 +2,25 @@
 --events-retention-days ago, in batches; tasks they made and every history
 line stay; a removed event's id is then new again; 0 keeps events forever."""
 import re
-import sqlite3
 import time
 
-from conftest import wait_until
+from conftest import db_query, wait_until
 
 DAY_MS = 86400 * 1000
 
 
 def age_events(db, ids, days):
     """Moves the events' received time `days` into the past (server stopped)."""
-    c = sqlite3.connect(db)
     now = int(time.time() * 1000)
-    c.executemany("UPDATE events SET received_at = ? WHERE id = ?", [(now - days * DAY_MS, i) for i in ids])
-    c.commit()
-    c.close()
+    db_query(db, "UPDATE events SET received_at = ? WHERE id = ?", [(now - days * DAY_MS, i) for i in ids], many=True)
 
 
 def seed_old_events(db, n, days):
-    c = sqlite3.connect(db)
     now = int(time.time() * 1000)
-    c.executemany("INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, data, outcome) "
+    db_query(db, "INSERT INTO events (id, type, user_id, occurred_at, received_at, origin, depth, data, outcome) "
                   "VALUES (?, 'seed.old', NULL, ?, ?, 'api', 0, '{}', "
                   "'{\"event_id\":\"x\",\"matched_rules\":[],\"tasks\":[],\"notes\":[]}')",
-                  [(f"evt_seed_{i}", now - days * DAY_MS, now - days * DAY_MS) for i in range(n)])
-    c.commit()
-    c.close()
+                  [(f"evt_seed_{i}", now - days * DAY_MS, now - days * DAY_MS) for i in range(n)], many=True)
 
 
 def event_ids(s):

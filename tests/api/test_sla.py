@@ -2,11 +2,10 @@
 sla_breached history entry (also across restarts), sla_hours changes, the SLA
 filters and stats, and the business-hours calendar."""
 import datetime
-import sqlite3
 
 import pytest
 
-from conftest import FUTURE, SLOW, TASK_FIELDS, assert_error, parse_ts, today_in, wait_until
+from conftest import FUTURE, SLOW, TASK_FIELDS, assert_error, db_query, drop_module_db, parse_ts, today_in, wait_until
 
 UTC = datetime.timezone.utc
 HOUR_MS = 3600_000
@@ -116,17 +115,14 @@ def test_changing_sla_hours_recomputes_the_deadline_with_history(server):
 def seed(server, rows):
     """Stops server, writes task rows straight into its database, starts it again."""
     server.stop()
-    db = sqlite3.connect(server.db)
-    with db:
-        for r in rows:
-            cols = {"title": "Seeded", "prio": 2, "status": "OPEN", "overdue_recorded": 0, "due_date": FUTURE,
-                    "source": "MANUAL", "version": 1}
-            cols.update(r)
-            cols.setdefault("updated_at", cols["created_at"])
-            names = ", ".join(cols)
-            marks = ", ".join("?" for _ in cols)
-            db.execute(f"INSERT INTO tasks ({names}) VALUES ({marks})", list(cols.values()))
-    db.close()
+    for r in rows:
+        cols = {"title": "Seeded", "prio": 2, "status": "OPEN", "overdue_recorded": 0, "due_date": FUTURE,
+                "source": "MANUAL", "version": 1}
+        cols.update(r)
+        cols.setdefault("updated_at", cols["created_at"])
+        names = ", ".join(cols)
+        marks = ", ".join("?" for _ in cols)
+        db_query(server, f"INSERT INTO tasks ({names}) VALUES ({marks})", list(cols.values()))
     server.start()
 
 
@@ -342,11 +338,8 @@ def test_a_calendar_change_recomputes_every_active_task_in_batches(make_server):
         assert ms(s.get_task(tid(100000 + i))["sla_due_at"]) == start + 2 * HOUR_MS
     # a pending recompute left by a stop is finished after the restart
     s.stop()
-    db = sqlite3.connect(s.db)
-    with db:
-        db.execute("UPDATE sla_calendar SET body = ?, recompute_after = ''",
-                   ('{"mode":"calendar_hours","weekly":{},"holidays":[]}',))
-    db.close()
+    db_query(s, "UPDATE sla_calendar SET body = ?, recompute_after = ''",
+             ('{"mode":"calendar_hours","weekly":{},"holidays":[]}',))
     s.start()
     wait_until(lambda: ms(s.get_task(tid(104499))["sla_due_at"]) == created + 4499 + 2 * HOUR_MS, 20,
                interval=0.1, what="the recompute after the restart")

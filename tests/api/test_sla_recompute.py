@@ -5,15 +5,13 @@ calendar supersedes it, no breach from a deadline it moved; and the 422 of a
 calendar with fewer than 876 working hours a year."""
 import datetime
 import os
-import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from conftest import FUTURE, SLOW, Server, assert_error, wait_until
+from conftest import FUTURE, SLOW, Server, assert_error, copy_db, db_query, drop_module_db, wait_until
 
 UTC = datetime.timezone.utc
 HOUR_MS = 3600_000
@@ -83,21 +81,17 @@ def seeded_db(tmp_path_factory):
         created, hours = base + i * 14_401, float(500 + i % 997)
         rows.append((tid(i), "Seeded", 2, "OPEN", 0, FUTURE, "MANUAL", 1, created, created, hours,
                      created + round(hours * HOUR_MS), created + round(hours * 0.8 * HOUR_MS)))
-    db = sqlite3.connect(s.db)
-    with db:
-        db.executemany("INSERT INTO tasks (id, title, prio, status, overdue_recorded, due_date, source, version,"
-                       " created_at, updated_at, sla_hours, sla_due_at, sla_risk_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    db.close()
-    return s.db
+    db_query(s, "INSERT INTO tasks (id, title, prio, status, overdue_recorded, due_date, source, version,"
+                " created_at, updated_at, sla_hours, sla_due_at, sla_risk_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows, many=True)
+    yield s.db
+    drop_module_db(s.db)
 
 
 @pytest.fixture
 def seeded(seeded_db, tmp_path):
     """A stopped server on a copy of the seeded database (started by the test)."""
-    db = str(tmp_path / "x.db")
-    shutil.copy(seeded_db, db)
-    s = Server(tmp_path, db=db)
+    s = Server(tmp_path, db=copy_db(seeded_db, tmp_path))
     yield s
     if s.proc:
         s.stop()
@@ -161,11 +155,7 @@ def sigterm_exit(server, limit_s):
 
 
 def cursor_in_db(path):
-    db = sqlite3.connect(path)
-    try:
-        return db.execute("SELECT recompute_after FROM sla_calendar WHERE id = 1").fetchone()[0]
-    finally:
-        db.close()
+    return db_query(path, "SELECT recompute_after FROM sla_calendar WHERE id = 1")[0][0]
 
 
 def test_put_answers_at_once_and_creates_go_on_during_the_recompute(seeded):
@@ -228,20 +218,17 @@ def test_a_write_during_the_recompute_judges_the_deadline_by_the_new_calendar(se
     records no breach, and the sweeper records none either."""
     now = now_ms()
     last = tid(N_TASKS + 1)
-    db = sqlite3.connect(seeded.db)
-    with db:
-        db.execute("INSERT INTO tasks (id, title, prio, status, overdue_recorded, due_date, source, version,"
-                   " created_at, updated_at, sla_hours, sla_due_at, sla_risk_at)"
-                   " VALUES (?, 'Late under calendar hours', 2, 'OPEN', 0, ?, 'MANUAL', 1, ?, ?, 2.0, ?, ?)",
-                   (last, FUTURE, now - 3 * HOUR_MS, now - 3 * HOUR_MS, now - HOUR_MS, now - 84 * 60_000))
-        # a recompute left pending by a stop, with every hour working except the next three days
-        today = datetime.datetime.now(UTC).date()
-        body = ('{"mode":"business_hours","weekly":{' +
-                ",".join(f'"{d}":[["00:00","24:00"]]' for d in DAYS) + '},"holidays":[' +
-                ",".join(f'"{today + datetime.timedelta(days=k)}"' for k in (-1, 0, 1, 2)) + "]}")
-        db.execute("INSERT INTO sla_calendar (id, body, updated_at, recompute_after) VALUES (1, ?, ?, '')",
-                   (body, now))
-    db.close()
+    db_query(seeded, "INSERT INTO tasks (id, title, prio, status, overdue_recorded, due_date, source, version,"
+                     " created_at, updated_at, sla_hours, sla_due_at, sla_risk_at)"
+                     " VALUES (?, 'Late under calendar hours', 2, 'OPEN', 0, ?, 'MANUAL', 1, ?, ?, 2.0, ?, ?)",
+                     (last, FUTURE, now - 3 * HOUR_MS, now - 3 * HOUR_MS, now - HOUR_MS, now - 84 * 60_000))
+    # a recompute left pending by a stop, with every hour working except the next three days
+    today = datetime.datetime.now(UTC).date()
+    body = ('{"mode":"business_hours","weekly":{' +
+            ",".join(f'"{d}":[["00:00","24:00"]]' for d in DAYS) + '},"holidays":[' +
+            ",".join(f'"{today + datetime.timedelta(days=k)}"' for k in (-1, 0, 1, 2)) + "]}")
+    db_query(seeded, "INSERT INTO sla_calendar (id, body, updated_at, recompute_after) VALUES (1, ?, ?, '')",
+             (body, now))
     seeded.sweep_interval = 1
     s = seeded.start()
     r = s.patch(f"/ops/tasks/{last}", {"status": "COMPLETED"})

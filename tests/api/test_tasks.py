@@ -3,12 +3,11 @@ PATCH with If-Match, the lifecycle with its time stamps, and history."""
 import datetime
 import json
 import re
-import sqlite3
 import threading
 
 import pytest
 
-from conftest import FUTURE, PAST, TASK_FIELDS, assert_error, parse_ts, wait_until
+from conftest import FUTURE, PAST, TASK_FIELDS, assert_error, db_query, parse_ts, wait_until
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -225,12 +224,9 @@ def test_a_key_stored_before_the_upgrade_replays_its_location_and_etag(make_serv
     first = s.post("/ops/tasks", body, headers={"Idempotency-Key": "old-1"})
     assert first.status == 201
     s.stop()
-    c = sqlite3.connect(s.db)
-    c.execute("ALTER TABLE idempotency_keys DROP COLUMN task_id")
-    c.execute("ALTER TABLE idempotency_keys DROP COLUMN task_version")
-    c.execute("DELETE FROM schema_migrations WHERE version = 9")
-    c.commit()
-    c.close()
+    db_query(s, "ALTER TABLE idempotency_keys DROP COLUMN task_id")
+    db_query(s, "ALTER TABLE idempotency_keys DROP COLUMN task_version")
+    db_query(s, "DELETE FROM schema_migrations WHERE version = 9")
     s.start()
     again = s.post("/ops/tasks", body, headers={"Idempotency-Key": "old-1"})
     assert again.status == 201 and again.json() == first.json()
