@@ -158,6 +158,7 @@ def risky(tmp_path_factory):
     seed(s, rows)
     yield s
     s.stop()
+    drop_module_db(s.db)
 
 
 def listed(server, query):
