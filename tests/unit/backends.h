@@ -13,8 +13,9 @@
 
 struct backend_fixture {
     const char *name;
-    /* Makes a new, empty database: 0 with its --db value in uri, or -1
-     * with why in uri. */
+    /* Makes a new, empty database: 0 with its --db value in uri, -1 with
+     * why in uri, or 1 when the backend is not available to this run
+     * (the test is then skipped, with uri as the reason). */
     int (*fresh_db)(char *uri, size_t n);
     /* Removes what fresh_db made, once the store is closed: 0, or -1 when
      * something was left behind (the store's close must tidy up itself). */
@@ -25,7 +26,8 @@ extern const struct backend_fixture test_backends[];
 extern const size_t test_backends_count;
 
 /* A store on a fresh database of fx's backend (NULL: test_backends[0]),
- * asserting that it opened. test_store_drop(s) closes it and drops the
+ * asserting that it opened; skips the test when the backend is not
+ * available (PostgreSQL without OPSTASKS_TEST_PG). test_store_drop(s) closes it and drops the
  * database, expecting nothing left behind; s may be NULL. One at a time in
  * a test process. */
 struct store *test_store_fresh(const struct backend_fixture *fx);
