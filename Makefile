@@ -34,7 +34,7 @@ UNIT_SRC  := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 $(UNIT_OBJ): CFLAGS += -Itests/unit
 
-.PHONY: all deps run test unit api e2e openapi sanitize bench clean deb crash fuzz fuzz-build
+.PHONY: all deps run test unit unit-pg api api-pg e2e openapi sanitize bench clean deb crash fuzz fuzz-build
 all: $(BUILD)/opstasks
 
 deps:
@@ -75,13 +75,29 @@ run: deps all
 	@$(BUILD)/opstasks init --db opstasks.db --listen 127.0.0.1:8080
 	@exec $(BUILD)/opstasks serve --db opstasks.db --listen 127.0.0.1:8080
 
+# The store's tests run once per backend of tests/unit/backends.c; `make unit`
+# alone skips the PostgreSQL runs, `make unit-pg` gives them a throwaway
+# cluster (scripts/with-pg.sh: Unix socket only, removed afterwards, also
+# when the tests fail), so it runs every unit test on both backends.
 unit: $(BUILD)/unit_tests
 	@echo "== unit tests ($(BUILD))"
 	@$(BUILD)/unit_tests --jobs 2
 
+unit-pg: $(BUILD)/unit_tests
+	@echo "== unit tests on SQLite and PostgreSQL ($(BUILD))"
+	@scripts/with-pg.sh $(BUILD)/unit_tests --jobs 2
+
 api: $(BUILD)/opstasks
-	@echo "== black-box API tests ($(BUILD)/opstasks)"
+	@echo "== black-box API tests on SQLite ($(BUILD)/opstasks)"
 	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+
+# The same suite with every server on a new database of a throwaway
+# PostgreSQL cluster (tests/api/conftest.py, OPSTASKS_TEST_PG); tests of
+# SQLite's own files are skipped there, each naming what covers it instead.
+api-pg: $(BUILD)/opstasks
+	@echo "== black-box API tests on PostgreSQL ($(BUILD)/opstasks)"
+	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) scripts/with-pg.sh \
+		$(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
 # Browser tests of the /tasks page: playwright-core from npm (no
 # browser download) driving Debian's /usr/bin/chromium; screenshots in build/e2e.
@@ -119,12 +135,15 @@ crash: deps all
 	@CRASH_ROUNDS=$${CRASH_ROUNDS:-50} OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) \
 		$(PYTHON) -m pytest -q -s -p no:cacheprovider tests/api/test_crash.py
 
+# Every test on both backends: unit tests (unit-pg runs SQLite's and
+# PostgreSQL's rows), the API suite on SQLite and on PostgreSQL, the OpenAPI
+# check and the browser tests.
 test: deps
-	@$(MAKE) --no-print-directory all unit api openapi e2e
+	@$(MAKE) --no-print-directory all unit-pg api api-pg openapi e2e
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 sanitize: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit api openapi e2e
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit-pg api api-pg openapi e2e
 
 bench: deps all tests/e2e/node_modules/.installed
 	@bench/run.sh
