@@ -618,7 +618,9 @@ int pg_check_file(const char *path, struct errinfo *e)
     pg_display_uri(path, shown, sizeof shown);
     PGconn *db = connect_db(path, false, why, sizeof why);
     if (!db)
-        return err_set(e, ERR_INTERNAL, "db", "%s (%s; the database must exist: createdb it first)", why, shown),
+        return err_set(e, ERR_INTERNAL, "db", "%s (%s%s)", why, shown,
+                       strstr(why, "does not exist") ? "; opstasks does not create the database: createdb it first"
+                                                     : ""),
                -1;
     int ret = 0;
     PGresult *res = PQexec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL, "
