@@ -1,8 +1,8 @@
-/* renewals.c (pg): renewable items, the renewals policy and the engine's actions. The same contracts as the SQLite backend's
- * renewals.c (store/ops.h says each op's): the engine finds its work through the partial index on next_due, and the
- * primary key of renewal_actions, hit by an insert that does nothing on conflict, makes each (item, expiry date,
- * threshold) act exactly once. Dates are text 'YYYY-MM-DD' as in SQLite; date arithmetic goes through the date type
- * and back with to_char, which gives SQLite's date() answers for the years the domain allows (1900-9999). */
+/* renewals.c (pg): renewable items, the renewals policy and the engine's actions. The same contracts as the SQLite
+ * backend's renewals.c (store/ops.h says each op's): the engine finds its work through the partial index on next_due,
+ * and the primary key of renewal_actions, hit by an insert that does nothing on conflict, makes each (item, expiry
+ * date, threshold) act exactly once. Dates are text 'YYYY-MM-DD' as in SQLite; date arithmetic goes through the date
+ * type and back with to_char, which gives SQLite's date() answers for the years the domain allows (1900-9999). */
 #include <stdlib.h>
 #include <string.h>
 
