@@ -443,8 +443,9 @@ static PGresult *run(struct pg_conn *pc, const char *sql, const struct pg_params
     }
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        const char *n = PQcmdTuples(res);
-        if (n && *n && st == PGRES_COMMAND_OK) pc->changes += strtoll(n, NULL, 10);
+        /* rows an INSERT, UPDATE or DELETE changed, RETURNING ones too */
+        const char *n = PQcmdTuples(res), *cmd = PQcmdStatus(res);
+        if (n && *n && cmd && strncmp(cmd, "SELECT", 6) != 0) pc->changes += strtoll(n, NULL, 10);
         return res;
     }
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
