@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import FUTURE, PAST, TASK_FIELDS, assert_error, db_query, parse_ts, wait_until
+from conftest import FUTURE, PAST, TASK_FIELDS, assert_error, db_query, parse_ts, sqlite_only, wait_until
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -216,6 +216,8 @@ def test_idempotent_replay_answers_the_first_location_and_etag(server):
     assert again.header("ETag") == first.header("ETag"), "the ETag of the answer replayed, not of the task now"
 
 
+@sqlite_only("SQLite's migration 9 upgrading a key stored before it; PostgreSQL's schema has had the key's task "
+             "from its first migration")
 def test_a_key_stored_before_the_upgrade_replays_its_location_and_etag(make_server):
     """A key kept before the idempotency rows recorded their task (migration
     9) takes the task's id and version from its stored answer on upgrade."""
@@ -226,7 +228,8 @@ def test_a_key_stored_before_the_upgrade_replays_its_location_and_etag(make_serv
     s.stop()
     db_query(s, "ALTER TABLE idempotency_keys DROP COLUMN task_id")
     db_query(s, "ALTER TABLE idempotency_keys DROP COLUMN task_version")
-    db_query(s, "DELETE FROM schema_migrations WHERE version = 9")
+    db_query(s, "DROP TABLE IF EXISTS job_leases")  # and what came after, so the file is at version 8
+    db_query(s, "DELETE FROM schema_migrations WHERE version >= 9")
     s.start()
     again = s.post("/ops/tasks", body, headers={"Idempotency-Key": "old-1"})
     assert again.status == 201 and again.json() == first.json()

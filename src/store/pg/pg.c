@@ -443,8 +443,9 @@ static PGresult *run(struct pg_conn *pc, const char *sql, const struct pg_params
     }
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        const char *n = PQcmdTuples(res);
-        if (n && *n && st == PGRES_COMMAND_OK) pc->changes += strtoll(n, NULL, 10);
+        /* rows an INSERT, UPDATE or DELETE changed, RETURNING ones too */
+        const char *n = PQcmdTuples(res), *cmd = PQcmdStatus(res);
+        if (n && *n && cmd && strncmp(cmd, "SELECT", 6) != 0) pc->changes += strtoll(n, NULL, 10);
         return res;
     }
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -618,7 +619,9 @@ int pg_check_file(const char *path, struct errinfo *e)
     pg_display_uri(path, shown, sizeof shown);
     PGconn *db = connect_db(path, false, why, sizeof why);
     if (!db)
-        return err_set(e, ERR_INTERNAL, "db", "%s (%s; the database must exist: createdb it first)", why, shown),
+        return err_set(e, ERR_INTERNAL, "db", "%s (%s%s)", why, shown,
+                       strstr(why, "does not exist") ? "; opstasks does not create the database: createdb it first"
+                                                     : ""),
                -1;
     int ret = 0;
     PGresult *res = PQexec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL, "
