@@ -121,6 +121,8 @@ struct store *test_store_fresh(const struct backend_fixture *fx)
     return s;
 }
 
+const char *test_store_uri(void) { return current_uri; }
+
 void test_store_drop(struct store *s)
 {
     store_close(s);

@@ -32,6 +32,9 @@ extern const size_t test_backends_count;
  * a test process. */
 struct store *test_store_fresh(const struct backend_fixture *fx);
 void test_store_drop(struct store *s);
+/* The --db value of the store test_store_fresh opened last (for a test
+ * that opens a connection of its own, such as the race tests' watcher). */
+const char *test_store_uri(void);
 
 /* A test run once per backend: setup(fx) opens the backend's store, the
  * body follows, then teardown() (which calls test_store_drop; it must be

@@ -1,23 +1,35 @@
 /* Races of two writers on one database, each on a connection of its own (not
  * the writer thread), as two server instances would be: the checks that guard
- * a write must be made by the write itself, in the database.
+ * a write must be made by the write itself, in the database. Every test runs
+ * once per backend of tests/unit/backends.c.
  *
  * Writer A runs an operation outside a transaction, so each of its statements
- * sees what was committed before it ran (PostgreSQL's READ COMMITTED). Just
- * before A's first write (or its first write naming a given table), a hook on
- * A's SQLite handle runs writer B's whole operation on the other connection
- * and commits it. A has then made every check it makes by reading, and B got
- * in before A wrote: A's write must be refused or reconciled by the database.
- * The hook is SQLite's statement trace, so this file is the SQLite backend's;
- * the clock is frozen at 2026-06-10T09:00:00Z in UTC. */
+ * sees what was committed before it ran (PostgreSQL's READ COMMITTED), and
+ * writer B's whole operation gets in after A has made every check it makes
+ * by reading but before A's write: A's write must be refused or reconciled
+ * by the database. How B gets in between depends on the backend:
+ *  - SQLite: a statement trace hook on A's handle runs B's operation on the
+ *    other connection and commits it just before A's first write (or its
+ *    first write naming a given table);
+ *  - PostgreSQL: B runs its operation in a transaction and holds it open
+ *    while A runs in a thread of its own; A's reads do not see B's rows, its
+ *    first write that touches one of them waits on B's row lock, and once A
+ *    is seen waiting (pg_stat_activity, from a third connection) B commits,
+ *    so A's write goes on over B's committed rows.
+ * The clock is frozen at 2026-06-10T09:00:00Z in UTC. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "backends.h"
 #include "domain/dates.h"
 #include "service/rule_engine.h"
 #include "service/tasks.h"
@@ -27,39 +39,32 @@
 
 #define NOW 1781082000000LL /* 2026-06-10T09:00:00Z */
 
-static char dir[64], db_path[128];
+static const struct backend_fixture *FX;
 static struct store *S;
 static struct store_conn *A, *B;
 
-static void setup(void)
+static void setup(const struct backend_fixture *fx)
 {
-    snprintf(dir, sizeof dir, "/tmp/opstasks-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(db_path, sizeof db_path, "%s/t.db", dir);
+    FX = fx;
     cr_assert_eq(dates_set_timezone("UTC"), 0);
     clock_set_ms(NOW);
-    struct errinfo e = {0};
-    cr_assert_eq(store_open(db_path, &S, &e), 0, "%s", e.message);
+    S = test_store_fresh(fx);
     cr_assert_eq(store_conn_open(S, true, &A), 0);
     cr_assert_eq(store_conn_open(S, true, &B), 0);
 }
 
+/* safe to run twice (BACKEND_TEST runs it in the test and as .fini) */
 static void teardown(void)
 {
-    store_conn_close(A);
-    store_conn_close(B);
-    store_close(S);
+    if (A) store_conn_close(A);
+    if (B) store_conn_close(B);
+    A = B = NULL;
+    test_store_drop(S);
+    S = NULL;
     clock_set_ms(0);
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < 4; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(dir);
 }
 
-TestSuite(race, .init = setup, .fini = teardown);
+#define RACE_TEST(name) BACKEND_TEST(race, name, setup, teardown)
 
 /* ---- the interleaving -------------------------------------------------------- */
 
@@ -96,9 +101,7 @@ static int on_statement(unsigned type, void *ctx, void *p, void *x)
     return 0;
 }
 
-/* Runs a_run on A with b_run committed on B just before A's first write (to
- * table, when not NULL); A's result. B must have run and succeeded. */
-static enum err race(op_fn a_run, void *a_arg, op_fn b_run, void *b_arg, const char *table)
+static enum err race_sqlite(op_fn a_run, void *a_arg, op_fn b_run, void *b_arg, const char *table)
 {
     struct race r = {table, b_run, b_arg, false, ERR_OK};
     sqlite3 *db = sqlite_db(A);
@@ -108,6 +111,79 @@ static enum err race(op_fn a_run, void *a_arg, op_fn b_run, void *b_arg, const c
     cr_assert(r.fired, "writer A never wrote, so B never ran");
     cr_assert_eq(r.b_rc, ERR_OK, "writer B failed: %d", r.b_rc);
     return rc;
+}
+
+struct writer_a {
+    op_fn run;
+    void *arg;
+    enum err rc;
+    atomic_bool done;
+};
+
+static void *writer_a_main(void *p)
+{
+    struct writer_a *w = p;
+    w->rc = w->run(A, w->arg);
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+/* Polls, from a connection of its own, until a session of the test's
+ * database waits on a row or transaction lock (B's), A finishes, or 10 s
+ * pass: true when one waits. what gets the last wait seen, for the message. */
+static bool a_waits_on_b(PGconn *watch, struct writer_a *w, char *what, size_t n)
+{
+    snprintf(what, n, "none");
+    for (int i = 0; i < 2000 && !atomic_load(&w->done); i++) {
+        PGresult *res = PQexec(watch, "SELECT wait_event FROM pg_stat_activity WHERE datname = current_database()"
+                                      " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
+        cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(res));
+        bool on_rows = false;
+        for (int r = 0; r < PQntuples(res); r++) {
+            const char *ev = PQgetvalue(res, r, 0);
+            snprintf(what, n, "%s", ev);
+            if (!strcmp(ev, "transactionid") || !strcmp(ev, "tuple")) on_rows = true;
+        }
+        PQclear(res);
+        if (on_rows) return true;
+        nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    }
+    return false;
+}
+
+/* The table does not matter here: A waits at its first write that touches
+ * a row of B's, whichever statement that is. */
+static enum err race_pg(op_fn a_run, void *a_arg, op_fn b_run, void *b_arg)
+{
+    PGconn *watch = PQconnectdb(test_store_uri());
+    cr_assert_eq(PQstatus(watch), CONNECTION_OK, "%s", PQerrorMessage(watch));
+    cr_assert_eq(store_begin(B), 0);
+    enum err b_rc = b_run(B, b_arg);
+    if (b_rc != ERR_OK) {
+        store_rollback(B);
+        PQfinish(watch);
+        cr_assert_fail("writer B failed: %d", b_rc);
+    }
+    struct writer_a w = {a_run, a_arg, ERR_OK, false};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, writer_a_main, &w), 0);
+    char seen[64];
+    bool waited = a_waits_on_b(watch, &w, seen, sizeof seen);
+    int committed = store_commit(B);
+    pthread_join(th, NULL);
+    PQfinish(watch);
+    cr_assert(waited, "writer A never waited on B's rows (last lock wait seen: %s), so B did not get in first", seen);
+    cr_assert_eq(committed, 0, "writer B's commit failed");
+    return w.rc;
+}
+
+/* Runs a_run on A with b_run committed on B just before A's first write (to
+ * table, when not NULL, on SQLite); A's result. B must have run and
+ * succeeded. */
+static enum err race(op_fn a_run, void *a_arg, op_fn b_run, void *b_arg, const char *table)
+{
+    if (!strcmp(FX->name, "postgresql")) return race_pg(a_run, a_arg, b_run, b_arg);
+    return race_sqlite(a_run, a_arg, b_run, b_arg, table);
 }
 
 /* ---- helpers ------------------------------------------------------------------- */
@@ -177,7 +253,7 @@ static enum err do_patch(struct store_conn *c, void *arg)
     return rc;
 }
 
-Test(race, of_two_patches_with_if_match_on_one_version_the_second_to_write_gets_412)
+RACE_TEST(of_two_patches_with_if_match_on_one_version_the_second_to_write_gets_412)
 {
     char id[TASK_ID_SIZE];
     create("Before", id);
@@ -191,7 +267,7 @@ Test(race, of_two_patches_with_if_match_on_one_version_the_second_to_write_gets_
     task_clear(&t);
 }
 
-Test(race, a_patch_without_if_match_applies_over_a_change_that_got_in_first)
+RACE_TEST(a_patch_without_if_match_applies_over_a_change_that_got_in_first)
 {
     char id[TASK_ID_SIZE];
     create("Before", id);
@@ -218,7 +294,7 @@ static enum err do_record_overdue(struct store_conn *c, void *arg)
     return service_task_record_overdue(c, a->id, clock_now_ms(), &a->recorded);
 }
 
-Test(race, recording_overdue_does_not_undo_a_patch_that_got_in_first_and_the_line_is_written_once)
+RACE_TEST(recording_overdue_does_not_undo_a_patch_that_got_in_first_and_the_line_is_written_once)
 {
     clock_set_ms(NOW - 20 * 24 * 3600 * 1000LL); /* created 20 days ago, due 06-20... */
     char id[TASK_ID_SIZE];
@@ -287,7 +363,7 @@ static void keyed(struct keyed_arg *a, const char *key, const char *body)
     a->title = body;
 }
 
-Test(race, two_creates_with_one_idempotency_key_make_one_task_and_the_second_replays_the_first)
+RACE_TEST(two_creates_with_one_idempotency_key_make_one_task_and_the_second_replays_the_first)
 {
     struct keyed_arg a = {0}, b = {0};
     keyed(&a, "key-1", "same body");
@@ -304,7 +380,7 @@ Test(race, two_creates_with_one_idempotency_key_make_one_task_and_the_second_rep
     free(b.answer);
 }
 
-Test(race, a_create_racing_one_key_with_another_body_gets_idempotency_conflict)
+RACE_TEST(a_create_racing_one_key_with_another_body_gets_idempotency_conflict)
 {
     struct keyed_arg a = {0}, b = {0};
     keyed(&a, "key-1", "body A");
@@ -328,7 +404,7 @@ static enum err do_put_staff(struct store_conn *c, void *arg)
     return store_staff_put(c, &a->st, &a->created);
 }
 
-Test(race, of_two_puts_of_a_new_staff_id_exactly_one_reports_created)
+RACE_TEST(of_two_puts_of_a_new_staff_id_exactly_one_reports_created)
 {
     struct staff_arg a = {.st = {.id = "sta_new", .name = "By A", .active = true, .updated_at = NOW + 1}};
     struct staff_arg b = {.st = {.id = "sta_new", .name = "By B", .active = true, .updated_at = NOW}};
@@ -355,7 +431,7 @@ static enum err do_put_customer(struct store_conn *c, void *arg)
     return store_customer_put(c, &a->cu, &a->created);
 }
 
-Test(race, of_two_puts_of_a_new_customer_id_exactly_one_reports_created)
+RACE_TEST(of_two_puts_of_a_new_customer_id_exactly_one_reports_created)
 {
     struct customer_arg a = {.cu = {.id = "cus_new", .name = "By A", .updated_at = NOW + 1}};
     struct customer_arg b = {.cu = {.id = "cus_new", .name = "By B", .updated_at = NOW}};
@@ -422,7 +498,7 @@ static void assignee_of(const char *answer, char out[EXT_ID_SIZE])
     json_decref(j);
 }
 
-Test(race, of_two_posts_of_one_event_id_one_runs_the_rules_and_the_other_replays_its_answer)
+RACE_TEST(of_two_posts_of_one_event_id_one_runs_the_rules_and_the_other_replays_its_answer)
 {
     cr_assert_eq(store_run(S, do_put_rule, "null"), ERR_OK);
     struct post_arg a = {0}, b = {0};
@@ -442,7 +518,7 @@ Test(race, of_two_posts_of_one_event_id_one_runs_the_rules_and_the_other_replays
 
 /* ---- round-robin: the turn is taken by one UPDATE ... RETURNING ------------------ */
 
-Test(race, two_events_taking_round_robin_turns_at_once_go_to_different_staff)
+RACE_TEST(two_events_taking_round_robin_turns_at_once_go_to_different_staff)
 {
     cr_assert_eq(store_run(S, do_seed_staff, NULL), ERR_OK);
     cr_assert_eq(store_run(S, do_put_rule, "{\"round_robin\":[\"sta_a\",\"sta_b\"]}"), ERR_OK);
