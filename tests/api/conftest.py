@@ -11,6 +11,7 @@ import datetime
 import http.client
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -179,7 +180,8 @@ def db_query(db, sql, params=(), many=False):
     """Runs one statement straight on a database (a Server's, or a --db
     value), as its own committed transaction, on either backend: sql uses
     `?` placeholders (SQLite's; turned into psycopg2's %s on PostgreSQL);
-    many=True runs it once per row of params. Returns the rows of a query
+    many=True runs it once per row of params (on PostgreSQL in
+    transactions of 1,000 rows). Returns the rows of a query
     as a list of tuples (blobs as bytes), [] for anything else. For
     seeding and inspecting a server that is stopped, or only reads."""
     if isinstance(db, Server):
@@ -188,13 +190,25 @@ def db_query(db, sql, params=(), many=False):
         import psycopg2
         import psycopg2.extras
         sql = sql.replace("%", "%%").replace("?", "%s")
+        # many rows go 1,000 a transaction, an INSERT's as one multi-row
+        # VALUES: the schema's triggers update one task_counts row per task,
+        # and PostgreSQL takes quadratic time over one row updated 60,000
+        # times in one transaction (56 s, against 4 s in chunks)
+        values = re.fullmatch(r"(?s)(.*\bVALUES\s*)(\([^()]*\))\s*", sql) if many else None
         c = psycopg2.connect(str(db), connect_timeout=30)
         try:
+            if many:
+                params = list(params)
+                for k in range(0, len(params), 1000):
+                    with c, c.cursor() as cur:
+                        if values:
+                            psycopg2.extras.execute_values(cur, values.group(1) + "%s", params[k:k + 1000],
+                                                           template=values.group(2), page_size=1000)
+                        else:
+                            psycopg2.extras.execute_batch(cur, sql, params[k:k + 1000], page_size=500)
+                return []
             with c, c.cursor() as cur:
-                if many:
-                    psycopg2.extras.execute_batch(cur, sql, params, page_size=500)
-                else:
-                    cur.execute(sql, params)
+                cur.execute(sql, params)
                 rows = cur.fetchall() if cur.description else []
         finally:
             c.close()

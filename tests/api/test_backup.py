@@ -10,7 +10,7 @@ import time
 from conftest import SLOW, run_cli, sqlite_only
 
 pytestmark = sqlite_only("backup and check copy and read SQLite files; on a PostgreSQL URI they refuse in one "
-                         "line (test_db_backend.py), and PostgreSQL is backed up with pg_dump")
+                         "line (test_db_backend.py has backup's), and PostgreSQL is backed up with pg_dump")
 
 
 def fill(s, n_events=120):
