@@ -136,8 +136,9 @@ enum err pg_sla_recompute_set(struct store_conn *c, const char *after)
 }
 
 /* One statement, as SQLite's one read: every row comes from one snapshot.
- * The rows of the window arrive at once (at most REPORT_MAX_DAYS of
- * deadlines), read through the partial index tasks_by_sla_due. */
+ * libpq holds the window's rows at once (at most REPORT_MAX_DAYS of
+ * deadlines, five short columns each); the planner reads them with an
+ * index-only scan of the partial index tasks_by_sla_due. */
 enum err pg_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,
                             void (*row)(void *arg, const struct sla_row *r), void *arg)
 {
