@@ -91,6 +91,41 @@ enum err pg_task_sla_set(struct store_conn *c, const char *id, int64_t due_ms, i
     return pg_cmd(c, "UPDATE tasks SET sla_due_at = $1, sla_risk_at = $2 WHERE id = $3", &p, NULL);
 }
 
+/* One UPDATE over three arrays (ids, deadlines, 80% instants) in their
+ * text form: a round trip per batch of the recompute, not per task. */
+enum err pg_task_sla_set_many(struct store_conn *c, const struct sla_stamp_row *rows, int n)
+{
+    if (n <= 0) return ERR_OK;
+    /* ids are [A-Za-z0-9_] (ids.c), so they need no quoting in an array */
+    size_t cap = (size_t)n * (TASK_ID_SIZE + 2) + 3, ncap = (size_t)n * 22 + 3;
+    char *ids = malloc(cap), *due = malloc(ncap), *risk = malloc(ncap);
+    enum err rc = ERR_INTERNAL;
+    if (!ids || !due || !risk) goto out;
+    size_t a = 0, b = 0, r = 0;
+    ids[a++] = due[b++] = risk[r++] = '{';
+    for (int i = 0; i < n; i++) {
+        const char *sep = i ? "," : "";
+        a += (size_t)snprintf(ids + a, cap - a, "%s%s", sep, rows[i].id);
+        b += (size_t)snprintf(due + b, ncap - b, "%s%lld", sep, (long long)rows[i].sla_due_at);
+        r += (size_t)snprintf(risk + r, ncap - r, "%s%lld", sep, (long long)rows[i].sla_risk_at);
+    }
+    snprintf(ids + a, cap - a, "}");
+    snprintf(due + b, ncap - b, "}");
+    snprintf(risk + r, ncap - r, "}");
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, ids);
+    pg_p_opt_text(&p, due);
+    pg_p_opt_text(&p, risk);
+    rc = pg_cmd(c, "UPDATE tasks SET sla_due_at = v.due, sla_risk_at = v.risk "
+                   "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, due, risk) WHERE tasks.id = v.id",
+                &p, NULL);
+out:
+    free(ids);
+    free(due);
+    free(risk);
+    return rc;
+}
+
 enum err pg_sla_calendar_get(struct store_conn *c, char **body)
 {
     *body = NULL;
