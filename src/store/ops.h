@@ -42,7 +42,9 @@ struct store_conn;
     X(VOID, void, conn_close, (struct store_conn *c), (c)) \
     /* the group-commit transaction primitives, run by the writer thread: \
      * 0, or the enum err their failure means (ERR_UNAVAILABLE when the \
-     * database cannot take writes for now: disk full, I/O error, locked) */ \
+     * database cannot take writes for now: disk full, I/O error, locked). \
+     * savepoint_release may answer ERR_JOB_FAILED: a statement of the job \
+     * failed (its result came back late), the job is undone alone. */ \
     X(VALUE, int, begin, (struct store_conn *c), (c)) \
     X(VALUE, int, commit, (struct store_conn *c), (c)) \
     X(VALUE, int, rollback, (struct store_conn *c), (c)) \

@@ -129,11 +129,15 @@ out:
 enum err pg_sla_calendar_get(struct store_conn *c, char **body)
 {
     *body = NULL;
+    bool found;
+    if (pg_tx_calendar(c, body, &found)) return found ? ERR_OK : ERR_NOT_FOUND;
     PGresult *res;
     enum err rc = pg_row(c, "SELECT body FROM sla_calendar WHERE id = 1", NULL, &res);
+    if (rc == ERR_NOT_FOUND) pg_tx_calendar_keep(c, NULL);
     if (rc != ERR_OK) return rc;
     *body = pg_col_dup(res, 0, 0);
     PQclear(res);
+    if (*body) pg_tx_calendar_keep(c, *body);
     return *body ? ERR_OK : ERR_INTERNAL;
 }
 
@@ -142,6 +146,7 @@ enum err pg_sla_calendar_put(struct store_conn *c, const char *body, int64_t now
     struct pg_params p = {0};
     pg_p_opt_text(&p, body);
     pg_p_int(&p, now_ms);
+    pg_tx_calendar_forget(c);
     return pg_cmd(c, "INSERT INTO sla_calendar (id, body, updated_at, recompute_after) VALUES (1, $1, $2, '') "
                      "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, "
                      "recompute_after = ''",
