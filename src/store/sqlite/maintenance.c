@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "store/migrations.h"
+#include "store/sqlite/internal.h"
 #include "store/store.h"
 
 #define STEP_PAGES 256      /* 1 MiB at 4 KiB pages per backup step */
@@ -337,14 +338,24 @@ static void check_stats(sqlite3 *db, struct check_result *r)
     snprintf(r->detail, sizeof r->detail, "the counts per status equal the %lld task rows", tasks);
 }
 
-int sqlite_check(const char *path, struct check_result out[CHECK__COUNT], struct errinfo *e)
+/* The table list (store/tables.h) must name every column of the schema. */
+static void check_tables(sqlite3 *db, struct check_result *r)
 {
-    static const char *const names[CHECK__COUNT] = {"integrity", "foreign keys", "schema", "stats totals"};
-    for (int i = 0; i < CHECK__COUNT; i++) {
-        out[i].name = names[i];
-        out[i].ok = false;
-        out[i].detail[0] = 0;
+    char **names;
+    int n;
+    if (sqlite_schema_columns(db, &names, &n) != 0) {
+        fail_with(r, db, "read the schema");
+        return;
     }
+    r->ok = store_tables_match(names, n, r->detail, sizeof r->detail);
+    if (r->ok) snprintf(r->detail, sizeof r->detail, "the %d columns are those of the table list", n);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+int sqlite_check_db(const char *path, unsigned which, struct check_result out[CHECK__COUNT], struct errinfo *e)
+{
+    store_check_init(out);
     sqlite3 *db = open_existing(path, "check", e);
     if (!db) return -1;
     /* one snapshot for every check, so a running server cannot make the
@@ -354,10 +365,11 @@ int sqlite_check(const char *path, struct check_result out[CHECK__COUNT], struct
         sqlite3_close(db);
         return -1;
     }
-    check_integrity(db, &out[CHECK_INTEGRITY]);
-    check_foreign_keys(db, &out[CHECK_FOREIGN_KEYS]);
-    check_schema(db, &out[CHECK_SCHEMA]);
-    check_stats(db, &out[CHECK_STATS]);
+    if (which & (1u << CHECK_INTEGRITY)) check_integrity(db, &out[CHECK_INTEGRITY]);
+    if (which & (1u << CHECK_FOREIGN_KEYS)) check_foreign_keys(db, &out[CHECK_FOREIGN_KEYS]);
+    if (which & (1u << CHECK_SCHEMA)) check_schema(db, &out[CHECK_SCHEMA]);
+    if (which & (1u << CHECK_STATS)) check_stats(db, &out[CHECK_STATS]);
+    if (which & (1u << CHECK_TABLES)) check_tables(db, &out[CHECK_TABLES]);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(db);
     return 0;
