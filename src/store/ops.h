@@ -280,17 +280,21 @@ struct store_conn;
      * as hex, NULL for SQL NULL); out owned by the caller (store_rows_free). */ \
     X(VALUE, enum err, copy_read, (struct store_conn *c, const struct store_table *t, const char *const *after, \
         int limit, struct store_rows *out), (c, t, after, limit, out)) \
-    /* Inserts one row of t, values[t->ncols] as copy_read gives them, in \
-     * the writer's transaction; the row's own ids, versions and seq kept. */ \
-    X(VALUE, enum err, copy_write, (struct store_conn *c, const struct store_table *t, const char *const *values), \
-        (c, t, values)) \
+    /* Inserts the rows of t (rows->ncols == t->ncols) as copy_read gives \
+     * them, in the writer's transaction, with their own ids, versions and \
+     * seq; a backend may send them in one statement. */ \
+    X(VALUE, enum err, copy_write, (struct store_conn *c, const struct store_table *t, \
+        const struct store_rows *rows), (c, t, rows)) \
     /* The rows of t (except_seeded: those not matching t->seeded), and \
      * deleting every row of t (for the tables a copy replaces). */ \
     X(VALUE, enum err, copy_count, (struct store_conn *c, const struct store_table *t, bool except_seeded, \
         int64_t *n), (c, t, except_seeded, n)) \
     X(VALUE, enum err, copy_clear, (struct store_conn *c, const struct store_table *t), (c, t)) \
-    /* After the rows are in: numbering (t->serial) goes on past the largest \
-     * copied value, in the writer's transaction. */ \
+    /* Around the rows, in the writer's transaction: copy_prepare may stop \
+     * the triggers that keep the tables a copy replaces (t->replace: it \
+     * brings their rows itself); copy_finish starts them again and moves \
+     * numbering (t->serial) past the largest copied value. */ \
+    X(VALUE, enum err, copy_prepare, (struct store_conn *c), (c)) \
     X(VALUE, enum err, copy_finish, (struct store_conn *c), (c)) \
     /* The database's real columns as "table.column" (its schema version \
      * table and the backend's own tables left out), for store_tables_match; \

@@ -104,7 +104,8 @@ const struct store_table store_tables[] = {
     T(events, K(0), 1, 0, false, NULL),
     T(job_leases, K(0), 1, -1, false, NULL),
     T(task_counts, K(0, 1, 2), 3, -1, true, NULL),
-    T(metric_counters, K(0), 1, -1, true, NULL),
+    /* SQLite's migration 004 counts the tasks there were: zeros on a new database */
+    T(metric_counters, K(0), 1, -1, true, "n = 0"),
 };
 const int store_tables_count = N(store_tables);
 
