@@ -34,9 +34,11 @@ static const char usage_text[] =
     "`opstasks serve` on it once to upgrade it), when a schema holds a column the copy does\n"
     "not know, or when DST holds data already (any row in any table; the defaults a new\n"
     "database starts with do not count: they are replaced by SRC's). All rows are written\n"
-    "in one transaction; the row count of every table is compared at the end. Stop the\n"
-    "servers on SRC first: rows written during the copy may be missed (the counts then\n"
-    "differ). On a terminal, a progress line is shown for large databases.\n"
+    "in one transaction, read from one snapshot of SRC (servers may go on writing to SRC;\n"
+    "what they write after the copy began is not in it), and each table's row count on DST\n"
+    "is compared with SRC's at the end. While the rows go in, DST's tables are locked (on\n"
+    "PostgreSQL their triggers are off; the copy brings the counters they keep). On a\n"
+    "terminal, a progress line is shown for large databases.\n"
     "Exit status: 0 when DST holds the copy and every count matches, 1 when the copy was\n"
     "refused or failed (DST unchanged) or a count differs, 2 for a bad command line.";
 
@@ -157,30 +159,30 @@ static bool same_columns(struct store *s, const char *side, char *why, size_t n)
     return ok;
 }
 
-/* The row counts of both sides, table by table: true when all are equal. */
-static bool counts_match(struct store *src, struct store *dst, int64_t *total, char *why, size_t n)
+/* DST's row counts, table by table, against SRC's in the snapshot the
+ * rows were read in: true when all are equal. */
+static bool counts_match(const int64_t *src_rows, struct store *dst, int64_t *total, char *why, size_t n)
 {
-    struct store_conn *a = store_reader_acquire(src), *b = store_reader_acquire(dst);
+    struct store_conn *c = store_reader_acquire(dst);
     bool ok = true;
     *total = 0;
     why[0] = 0;
     for (int i = 0; i < store_tables_count && ok; i++) {
         const struct store_table *t = &store_tables[i];
-        int64_t na = -1, nb = -1;
-        if (store_copy_count(a, t, false, &na) != ERR_OK || store_copy_count(b, t, false, &nb) != ERR_OK) {
-            snprintf(why, n, "cannot count the rows of %s", t->name);
+        int64_t got = -1;
+        if (store_copy_count(c, t, false, &got) != ERR_OK) {
+            snprintf(why, n, "cannot count the rows of %s on DST: %s", t->name, store_last_error(c));
             ok = false;
-        } else if (na != nb) {
-            snprintf(why, n, "%s has %lld rows on SRC but %lld on DST (did a server write to SRC during the copy?)",
-                     t->name, (long long)na, (long long)nb);
+        } else if (got != src_rows[i]) {
+            snprintf(why, n, "%s has %lld rows on SRC but %lld on DST", t->name, (long long)src_rows[i],
+                     (long long)got);
             ok = false;
         } else {
-            printf("  %-20s %lld\n", t->name, (long long)na);
-            *total += na;
+            printf("  %-20s %lld\n", t->name, (long long)got);
+            *total += got;
         }
     }
-    store_reader_release(a);
-    store_reader_release(b);
+    store_reader_release(c);
     return ok;
 }
 
@@ -268,31 +270,45 @@ int cmd_copy(int argc, char **argv)
         goto out;
     }
 
+    /* One snapshot of SRC for every read and count, so servers may go on
+     * writing to it: the copy is SRC as of the snapshot's first read. */
     struct copy_job j = {0};
+    int64_t *src_rows = calloc((size_t)store_tables_count, sizeof *src_rows);
     j.src = store_reader_acquire(src);
+    if (!src_rows || store_copy_snapshot(j.src, true) != ERR_OK) {
+        fprintf(stderr, "opstasks: copy: cannot begin a snapshot of SRC: %s\n", store_last_error(j.src));
+        store_reader_release(j.src);
+        free(src_rows);
+        goto out;
+    }
     for (int i = 0; i < store_tables_count; i++) {
-        int64_t n = 0;
-        if (store_copy_count(j.src, &store_tables[i], false, &n) != ERR_OK) {
+        if (store_copy_count(j.src, &store_tables[i], false, &src_rows[i]) != ERR_OK) {
             fprintf(stderr, "opstasks: copy: cannot count the rows of %s on SRC: %s\n", store_tables[i].name,
                     store_last_error(j.src));
+            store_copy_snapshot(j.src, false);
             store_reader_release(j.src);
+            free(src_rows);
             goto out;
         }
-        j.total += n;
+        j.total += src_rows[i];
     }
     j.progress = isatty(STDERR_FILENO) && j.total >= PROGRESS_MIN;
     j.shown_ms = mono_ms();
     enum err erc = store_run(dst, copy_all, &j);
+    store_copy_snapshot(j.src, false);
     store_reader_release(j.src);
     if (erc != ERR_OK) {
         if (j.progress) fputc('\n', stderr);
         fprintf(stderr, "opstasks: copy: %s%s\n", j.why[0] ? j.why : err_default_message(erc),
                 j.why[0] && strstr(j.why, "nothing was written") ? "" : " (DST was left as it was)");
+        free(src_rows);
         goto out;
     }
     printf("copy: %s -> %s\n", src_shown, dst_shown);
     int64_t total = 0;
-    if (!counts_match(src, dst, &total, why, sizeof why)) {
+    bool match = counts_match(src_rows, dst, &total, why, sizeof why);
+    free(src_rows);
+    if (!match) {
         fprintf(stderr, "opstasks: copy: the counts differ after the copy: %s\n", why);
         goto out;
     }

@@ -285,6 +285,10 @@ struct store_conn;
      * seq; a backend may send them in one statement. */ \
     X(VALUE, enum err, copy_write, (struct store_conn *c, const struct store_table *t, \
         const struct store_rows *rows), (c, t, rows)) \
+    /* On a reader: begin (true) or end one read-only snapshot, so every \
+     * copy_read and copy_count until its end sees the database as of one \
+     * instant while servers go on writing. */ \
+    X(VALUE, enum err, copy_snapshot, (struct store_conn *c, bool begin), (c, begin)) \
     /* The rows of t (except_seeded: those not matching t->seeded), and \
      * deleting every row of t (for the tables a copy replaces). */ \
     X(VALUE, enum err, copy_count, (struct store_conn *c, const struct store_table *t, bool except_seeded, \

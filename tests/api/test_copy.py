@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import BIN, FUTURE, PG_SOCKET, SLOW, Server, child_env, run_cli
+from conftest import BIN, FUTURE, PG_SOCKET, SLOW, Server, child_env, run_cli, wait_until
 
 needs_pg = pytest.mark.skipif(not PG_SOCKET, reason="PostgreSQL tests run when OPSTASKS_TEST_PG names the "
                                                     "test cluster's socket folder")
@@ -390,3 +390,42 @@ def test_postgresql_to_postgresql_refuses_a_destination_with_data(source, tmp_pa
     assert p.returncode == 1 and "1 row in staff" in p.stderr and "nothing was written" in p.stderr, p.stderr
     assert psql(b, "SELECT count(*) FROM tasks") == [["0"]]
     assert psql(b, "SELECT id FROM staff") == [["sta_there"]]
+
+
+# ---- a source that a server goes on writing to -------------------------------------------
+
+@pytest.mark.parametrize("to", ["sqlite", pytest.param("postgresql", marks=needs_pg)])
+def test_a_copy_beside_a_server_writing_to_the_source_is_one_consistent_snapshot(source, tmp_path, to):
+    import threading
+    d = tmp_path / "live"
+    d.mkdir()
+    s = Server(d, db=source["db"]).start()
+    stop = threading.Event()
+    made = []
+
+    def creates():
+        for i in range(5000):
+            if stop.is_set():
+                break
+            made.append(s.task(title=f"during {i}")["id"])
+
+    t = threading.Thread(target=creates)
+    t.start()
+    try:
+        wait_until(lambda: len(made) > 20, 30, what="creates under way")
+        dst = str(tmp_path / "live.db") if to == "sqlite" else new_pg_db()
+        p = copy(source["db"], dst)
+    finally:
+        stop.set()
+        t.join(60)
+        s.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    rc, results, c = check_lines(dst)
+    assert rc == 0, c.stdout  # the task counts and the tasks are of one instant
+    if to == "sqlite":
+        have = {r[0] for r in sqlite3.connect(dst).execute("SELECT id FROM tasks").fetchall()}
+    else:
+        have = {r[0] for r in psql(dst, "SELECT id FROM tasks")}
+    final = {r[0] for r in sqlite3.connect(source["db"]).execute("SELECT id FROM tasks").fetchall()}
+    assert set(source["tasks"]) <= have < final  # creates went on after the snapshot
+    assert set(made) & have and set(made) - have

@@ -167,6 +167,12 @@ enum err pg_copy_write(struct store_conn *c, const struct store_table *t, const 
     return rc;
 }
 
+/* REPEATABLE READ: every statement of the transaction sees one snapshot. */
+enum err pg_copy_snapshot(struct store_conn *c, bool begin)
+{
+    return pg_cmd(c, begin ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "COMMIT", NULL, NULL);
+}
+
 enum err pg_copy_count(struct store_conn *c, const struct store_table *t, bool except_seeded, int64_t *n)
 {
     char sql[SQL_MAX] = "SELECT count(*) FROM ";

@@ -145,6 +145,16 @@ enum err sqlite_copy_write(struct store_conn *c, const struct store_table *t, co
     return ERR_OK;
 }
 
+/* WAL: a read transaction is a snapshot; the writer never waits for it. */
+enum err sqlite_copy_snapshot(struct store_conn *c, bool begin)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, begin ? "BEGIN" : "COMMIT");
+    if (!st) return sqlite_fail(c, NULL, "copy_snapshot");
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "copy_snapshot");
+    sqlite_done(st);
+    return ERR_OK;
+}
+
 enum err sqlite_copy_count(struct store_conn *c, const struct store_table *t, bool except_seeded, int64_t *n)
 {
     char sql[SQL_MAX] = "SELECT count(*) FROM ";
