@@ -18,7 +18,6 @@
 
 #include "store/migrations.h"
 #include "store/sqlite/internal.h"
-#include "store/store.h"
 
 #define STEP_PAGES 256      /* 1 MiB at 4 KiB pages per backup step */
 #define BUSY_RETRIES 200    /* consecutive busy steps before giving up (~10 s) */
@@ -32,16 +31,10 @@ static void pause_ms(long ms)
 
 /* Opens path without creating it: read-write when allowed (a WAL reader may
  * need to write the -shm file), else read-only; queries only either way.
- * A --db value that names another backend's database is refused, with the
- * command that was asked (`cmd`), before it is taken for a file name. */
-static sqlite3 *open_existing(const char *path, const char *cmd, struct errinfo *e)
+ * path is a file's: `opstasks backup` refuses another backend's --db value
+ * before it calls here, `check` reaches here through the backend table. */
+static sqlite3 *open_existing(const char *path, struct errinfo *e)
 {
-    const struct store_backend *b = store_backend_of(path);
-    if (strcmp(b->name, "sqlite") != 0) {
-        err_set(e, ERR_NOT_IMPLEMENTED, "db", "%s works on SQLite files only, and --db names a %s database", cmd,
-                b->label);
-        return NULL;
-    }
     struct stat st;
     if (stat(path, &st) != 0) {
         err_set(e, ERR_INTERNAL, NULL, "cannot open %s: %s", path, strerror(errno));
@@ -84,7 +77,7 @@ int sqlite_backup(const char *src, const char *dst, struct backup_stats *stats, 
                 dst);
         return -1;
     }
-    sqlite3 *from = open_existing(src, "backup", e), *to = NULL;
+    sqlite3 *from = open_existing(src, e), *to = NULL;
     if (!from) return -1;
     char tmp[4096];
     int ret = -1;
@@ -356,7 +349,7 @@ static void check_tables(sqlite3 *db, struct check_result *r)
 int sqlite_check_db(const char *path, unsigned which, struct check_result out[CHECK__COUNT], struct errinfo *e)
 {
     store_check_init(out);
-    sqlite3 *db = open_existing(path, "check", e);
+    sqlite3 *db = open_existing(path, e);
     if (!db) return -1;
     /* one snapshot for every check, so a running server cannot make the
      * totals and the rows disagree between two reads */
