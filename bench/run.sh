@@ -194,6 +194,94 @@ R2_MS=$(awk -v s="$R2_S" 'BEGIN { printf "%.0f", s * 1000 }')
 echo "   HTTP $R_CODE, $R_MADE tasks created ($R_ROWS on disk) in ${R_MS} ms; a second pass: $R2_MADE in ${R2_MS} ms"
 V_RENEW=$(verdict "$R_MS < 1000 && $R_CODE == 200 && $R_ROWS == $RN / 100 && $R2_MADE == 0")
 
+# PostgreSQL: the same durable creates and default queue view against a
+# throwaway local cluster (Unix socket, fsync and synchronous_commit on),
+# with one instance and with two on one database, side by side with the
+# SQLite figures above. The 1,000,000 tasks are the SQLite read database,
+# moved with `opstasks copy` (timed: that is the migration path).
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -n | tail -1 || true)
+PG_DONE=no
+if [ -n "$PG_BIN" ] && [ "${PG:-1}" = 1 ]; then
+    PGD=$(mktemp -d /tmp/opstasks-bench-pg-XXXXXX)
+    as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    [ "$(id -u)" = 0 ] && chown postgres "$PGD"
+    pg_cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGD"; }
+    trap 'cleanup; pg_cleanup' EXIT
+    as_pg "$PG_BIN/initdb" -D "$PGD/data" -A trust -U postgres --locale=C.UTF-8 -E UTF8 >/dev/null
+    as_pg "$PG_BIN/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w -t 60 \
+        -o "-k $PGD -c listen_addresses='' -c max_connections=300 -c shared_buffers=512MB" start >/dev/null
+    pguri() { echo "postgresql:///$1?host=$PGD&user=postgres"; }
+    psqlq() { as_pg psql -h "$PGD" -U postgres -d "$1" -Atqc "$2"; }
+    PG_VER=$(psqlq postgres "SHOW server_version")
+
+    # wrk_pair SCRIPT PATH: two wrk runs at once, one per instance (PORT, PORT2),
+    # half the clients each; prints "rps p50 p99 requests non2xx" (sums and the worse tail)
+    wrk_pair() {
+        local a b
+        wrk_run "$1" "http://127.0.0.1:$PORT$2" $((CONNS / 2)) 1 >"$TMP/pair1" &
+        local w1=$!
+        wrk_run "$1" "http://127.0.0.1:$PORT2$2" $((CONNS / 2)) 1 >"$TMP/pair2"
+        wait $w1
+        read -r a1 a2 a3 a4 a5 <"$TMP/pair1"; read -r b1 b2 b3 b4 b5 <"$TMP/pair2"
+        local w; w=$(awk -v x="$(ms "$a3")" -v y="$(ms "$b3")" 'BEGIN { print (x > y ? x : y) "ms" }')
+        echo "$(awk -v x="$a1" -v y="$b1" 'BEGIN { printf "%.2f", x + y }') $a2 $w $((a4 + b4)) $((a5 + b5))"
+    }
+    # start_second DB: a second instance (PID2, PORT2) on the same database
+    start_second() {
+        local keep_pid=$PID keep_port=$PORT
+        start_server "$1"; PID2=$PID; PORT2=$PORT; PID=$keep_pid; PORT=$keep_port
+    }
+    stop_second() { local keep=$PID; PID=$PID2; stop_server; PID=$keep; }
+
+    echo "== PostgreSQL $PG_VER: durable creates, 1 instance, $CONNS connections, ${DURATION}s"
+    psqlq postgres "CREATE DATABASE w1" >/dev/null
+    "$BIN" init --db "$(pguri w1)" >/dev/null 2>&1
+    TOKEN=$("$BIN" token create --db "$(pguri w1)" --role admin 2>/dev/null)
+    start_server "$(pguri w1)"
+    read -r PC_RPS PC_P50 PC_P99 PC_REQS PC_NON < <(wrk_run bench/post.lua "http://127.0.0.1:$PORT/ops/tasks" $CONNS 2)
+    stop_server
+    PC_ROWS=$(psqlq w1 "SELECT count(*) FROM tasks"); PC_OK=$((PC_REQS - PC_NON))
+    if [ "$PC_ROWS" -ge "$PC_OK" ] && [ "$PC_ROWS" -le $((PC_OK + CONNS)) ]; then PC_CHECK="rows match"; else PC_CHECK="**ROWS DO NOT MATCH**"; fi
+    echo "   $PC_RPS creates/s, p50 $PC_P50, p99 $PC_P99; $PC_OK answered 2xx, $PC_NON non-2xx; $PC_ROWS rows ($PC_CHECK)"
+
+    echo "== PostgreSQL: durable creates, 2 instances on one database, $CONNS connections in all, ${DURATION}s"
+    psqlq postgres "CREATE DATABASE w2" >/dev/null
+    "$BIN" init --db "$(pguri w2)" >/dev/null 2>&1
+    TOKEN=$("$BIN" token create --db "$(pguri w2)" --role admin 2>/dev/null)
+    start_server "$(pguri w2)"; start_second "$(pguri w2)"
+    read -r P2C_RPS P2C_P50 P2C_P99 P2C_REQS P2C_NON < <(wrk_pair bench/post.lua /ops/tasks)
+    stop_second; stop_server
+    P2C_ROWS=$(psqlq w2 "SELECT count(*) FROM tasks"); P2C_OK=$((P2C_REQS - P2C_NON))
+    if [ "$P2C_ROWS" -ge "$P2C_OK" ] && [ "$P2C_ROWS" -le $((P2C_OK + CONNS)) ]; then P2C_CHECK="rows match"; else P2C_CHECK="**ROWS DO NOT MATCH**"; fi
+    echo "   $P2C_RPS creates/s, p50 $P2C_P50, p99 $P2C_P99; $P2C_OK answered 2xx, $P2C_NON non-2xx; $P2C_ROWS rows ($P2C_CHECK)"
+
+    echo "== PostgreSQL: opstasks copy of the $N-task SQLite database"
+    psqlq postgres "CREATE DATABASE r" >/dev/null
+    CP0=$(now_ns)
+    "$BIN" copy --from "$R" --to "$(pguri r)" >"$TMP/copy.log" 2>&1 || { cat "$TMP/copy.log" >&2; exit 1; }
+    COPY_S=$(( ($(now_ns) - CP0) / 1000000000 ))
+    psqlq r "VACUUM ANALYZE" >/dev/null
+    TOKEN=$("$BIN" token create --db "$(pguri r)" --role admin 2>/dev/null)
+    echo "   ${COPY_S} s"
+
+    echo "== PostgreSQL: default queue view over $N tasks, 1 instance, $CONNS connections, ${DURATION}s"
+    start_server "$(pguri r)"
+    read -r PQ_RPS PQ_P50 PQ_P99 PQ_REQS PQ_NON < <(wrk_run bench/queue.lua "http://127.0.0.1:$PORT/ops/tasks" $CONNS 2)
+    echo "   $PQ_RPS req/s, p50 $PQ_P50, p99 $PQ_P99, non-2xx $PQ_NON"
+    echo "== PostgreSQL: default queue view over $N tasks, 2 instances, $CONNS connections in all, ${DURATION}s"
+    start_second "$(pguri r)"
+    read -r P2Q_RPS P2Q_P50 P2Q_P99 P2Q_REQS P2Q_NON < <(wrk_pair bench/queue.lua /ops/tasks)
+    stop_second; stop_server
+    echo "   $P2Q_RPS req/s, p50 $P2Q_P50, p99 $P2Q_P99, non-2xx $P2Q_NON"
+    pg_cleanup
+    trap cleanup EXIT
+    PG_DONE=yes
+    V_PGC=$(verdict "$PC_RPS >= 0.5 * $C_RPS && $PC_NON == 0")
+    V_PGQ=$(verdict "$PQ_RPS >= 0.5 * $Q_RPS && $(ms "$PQ_P99") < 10 && $PQ_NON == 0")
+    PC_RATIO=$(awk -v a="$PC_RPS" -v b="$C_RPS" 'BEGIN { printf "%.2f", a / b }')
+    PQ_RATIO=$(awk -v a="$PQ_RPS" -v b="$Q_RPS" 'BEGIN { printf "%.2f", a / b }')
+fi
+
 V_CREATE=$(verdict "$C_RPS >= 20000 && $C_NON == 0")
 V_QUEUE=$(verdict "$Q_RPS >= 30000 && $(ms "$Q_P99") < 5 && $Q_NON == 0")
 V_STATS=$(verdict "$(ms "$S_P99") < 50 && $S_NON == 0")
@@ -239,5 +327,22 @@ of their CPU; runs of 10 s vary by about ±15%. Goals are the contract's speed g
 | seeding ${N} tasks (bench/seed.c, one transaction) | ${SEED_S} s, ${DB_MB} MiB database | | |
 
 MD
+if [ "$PG_DONE" = yes ]; then
+cat >>bench/RESULTS.md <<MD
+## PostgreSQL
+
+The same runs against PostgreSQL ${PG_VER} on this machine (a throwaway cluster on a Unix socket, fsync and
+synchronous_commit on, shared_buffers 512MB), in the same run as the SQLite rows above; ratios are to them.
+
+| what | measured | goal | |
+|---|---|---|---|
+| durable creates, 1 instance, ${CONNS} clients, ${DURATION} s | **${PC_RPS}/s** (${PC_RATIO} of SQLite's), p50 ${PC_P50}, p99 ${PC_P99} (${PC_NON} non-2xx; ${PC_ROWS} rows: ${PC_CHECK}) | ≥ 50% of SQLite's | ${V_PGC} |
+| durable creates, 2 instances on one database, ${CONNS} clients in all | **${P2C_RPS}/s**, p50 ${P2C_P50}, worse p99 ${P2C_P99} (${P2C_NON} non-2xx; ${P2C_ROWS} rows: ${P2C_CHECK}) | (measured) | |
+| default queue view over ${N} tasks, 1 instance, ${CONNS} clients | **${PQ_RPS} req/s** (${PQ_RATIO} of SQLite's), p50 ${PQ_P50}, **p99 ${PQ_P99}** (${PQ_NON} non-2xx) | ≥ 50% of SQLite's, p99 < 10 ms | ${V_PGQ} |
+| default queue view over ${N} tasks, 2 instances, ${CONNS} clients in all | **${P2Q_RPS} req/s**, p50 ${P2Q_P50}, worse p99 ${P2Q_P99} (${P2Q_NON} non-2xx) | (measured) | |
+| \`opstasks copy\` of the ${N}-task SQLite database to PostgreSQL | ${COPY_S} s | | |
+
+MD
+fi
 if [ -f bench/NOTES.md ]; then sed -n '/^## Notes/,$p' bench/NOTES.md >>bench/RESULTS.md; fi
 echo "== written to bench/RESULTS.md"

@@ -1,10 +1,12 @@
 /* auth.c: bearer tokens. A token is 32 random bytes shown once; only its
  * BLAKE2b hash is stored, so a copy of the database does not leak access.
  * Tokens are high-entropy, so a fast hash is enough (no password stretching). */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "http/http.h"
 #include "http/session.h"
@@ -24,6 +26,61 @@ void http_token_generate(char *out, size_t n)
     sodium_memzero(raw, sizeof raw);
 }
 
+/* Tokens found lately, for TOKEN_CACHE_MS: on PostgreSQL the lookup is a
+ * round trip to the server on every request, half the cost of a queue read
+ * (on SQLite a few microseconds). Only tokens found are kept, so one made
+ * by `token create` works at once on every instance; a token's row never
+ * changes, so an entry is never stale within its lifetime. Direct-mapped
+ * by the hash's first bytes, each slot under a lock of its stripe. */
+#define TOKEN_CACHE_MS 1000
+#define TOKEN_CACHE_SLOTS 1024
+#define TOKEN_CACHE_STRIPES 16
+
+static struct {
+    unsigned char hash[32];
+    struct token token;
+    int64_t until_ms; /* monotonic; 0: empty */
+} token_cache[TOKEN_CACHE_SLOTS];
+static pthread_mutex_t token_locks[TOKEN_CACHE_STRIPES] = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned token_slot(const unsigned char hash[32])
+{
+    return ((unsigned)hash[0] | (unsigned)hash[1] << 8) % TOKEN_CACHE_SLOTS;
+}
+
+static bool token_cached(const unsigned char hash[32], struct token *out)
+{
+    unsigned i = token_slot(hash);
+    pthread_mutex_t *m = &token_locks[i % TOKEN_CACHE_STRIPES];
+    pthread_mutex_lock(m);
+    bool hit = token_cache[i].until_ms > mono_ms() && sodium_memcmp(token_cache[i].hash, hash, 32) == 0;
+    if (hit) *out = token_cache[i].token;
+    pthread_mutex_unlock(m);
+    return hit;
+}
+
+static void token_keep(const unsigned char hash[32], const struct token *t)
+{
+    unsigned i = token_slot(hash);
+    pthread_mutex_t *m = &token_locks[i % TOKEN_CACHE_STRIPES];
+    pthread_mutex_lock(m);
+    memcpy(token_cache[i].hash, hash, 32);
+    token_cache[i].token = *t;
+    token_cache[i].until_ms = mono_ms() + TOKEN_CACHE_MS;
+    pthread_mutex_unlock(m);
+}
+
 enum err http_authenticate(struct request *r, struct errinfo *e)
 {
     const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -39,12 +96,15 @@ enum err http_authenticate(struct request *r, struct errinfo *e)
     if (len == 0 || len > 200) return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid");
     unsigned char hash[32];
     http_token_hash(tok, hash);
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
-    enum err rc = store_token_find(c, hash, &r->token);
-    store_reader_release(c);
-    if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid");
-    if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if (!token_cached(hash, &r->token)) {
+        struct store_conn *c = store_reader_acquire(r->app->store);
+        if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
+        enum err rc = store_token_find(c, hash, &r->token);
+        store_reader_release(c);
+        if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid");
+        if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
+        token_keep(hash, &r->token);
+    }
     r->authed = true;
     if (r->token.staff_id[0])
         snprintf(r->actor, sizeof r->actor, "%s", r->token.staff_id);

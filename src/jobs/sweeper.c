@@ -3,8 +3,12 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "domain/dates.h"
 #include "jobs/renewal_pass.h"
@@ -16,6 +20,8 @@ struct sweeper {
     struct store *store;
     int interval_s;
     int events_retention_days; /* 0: keep events forever */
+    char owner[96];            /* this instance, as the lease names it */
+    bool leader;               /* holds the lease (as of the last tick) */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -130,37 +136,93 @@ long sweeper_purge_events(struct store *s, int64_t older_than_ms)
     return total;
 }
 
+struct lease {
+    const char *owner;
+    bool held;
+    bool release;
+};
+
+static enum err lease_run(struct store_conn *c, void *arg)
+{
+    struct lease *l = arg;
+    if (l->release) return store_lease_release(c, SWEEPER_LEASE, l->owner);
+    return store_lease_take(c, SWEEPER_LEASE, l->owner, clock_now_ms(), SWEEPER_LEASE_TTL_MS, &l->held);
+}
+
+/* Takes or renews the lease; says so in the log when leadership moves. */
+static bool hold_lease(struct sweeper *w)
+{
+    struct lease l = {.owner = w->owner};
+    enum err rc = store_run(w->store, lease_run, &l);
+    if (rc != ERR_OK) l.held = false; /* the database is away: so is any claim to lead */
+    if (l.held != w->leader)
+        log_info(l.held ? "sweeper: this instance (%s) runs the background work now"
+                        : "sweeper: another instance runs the background work (%s waits)", w->owner);
+    w->leader = l.held;
+    return l.held;
+}
+
+/* One round of the background work: the sweep, the renewals pass and the
+ * events retention. */
+static void work(struct sweeper *w)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long n = sweeper_run_once(w->store);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    atomic_store(&last_sweep_at_ms, clock_now_ms());
+    atomic_store(&last_sweep_us, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+    if (n != 0)
+        log_info("sweeper: %ld tasks recorded overdue or SLA-breached in %.1f ms", n,
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    /* the renewals pass runs at start and after every sweep */
+    renewal_pass_run(w->store, NULL);
+    if (w->events_retention_days > 0) {
+        int64_t cutoff = clock_now_ms() - (int64_t)w->events_retention_days * 86400 * 1000;
+        long removed = sweeper_purge_events(w->store, cutoff);
+        if (removed < 0)
+            log_error("sweeper: removing old events failed; the next sweep tries again");
+        else if (removed > 0)
+            log_info("sweeper: removed %ld events received over %d days ago", removed, w->events_retention_days);
+    }
+}
+
+/* Ticks every SWEEPER_TICK_S (or the interval, when shorter): each tick
+ * renews the lease, and the instance holding it works when its interval has
+ * passed since its last round, or at once when it has just taken the lease
+ * over (an instance that died mid-interval leaves nobody's work waiting a
+ * whole interval). The work itself is safe from a stale leader: every
+ * record it writes is decided by a conditional write or a unique key. */
 static void *sweeper_main(void *arg)
 {
     struct sweeper *w = arg;
+    int tick_s = w->interval_s < SWEEPER_TICK_S ? w->interval_s : SWEEPER_TICK_S;
+    struct timespec last = {0};
+    bool worked = false;
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         pthread_mutex_unlock(&w->lock);
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        long n = sweeper_run_once(w->store);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        atomic_store(&last_sweep_at_ms, clock_now_ms());
-        atomic_store(&last_sweep_us, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
-        if (n != 0)
-            log_info("sweeper: %ld tasks recorded overdue or SLA-breached in %.1f ms", n,
-                     (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-        /* the renewals pass runs at start and after every sweep */
-        renewal_pass_run(w->store, NULL);
-        if (w->events_retention_days > 0) {
-            int64_t cutoff = clock_now_ms() - (int64_t)w->events_retention_days * 86400 * 1000;
-            long removed = sweeper_purge_events(w->store, cutoff);
-            if (removed < 0)
-                log_error("sweeper: removing old events failed; the next sweep tries again");
-            else if (removed > 0)
-                log_info("sweeper: removed %ld events received over %d days ago", removed, w->events_retention_days);
+        bool was_leader = w->leader;
+        if (hold_lease(w)) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (!worked || !was_leader || now.tv_sec - last.tv_sec >= w->interval_s) {
+                work(w);
+                clock_gettime(CLOCK_MONOTONIC, &last);
+                worked = true;
+            }
         }
         pthread_mutex_lock(&w->lock);
-        struct timespec until = clock_wait_until((int64_t)w->interval_s * 1000);
+        struct timespec until = clock_wait_until((int64_t)tick_s * 1000);
         while (!w->stop && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT) {
         }
     }
     pthread_mutex_unlock(&w->lock);
+    /* a clean stop hands the work over at once */
+    if (w->leader) {
+        struct lease l = {.owner = w->owner, .release = true};
+        store_run(w->store, lease_run, &l);
+    }
     return NULL;
 }
 
@@ -171,6 +233,9 @@ struct sweeper *sweeper_start(struct store *s, int interval_s, int events_retent
     w->store = s;
     w->interval_s = interval_s;
     w->events_retention_days = events_retention_days;
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(w->owner, sizeof w->owner, "%s/%d/%08x", host, (int)getpid(), randombytes_random());
     pthread_mutex_init(&w->lock, NULL);
     clock_cond_init(&w->cond);
     if (pthread_create(&w->thread, NULL, sweeper_main, w) != 0) {

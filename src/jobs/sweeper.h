@@ -10,6 +10,13 @@
 #include "store/store.h"
 
 #define SWEEPER_BATCH 1000
+/* Several instances on one database: the one holding the lease of this name
+ * (store_lease_take) runs the background work; it renews it every
+ * SWEEPER_TICK_S, and when it dies another takes over once the lease
+ * expires, SWEEPER_LEASE_TTL_MS after its last renewal (so within ~20 s). */
+#define SWEEPER_LEASE "background"
+#define SWEEPER_TICK_S 5
+#define SWEEPER_LEASE_TTL_MS 15000
 /* Events removed per writer job. An event holds up to 64 KiB: deleting 500
  * of those held the writer ~120 ms here, 100 of them ~22 ms; 100 small ones
  * take well under 1 ms. */
@@ -17,9 +24,10 @@
 
 struct sweeper;
 
-/* Starts the thread; it sweeps at once, then every interval_s seconds, and
- * after each sweep removes events received more than events_retention_days
- * ago (0: keeps them forever), SWEEPER_EVENTS_BATCH per writer job. */
+/* Starts the thread; while this instance holds the lease it sweeps at once,
+ * then every interval_s seconds, runs the renewals pass after each sweep and
+ * removes events received more than events_retention_days ago (0: keeps them
+ * forever), SWEEPER_EVENTS_BATCH per writer job. */
 struct sweeper *sweeper_start(struct store *s, int interval_s, int events_retention_days);
 /* Stops and joins it (a sweep in progress finishes its current batch). */
 void sweeper_stop(struct sweeper *w);

@@ -237,21 +237,27 @@ enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, boo
         int n = 0, i = 0;
         free(rows);
         if ((rc = store_task_sla_active_batch(c, after, SLA_RECOMPUTE_CHUNK, &rows, &n)) != ERR_OK) break;
-        while (i < n && !spent && rc == ERR_OK) {
+        /* the stamps that changed are written together, moved to the front
+         * of rows, in order (k <= i: only rows already read are overwritten) */
+        int k = 0;
+        while (i < n && !spent) {
             struct task t = {.created_at = rows[i].created_at, .has_sla = true, .sla_hours = rows[i].sla_hours};
             sla_stamp(&t, cal);
             if (t.sla_due_ms != rows[i].sla_due_at || t.sla_risk_ms != rows[i].sla_risk_at) {
-                rc = store_task_sla_set(c, rows[i].id, t.sla_due_ms, t.sla_risk_ms);
-                (*recomputed)++;
+                struct sla_stamp_row changed = rows[i];
+                changed.sla_due_at = t.sla_due_ms;
+                changed.sla_risk_at = t.sla_risk_ms;
+                rows[k++] = changed;
             }
             i++;
             spent = i % 8 == 0 && elapsed_ms(&t0) >= SLA_RECOMPUTE_BUDGET_MS;
         }
-        if (rc != ERR_OK) break;
+        if ((rc = store_task_sla_set_many(c, rows, k)) != ERR_OK) break;
+        *recomputed += k;
         total += i;
         *more = i < n || n == SLA_RECOMPUTE_CHUNK;
         if (!*more) break;
-        snprintf(after, sizeof after, "%s", rows[i - 1].id);
+        snprintf(after, sizeof after, "%s", rows[i - 1].id); /* row i-1 itself, or its copy when k == i */
     }
     if (rc == ERR_OK) rc = store_sla_recompute_set(c, *more ? after : NULL);
 out:

@@ -43,7 +43,9 @@ struct store_conn;
     X(VOID, void, conn_close, (struct store_conn *c), (c)) \
     /* the group-commit transaction primitives, run by the writer thread: \
      * 0, or the enum err their failure means (ERR_UNAVAILABLE when the \
-     * database cannot take writes for now: disk full, I/O error, locked) */ \
+     * database cannot take writes for now: disk full, I/O error, locked). \
+     * savepoint_release may answer ERR_JOB_FAILED: a statement of the job \
+     * failed (its result came back late), the job is undone alone. */ \
     X(VALUE, int, begin, (struct store_conn *c), (c)) \
     X(VALUE, int, commit, (struct store_conn *c), (c)) \
     X(VALUE, int, rollback, (struct store_conn *c), (c)) \
@@ -164,6 +166,11 @@ struct store_conn;
     /* Sets a task's sla_due_at and sla_risk_at, nothing else (not an edit). */ \
     X(VALUE, enum err, task_sla_set, (struct store_conn *c, const char *id, int64_t due_ms, int64_t risk_ms), \
         (c, id, due_ms, risk_ms)) \
+    /* task_sla_set for n tasks at once: rows[i].id gets rows[i].sla_due_at \
+     * and .sla_risk_at (the recompute's batches; one statement where the \
+     * backend pays a round trip per statement). */ \
+    X(VALUE, enum err, task_sla_set_many, (struct store_conn *c, const struct sla_stamp_row *rows, int n), \
+        (c, rows, n)) \
     /* The calendar's JSON text (*body owned by the caller), or ERR_NOT_FOUND. */ \
     X(VALUE, enum err, sla_calendar_get, (struct store_conn *c, char **body), (c, body)) \
     /* Stores the calendar and marks its recompute pending from the start. */ \

@@ -38,7 +38,12 @@ static enum err run_group(struct store_conn *c, struct store_job *batch)
         }
         j->rc = j->run(c, j->arg);
         if (j->rc != ERR_OK && (rc = (enum err)store_savepoint_rollback(c)) != ERR_OK) group = rc;
-        if (group == ERR_OK && (rc = (enum err)store_savepoint_release(c)) != ERR_OK) group = rc;
+        if (group == ERR_OK && (rc = (enum err)store_savepoint_release(c)) != ERR_OK) {
+            if (rc == ERR_JOB_FAILED)
+                j->rc = ERR_INTERNAL; /* its own failure, reported late; the rest of the group goes on */
+            else
+                group = rc;
+        }
     }
     if (group == ERR_OK) group = (enum err)store_commit(c);
     if (group != ERR_OK) {
@@ -313,7 +318,11 @@ static enum err each_run(struct store_conn *c, void *arg)
         /* the item's savepoint is closed on every path, so the writer's
          * rollback of a failed job reaches the job's own */
         if (rc != ERR_OK && (sp = (enum err)store_savepoint_rollback(c)) != ERR_OK) return sp;
-        if ((sp = (enum err)store_savepoint_release(c)) != ERR_OK) return sp;
+        if ((sp = (enum err)store_savepoint_release(c)) == ERR_JOB_FAILED) {
+            if (e->results) e->results[i] = ERR_INTERNAL; /* reported late; undone alone */
+        } else if (sp != ERR_OK) {
+            return sp;
+        }
         if (rc == ERR_UNAVAILABLE) return rc;
     }
     return ERR_OK;

@@ -39,7 +39,12 @@ enum err {
      * failed statement, so the transaction goes on (PostgreSQL aborts a
      * transaction at its first failed statement); the caller decides what it
      * means. Past ERR__COUNT, so one that leaked would answer 500. */
-    ERR_DUPLICATE
+    ERR_DUPLICATE,
+    /* Not an answer: a savepoint release's report that a statement of the
+     * job failed when its result came back only then (a backend that sends
+     * a job's writes without waiting for each): the job was rolled back to
+     * its savepoint and answers ERR_INTERNAL; the transaction goes on. */
+    ERR_JOB_FAILED
 };
 
 /* An error with its detail: which field is to blame and a message for people. */

@@ -370,6 +370,21 @@ def test_sqlite_to_postgresql_to_postgresql_to_sqlite_gives_every_row_back(sourc
     assert dump(back) == dump(source["db"])
     (tmp_path / "srv").mkdir()
     served_copy_keeps_tokens_etags_and_numbering(tmp_path / "srv", back, source)
+    # and a server on PostgreSQL: the same token, ETag, history and numbering
+    (tmp_path / "srv_pg").mkdir()
+    served_copy_keeps_tokens_etags_and_numbering(tmp_path / "srv_pg", pg1, source)
+
+
+@needs_pg
+def test_a_postgresql_database_a_server_prepared_and_left_empty_takes_a_copy(source, tmp_path):
+    dst = new_pg_db()
+    d = tmp_path / "prep"
+    d.mkdir()
+    Server(d, db=dst).start().stop()  # migrated, with the schema's default policy and rule
+    copied(source["db"], dst)
+    back = str(tmp_path / "back.db")
+    copied(dst, back)
+    assert dump(back) == dump(source["db"])
 
 
 @needs_pg

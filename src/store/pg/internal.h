@@ -51,6 +51,16 @@ enum err pg_cmd(struct store_conn *c, const char *sql, const struct pg_params *p
  * else the failure. */
 enum err pg_row(struct store_conn *c, const char *sql, const struct pg_params *p, PGresult **res);
 
+/* The SLA calendar as the writer's transaction read it: the writers' lock
+ * it holds keeps every other instance from changing it until COMMIT, so
+ * one read serves every job of a group. pg_tx_calendar: true with *found
+ * and *body (a copy; NULL when there is none) when this transaction read it
+ * already; _keep records a read or a write (body NULL: none), _forget drops
+ * it (a job rolled back). Outside a writer's group they do nothing. */
+bool pg_tx_calendar(struct store_conn *c, char **body, bool *found);
+void pg_tx_calendar_keep(struct store_conn *c, const char *body);
+void pg_tx_calendar_forget(struct store_conn *c);
+
 /* Columns of row r: a copy the caller frees (NULL for SQL NULL); copied
  * into out[n], truncated to fit ("" for NULL); numbers (0 for NULL). */
 char *pg_col_dup(const PGresult *res, int r, int i);

@@ -1,201 +1,362 @@
-/* people.c (pg): staff, customers, API tokens, browser sessions and idempotency keys. The same contracts as the SQLite backend's
- * people.c (store/ops.h says each op's). */
+/* people.c (pg): who the service knows and who is calling: staff,
+ * customers, API tokens, browser sessions and idempotency keys. The same
+ * contracts as the SQLite backend's people.c (store/ops.h says each op's);
+ * hashes travel as bytea. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/pg/internal.h"
 #include "util/log.h"
 
+/* A put by id, as the SQLite backend's sqlite_put: insert_sql (INSERT ...
+ * ON CONFLICT DO NOTHING), else update_sql, both with p's values. The insert
+ * decides *created: a second writer of a new id waits on the first's row
+ * lock, then finds the row (READ COMMITTED) and updates it. A row deleted
+ * between the two is inserted again (bounded). */
+static enum err put(struct store_conn *c, const char *insert_sql, const char *update_sql, const struct pg_params *p,
+                    bool *created)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        const char *sql = tries % 2 ? update_sql : insert_sql;
+        int64_t n = 0;
+        enum err rc = pg_cmd(c, sql, p, &n);
+        if (rc != ERR_OK) return rc;
+        if (n == 1) {
+            *created = sql == insert_sql;
+            return ERR_OK;
+        }
+    }
+    log_error("pg: %s: the row kept appearing and vanishing", update_sql);
+    return ERR_INTERNAL;
+}
+
+/* ---- staff and customers ----------------------------------------------------------- */
+
+#define STAFF_COLS "id, name, email, active, created_at, updated_at"
+
+static void read_staff(const PGresult *res, int r, struct staff *out)
+{
+    memset(out, 0, sizeof *out);
+    pg_col_copy(res, r, 0, out->id, sizeof out->id);
+    out->name = pg_col_dup(res, r, 1);
+    out->email = pg_col_dup(res, r, 2);
+    out->active = pg_col_int64(res, r, 3) != 0;
+    out->created_at = pg_col_int64(res, r, 4);
+    out->updated_at = pg_col_int64(res, r, 5);
+}
+
 enum err pg_staff_get(struct store_conn *c, const char *id, struct staff *out)
 {
-    (void)c;
-    (void)id;
-    (void)out;
-    log_error("pg: staff_get is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, id);
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT " STAFF_COLS " FROM staff WHERE id = $1", &p, &res);
+    if (rc != ERR_OK) return rc;
+    read_staff(res, 0, out);
+    PQclear(res);
+    return ERR_OK;
 }
 
 enum err pg_staff_put(struct store_conn *c, const struct staff *st, bool *created)
 {
-    (void)c;
-    (void)st;
-    (void)created;
-    log_error("pg: staff_put is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, st->id);
+    pg_p_opt_text(&p, st->name);
+    pg_p_opt_text(&p, st->email);
+    pg_p_int(&p, st->active);
+    pg_p_int(&p, st->updated_at);
+    return put(c, "INSERT INTO staff (" STAFF_COLS ") VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
+               "UPDATE staff SET name = $2, email = $3, active = $4, updated_at = $5 WHERE id = $1", &p, created);
 }
 
-enum err pg_staff_list(struct store_conn *c, const char *after_id, int limit, struct staff **out,          int *n)
+enum err pg_staff_list(struct store_conn *c, const char *after_id, int limit, struct staff **out, int *n)
 {
-    (void)c;
-    (void)after_id;
-    (void)limit;
-    (void)out;
-    (void)n;
-    log_error("pg: staff_list is not written yet");
-    return ERR_INTERNAL;
+    *out = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, after_id ? after_id : "");
+    pg_p_int(&p, limit);
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT " STAFF_COLS " FROM staff WHERE id > $1 ORDER BY id LIMIT $2", &p, &rc);
+    if (!res) return rc;
+    struct staff *a = calloc(limit > 0 ? (size_t)limit : 1, sizeof *a);
+    if (!a) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows && *n < limit; r++) read_staff(res, r, &a[(*n)++]);
+    PQclear(res);
+    *out = a;
+    return ERR_OK;
+}
+
+#define CUSTOMER_COLS "id, name, email, owner_id, created_at, updated_at"
+
+static void read_customer(const PGresult *res, int r, struct customer *out)
+{
+    memset(out, 0, sizeof *out);
+    pg_col_copy(res, r, 0, out->id, sizeof out->id);
+    out->name = pg_col_dup(res, r, 1);
+    out->email = pg_col_dup(res, r, 2);
+    pg_col_copy(res, r, 3, out->owner_id, sizeof out->owner_id);
+    out->created_at = pg_col_int64(res, r, 4);
+    out->updated_at = pg_col_int64(res, r, 5);
 }
 
 enum err pg_customer_get(struct store_conn *c, const char *id, struct customer *out)
 {
-    (void)c;
-    (void)id;
-    (void)out;
-    log_error("pg: customer_get is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, id);
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT " CUSTOMER_COLS " FROM customers WHERE id = $1", &p, &res);
+    if (rc != ERR_OK) return rc;
+    read_customer(res, 0, out);
+    PQclear(res);
+    return ERR_OK;
 }
 
 enum err pg_customer_put(struct store_conn *c, const struct customer *cu, bool *created)
 {
-    (void)c;
-    (void)cu;
-    (void)created;
-    log_error("pg: customer_put is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, cu->id);
+    pg_p_opt_text(&p, cu->name);
+    pg_p_opt_text(&p, cu->email);
+    pg_p_text(&p, cu->owner_id); /* "" = none */
+    pg_p_int(&p, cu->updated_at);
+    return put(c, "INSERT INTO customers (" CUSTOMER_COLS ") VALUES ($1, $2, $3, $4, $5, $5) "
+                  "ON CONFLICT (id) DO NOTHING",
+               "UPDATE customers SET name = $2, email = $3, owner_id = $4, updated_at = $5 WHERE id = $1", &p,
+               created);
 }
 
-enum err pg_customer_list(struct store_conn *c, const char *after_id, int limit, struct customer **out,          int *n)
+enum err pg_customer_list(struct store_conn *c, const char *after_id, int limit, struct customer **out, int *n)
 {
-    (void)c;
-    (void)after_id;
-    (void)limit;
-    (void)out;
-    (void)n;
-    log_error("pg: customer_list is not written yet");
-    return ERR_INTERNAL;
+    *out = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, after_id ? after_id : "");
+    pg_p_int(&p, limit);
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT " CUSTOMER_COLS " FROM customers WHERE id > $1 ORDER BY id LIMIT $2", &p, &rc);
+    if (!res) return rc;
+    struct customer *a = calloc(limit > 0 ? (size_t)limit : 1, sizeof *a);
+    if (!a) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows && *n < limit; r++) read_customer(res, r, &a[(*n)++]);
+    PQclear(res);
+    *out = a;
+    return ERR_OK;
 }
 
-enum err pg_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32],          int64_t now)
+/* ---- tokens ------------------------------------------------------------------------ */
+
+enum err pg_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now)
 {
-    (void)c;
-    (void)t;
-    (void)hash;
-    (void)now;
-    log_error("pg: token_insert is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, t->id);
+    pg_p_bytes(&p, hash, 32);
+    pg_p_opt_text(&p, t->role == ROLE_ADMIN ? "admin" : "agent");
+    pg_p_text(&p, t->staff_id); /* "" = not tied to a staff member */
+    pg_p_opt_text(&p, t->name);
+    pg_p_int(&p, now);
+    return pg_cmd(c, "INSERT INTO tokens (id, hash, role, staff_id, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                  &p, NULL);
+}
+
+/* Row r of a result selecting a token as (id, role, staff_id, name). */
+static void read_token(const PGresult *res, int r, struct token *out)
+{
+    memset(out, 0, sizeof *out);
+    pg_col_copy(res, r, 0, out->id, sizeof out->id);
+    out->role = !pg_col_null(res, r, 1) && strcmp(PQgetvalue(res, r, 1), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+    pg_col_copy(res, r, 2, out->staff_id, sizeof out->staff_id);
+    pg_col_copy(res, r, 3, out->name, sizeof out->name);
 }
 
 enum err pg_token_find(struct store_conn *c, const unsigned char hash[32], struct token *out)
 {
-    (void)c;
-    (void)hash;
-    (void)out;
-    log_error("pg: token_find is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_bytes(&p, hash, 32);
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT id, role, staff_id, name FROM tokens WHERE hash = $1", &p, &res);
+    if (rc != ERR_OK) return rc;
+    read_token(res, 0, out);
+    PQclear(res);
+    return ERR_OK;
 }
 
 enum err pg_token_count(struct store_conn *c, int64_t *n)
 {
-    (void)c;
-    (void)n;
-    log_error("pg: token_count is not written yet");
-    return ERR_INTERNAL;
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT count(*) FROM tokens", NULL, &res);
+    if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
+    *n = pg_col_int64(res, 0, 0);
+    PQclear(res);
+    return ERR_OK;
 }
 
-enum err pg_session_insert(struct store_conn *c, const unsigned char hash[32], const char *token_id,          int64_t now_ms, int64_t expires_ms)
+/* ---- browser sessions -------------------------------------------------------------- */
+
+enum err pg_session_insert(struct store_conn *c, const unsigned char hash[32], const char *token_id, int64_t now_ms,
+                           int64_t expires_ms)
 {
-    (void)c;
-    (void)hash;
-    (void)token_id;
-    (void)now_ms;
-    (void)expires_ms;
-    log_error("pg: session_insert is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_bytes(&p, hash, 32);
+    pg_p_opt_text(&p, token_id);
+    pg_p_int(&p, now_ms);
+    pg_p_int(&p, expires_ms);
+    return pg_cmd(c, "INSERT INTO sessions (hash, token_id, created_at, expires_at) VALUES ($1, $2, $3, $4)", &p,
+                  NULL);
 }
 
-enum err pg_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now_ms,          struct token *out)
+enum err pg_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now_ms, struct token *out)
 {
-    (void)c;
-    (void)hash;
-    (void)now_ms;
-    (void)out;
-    log_error("pg: session_find is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_bytes(&p, hash, 32);
+    pg_p_int(&p, now_ms);
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT t.id, t.role, t.staff_id, t.name FROM sessions s JOIN tokens t ON t.id = s.token_id "
+                            "WHERE s.hash = $1 AND s.expires_at > $2",
+                         &p, &res);
+    if (rc != ERR_OK) return rc;
+    read_token(res, 0, out);
+    PQclear(res);
+    return ERR_OK;
 }
 
 enum err pg_session_delete(struct store_conn *c, const unsigned char hash[32])
 {
-    (void)c;
-    (void)hash;
-    log_error("pg: session_delete is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_bytes(&p, hash, 32);
+    return pg_cmd(c, "DELETE FROM sessions WHERE hash = $1", &p, NULL);
 }
 
 enum err pg_session_purge(struct store_conn *c, int64_t now_ms, int limit, int64_t *purged)
 {
-    (void)c;
-    (void)now_ms;
-    (void)limit;
-    (void)purged;
-    log_error("pg: session_purge is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_int(&p, now_ms);
+    pg_p_int(&p, limit);
+    return pg_cmd(c, "DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions WHERE expires_at <= $1 LIMIT $2)",
+                  &p, purged);
 }
 
-enum err pg_idem_get(struct store_conn *c, const char *scope, const char *key, unsigned char hash[32],          int *status, char **response)
+/* ---- idempotency keys -------------------------------------------------------------- */
+
+enum err pg_idem_get(struct store_conn *c, const char *scope, const char *key, unsigned char hash[32], int *status,
+                     char **response)
 {
-    (void)c;
-    (void)scope;
-    (void)key;
-    (void)hash;
-    (void)status;
-    (void)response;
-    log_error("pg: idem_get is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, scope);
+    pg_p_opt_text(&p, key);
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT body_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2",
+                         &p, &res);
+    if (rc != ERR_OK) return rc;
+    if (!pg_col_bytes(res, 0, 0, hash, 32)) memset(hash, 0, 32);
+    *status = (int)pg_col_int64(res, 0, 1);
+    *response = pg_col_dup(res, 0, 2);
+    PQclear(res);
+    return *response ? ERR_OK : ERR_INTERNAL;
 }
 
-enum err pg_idem_claim(struct store_conn *c, const char *scope, const char *key,          const unsigned char hash[32], int64_t now, unsigned char stored[32], int *status, char **response)
+/* A claimed key is a row with status 0 and no response until its put, seen
+ * only by the transaction that claimed it. Another transaction's insert of
+ * the same key waits on that row until the claimer commits (then does
+ * nothing, and the look, a new statement, reads the committed answer) or
+ * rolls back (then inserts: the key is free again). */
+enum err pg_idem_claim(struct store_conn *c, const char *scope, const char *key, const unsigned char hash[32],
+                       int64_t now, unsigned char stored[32], int *status, char **response)
 {
-    (void)c;
-    (void)scope;
-    (void)key;
-    (void)hash;
-    (void)now;
-    (void)stored;
-    (void)status;
-    (void)response;
-    log_error("pg: idem_claim is not written yet");
+    *response = NULL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, scope);
+    pg_p_opt_text(&p, key);
+    pg_p_bytes(&p, hash, 32);
+    pg_p_int(&p, now);
+    /* a key purged between the insert and the look is claimed again (bounded) */
+    for (int tries = 0; tries < 2; tries++) {
+        int64_t n = 0;
+        enum err rc = pg_cmd(c, "INSERT INTO idempotency_keys (scope, key, body_hash, status, response, created_at) "
+                                "VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (scope, key) DO NOTHING",
+                             &p, &n);
+        if (rc != ERR_OK) return rc;
+        if (n == 1) return ERR_OK;
+        rc = pg_idem_get(c, scope, key, stored, status, response);
+        if (rc == ERR_NOT_FOUND) continue;
+        if (rc != ERR_OK) return rc;
+        if (*status == 0) { /* this transaction's own claim, unanswered: a caller's bug */
+            free(*response);
+            *response = NULL;
+            return ERR_INTERNAL;
+        }
+        return ERR_DUPLICATE;
+    }
     return ERR_INTERNAL;
 }
 
-enum err pg_idem_put(struct store_conn *c, const char *scope, const char *key,          const unsigned char hash[32], int status, const char *response, int64_t now)
+enum err pg_idem_put(struct store_conn *c, const char *scope, const char *key, const unsigned char hash[32], int status,
+                     const char *response, int64_t now)
 {
-    (void)c;
-    (void)scope;
-    (void)key;
-    (void)hash;
-    (void)status;
-    (void)response;
-    (void)now;
-    log_error("pg: idem_put is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, scope);
+    pg_p_opt_text(&p, key);
+    pg_p_bytes(&p, hash, 32);
+    pg_p_int(&p, status);
+    pg_p_opt_text(&p, response);
+    pg_p_int(&p, now);
+    int64_t n = 0;
+    enum err rc = pg_cmd(c, "INSERT INTO idempotency_keys (scope, key, body_hash, status, response, created_at) "
+                            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO UPDATE SET "
+                            "status = excluded.status, response = excluded.response "
+                            "WHERE idempotency_keys.status = 0 AND idempotency_keys.body_hash = excluded.body_hash",
+                         &p, &n);
+    if (rc != ERR_OK) return rc;
+    return n == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
-enum err pg_idem_task_set(struct store_conn *c, const char *scope, const char *key,          const char *task_id, int64_t version)
+enum err pg_idem_task_set(struct store_conn *c, const char *scope, const char *key, const char *task_id,
+                          int64_t version)
 {
-    (void)c;
-    (void)scope;
-    (void)key;
-    (void)task_id;
-    (void)version;
-    log_error("pg: idem_task_set is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, task_id);
+    pg_p_int(&p, version);
+    pg_p_opt_text(&p, scope);
+    pg_p_opt_text(&p, key);
+    int64_t n = 0;
+    enum err rc =
+        pg_cmd(c, "UPDATE idempotency_keys SET task_id = $1, task_version = $2 WHERE scope = $3 AND key = $4", &p, &n);
+    if (rc != ERR_OK) return rc;
+    return n == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
-enum err pg_idem_task_get(struct store_conn *c, const char *scope, const char *key,          char task_id[TASK_ID_SIZE], int64_t *version)
+enum err pg_idem_task_get(struct store_conn *c, const char *scope, const char *key, char task_id[TASK_ID_SIZE],
+                          int64_t *version)
 {
-    (void)c;
-    (void)scope;
-    (void)key;
-    (void)task_id;
-    (void)version;
-    log_error("pg: idem_task_get is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, scope);
+    pg_p_opt_text(&p, key);
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT task_id, task_version FROM idempotency_keys "
+                            "WHERE scope = $1 AND key = $2 AND task_id IS NOT NULL",
+                         &p, &res);
+    if (rc != ERR_OK) return rc;
+    pg_col_copy(res, 0, 0, task_id, TASK_ID_SIZE);
+    *version = pg_col_int64(res, 0, 1);
+    PQclear(res);
+    return ERR_OK;
 }
 
+/* At most 2,000 a call, as in the SQLite backend: a purge is a job of the
+ * writer's group and must not hold it long. */
 enum err pg_idem_purge(struct store_conn *c, int64_t older_than_ms, int64_t *purged)
 {
-    (void)c;
-    (void)older_than_ms;
-    (void)purged;
-    log_error("pg: idem_purge is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_int(&p, older_than_ms);
+    return pg_cmd(c, "DELETE FROM idempotency_keys WHERE (scope, key) IN "
+                     "(SELECT scope, key FROM idempotency_keys WHERE created_at < $1 LIMIT 2000)",
+                  &p, purged);
 }

@@ -40,6 +40,8 @@
 #define RECONNECT_EVERY_MS 500
 
 #define CACHE_SIZE 128
+/* statements in flight in the writer's pipeline before their results are read */
+#define PIPE_MAX 64
 
 struct pg_conn {
     struct store_conn base;
@@ -55,6 +57,14 @@ struct pg_conn {
         char name[16];
     } cache[CACHE_SIZE];
     int n_cache, next_evict, next_name;
+    /* the writer's pipeline inside a group (see pipe_send) */
+    bool pipe;
+    unsigned char owed[PIPE_MAX]; /* enum owed of each statement sent, in order */
+    int n_owed;
+    enum err deferred_rc;  /* a failure read back early, for the next answer */
+    bool cache_suspect;    /* a prepare sent in the pipeline failed */
+    bool cal_known;        /* the SLA calendar as this transaction read it */
+    char *cal_body;
 };
 
 static struct pg_conn *PC(struct store_conn *c) { return (struct pg_conn *)c; }
@@ -231,12 +241,14 @@ static void forget_statements(struct pg_conn *pc)
 }
 
 /* Marks the connection lost: the next statement outside a transaction opens
- * it again. */
+ * it again (inside a group, pipe stays set until the group ends, so nothing
+ * of it runs on a new connection). */
 static void drop(struct pg_conn *pc)
 {
     if (pc->db) PQfinish(pc->db);
     pc->db = NULL;
     pc->in_tx = false;
+    pc->n_owed = 0;
     forget_statements(pc);
 }
 
@@ -281,6 +293,7 @@ void pg_conn_close(struct store_conn *c)
 {
     struct pg_conn *pc = PC(c);
     drop(pc);
+    free(pc->cal_body);
     free(pc);
 }
 
@@ -350,8 +363,33 @@ static PGresult *await(struct pg_conn *pc, int64_t deadline, const char *what)
     return NULL;
 }
 
-/* The name of sql's prepared statement on this connection, preparing it
- * first when needed; NULL after a failure (with *rc). */
+/* ---- the writer's pipeline -----------------------------------------------------------
+ *
+ * Inside a group transaction the writer's connection is in libpq's pipeline
+ * mode: a statement whose only answer is "done" (BEGIN, the writers' lock,
+ * SAVEPOINT, an INSERT or UPDATE whose row count nobody reads) is sent
+ * without waiting for it, and its result is read with the next statement
+ * that has an answer to wait for (a read, a conditional update, RELEASE,
+ * COMMIT): one round trip carries them all. A job that only writes (a task
+ * and its history) costs one round trip, its RELEASE, instead of one per
+ * statement. A deferred statement that fails makes the statements after it
+ * in the same round trip fail too (the server skips them), and its error is
+ * the answer of the one waited for: the job fails as if the write had
+ * failed at once. When it is the RELEASE that finds it, the job is rolled
+ * back to its savepoint and RELEASE answers ERR_JOB_FAILED. */
+
+enum owed { OWED_DONE, OWED_PREPARE, OWED_WANTED };
+
+/* Sends sql (p NULL: a statement without parameters, e.g. SAVEPOINT) in the
+ * pipeline; false when the connection failed (then dropped). */
+static bool pipe_send(struct pg_conn *pc, const char *sql, const struct pg_params *p, enum owed kind);
+
+/* Reads the results of everything sent, after a sync: the first failure's
+ * meaning (ERR_OK when none; *first_failed says whether it was one sent
+ * before the last), and the last statement's result in *last when wanted
+ * and it succeeded. */
+static enum err pipe_collect(struct pg_conn *pc, PGresult **last, bool *first_failed);
+
 static const char *prepared(struct pg_conn *pc, const char *sql, int nparams, enum err *rc)
 {
     uint32_t h = hash_sql(sql);
@@ -366,31 +404,46 @@ static const char *prepared(struct pg_conn *pc, const char *sql, int nparams, en
         pc->next_evict = (pc->next_evict + 1) % CACHE_SIZE;
         char dealloc[48];
         snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", pc->cache[slot].name);
-        PQclear(PQexec(pc->db, dealloc));
+        if (pc->pipe) {
+            if (!pipe_send(pc, dealloc, NULL, OWED_DONE)) return *rc = ERR_UNAVAILABLE, NULL;
+        } else {
+            PQclear(PQexec(pc->db, dealloc));
+        }
         free(pc->cache[slot].sql);
-        pc->cache[slot].sql = NULL;
     }
     pc->cache[slot].sql = NULL;
     char name[16];
     snprintf(name, sizeof name, "s%d", pc->next_name++);
-    if (!PQsendPrepare(pc->db, name, sql, nparams, NULL)) {
-        *rc = ERR_UNAVAILABLE;
-        snprintf(pc->why, sizeof pc->why, "cannot send to PostgreSQL: %s", PQerrorMessage(pc->db));
-        drop(pc);
-        return NULL;
-    }
-    PGresult *res = await(pc, mono_ms() + STATEMENT_DEADLINE_MS, "prepare");
-    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-        *rc = res ? classify(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : ERR_UNAVAILABLE;
-        if (res) {
-            snprintf(pc->why, sizeof pc->why, "%s", PQresultErrorMessage(res));
-            log_error("pg: prepare failed: %s in: %s", pc->why, sql);
+    if (pc->pipe) {
+        /* prepared in the same round trip as its first execution; a failure
+         * shows as that execution's (and the cache is cleared at the end of
+         * the transaction) */
+        if (!PQsendPrepare(pc->db, name, sql, nparams, NULL)) {
+            *rc = ERR_UNAVAILABLE;
+            snprintf(pc->why, sizeof pc->why, "cannot send to PostgreSQL: %s", PQerrorMessage(pc->db));
+            drop(pc);
+            return NULL;
+        }
+        pc->owed[pc->n_owed++] = OWED_PREPARE;
+    } else {
+        if (!PQsendPrepare(pc->db, name, sql, nparams, NULL)) {
+            *rc = ERR_UNAVAILABLE;
+            snprintf(pc->why, sizeof pc->why, "cannot send to PostgreSQL: %s", PQerrorMessage(pc->db));
+            drop(pc);
+            return NULL;
+        }
+        PGresult *res = await(pc, mono_ms() + STATEMENT_DEADLINE_MS, "prepare");
+        if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+            *rc = res ? classify(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : ERR_UNAVAILABLE;
+            if (res) {
+                snprintf(pc->why, sizeof pc->why, "%s", PQresultErrorMessage(res));
+                log_error("pg: prepare failed: %s in: %s", pc->why, sql);
+            }
+            PQclear(res);
+            return NULL; /* the slot stays free */
         }
         PQclear(res);
-        pc->cache[slot].sql = NULL; /* the slot stays free */
-        return NULL;
     }
-    PQclear(res);
     pc->cache[slot].sql = strdup(sql);
     pc->cache[slot].hash = h;
     snprintf(pc->cache[slot].name, sizeof pc->cache[slot].name, "%s", name);
@@ -401,11 +454,149 @@ static const char *prepared(struct pg_conn *pc, const char *sql, int nparams, en
     return pc->cache[slot].name;
 }
 
+static void count_changes(struct pg_conn *pc, PGresult *res)
+{
+    /* rows an INSERT, UPDATE or DELETE changed, RETURNING ones too */
+    const char *n = PQcmdTuples(res), *cmd = PQcmdStatus(res);
+    if (n && *n && cmd && strncmp(cmd, "SELECT", 6) != 0) pc->changes += strtoll(n, NULL, 10);
+}
+
+/* A failed result: its meaning, with the message kept and logged. */
+static enum err failed(struct pg_conn *pc, PGresult *res, const char *sql)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    snprintf(pc->why, sizeof pc->why, "%s", PQresultErrorMessage(res));
+    char *nl = strchr(pc->why, '\n');
+    if (nl) *nl = 0;
+    log_error("pg: %s (SQLSTATE %s)%s%.300s", pc->why, state ? state : "?", sql ? " in: " : "", sql ? sql : "");
+    return classify(state);
+}
+
+static bool pipe_send(struct pg_conn *pc, const char *sql, const struct pg_params *p, enum owed kind)
+{
+    enum err rc = ERR_OK;
+    if (!pc->db) return false; /* lost mid-group: the group fails */
+    /* a long run of writes is read back before the buffers grow large */
+    if (pc->n_owed >= PIPE_MAX - 2 && (rc = pipe_collect(pc, NULL, NULL)) != ERR_OK) {
+        pc->deferred_rc = pc->deferred_rc ? pc->deferred_rc : rc;
+        if (!pc->db) return false;
+    }
+    int sent;
+    if (p) {
+        const char *name = prepared(pc, sql, p->n, &rc);
+        if (!name) return false;
+        sent = PQsendQueryPrepared(pc->db, name, p->n, p->v, NULL, NULL, 0);
+    } else {
+        sent = PQsendQueryParams(pc->db, sql, 0, NULL, NULL, NULL, NULL, 0);
+    }
+    if (!sent) {
+        snprintf(pc->why, sizeof pc->why, "cannot send to PostgreSQL: %s", PQerrorMessage(pc->db));
+        log_error("pg: %s", pc->why);
+        drop(pc);
+        return false;
+    }
+    pc->owed[pc->n_owed++] = kind;
+    return true;
+}
+
+/* The next result of the pipeline within the statement deadline; NULL at the
+ * end of one statement's results, or with *lost when the connection failed
+ * (then dropped). */
+static PGresult *pipe_next(struct pg_conn *pc, int64_t deadline, bool *lost)
+{
+    while (PQisBusy(pc->db)) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            snprintf(pc->why, sizeof pc->why, "PostgreSQL did not answer within %d s", STATEMENT_DEADLINE_MS / 1000);
+            log_error("pg: %s; the connection is dropped", pc->why);
+            drop(pc);
+            *lost = true;
+            return NULL;
+        }
+        struct pollfd fd = {.fd = PQsocket(pc->db), .events = POLLIN};
+        int rc = poll(&fd, 1, (int)(left > 1000 ? 1000 : left));
+        if ((rc < 0 && errno != EINTR) || (rc > 0 && !PQconsumeInput(pc->db)) || PQstatus(pc->db) != CONNECTION_OK) {
+            snprintf(pc->why, sizeof pc->why, "the connection to PostgreSQL was lost: %s", PQerrorMessage(pc->db));
+            char *nl = strchr(pc->why, '\n');
+            if (nl) *nl = 0;
+            log_error("pg: %s", pc->why);
+            drop(pc);
+            *lost = true;
+            return NULL;
+        }
+    }
+    return PQgetResult(pc->db);
+}
+
+static enum err pipe_collect(struct pg_conn *pc, PGresult **last, bool *first_failed)
+{
+    if (last) *last = NULL;
+    if (first_failed) *first_failed = false;
+    if (!pc->db) return ERR_UNAVAILABLE;
+    if (PQpipelineSync(pc->db) != 1) {
+        snprintf(pc->why, sizeof pc->why, "cannot send to PostgreSQL: %s", PQerrorMessage(pc->db));
+        drop(pc);
+        return ERR_UNAVAILABLE;
+    }
+    int64_t deadline = mono_ms() + STATEMENT_DEADLINE_MS;
+    enum err first = pc->deferred_rc;
+    pc->deferred_rc = ERR_OK;
+    bool lost = false;
+    int n = pc->n_owed;
+    for (int k = 0; k < n && !lost; k++) {
+        PGresult *r;
+        while ((r = pipe_next(pc, deadline, &lost)) != NULL) {
+            ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_FATAL_ERROR) {
+                enum err rc = failed(pc, r, NULL);
+                if (first == ERR_OK) {
+                    first = rc;
+                    if (first_failed) *first_failed = k < n - 1;
+                }
+                if (pc->owed[k] == OWED_PREPARE) pc->cache_suspect = true;
+            } else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+                count_changes(pc, r);
+                if (k == n - 1 && last && pc->owed[k] == OWED_WANTED && first == ERR_OK) {
+                    PQclear(*last);
+                    *last = r;
+                    continue;
+                }
+            } else if (st == PGRES_PIPELINE_ABORTED && first == ERR_OK) {
+                first = ERR_INTERNAL; /* cannot happen without a failure before it */
+            }
+            PQclear(r);
+        }
+    }
+    pc->n_owed = 0;
+    /* the sync's own result */
+    for (PGresult *r; !lost && (r = pipe_next(pc, deadline, &lost)) != NULL;) {
+        bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync) break;
+    }
+    if (lost) {
+        if (last) PQclear(*last), *last = NULL;
+        return ERR_UNAVAILABLE;
+    }
+    if (first != ERR_OK && last) PQclear(*last), *last = NULL;
+    return first;
+}
+
 static PGresult *run(struct pg_conn *pc, const char *sql, const struct pg_params *p, enum err *rc, int64_t deadline)
 {
     enum err dummy;
     if (!rc) rc = &dummy;
     *rc = ERR_OK;
+    if (pc->pipe) {
+        PGresult *res = NULL;
+        if (!pipe_send(pc, sql, p, OWED_WANTED)) {
+            *rc = ERR_UNAVAILABLE;
+            return NULL;
+        }
+        *rc = pipe_collect(pc, &res, NULL);
+        if (*rc == ERR_OK && !res) *rc = ERR_INTERNAL;
+        return *rc == ERR_OK ? res : NULL;
+    }
     if (!pc->db || PQstatus(pc->db) != CONNECTION_OK) {
         if (pc->in_tx) {
             /* the group's transaction went with the connection */
@@ -443,16 +634,10 @@ static PGresult *run(struct pg_conn *pc, const char *sql, const struct pg_params
     }
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        const char *n = PQcmdTuples(res);
-        if (n && *n && st == PGRES_COMMAND_OK) pc->changes += strtoll(n, NULL, 10);
+        count_changes(pc, res);
         return res;
     }
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    *rc = classify(state);
-    snprintf(pc->why, sizeof pc->why, "%s", PQresultErrorMessage(res));
-    char *nl = strchr(pc->why, '\n');
-    if (nl) *nl = 0;
-    log_error("pg: %s (SQLSTATE %s) in: %.300s", pc->why, state ? state : "?", sql);
+    *rc = failed(pc, res, sql);
     PQclear(res);
     return NULL;
 }
@@ -465,6 +650,10 @@ PGresult *pg_run(struct store_conn *c, const char *sql, const struct pg_params *
 
 enum err pg_cmd(struct store_conn *c, const char *sql, const struct pg_params *p, int64_t *affected)
 {
+    static const struct pg_params none = {0};
+    struct pg_conn *pc = PC(c);
+    if (pc->pipe && !affected) /* nothing to wait for: it goes with the next round trip */
+        return pipe_send(pc, sql, p ? p : &none, OWED_DONE) ? ERR_OK : ERR_UNAVAILABLE;
     enum err rc;
     PGresult *res = pg_run(c, sql, p, &rc);
     if (!res) return rc;
@@ -489,73 +678,154 @@ enum err pg_row(struct store_conn *c, const char *sql, const struct pg_params *p
     return ERR_OK;
 }
 
-/* A command of the transaction machinery, in the simple protocol. */
-static int control(struct store_conn *c, const char *sql, const char *want)
+/* ---- the transaction-scoped SLA calendar ------------------------------------------------ */
+
+bool pg_tx_calendar(struct store_conn *c, char **body, bool *found)
 {
     struct pg_conn *pc = PC(c);
-    enum err rc;
-    PGresult *res = run(pc, sql, NULL, &rc, mono_ms() + STATEMENT_DEADLINE_MS);
-    if (!res) return (int)rc;
-    /* COMMIT of a transaction that failed answers ROLLBACK, not an error */
-    bool ok = !want || strcmp(PQcmdStatus(res), want) == 0;
-    PQclear(res);
-    if (!ok) {
-        snprintf(pc->why, sizeof pc->why, "the transaction was rolled back by the server");
-        log_error("pg: %s: %s", sql, pc->why);
+    if (!pc->pipe || !pc->cal_known) return false;
+    *found = pc->cal_body != NULL;
+    *body = pc->cal_body ? strdup(pc->cal_body) : NULL;
+    return !*found || *body;
+}
+
+void pg_tx_calendar_keep(struct store_conn *c, const char *body)
+{
+    struct pg_conn *pc = PC(c);
+    if (!pc->pipe) return;
+    free(pc->cal_body);
+    pc->cal_body = body ? strdup(body) : NULL;
+    pc->cal_known = !body || pc->cal_body;
+}
+
+void pg_tx_calendar_forget(struct store_conn *c)
+{
+    struct pg_conn *pc = PC(c);
+    free(pc->cal_body);
+    pc->cal_body = NULL;
+    pc->cal_known = false;
+}
+
+/* ---- transactions ------------------------------------------------------------------ */
+
+/* Back out of pipeline mode at the end of a transaction (the connection is
+ * idle then); a prepare that failed in it leaves the cache in doubt. */
+static void pipe_end(struct pg_conn *pc)
+{
+    pg_tx_calendar_forget(&pc->base);
+    pc->pipe = false;
+    pc->in_tx = false;
+    pc->n_owed = 0;
+    pc->deferred_rc = ERR_OK;
+    if (!pc->db) return;
+    if (PQpipelineStatus(pc->db) != PQ_PIPELINE_OFF && !PQexitPipelineMode(pc->db)) {
+        log_error("pg: cannot leave pipeline mode: %s; the connection is dropped", PQerrorMessage(pc->db));
+        drop(pc);
+        return;
+    }
+    if (pc->cache_suspect) {
+        PQclear(PQexec(pc->db, "DEALLOCATE ALL"));
+        forget_statements(pc);
+        pc->cache_suspect = false;
+    }
+}
+
+int pg_begin(struct store_conn *c)
+{
+    struct pg_conn *pc = PC(c);
+    pc->in_tx = pc->pipe = false;
+    if (!ensure(pc)) return ERR_UNAVAILABLE;
+    if (PQenterPipelineMode(pc->db) != 1) {
+        snprintf(pc->why, sizeof pc->why, "cannot enter pipeline mode: %s", PQerrorMessage(pc->db));
+        drop(pc);
+        return ERR_UNAVAILABLE;
+    }
+    pc->pipe = pc->in_tx = true;
+    char lock[64];
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d)", LOCK_WRITERS);
+    if (!pipe_send(pc, "BEGIN", NULL, OWED_DONE) || !pipe_send(pc, lock, NULL, OWED_DONE)) {
+        pipe_end(pc);
         return ERR_UNAVAILABLE;
     }
     return 0;
 }
 
-/* ---- transactions ------------------------------------------------------------------ */
-
-int pg_begin(struct store_conn *c)
+/* Sends one control statement and waits for everything: its answer. */
+static int pipe_control(struct pg_conn *pc, const char *sql, const char *want, bool *first_failed)
 {
-    struct pg_conn *pc = PC(c);
-    pc->in_tx = false;
-    char sql[96];
-    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d)", LOCK_WRITERS);
-    int rc = control(c, sql, NULL);
-    if (rc == 0) pc->in_tx = true;
-    return rc;
+    if (!pc->pipe || !pc->db) {
+        snprintf(pc->why, sizeof pc->why, "the group's transaction is gone (the connection was lost)");
+        return ERR_UNAVAILABLE;
+    }
+    PGresult *res = NULL;
+    if (!pipe_send(pc, sql, NULL, OWED_WANTED)) return ERR_UNAVAILABLE;
+    enum err rc = pipe_collect(pc, &res, first_failed);
+    if (rc == ERR_OK && want && (!res || strcmp(PQcmdStatus(res), want) != 0)) {
+        /* COMMIT of a transaction that failed answers ROLLBACK, not an error */
+        snprintf(pc->why, sizeof pc->why, "the transaction was rolled back by the server");
+        log_error("pg: %s: %s", sql, pc->why);
+        rc = ERR_UNAVAILABLE;
+    }
+    PQclear(res);
+    return (int)rc;
 }
 
 int pg_commit(struct store_conn *c)
 {
     struct pg_conn *pc = PC(c);
     if (!pc->in_tx) return ERR_UNAVAILABLE;
-    int rc = control(c, "COMMIT", "COMMIT");
-    pc->in_tx = false;
+    int rc = pipe_control(pc, "COMMIT", "COMMIT", NULL);
+    pipe_end(pc);
     return rc;
 }
 
 int pg_rollback(struct store_conn *c)
 {
     struct pg_conn *pc = PC(c);
-    if (!pc->db || PQtransactionStatus(pc->db) == PQTRANS_IDLE) {
-        pc->in_tx = false;
+    if (!pc->db || !pc->in_tx) {
+        pipe_end(pc);
         return 0;
     }
-    int rc = control(c, "ROLLBACK", NULL);
-    pc->in_tx = false;
+    if (pc->n_owed) pipe_collect(pc, NULL, NULL); /* their failures are moot now */
+    int rc = pc->db ? pipe_control(pc, "ROLLBACK", NULL, NULL) : 0;
+    pipe_end(pc);
     return rc;
 }
 
-/* A savepoint outside the group's transaction would run its job on its own
- * (autocommit): when the transaction went with a lost connection, refuse. */
-static int in_group(struct store_conn *c, const char *sql)
+int pg_savepoint(struct store_conn *c)
 {
     struct pg_conn *pc = PC(c);
-    if (!pc->in_tx || !pc->db || PQtransactionStatus(pc->db) == PQTRANS_IDLE) {
+    if (!pc->pipe || !pc->db) {
         snprintf(pc->why, sizeof pc->why, "the group's transaction is gone (the connection was lost)");
         return ERR_UNAVAILABLE;
     }
-    return control(c, sql, NULL);
+    return pipe_send(pc, "SAVEPOINT job", NULL, OWED_DONE) ? 0 : ERR_UNAVAILABLE;
 }
 
-int pg_savepoint(struct store_conn *c) { return in_group(c, "SAVEPOINT job"); }
-int pg_savepoint_release(struct store_conn *c) { return in_group(c, "RELEASE job"); }
-int pg_savepoint_rollback(struct store_conn *c) { return in_group(c, "ROLLBACK TO job"); }
+int pg_savepoint_release(struct store_conn *c)
+{
+    struct pg_conn *pc = PC(c);
+    bool first_failed = false;
+    int rc = pipe_control(pc, "RELEASE job", NULL, &first_failed);
+    if (rc == ERR_INTERNAL && first_failed && pc->db) {
+        /* a write of the job failed: undo the job alone */
+        pg_tx_calendar_forget(c);
+        if (pipe_control(pc, "ROLLBACK TO job", NULL, NULL) == 0 && pipe_control(pc, "RELEASE job", NULL, NULL) == 0)
+            return ERR_JOB_FAILED;
+        return ERR_UNAVAILABLE;
+    }
+    return rc;
+}
+
+int pg_savepoint_rollback(struct store_conn *c)
+{
+    struct pg_conn *pc = PC(c);
+    pg_tx_calendar_forget(c);
+    /* what the job sent last may have failed too: a round trip of its own
+     * first, since the server skips everything after a failure up to it */
+    if (pc->n_owed && pc->db) pipe_collect(pc, NULL, NULL);
+    return pipe_control(pc, "ROLLBACK TO job", NULL, NULL);
+}
 
 int64_t pg_changes(struct store_conn *c) { return PC(c)->changes; }
 const char *pg_last_error(struct store_conn *c) { return PC(c)->why[0] ? PC(c)->why : "unknown"; }
@@ -618,7 +888,9 @@ int pg_check_file(const char *path, struct errinfo *e)
     pg_display_uri(path, shown, sizeof shown);
     PGconn *db = connect_db(path, false, why, sizeof why);
     if (!db)
-        return err_set(e, ERR_INTERNAL, "db", "%s (%s; the database must exist: createdb it first)", why, shown),
+        return err_set(e, ERR_INTERNAL, "db", "%s (%s%s)", why, shown,
+                       strstr(why, "does not exist") ? "; opstasks does not create the database: createdb it first"
+                                                     : ""),
                -1;
     int ret = 0;
     PGresult *res = PQexec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL, "

@@ -1,59 +1,446 @@
-/* queue.c (pg): the queue's queries over many tasks: the list with its filters and cursors, the stats, the overdue scans and metrics. The same contracts as the SQLite backend's
- * queue.c (store/ops.h says each op's). */
+/* queue.c (pg): the queries over many tasks: the filtered, keyset-paged
+ * queue, its stats, the sweeper's overdue list and the totals GET /metrics
+ * reads (kept by the triggers of the schema). The same contracts, answers
+ * and order as the SQLite backend's queue.c (store/ops.h says each op's).
+ *
+ * The queue's statements are built per request from the filter. PostgreSQL
+ * refuses a parameter a statement never uses (it cannot give it a type), so
+ * a value becomes a parameter only where the text names it: struct query
+ * numbers each value the first time it is written, and writes the same
+ * number again where the value is used again. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/pg/internal.h"
 #include "util/log.h"
 
+struct query {
+    char sql[4096];
+    size_t len; /* past sizeof sql: too long, refused before running */
+    struct pg_params p;
+    const char *today;
+    int64_t now;
+    /* the assignee filter's ids as one text[] literal: one parameter
+     * however many ids (FILTER_MAX_ASSIGNEES of them would not fit in
+     * PG_MAX_PARAMS beside the rest) */
+    char assignees[FILTER_MAX_ASSIGNEES * (2 * EXT_ID_SIZE + 3) + 3];
+    int n_today, n_now; /* their parameter numbers, 0 until written */
+};
+
+static void add(struct query *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct query *b, const char *fmt, ...)
+{
+    if (b->len >= sizeof b->sql) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->sql + b->len, sizeof b->sql - b->len, fmt, ap);
+    va_end(ap);
+    if (k > 0) b->len += (size_t)k;
+}
+
+/* Writes "$n" for a new text parameter v. */
+static void add_text(struct query *b, const char *v)
+{
+    pg_p_opt_text(&b->p, v);
+    add(b, "$%d", b->p.n);
+}
+
+static void add_int(struct query *b, int64_t v)
+{
+    pg_p_int(&b->p, v);
+    add(b, "$%d", b->p.n);
+}
+
+/* Writes the parameter of the query's today, or of its now. */
+static void add_today(struct query *b)
+{
+    if (!b->n_today) {
+        pg_p_opt_text(&b->p, b->today);
+        b->n_today = b->p.n;
+    }
+    add(b, "$%d", b->n_today);
+}
+
+static void add_now(struct query *b)
+{
+    if (!b->n_now) {
+        pg_p_int(&b->p, b->now);
+        b->n_now = b->p.n;
+    }
+    add(b, "$%d", b->n_now);
+}
+
+/* The array literal {"a","b"} of ids[0..n) in out (sized as
+ * query.assignees), each quoted, with " and \ escaped. */
+static const char *text_array(char *out, const char (*ids)[EXT_ID_SIZE], int n)
+{
+    char *o = out;
+    *o++ = '{';
+    for (int i = 0; i < n && i < FILTER_MAX_ASSIGNEES; i++) {
+        if (i) *o++ = ',';
+        *o++ = '"';
+        for (const char *s = ids[i]; *s && s < ids[i] + EXT_ID_SIZE; s++) {
+            if (*s == '"' || *s == '\\') *o++ = '\\';
+            *o++ = *s;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o = 0;
+    return out;
+}
+
+/* Writes the WHERE terms shared by the queue and its stats, each value a
+ * parameter. */
+static void add_filter(struct query *b, const struct task_filter *f, bool with_status)
+{
+    add(b, " WHERE true");
+    if (with_status && f->status_mask && f->status_mask != (1u << TASK_STATUS__COUNT) - 1) {
+        add(b, " AND (");
+        bool first = true;
+        for (int s = 0; s < TASK_STATUS__COUNT; s++) {
+            if (!(f->status_mask & (1u << s))) continue;
+            add(b, "%s", first ? "" : " OR ");
+            first = false;
+            switch ((enum task_status)s) {
+            case TASK_OPEN:
+                add(b, "(status = 'OPEN' AND due_date >= ");
+                add_today(b);
+                add(b, ")");
+                break;
+            case TASK_IN_PROGRESS:
+                add(b, "(status = 'IN_PROGRESS' AND due_date >= ");
+                add_today(b);
+                add(b, ")");
+                break;
+            case TASK_OVERDUE:
+                add(b, "(status IN ('OPEN', 'IN_PROGRESS') AND due_date < ");
+                add_today(b);
+                add(b, ")");
+                break;
+            case TASK_COMPLETED: add(b, "status = 'COMPLETED'"); break;
+            case TASK_CANCELLED: add(b, "status = 'CANCELLED'"); break;
+            default: add(b, "false"); break;
+            }
+        }
+        add(b, ")");
+    }
+    if (f->priority_mask && f->priority_mask != (1u << PRIORITY__COUNT) - 1) {
+        add(b, " AND prio IN (");
+        bool first = true;
+        for (int p = 0; p < PRIORITY__COUNT; p++) {
+            if (!(f->priority_mask & (1u << p))) continue;
+            add(b, "%s%d", first ? "" : ", ", task_priority_rank((enum task_priority)p));
+            first = false;
+        }
+        add(b, ")");
+    }
+    if (f->n_assignees || f->assignee_none) {
+        add(b, " AND (");
+        if (f->n_assignees) {
+            add(b, "assignee_id = ANY(");
+            add_text(b, text_array(b->assignees, f->assignees, f->n_assignees));
+            add(b, "::text[])");
+        }
+        if (f->assignee_none) add(b, "%sassignee_id IS NULL", f->n_assignees ? " OR " : "");
+        add(b, ")");
+    }
+    if (f->user_id[0]) {
+        add(b, " AND user_id = ");
+        add_text(b, f->user_id);
+    }
+    if (f->due_from[0]) {
+        add(b, " AND due_date >= ");
+        add_text(b, f->due_from);
+    }
+    if (f->due_to[0]) {
+        add(b, " AND due_date <= ");
+        add_text(b, f->due_to);
+    }
+    /* the SLA filters, the same rules as domain/sla.c */
+    if (f->sla_breached == SLA_FILTER_BREACHED || f->sla_breached == SLA_FILTER_NOT_BREACHED) {
+        add(b, " AND sla_due_at IS NOT NULL AND %s((status = 'COMPLETED' AND completed_at > sla_due_at) OR "
+               "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ",
+            f->sla_breached == SLA_FILTER_NOT_BREACHED ? "NOT " : "");
+        add_now(b);
+        add(b, "))");
+    }
+    if (f->sla_at_risk) {
+        add(b, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= ");
+        add_now(b);
+        add(b, " AND sla_risk_at <= ");
+        add_now(b);
+    }
+    if (f->renewal_id[0]) {
+        add(b, " AND renewal_id = ");
+        add_text(b, f->renewal_id);
+    }
+}
+
+/* Sort orders: the columns and directions, most significant first. Keyset
+ * pagination compares the cursor's values against them in the same order.
+ * Every column is NOT NULL, so PostgreSQL's NULL placement (last, where
+ * SQLite puts them first) never arises. */
+enum cursor_value { C_DUE, C_PRIO, C_CREATED, C_ID, C__COUNT };
+
+struct sort_key {
+    const char *col;
+    enum cursor_value v;
+    bool desc;
+};
+
+static const struct sort_key *sort_keys(enum task_sort s, int *n)
+{
+    static const struct sort_key due[] = {
+        {"due_date", C_DUE, false}, {"prio", C_PRIO, false}, {"created_at", C_CREATED, false}, {"id", C_ID, false}};
+    static const struct sort_key due_desc[] = {
+        {"due_date", C_DUE, true}, {"prio", C_PRIO, false}, {"created_at", C_CREATED, false}, {"id", C_ID, false}};
+    static const struct sort_key prio[] = {
+        {"prio", C_PRIO, false}, {"due_date", C_DUE, false}, {"created_at", C_CREATED, false}, {"id", C_ID, false}};
+    /* ids begin with their creation millisecond (service_task_create makes
+     * both from one instant), so id order is (created_at, id) order, as in
+     * the SQLite backend */
+    static const struct sort_key created[] = {{"id", C_ID, false}};
+    static const struct sort_key created_desc[] = {{"id", C_ID, true}};
+    switch (s) {
+    case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
+    case SORT_PRIORITY: *n = 4; return prio;
+    case SORT_CREATED_AT: *n = 1; return created;
+    case SORT_CREATED_AT_DESC: *n = 1; return created_desc;
+    default: *n = 4; return due;
+    }
+}
+
+/* Writes the parameter of one of the cursor's values (numbered once). */
+static void add_cursor(struct query *b, const struct task_cursor *cur, enum cursor_value v, int num[C__COUNT])
+{
+    if (!num[v]) {
+        switch (v) {
+        case C_DUE: pg_p_opt_text(&b->p, cur->due_date); break;
+        case C_PRIO: pg_p_int(&b->p, cur->prio_rank); break;
+        case C_CREATED: pg_p_int(&b->p, cur->created_at); break;
+        default: pg_p_opt_text(&b->p, cur->id); break;
+        }
+        num[v] = b->p.n;
+    }
+    add(b, "$%d", num[v]);
+}
+
 enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
 {
-    (void)c;
-    (void)q;
-    (void)out;
-    log_error("pg: task_list is not written yet");
-    return ERR_INTERNAL;
+    memset(out, 0, sizeof *out);
+    struct query b = {.today = q->today, .now = q->filter.now_ms};
+    add(&b, "SELECT " PG_TASK_READ_COLS " FROM tasks");
+    add_filter(&b, &q->filter, true);
+    int nk;
+    const struct sort_key *k = sort_keys(q->sort, &nk);
+    if (q->after.set) {
+        /* (k0 > v0) OR (k0 = v0 AND k1 > v1) OR ..., led by k0 >= v0 so the
+         * index range starts at the cursor instead of the beginning. */
+        int num[C__COUNT] = {0};
+        add(&b, " AND %s %s ", k[0].col, k[0].desc ? "<=" : ">=");
+        add_cursor(&b, &q->after, k[0].v, num);
+        add(&b, " AND (");
+        for (int i = 0; i < nk; i++) {
+            add(&b, "%s(", i ? " OR " : "");
+            for (int j = 0; j < i; j++) {
+                add(&b, "%s = ", k[j].col);
+                add_cursor(&b, &q->after, k[j].v, num);
+                add(&b, " AND ");
+            }
+            add(&b, "%s %s ", k[i].col, k[i].desc ? "<" : ">");
+            add_cursor(&b, &q->after, k[i].v, num);
+            add(&b, ")");
+        }
+        add(&b, ")");
+    }
+    add(&b, " ORDER BY ");
+    for (int i = 0; i < nk; i++) add(&b, "%s%s%s", i ? ", " : "", k[i].col, k[i].desc ? " DESC" : "");
+    add(&b, " LIMIT ");
+    add_int(&b, (int64_t)q->limit + 1);
+    if (b.len >= sizeof b.sql) {
+        log_error("pg: task_list: the query is too long for its buffer");
+        return ERR_INTERNAL;
+    }
+    enum err rc;
+    PGresult *res = pg_run(c, b.sql, &b.p, &rc);
+    if (!res) return rc;
+    int rows = PQntuples(res);
+    out->items = calloc((size_t)(q->limit > 0 ? q->limit : 0) + 1, sizeof *out->items);
+    if (!out->items) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    for (int r = 0; r < rows; r++) {
+        if (out->n == q->limit) {
+            out->has_more = true;
+            break;
+        }
+        pg_read_task(res, r, &out->items[out->n++]);
+    }
+    PQclear(res);
+    return ERR_OK;
 }
 
-enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const char *today,          int64_t now_ms, struct task_stats *out)
+/* The count of the active tasks matching f past their SLA deadline at
+ * now_ms, or (at_risk) at risk: 80% of their SLA time gone, not breached. */
+static enum err count_active(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
+                             bool at_risk, int64_t *out)
 {
-    (void)c;
-    (void)f;
-    (void)today;
-    (void)now_ms;
-    (void)out;
-    log_error("pg: task_stats is not written yet");
-    return ERR_INTERNAL;
+    struct query b = {.today = today, .now = now_ms};
+    add(&b, "SELECT count(*) FROM tasks");
+    add_filter(&b, f, false);
+    add(&b, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at ");
+    if (at_risk) {
+        add(&b, ">= ");
+        add_now(&b);
+        add(&b, " AND sla_risk_at <= ");
+        add_now(&b);
+    } else {
+        add(&b, "< ");
+        add_now(&b);
+    }
+    if (b.len >= sizeof b.sql) return ERR_INTERNAL;
+    PGresult *res;
+    enum err rc = pg_row(c, b.sql, &b.p, &res);
+    if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
+    *out = pg_col_int64(res, 0, 0);
+    PQclear(res);
+    return ERR_OK;
 }
 
-enum err pg_task_overdue_unrecorded(struct store_conn *c, const char *today, int limit, char ***ids,          int *n)
+enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
+                       struct task_stats *out)
 {
-    (void)c;
-    (void)today;
-    (void)limit;
-    (void)ids;
-    (void)n;
-    log_error("pg: task_overdue_unrecorded is not written yet");
-    return ERR_INTERNAL;
+    memset(out, 0, sizeof *out);
+    /* Filters on priority and due dates are answered from the task_counts
+     * totals (kept by triggers); assignee and customer filters need the
+     * rows, through their own indexes. */
+    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0];
+    struct query b = {.today = today, .now = now_ms};
+    add(&b, "SELECT status, due_date < ");
+    add_today(&b);
+    add(&b, ", %s FROM %s", totals ? "sum(n)" : "count(*)", totals ? "task_counts" : "tasks");
+    add_filter(&b, f, false);
+    add(&b, " GROUP BY 1, 2");
+    if (b.len >= sizeof b.sql) return ERR_INTERNAL;
+    enum err rc;
+    PGresult *res = pg_run(c, b.sql, &b.p, &rc);
+    if (!res) return rc;
+    for (int r = 0; r < PQntuples(res); r++) {
+        enum task_status s;
+        if (task_status_parse(PQgetvalue(res, r, 0), &s) != 0) continue;
+        bool late = strcmp(PQgetvalue(res, r, 1), "t") == 0;
+        if (late && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->counts[s] += pg_col_int64(res, r, 2);
+    }
+    PQclear(res);
+    if ((rc = count_active(c, f, today, now_ms, false, &out->sla_breached_active)) != ERR_OK) return rc;
+    return count_active(c, f, today, now_ms, true, &out->sla_at_risk_active);
 }
 
-enum err pg_overdue_scan(struct store_conn *c, const char *today,          void (*by_assignee)(void *arg, const char *assignee, const char *due, int64_t n),          void (*by_priority)(void *arg, enum task_priority p, const char *due, int64_t n), void *arg)
+enum err pg_task_overdue_unrecorded(struct store_conn *c, const char *today, int limit, char ***ids, int *n)
 {
-    (void)c;
-    (void)today;
-    (void)by_assignee;
-    (void)by_priority;
-    (void)arg;
-    log_error("pg: overdue_scan is not written yet");
-    return ERR_INTERNAL;
+    *ids = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, today);
+    pg_p_int(&p, limit > 0 ? limit : 0);
+    /* in the order of the tasks_queue index, which serves the query */
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT id FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND due_date < $1 "
+                              "AND overdue_recorded = 0 ORDER BY status, due_date, prio, created_at, id LIMIT $2",
+                           &p, &rc);
+    if (!res) return rc;
+    char **out = calloc((size_t)(limit > 0 ? limit : 1), sizeof *out);
+    if (!out) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    for (int r = 0; r < PQntuples(res) && *n < limit; r++) {
+        out[*n] = pg_col_dup(res, r, 0);
+        if (!out[*n]) break;
+        (*n)++;
+    }
+    PQclear(res);
+    *ids = out;
+    return ERR_OK;
 }
 
-enum err pg_metrics_read(struct store_conn *c, const char *today, int64_t now_ms,          struct store_metrics *out)
+enum err pg_overdue_scan(struct store_conn *c, const char *today,
+                         void (*by_assignee)(void *arg, const char *assignee, const char *due, int64_t n),
+                         void (*by_priority)(void *arg, enum task_priority p, const char *due, int64_t n), void *arg)
 {
-    (void)c;
-    (void)today;
-    (void)now_ms;
-    (void)out;
-    log_error("pg: metrics_read is not written yet");
-    return ERR_INTERNAL;
+    /* by assignee: from the rows (the tasks_by_assignee index), grouped by
+     * assignee as the caller expects, unassigned first as SQLite has them;
+     * by priority: the task_counts totals */
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, today);
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT assignee_id, due_date, count(*) FROM tasks WHERE status IN ('OPEN', "
+                              "'IN_PROGRESS') AND due_date < $1 GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2",
+                           &p, &rc);
+    if (!res) return rc;
+    char due[DATE_SIZE];
+    for (int r = 0; r < PQntuples(res); r++) {
+        pg_col_copy(res, r, 1, due, sizeof due);
+        by_assignee(arg, pg_col_null(res, r, 0) ? "" : PQgetvalue(res, r, 0), due, pg_col_int64(res, r, 2));
+    }
+    PQclear(res);
+    res = pg_run(c, "SELECT prio, due_date, sum(n) FROM task_counts WHERE status IN ('OPEN', 'IN_PROGRESS') "
+                    "AND due_date < $1 GROUP BY 1, 2 ORDER BY 1, 2",
+                 &p, &rc);
+    if (!res) return rc;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int rank = (int)pg_col_int64(res, r, 0);
+        pg_col_copy(res, r, 1, due, sizeof due);
+        int64_t n = pg_col_int64(res, r, 2);
+        if (n > 0) by_priority(arg, (enum task_priority)(PRIORITY_URGENT - (rank < 0 || rank > 3 ? 0 : rank)), due, n);
+    }
+    PQclear(res);
+    return ERR_OK;
+}
+
+enum err pg_metrics_read(struct store_conn *c, const char *today, int64_t now_ms, struct store_metrics *out)
+{
+    memset(out, 0, sizeof *out);
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, today);
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT status, prio, due_date < $1, sum(n) FROM task_counts GROUP BY 1, 2, 3", &p,
+                           &rc);
+    if (!res) return rc;
+    for (int r = 0; r < PQntuples(res); r++) {
+        enum task_status s;
+        if (task_status_parse(PQgetvalue(res, r, 0), &s) != 0) continue;
+        int64_t rank = pg_col_int64(res, r, 1);
+        if (rank < 0 || rank > 3) continue;
+        if (strcmp(PQgetvalue(res, r, 2), "t") == 0 && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->tasks[s][PRIORITY_URGENT - rank] += pg_col_int64(res, r, 3);
+    }
+    PQclear(res);
+    struct pg_params q = {0};
+    pg_p_int(&q, now_ms);
+    res = pg_run(c, "SELECT count(*) FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < $1", &q,
+                 &rc);
+    if (!res) return rc;
+    out->sla_breached_active = PQntuples(res) ? pg_col_int64(res, 0, 0) : 0;
+    PQclear(res);
+    res = pg_run(c, "SELECT name, n FROM metric_counters", NULL, &rc);
+    if (!res) return rc;
+    for (int r = 0; r < PQntuples(res); r++) {
+        if (pg_col_null(res, r, 0)) continue;
+        const char *name = PQgetvalue(res, r, 0);
+        int64_t n = pg_col_int64(res, r, 1);
+        enum task_source src;
+        if (strncmp(name, "created_", 8) == 0 && task_source_parse(name + 8, &src) == 0) out->created[src] = n;
+        else if (strcmp(name, "completed") == 0) out->completed = n;
+        else if (strcmp(name, "cancelled") == 0) out->cancelled = n;
+        else if (strcmp(name, "overdue_transitions") == 0) out->overdue_transitions = n;
+        else if (strcmp(name, "sla_breaches") == 0) out->sla_breaches = n;
+    }
+    PQclear(res);
+    return ERR_OK;
 }

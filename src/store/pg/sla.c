@@ -1,93 +1,227 @@
-/* sla.c (pg): SLA tracking: breaches, deadline stamps, the business-hours calendar and its recompute, the SLA report. The same contracts as the SQLite backend's
- * sla.c (store/ops.h says each op's). */
+/* sla.c (pg): SLA tracking: the breach list and mark of the sweeper, the
+ * stamped deadlines and their recompute after a calendar change, the
+ * calendar itself and the SLA report's scan. The same contracts as the
+ * SQLite backend's sla.c (store/ops.h says each op's). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/pg/internal.h"
 #include "util/log.h"
 
-enum err pg_task_sla_breach_unrecorded(struct store_conn *c, int64_t now_ms, int limit, char ***ids,          int *n)
+enum err pg_task_sla_breach_unrecorded(struct store_conn *c, int64_t now_ms, int limit, char ***ids, int *n)
 {
-    (void)c;
-    (void)now_ms;
-    (void)limit;
-    (void)ids;
-    (void)n;
-    log_error("pg: task_sla_breach_unrecorded is not written yet");
-    return ERR_INTERNAL;
+    *ids = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_int(&p, now_ms);
+    pg_p_int(&p, limit);
+    /* the condition of the partial index tasks_sla_unrecorded, which reads
+     * only the tasks still to record; id breaks ties so a batch is the same
+     * set on every run */
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT id FROM tasks WHERE sla_breach_recorded = 0 AND sla_due_at IS NOT NULL "
+                              "AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < $1 ORDER BY sla_due_at, id LIMIT $2",
+                           &p, &rc);
+    if (!res) return rc;
+    char **out = calloc(limit > 0 ? (size_t)limit : 1, sizeof *out);
+    if (!out) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows && *n < limit; r++) {
+        if (!(out[*n] = pg_col_dup(res, r, 0))) break;
+        (*n)++;
+    }
+    PQclear(res);
+    *ids = out;
+    return ERR_OK;
 }
 
 enum err pg_task_sla_breach_mark(struct store_conn *c, const char *id)
 {
-    (void)c;
-    (void)id;
-    log_error("pg: task_sla_breach_mark is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, id);
+    int64_t n = 0;
+    enum err rc = pg_cmd(c, "UPDATE tasks SET sla_breach_recorded = 1 WHERE id = $1 AND sla_breach_recorded = 0", &p, &n);
+    if (rc != ERR_OK) return rc;
+    return n == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
-enum err pg_task_sla_active_batch(struct store_conn *c, const char *after_id, int limit,          struct sla_stamp_row **rows, int *n)
+enum err pg_task_sla_active_batch(struct store_conn *c, const char *after_id, int limit, struct sla_stamp_row **rows,
+                                  int *n)
 {
-    (void)c;
-    (void)after_id;
-    (void)limit;
-    (void)rows;
-    (void)n;
-    log_error("pg: task_sla_active_batch is not written yet");
-    return ERR_INTERNAL;
+    *rows = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, after_id ? after_id : "");
+    pg_p_int(&p, limit);
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT id, created_at, sla_hours, sla_due_at, sla_risk_at FROM tasks "
+                              "WHERE id > $1 AND sla_hours IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS') "
+                              "ORDER BY id LIMIT $2",
+                           &p, &rc);
+    if (!res) return rc;
+    struct sla_stamp_row *out = calloc(limit > 0 ? (size_t)limit : 1, sizeof *out);
+    if (!out) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    int nr = PQntuples(res);
+    for (int r = 0; r < nr && *n < limit; r++) {
+        struct sla_stamp_row *s = &out[(*n)++];
+        pg_col_copy(res, r, 0, s->id, sizeof s->id);
+        s->created_at = pg_col_int64(res, r, 1);
+        s->sla_hours = pg_col_double(res, r, 2);
+        s->sla_due_at = pg_col_int64(res, r, 3);
+        s->sla_risk_at = pg_col_int64(res, r, 4);
+    }
+    PQclear(res);
+    *rows = out;
+    return ERR_OK;
 }
 
 enum err pg_task_sla_set(struct store_conn *c, const char *id, int64_t due_ms, int64_t risk_ms)
 {
-    (void)c;
-    (void)id;
-    (void)due_ms;
-    (void)risk_ms;
-    log_error("pg: task_sla_set is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_int(&p, due_ms);
+    pg_p_int(&p, risk_ms);
+    pg_p_opt_text(&p, id);
+    return pg_cmd(c, "UPDATE tasks SET sla_due_at = $1, sla_risk_at = $2 WHERE id = $3", &p, NULL);
+}
+
+/* One UPDATE over three arrays (ids, deadlines, 80% instants) in their
+ * text form: a round trip per batch of the recompute, not per task. */
+enum err pg_task_sla_set_many(struct store_conn *c, const struct sla_stamp_row *rows, int n)
+{
+    if (n <= 0) return ERR_OK;
+    /* ids are [A-Za-z0-9_] (ids.c), so they need no quoting in an array */
+    size_t cap = (size_t)n * (TASK_ID_SIZE + 2) + 3, ncap = (size_t)n * 22 + 3;
+    char *ids = malloc(cap), *due = malloc(ncap), *risk = malloc(ncap);
+    enum err rc = ERR_INTERNAL;
+    if (!ids || !due || !risk) goto out;
+    size_t a = 0, b = 0, r = 0;
+    ids[a++] = due[b++] = risk[r++] = '{';
+    for (int i = 0; i < n; i++) {
+        const char *sep = i ? "," : "";
+        a += (size_t)snprintf(ids + a, cap - a, "%s%s", sep, rows[i].id);
+        b += (size_t)snprintf(due + b, ncap - b, "%s%lld", sep, (long long)rows[i].sla_due_at);
+        r += (size_t)snprintf(risk + r, ncap - r, "%s%lld", sep, (long long)rows[i].sla_risk_at);
+    }
+    snprintf(ids + a, cap - a, "}");
+    snprintf(due + b, ncap - b, "}");
+    snprintf(risk + r, ncap - r, "}");
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, ids);
+    pg_p_opt_text(&p, due);
+    pg_p_opt_text(&p, risk);
+    rc = pg_cmd(c, "UPDATE tasks SET sla_due_at = v.due, sla_risk_at = v.risk "
+                   "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, due, risk) WHERE tasks.id = v.id",
+                &p, NULL);
+out:
+    free(ids);
+    free(due);
+    free(risk);
+    return rc;
 }
 
 enum err pg_sla_calendar_get(struct store_conn *c, char **body)
 {
-    (void)c;
-    (void)body;
-    log_error("pg: sla_calendar_get is not written yet");
-    return ERR_INTERNAL;
+    *body = NULL;
+    bool found;
+    if (pg_tx_calendar(c, body, &found)) return found ? ERR_OK : ERR_NOT_FOUND;
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT body FROM sla_calendar WHERE id = 1", NULL, &res);
+    if (rc == ERR_NOT_FOUND) pg_tx_calendar_keep(c, NULL);
+    if (rc != ERR_OK) return rc;
+    *body = pg_col_dup(res, 0, 0);
+    PQclear(res);
+    if (*body) pg_tx_calendar_keep(c, *body);
+    return *body ? ERR_OK : ERR_INTERNAL;
 }
 
 enum err pg_sla_calendar_put(struct store_conn *c, const char *body, int64_t now_ms)
 {
-    (void)c;
-    (void)body;
-    (void)now_ms;
-    log_error("pg: sla_calendar_put is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, body);
+    pg_p_int(&p, now_ms);
+    pg_tx_calendar_forget(c);
+    return pg_cmd(c, "INSERT INTO sla_calendar (id, body, updated_at, recompute_after) VALUES (1, $1, $2, '') "
+                     "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, "
+                     "recompute_after = ''",
+                  &p, NULL);
 }
 
 enum err pg_sla_recompute_get(struct store_conn *c, char after[TASK_ID_SIZE], bool *pending)
 {
-    (void)c;
-    (void)after;
-    (void)pending;
-    log_error("pg: sla_recompute_get is not written yet");
-    return ERR_INTERNAL;
+    *pending = false;
+    after[0] = 0;
+    PGresult *res;
+    enum err rc =
+        pg_row(c, "SELECT recompute_after FROM sla_calendar WHERE id = 1 AND recompute_after IS NOT NULL", NULL, &res);
+    if (rc == ERR_NOT_FOUND) return ERR_OK;
+    if (rc != ERR_OK) return rc;
+    *pending = true;
+    pg_col_copy(res, 0, 0, after, TASK_ID_SIZE);
+    PQclear(res);
+    return ERR_OK;
 }
 
 enum err pg_sla_recompute_set(struct store_conn *c, const char *after)
 {
-    (void)c;
-    (void)after;
-    log_error("pg: sla_recompute_set is not written yet");
-    return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, after); /* NULL: the recompute is done */
+    return pg_cmd(c, "UPDATE sla_calendar SET recompute_after = $1 WHERE id = 1", &p, NULL);
 }
 
-enum err pg_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,          void (*row)(void *arg, const struct sla_row *r), void *arg)
+/* One statement, as SQLite's one read: every row comes from one snapshot.
+ * libpq holds the window's rows at once (at most REPORT_MAX_DAYS of
+ * deadlines, five short columns each); the planner reads them with an
+ * index-only scan of the partial index tasks_by_sla_due. */
+enum err pg_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,
+                            void (*row)(void *arg, const struct sla_row *r), void *arg)
 {
-    (void)c;
-    (void)start_ms;
-    (void)end_ms;
-    (void)g;
-    (void)row;
-    (void)arg;
-    log_error("pg: sla_report_scan is not written yet");
-    return ERR_INTERNAL;
+    /* the key column as text; day and week come from sla_due_at */
+    static const char *const sql[] = {
+        [SLA_GROUP_ASSIGNEE] = "SELECT assignee_id, status, created_at, completed_at, sla_due_at FROM tasks "
+                               "WHERE sla_due_at >= $1 AND sla_due_at < $2",
+        [SLA_GROUP_PRIORITY] = "SELECT prio, status, created_at, completed_at, sla_due_at FROM tasks "
+                               "WHERE sla_due_at >= $1 AND sla_due_at < $2",
+        [SLA_GROUP_SOURCE] = "SELECT source, status, created_at, completed_at, sla_due_at FROM tasks "
+                             "WHERE sla_due_at >= $1 AND sla_due_at < $2",
+        [SLA_GROUP_CUSTOMER] = "SELECT user_id, status, created_at, completed_at, sla_due_at FROM tasks "
+                               "WHERE sla_due_at >= $1 AND sla_due_at < $2",
+        [SLA_GROUP_DAY] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
+                          "WHERE sla_due_at >= $1 AND sla_due_at < $2",
+        [SLA_GROUP_WEEK] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
+                           "WHERE sla_due_at >= $1 AND sla_due_at < $2",
+    };
+    if ((int)g < 0 || (size_t)g >= sizeof sql / sizeof sql[0]) return ERR_INTERNAL;
+    struct pg_params p = {0};
+    pg_p_int(&p, start_ms);
+    pg_p_int(&p, end_ms);
+    enum err rc;
+    PGresult *res = pg_run(c, sql[g], &p, &rc);
+    if (!res) return rc;
+    char prio_name[16];
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows; i++) {
+        struct sla_row r = {0};
+        if (g == SLA_GROUP_PRIORITY) {
+            int64_t rank = pg_col_int64(res, i, 0);
+            snprintf(prio_name, sizeof prio_name, "%s",
+                     task_priority_name((enum task_priority)(PRIORITY_URGENT - (rank < 0 || rank > 3 ? 0 : rank))));
+            r.key = prio_name;
+        } else {
+            r.key = pg_col_null(res, i, 0) ? "" : PQgetvalue(res, i, 0);
+        }
+        if (task_status_parse(PQgetvalue(res, i, 1), &r.status) != 0) r.status = TASK_OPEN;
+        r.created_at = pg_col_int64(res, i, 2);
+        r.completed_at = pg_col_int64(res, i, 3);
+        r.sla_due_at = pg_col_int64(res, i, 4);
+        row(arg, &r);
+    }
+    PQclear(res);
+    return ERR_OK;
 }

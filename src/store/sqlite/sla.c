@@ -201,3 +201,10 @@ enum err sqlite_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t 
     sqlite_done(st);
     return ERR_OK;
 }
+
+enum err sqlite_task_sla_set_many(struct store_conn *c, const struct sla_stamp_row *rows, int n)
+{
+    enum err rc = ERR_OK;
+    for (int i = 0; i < n && rc == ERR_OK; i++) rc = sqlite_task_sla_set(c, rows[i].id, rows[i].sla_due_at, rows[i].sla_risk_at);
+    return rc;
+}

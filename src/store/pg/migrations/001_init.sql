@@ -233,3 +233,16 @@ CREATE TABLE sessions (
     expires_at bigint NOT NULL
 );
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+-- What a new database starts with, as on SQLite: the default renewals
+-- policy and the default rule (a rejected document gets a follow-up task).
+INSERT INTO renewal_policy (id, title, updated_at)
+    VALUES (1, 'Renew {kind} for {customer_name} (expires {expires_on})', 0);
+INSERT INTO renewal_thresholds (days_before, priority, due_in_days, sla_hours) VALUES
+    (90, 'LOW', 30, NULL), (60, 'MEDIUM', 14, NULL), (30, 'HIGH', 7, NULL), (14, 'URGENT', 2, 24);
+INSERT INTO rules (id, event_type, enabled, definition, created_at, updated_at) VALUES (
+    'rul_default_rejected_document', 'document.rejected', 1,
+    '{"name":"Follow up rejected documents","enabled":true,"event_type":"document.rejected","conditions":[],'
+    || '"task":{"title":"Follow up: rejected {{data.document_type}}","description":null,"priority":"HIGH",'
+    || '"due_in_days":2,"sla_hours":null,"assignee":"customer_owner"}}',
+    floor(extract(epoch FROM now()))::bigint * 1000, floor(extract(epoch FROM now()))::bigint * 1000);
