@@ -114,7 +114,7 @@ enum err sqlite_copy_read(struct store_conn *c, const struct store_table *t, con
         sqlite_done(st);
         return ERR_INTERNAL;
     }
-    int rc;
+    int rc = SQLITE_DONE;
     while (out->n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int i = 0; i < t->ncols; i++) out->v[out->n * t->ncols + i] = column_value(st, i, t->cols[i].type);
         out->n++;
