@@ -18,6 +18,8 @@
 
 /* rows per read of the source: memory stays small, round trips few */
 #define BATCH 500
+/* values per write (see write_rows) */
+#define WRITE_BYTES (4 * 1024 * 1024)
 /* a copy of fewer rows is over before a progress line would help */
 #define PROGRESS_MIN 10000
 
@@ -69,6 +71,30 @@ static void show_progress(struct copy_job *j, const char *table, bool last)
     fflush(stderr);
 }
 
+/* Writes a batch in pieces of at most WRITE_BYTES of values: a backend may
+ * send a piece as one statement, which must come back within the
+ * statement deadline (500 events of 64 KiB would be 32 MiB). */
+static enum err write_rows(struct store_conn *dst, const struct store_table *t, const struct store_rows *rows)
+{
+    int from = 0;
+    while (from < rows->n) {
+        size_t bytes = 0;
+        int to = from;
+        while (to < rows->n && (to == from || bytes < WRITE_BYTES)) {
+            for (int i = 0; i < rows->ncols; i++) {
+                const char *v = rows->v[to * rows->ncols + i];
+                bytes += v ? strlen(v) : 0;
+            }
+            to++;
+        }
+        struct store_rows piece = {.n = to - from, .ncols = rows->ncols, .v = rows->v + from * rows->ncols};
+        enum err rc = store_copy_write(dst, t, &piece);
+        if (rc != ERR_OK) return rc;
+        from = to;
+    }
+    return ERR_OK;
+}
+
 /* One table: its rows in key order, BATCH at a time, after the key of the
  * last one written. */
 static enum err copy_table(struct store_conn *dst, struct copy_job *j, const struct store_table *t)
@@ -84,7 +110,7 @@ static enum err copy_table(struct store_conn *dst, struct copy_job *j, const str
             snprintf(j->why, sizeof j->why, "cannot read %s from SRC: %s", t->name, store_last_error(j->src));
             break;
         }
-        rc = store_copy_write(dst, t, &rows);
+        rc = write_rows(dst, t, &rows);
         if (rc != ERR_OK)
             snprintf(j->why, sizeof j->why, "cannot write the rows of %s to DST: %s", t->name, store_last_error(dst));
         if (rc == ERR_OK && rows.n > 0) {
