@@ -15,7 +15,8 @@ static void usage(FILE *f)
                "  token create   create an API token\n"
                "  import renewals  upsert renewable items from a CSV file\n"
                "  backup         copy the database consistently while the server runs\n"
-               "  check          verify a database: integrity, schema version, stats totals\n"
+               "  check          verify a database: integrity, schema version, stats totals, tables\n"
+               "  copy           copy a whole database, SQLite or PostgreSQL, into an empty one\n"
                "  routes         print the routing table, one METHOD PATTERN a line\n\n"
                "  opstasks COMMAND --help   options of one command\n"
                "  opstasks --version        print the version\n",
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "routes") == 0) return cmd_routes(argc - 2, argv + 2);
     if (strcmp(cmd, "backup") == 0) return cmd_backup(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "copy") == 0) return cmd_copy(argc - 2, argv + 2);
     fprintf(stderr, "opstasks: unknown command '%s' (see opstasks --help)\n", cmd);
     return 2;
 }

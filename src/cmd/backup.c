@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "store/backends.h"
 #include "store/sqlite/maintenance.h"
 
 static const char usage_text[] =
@@ -33,6 +34,11 @@ int cmd_backup(int argc, char **argv)
     if (!file || !*file) {
         fprintf(stderr, "opstasks: the backup FILE to write is missing (see --help)\n");
         return 2;
+    }
+    const struct store_backend *b = store_backend_of(v[O_DB]);
+    if (strcmp(b->name, "sqlite") != 0) {
+        fprintf(stderr, "opstasks: backup works on SQLite files only, and --db names a %s database\n", b->label);
+        return 1;
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -51,5 +51,6 @@ int cmd_import(int argc, char **argv); /* renewals */
 int cmd_routes(int argc, char **argv); /* prints the routing table (tests/api/test_openapi.py) */
 int cmd_backup(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
 
 #endif

@@ -140,7 +140,7 @@ static enum err put_row(struct store_conn *c, void *arg, int i)
     if (rc == ERR_UNAVAILABLE) return rc; /* the database cannot write (disk full, locked): not the row's fault */
     if (rc != ERR_OK) {
         r->refused = true;
-        snprintf(r->reason, sizeof r->reason, "%s", e.message[0] ? e.message : err_default_message(rc));
+        snprintf(r->reason, sizeof r->reason, "%.255s", e.message[0] ? e.message : err_default_message(rc));
     } else {
         r->reason[0] = created ? 'c' : changed ? 'u' : '=';
     }
@@ -171,7 +171,7 @@ static bool read_row(struct csv *c, const int *col, struct row *r)
         return snprintf(r->reason, sizeof r->reason, "renewal_id must be ren_ followed by 1-64 of A-Z a-z 0-9 _ -"), false;
     if (renewal_validate_kind(v[COL_KIND], &e) != ERR_OK ||
         renewal_validate_expires_on(v[COL_EXPIRES], &e) != ERR_OK)
-        return snprintf(r->reason, sizeof r->reason, "%s", e.message), false;
+        return snprintf(r->reason, sizeof r->reason, "%.255s", e.message), false;
     if (v[COL_ASSIGNEE][0] && !ids_valid_external(v[COL_ASSIGNEE], "sta_"))
         return snprintf(r->reason, sizeof r->reason, "assignee_id must be empty or a staff id like sta_anna"), false;
     snprintf(r->it.customer_id, sizeof r->it.customer_id, "%s", v[COL_CUSTOMER]);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "store/records.h"
+#include "store/tables.h"
 #include "util/err.h"
 
 struct store;
@@ -279,7 +280,44 @@ struct store_conn;
         int64_t ttl_ms, bool *held), (c, name, owner, now_ms, ttl_ms, held)) \
     /* Gives the lease up (a clean stop), when owner holds it. */ \
     X(VALUE, enum err, lease_release, (struct store_conn *c, const char *name, const char *owner), \
-        (c, name, owner))
+        (c, name, owner)) \
+    /* ---- opstasks copy and check (store/tables.h: the table list) ---- */ \
+    /* At most `limit` rows of table t in its key order, after the row whose \
+     * key values are after[t->nkey] (NULL: from the first), as text (binary \
+     * as hex, NULL for SQL NULL); out owned by the caller (store_rows_free). */ \
+    X(VALUE, enum err, copy_read, (struct store_conn *c, const struct store_table *t, const char *const *after, \
+        int limit, struct store_rows *out), (c, t, after, limit, out)) \
+    /* Inserts the rows of t (rows->ncols == t->ncols) as copy_read gives \
+     * them, in the writer's transaction, with their own ids, versions and \
+     * seq; a backend may send them in one statement. */ \
+    X(VALUE, enum err, copy_write, (struct store_conn *c, const struct store_table *t, \
+        const struct store_rows *rows), (c, t, rows)) \
+    /* On a reader: begin (true) or end one read-only snapshot, so every \
+     * copy_read and copy_count until its end sees the database as of one \
+     * instant while servers go on writing. */ \
+    X(VALUE, enum err, copy_snapshot, (struct store_conn *c, bool begin), (c, begin)) \
+    /* The rows of t (except_seeded: those not matching t->seeded), and \
+     * deleting every row of t (for the tables a copy replaces). */ \
+    X(VALUE, enum err, copy_count, (struct store_conn *c, const struct store_table *t, bool except_seeded, \
+        int64_t *n), (c, t, except_seeded, n)) \
+    X(VALUE, enum err, copy_clear, (struct store_conn *c, const struct store_table *t), (c, t)) \
+    /* Around the rows, in the writer's transaction: copy_prepare may stop \
+     * the triggers that keep the tables a copy replaces (t->replace: it \
+     * brings their rows itself); copy_finish starts them again and moves \
+     * numbering (t->serial) past the largest copied value. */ \
+    X(VALUE, enum err, copy_prepare, (struct store_conn *c), (c)) \
+    X(VALUE, enum err, copy_finish, (struct store_conn *c), (c)) \
+    /* The database's real columns as "table.column" (its schema version \
+     * table and the backend's own tables left out), for store_tables_match; \
+     * *names and each entry owned by the caller. */ \
+    X(VALUE, enum err, copy_columns, (struct store_conn *c, char ***names, int *n), (c, names, n)) \
+    /* `opstasks check` on the database path names, read-only and beside a \
+     * running server: the checks of `which` (bits 1 << CHECK_*) fill their \
+     * out[] entry (each fails on its own; one a backend has no equivalent \
+     * of is skipped, saying so). 0, or -1 with e set when the database \
+     * cannot be opened at all. */ \
+    X(TABLE, int, check_db, (const char *path, unsigned which, struct check_result out[CHECK__COUNT], \
+        struct errinfo *e), (path, which, out, e))
 
 #define STORE_OP_MEMBER(kind, ret, name, params, args) ret(*name) params;
 struct store_ops {

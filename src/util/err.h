@@ -51,7 +51,7 @@ enum err {
 struct errinfo {
     enum err code;
     char field[64];
-    char message[256];
+    char message[512];
 };
 
 int err_http_status(enum err e);

@@ -105,8 +105,8 @@ def test_backup_during_concurrent_creates_holds_every_acknowledged_task_and_pass
     c = run_cli("check", "--db", copy)
     assert c.returncode == 0, c.stdout + c.stderr
     lines = c.stdout.splitlines()
-    assert [ln.split()[0] for ln in lines[:-1]] == ["ok"] * 4, c.stdout
-    assert lines[-1] == f"check: all 4 checks passed on {copy}", c.stdout
+    assert [ln.split()[0] for ln in lines[:-1]] == ["ok"] * 5, c.stdout
+    assert lines[-1] == f"check: all 5 checks passed on {copy}", c.stdout
 
 
 def test_restore_from_a_backup_serves_the_backed_up_tasks(make_server, tmp_path):
@@ -182,9 +182,10 @@ def test_check_names_a_stats_total_that_does_not_match_the_rows(make_server, tmp
     c.close()
     rc, results, summary, p = check(db)
     assert rc == 1, p.stdout
-    assert results == {"integrity": "ok", "foreign keys": "ok", "schema": "ok", "stats totals": "FAILED"}, p.stdout
+    assert results == {"integrity": "ok", "foreign keys": "ok", "schema": "ok", "stats totals": "FAILED",
+                       "tables": "ok"}, p.stdout
     assert "the stats count" in p.stdout
-    assert summary == f"check: 1 of 4 checks FAILED on {db}: stats totals", summary
+    assert summary == f"check: 1 of 5 checks FAILED on {db}: stats totals", summary
 
 
 def test_check_finds_a_corrupted_page(make_server, tmp_path):

@@ -60,6 +60,11 @@ def test_backup_says_it_works_on_sqlite_files_only(tmp_path):
     assert not out.exists()
 
 
+def test_check_of_a_postgres_database_it_cannot_reach_fails_in_one_line(tmp_path):
+    # check works on PostgreSQL too (tests/api/test_copy.py): here nothing listens
+    refuses(run_cli("check", "--db", unreachable_uris()[0]), ["cannot connect to PostgreSQL", "ops:***@"])
+
+
 def test_a_file_whose_name_starts_with_postgres_is_a_sqlite_database(tmp_path):
     db = tmp_path / "postgres:db"
     p = run_cli("init", "--db", db)

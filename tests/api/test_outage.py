@@ -48,7 +48,7 @@ def test_an_outage_answers_503_fast_and_the_server_recovers_without_a_restart(cl
         cluster.stop("immediate")
         for method, path, body in (("GET", "/ops/tasks", None), ("POST", "/ops/tasks", {"title": "During",
                                                                                         "due_date": FUTURE}),
-                                   ("GET", "/ops/stats", None)):
+                                   ("GET", "/ops/tasks/stats", None)):
             r, took = timed(lambda: s.request(method, path, body))
             assert r.status == 503 and r.json()["error"]["code"] == "unavailable", r
             assert took < 10, f"{method} {path} took {took:.1f} s"

@@ -221,8 +221,9 @@ static PGconn *connect_db(const char *uri, bool writer, char *why, size_t n)
     /* A writer's transaction left open by a process that stopped answering
      * (SIGSTOP, a network cut) would hold the writers' lock: the server ends
      * it after a minute. */
-    const char *settings = writer ? "SET synchronous_commit = on; SET idle_in_transaction_session_timeout = '60s'"
-                                  : "SET synchronous_commit = on";
+    const char *settings = writer ? "SET synchronous_commit = on; SET client_min_messages = warning; "
+                                    "SET idle_in_transaction_session_timeout = '60s'"
+                                  : "SET synchronous_commit = on; SET client_min_messages = warning";
     PGresult *res = PQexec(db, settings);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) snprintf(why, n, "cannot set up the PostgreSQL session: %s", PQerrorMessage(db));

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "store/migrations.h"
-#include "store/store.h"
+#include "store/sqlite/internal.h"
 
 #define STEP_PAGES 256      /* 1 MiB at 4 KiB pages per backup step */
 #define BUSY_RETRIES 200    /* consecutive busy steps before giving up (~10 s) */
@@ -31,16 +31,10 @@ static void pause_ms(long ms)
 
 /* Opens path without creating it: read-write when allowed (a WAL reader may
  * need to write the -shm file), else read-only; queries only either way.
- * A --db value that names another backend's database is refused, with the
- * command that was asked (`cmd`), before it is taken for a file name. */
-static sqlite3 *open_existing(const char *path, const char *cmd, struct errinfo *e)
+ * path is a file's: `opstasks backup` refuses another backend's --db value
+ * before it calls here, `check` reaches here through the backend table. */
+static sqlite3 *open_existing(const char *path, struct errinfo *e)
 {
-    const struct store_backend *b = store_backend_of(path);
-    if (strcmp(b->name, "sqlite") != 0) {
-        err_set(e, ERR_NOT_IMPLEMENTED, "db", "%s works on SQLite files only, and --db names a %s database", cmd,
-                b->label);
-        return NULL;
-    }
     struct stat st;
     if (stat(path, &st) != 0) {
         err_set(e, ERR_INTERNAL, NULL, "cannot open %s: %s", path, strerror(errno));
@@ -83,7 +77,7 @@ int sqlite_backup(const char *src, const char *dst, struct backup_stats *stats, 
                 dst);
         return -1;
     }
-    sqlite3 *from = open_existing(src, "backup", e), *to = NULL;
+    sqlite3 *from = open_existing(src, e), *to = NULL;
     if (!from) return -1;
     char tmp[4096];
     int ret = -1;
@@ -337,15 +331,25 @@ static void check_stats(sqlite3 *db, struct check_result *r)
     snprintf(r->detail, sizeof r->detail, "the counts per status equal the %lld task rows", tasks);
 }
 
-int sqlite_check(const char *path, struct check_result out[CHECK__COUNT], struct errinfo *e)
+/* The table list (store/tables.h) must name every column of the schema. */
+static void check_tables(sqlite3 *db, struct check_result *r)
 {
-    static const char *const names[CHECK__COUNT] = {"integrity", "foreign keys", "schema", "stats totals"};
-    for (int i = 0; i < CHECK__COUNT; i++) {
-        out[i].name = names[i];
-        out[i].ok = false;
-        out[i].detail[0] = 0;
+    char **names;
+    int n;
+    if (sqlite_schema_columns(db, &names, &n) != 0) {
+        fail_with(r, db, "read the schema");
+        return;
     }
-    sqlite3 *db = open_existing(path, "check", e);
+    r->ok = store_tables_match(names, n, r->detail, sizeof r->detail);
+    if (r->ok) snprintf(r->detail, sizeof r->detail, "the %d columns are those of the table list", n);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+int sqlite_check_db(const char *path, unsigned which, struct check_result out[CHECK__COUNT], struct errinfo *e)
+{
+    store_check_init(out);
+    sqlite3 *db = open_existing(path, e);
     if (!db) return -1;
     /* one snapshot for every check, so a running server cannot make the
      * totals and the rows disagree between two reads */
@@ -354,10 +358,11 @@ int sqlite_check(const char *path, struct check_result out[CHECK__COUNT], struct
         sqlite3_close(db);
         return -1;
     }
-    check_integrity(db, &out[CHECK_INTEGRITY]);
-    check_foreign_keys(db, &out[CHECK_FOREIGN_KEYS]);
-    check_schema(db, &out[CHECK_SCHEMA]);
-    check_stats(db, &out[CHECK_STATS]);
+    if (which & (1u << CHECK_INTEGRITY)) check_integrity(db, &out[CHECK_INTEGRITY]);
+    if (which & (1u << CHECK_FOREIGN_KEYS)) check_foreign_keys(db, &out[CHECK_FOREIGN_KEYS]);
+    if (which & (1u << CHECK_SCHEMA)) check_schema(db, &out[CHECK_SCHEMA]);
+    if (which & (1u << CHECK_STATS)) check_stats(db, &out[CHECK_STATS]);
+    if (which & (1u << CHECK_TABLES)) check_tables(db, &out[CHECK_TABLES]);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(db);
     return 0;

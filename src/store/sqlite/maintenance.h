@@ -1,6 +1,6 @@
 /* maintenance.h (sqlite): what `opstasks backup` and `opstasks check` do to a
  * database file, outside the server's store: an online copy with SQLite's
- * backup API, and the integrity, schema and stats-totals checks. Both work
+ * backup API, and the integrity, schema, stats-totals and table-list checks. Both work
  * on their own connections while a server may be running on the file. */
 #ifndef OPSTASKS_SQLITE_MAINTENANCE_H
 #define OPSTASKS_SQLITE_MAINTENANCE_H
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "store/tables.h"
 #include "util/err.h"
 
 struct backup_stats {
@@ -25,18 +26,13 @@ struct backup_stats {
  * at dst, the temporary file is removed). */
 int sqlite_backup(const char *src, const char *dst, struct backup_stats *stats, struct errinfo *e);
 
-enum { CHECK_INTEGRITY, CHECK_FOREIGN_KEYS, CHECK_SCHEMA, CHECK_STATS, CHECK__COUNT };
+/* The database's real columns as "table.column" (sqlite_schema and
+ * pragma table_info; SQLite's own tables and schema_migrations left out):
+ * 0 with *names (caller frees it and each entry), or -1. copy.c. */
+struct sqlite3;
+int sqlite_schema_columns(struct sqlite3 *db, char ***names, int *n);
 
-struct check_result {
-    const char *name;  /* "integrity", "foreign keys", "schema", "stats totals" */
-    bool ok;
-    char detail[512];
-};
-
-/* Runs every check on the database at path, read-only. Returns 0 with
- * out[CHECK__COUNT] filled (each check fails on its own, an unreadable
- * table included), or -1 with e->message set when the file cannot be
- * opened at all. */
-int sqlite_check(const char *path, struct check_result out[CHECK__COUNT], struct errinfo *e);
+/* `opstasks check` (the check_db op, ops.h) is sqlite_check_db, declared
+ * with the other ops in internal.h. */
 
 #endif
