@@ -18,20 +18,14 @@ import time
 
 import pytest
 
-from conftest import BIN, FUTURE, PG_SOCKET, SLOW, Server, child_env, run_cli, wait_until
+from conftest import BIN, FUTURE, PG_SOCKET, SLOW, Server, child_env, pg_create_db, run_cli, wait_until
 
 needs_pg = pytest.mark.skipif(not PG_SOCKET, reason="PostgreSQL tests run when OPSTASKS_TEST_PG names the "
                                                     "test cluster's socket folder")
 
-_pg_names = iter(range(1, 1 << 30))
-
-
 def new_pg_db():
-    """A new, empty database of the test cluster."""
-    name = f"copy{os.getpid()}_{next(_pg_names)}"
-    subprocess.run(["createdb", "-h", PG_SOCKET, "-U", "postgres", name], check=True, timeout=60,
-                   capture_output=True)
-    return f"postgresql:///{name}?host={PG_SOCKET}&user=postgres"
+    """A new, empty database of the test cluster, dropped after the test."""
+    return pg_create_db()
 
 
 def psql(uri, sql):
