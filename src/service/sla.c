@@ -229,6 +229,10 @@ enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, boo
     if (!cal) return ERR_INTERNAL;
     struct sla_stamp_row *rows = NULL;
     if ((rc = service_sla_calendar_load(c, cal)) != ERR_OK) goto out;
+    /* the budget starts here: the two reads before are a fixed cost, a
+     * round trip each on a client-server backend, and counting them left
+     * batches of a few tasks there */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     /* chunks of SLA_RECOMPUTE_CHUNK rows until the budget is spent (reading
      * a whole batch up front cost more than the budget it would not use),
      * the clock read every 8 tasks: a stamp costs 2-100 us */

@@ -58,8 +58,12 @@ enum err pg_task_sla_active_batch(struct store_conn *c, const char *after_id, in
     pg_p_opt_text(&p, after_id ? after_id : "");
     pg_p_int(&p, limit);
     enum err rc;
+    /* along the primary key in id order: status as an expression keeps
+     * the planner (a prepared statement's generic plan, which cannot see
+     * how far after $1 is) off the status indexes, which read every active
+     * task and sort them, as on SQLite */
     PGresult *res = pg_run(c, "SELECT id, created_at, sla_hours, sla_due_at, sla_risk_at FROM tasks "
-                              "WHERE id > $1 AND sla_hours IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS') "
+                              "WHERE id > $1 AND sla_hours IS NOT NULL AND (status || '') IN ('OPEN', 'IN_PROGRESS') "
                               "ORDER BY id LIMIT $2",
                            &p, &rc);
     if (!res) return rc;
