@@ -115,14 +115,16 @@ def test_changing_sla_hours_recomputes_the_deadline_with_history(server):
 def seed(server, rows):
     """Stops server, writes task rows straight into its database, starts it again."""
     server.stop()
+    by_names = {}  # rows of the same columns go in one batch
     for r in rows:
         cols = {"title": "Seeded", "prio": 2, "status": "OPEN", "overdue_recorded": 0, "due_date": FUTURE,
                 "source": "MANUAL", "version": 1}
         cols.update(r)
         cols.setdefault("updated_at", cols["created_at"])
-        names = ", ".join(cols)
-        marks = ", ".join("?" for _ in cols)
-        db_query(server, f"INSERT INTO tasks ({names}) VALUES ({marks})", list(cols.values()))
+        by_names.setdefault(tuple(cols), []).append(list(cols.values()))
+    for names, values in by_names.items():
+        marks = ", ".join("?" for _ in names)
+        db_query(server, f"INSERT INTO tasks ({', '.join(names)}) VALUES ({marks})", values, many=True)
     server.start()
 
 

@@ -974,6 +974,61 @@ STORE_TEST(store, a_failing_job_leaves_nothing_and_spares_the_others)
     store_reader_release(c);
 }
 
+/* A job whose write fails without its op saying so at once (a backend that
+ * sends writes without waiting, PostgreSQL's pipeline: the failure comes back
+ * with the job's RELEASE) must still fail alone: three jobs in one group, the
+ * middle one inserting a task id the first one took. */
+struct group_job {
+    struct store_job job;
+    struct task t;
+    pthread_mutex_t *m;
+    pthread_cond_t *cv;
+    int *left;
+};
+
+static enum err group_insert(struct store_conn *c, void *arg) { return store_task_insert(c, &((struct group_job *)arg)->t); }
+
+static void group_done(struct store_job *job)
+{
+    struct group_job *g = (struct group_job *)job;
+    pthread_mutex_lock(g->m);
+    (*g->left)--;
+    pthread_cond_signal(g->cv);
+    pthread_mutex_unlock(g->m);
+}
+
+STORE_TEST(store, a_write_that_fails_late_fails_its_job_alone_in_the_group)
+{
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+    int left = 3;
+    struct group_job g[3];
+    const char *titles[] = {"First", "Same id again", "Third"};
+    for (int i = 0; i < 3; i++) {
+        struct spec sp = {.title = titles[i], .status = TASK_OPEN, .due = "2026-07-01", .prio = PRIORITY_MEDIUM,
+                          .created_at = NOW - HOUR + i};
+        g[i] = (struct group_job){.t = from_spec(&sp), .m = &m, .cv = &cv, .left = &left};
+        g[i].job = (struct store_job){.run = group_insert, .arg = &g[i], .done = group_done};
+    }
+    memcpy(g[1].t.id, g[0].t.id, TASK_ID_SIZE); /* the primary key refuses it */
+    pthread_mutex_lock(&m); /* the three go in one submit burst: one group unless the writer is quick */
+    for (int i = 0; i < 3; i++) cr_assert_eq(store_submit(S, &g[i].job), 0);
+    while (left > 0) pthread_cond_wait(&cv, &m);
+    pthread_mutex_unlock(&m);
+    cr_expect_eq(g[0].job.rc, ERR_OK);
+    cr_expect_eq(g[1].job.rc, ERR_INTERNAL, "the duplicate id fails its job");
+    cr_expect_eq(g[2].job.rc, ERR_OK, "the job after it commits");
+    struct store_conn *c = store_reader_acquire(S);
+    struct task t;
+    cr_assert_eq(store_task_get(c, g[0].t.id, &t), ERR_OK);
+    cr_expect_str_eq(t.title, "First");
+    task_clear(&t);
+    cr_assert_eq(store_task_get(c, g[2].t.id, &t), ERR_OK);
+    task_clear(&t);
+    store_reader_release(c);
+    for (int i = 0; i < 3; i++) task_clear(&g[i].t);
+}
+
 /* ==== the service layer: create, patch, record overdue ==== */
 
 /* ---- browser sessions: found by their hash until they expire, stand for
