@@ -271,7 +271,9 @@ int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
-    log_info("serve: database %s, timezone %s, %u HTTP threads", v[O_DB], v[O_TZ], threads);
+    char db_shown[512];
+    store_db_display(v[O_DB], db_shown, sizeof db_shown);
+    log_info("serve: database %s, timezone %s, %u HTTP threads", db_shown, v[O_TZ], threads);
     printf("listening on %s://%s\n", app.tls ? "https" : "http", shown);
     if (md) printf("metrics on http://%s/metrics\n", mshown);
     fflush(stdout);

@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "http/http.h"
+#include "store/backends.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
@@ -127,14 +128,16 @@ int cmd_init(int argc, char **argv)
     char secret[96];
     rc = create(v[O_DB], &j, secret, sizeof secret);
     if (rc == 1) return 1;
+    char shown[512]; /* a URI's password is never printed */
+    store_db_display(v[O_DB], shown, sizeof shown);
     if (rc == 3) {
         printf("Database %s is ready; it already has API tokens.\n"
                "Make another with: build/opstasks token create --db %s --role admin\n",
-               v[O_DB], v[O_DB]);
+               shown, shown);
         return 0;
     }
     printf("Database %s is ready. Its first admin token (shown only now; keep it):\n\n  %s\n\n"
            "Try it:\n\n  curl -s -H 'Authorization: Bearer %s' http://%s/ops/tasks\n\n",
-           v[O_DB], secret, secret, v[O_LISTEN]);
+           shown, secret, secret, v[O_LISTEN]);
     return 0;
 }

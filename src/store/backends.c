@@ -2,6 +2,7 @@
  * --db value names. store_open takes the row's ops; `opstasks backup` and
  * `check`, which work on SQLite files only, ask the same table. Adding a
  * backend is one row here (its ops NULL when it is not built in). */
+#include <stdio.h>
 #include <strings.h>
 
 #include "store/backends.h"
@@ -30,4 +31,12 @@ const struct store_backend *store_backend_of(const char *db)
     size_t i = 0;
     while (i + 1 < sizeof backends / sizeof backends[0] && !backends[i].names(db)) i++;
     return &backends[i];
+}
+
+void store_db_display(const char *db, char *out, size_t n)
+{
+    if (is_postgres_uri(db))
+        pg_display_uri(db, out, n);
+    else
+        snprintf(out, n, "%s", db);
 }

@@ -4,6 +4,7 @@
 #define OPSTASKS_STORE_BACKENDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "store/ops.h"
 
@@ -19,4 +20,8 @@ struct store_backend {
 /* The backend a --db value names: postgres:// and postgresql:// URIs are
  * PostgreSQL's, anything else is the path of a SQLite file. Never NULL. */
 const struct store_backend *store_backend_of(const char *db);
+
+/* db as messages and logs show it: a connection URI's password replaced by
+ * ***, a file path as it is. */
+void store_db_display(const char *db, char *out, size_t n);
 #endif

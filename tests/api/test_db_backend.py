@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from conftest import PG_SOCKET, run_cli
+from conftest import PG_SOCKET, Server, new_db_uri, run_cli
 
 
 def free_port():
@@ -71,3 +71,20 @@ def test_a_file_whose_name_starts_with_postgres_is_a_sqlite_database(tmp_path):
     assert p.returncode == 0, p.stderr
     assert db.read_bytes()[:16] == b"SQLite format 3\x00"
     assert run_cli("check", "--db", db).returncode == 0
+
+
+@pytest.mark.skipif(not PG_SOCKET, reason="needs the PostgreSQL test cluster (OPSTASKS_TEST_PG)")
+def test_init_and_serve_never_print_the_uris_password(tmp_path):
+    uri = new_db_uri(tmp_path).replace("postgresql:///", "postgresql://postgres:secret@/", 1)  # trust: ignored
+    p = run_cli("init", "--db", uri, "--listen", "127.0.0.1:9")
+    assert p.returncode == 0, p.stderr
+    assert "secret" not in p.stdout + p.stderr and "postgres:***@" in p.stdout
+    again = run_cli("init", "--db", uri)
+    assert again.returncode == 0 and "secret" not in again.stdout + again.stderr
+    s = Server(tmp_path, db=uri).start()
+    try:
+        assert s.get("/ops/tasks").status == 200
+    finally:
+        s.stop()
+    log = s.read_stderr()
+    assert "secret" not in log and "postgres:***@" in log

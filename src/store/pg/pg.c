@@ -890,8 +890,12 @@ int pg_check_file(const char *path, struct errinfo *e)
     PGconn *db = connect_db(path, false, why, sizeof why);
     if (!db)
         return err_set(e, ERR_INTERNAL, "db", "%s (%s%s)", why, shown,
-                       strstr(why, "does not exist") ? "; opstasks does not create the database: createdb it first"
-                                                     : ""),
+                       strstr(why, "database \"") && strstr(why, "does not exist")
+                           ? "; opstasks does not create the database: createdb it first"
+                       : strstr(why, "authentication failed") || strstr(why, "role \"")
+                           ? "; check the URI's user and password, and pg_hba.conf (Debian's peer authentication "
+                             "on the Unix socket takes only the OS user of the same name)"
+                           : ""),
                -1;
     int ret = 0;
     PGresult *res = PQexec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL, "
