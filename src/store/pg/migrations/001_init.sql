@@ -136,23 +136,26 @@ CREATE TABLE metric_counters (
     n bigint NOT NULL
 );
 
-CREATE FUNCTION metric_count(counter text) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO metric_counters (name, n) VALUES (counter, 1)
-        ON CONFLICT (name) DO UPDATE SET n = metric_counters.n + 1;
-$$;
+-- plpgsql, not SQL functions: plpgsql keeps each statement's plan for the
+-- session, where a SQL function called from a trigger is parsed and planned
+-- again on every call (about 5% of the writer's CPU in a profile of creates).
 CREATE FUNCTION metric_task_created() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM metric_count('created_' || NEW.source);
+    INSERT INTO metric_counters (name, n) VALUES ('created_' || NEW.source, 1)
+        ON CONFLICT (name) DO UPDATE SET n = metric_counters.n + 1;
     RETURN NULL;
 END $$;
 CREATE FUNCTION metric_task_finished() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM metric_count(lower(NEW.status));
+    INSERT INTO metric_counters (name, n) VALUES (lower(NEW.status), 1)
+        ON CONFLICT (name) DO UPDATE SET n = metric_counters.n + 1;
     RETURN NULL;
 END $$;
 CREATE FUNCTION metric_history_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM metric_count(CASE NEW.type WHEN 'sla_breached' THEN 'sla_breaches' ELSE 'overdue_transitions' END);
+    INSERT INTO metric_counters (name, n)
+        VALUES (CASE NEW.type WHEN 'sla_breached' THEN 'sla_breaches' ELSE 'overdue_transitions' END, 1)
+        ON CONFLICT (name) DO UPDATE SET n = metric_counters.n + 1;
     RETURN NULL;
 END $$;
 CREATE TRIGGER metric_created AFTER INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION metric_task_created();
