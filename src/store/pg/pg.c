@@ -59,7 +59,10 @@ struct pg_conn {
     int n_cache, next_evict, next_name;
     /* the writer's pipeline inside a group (see pipe_send) */
     bool pipe;
-    unsigned char owed[PIPE_MAX]; /* enum owed of each statement sent, in order */
+    /* enum owed of each statement sent, in order; pipe_send reads back at
+     * PIPE_MAX - 2, and one statement adds at most three (a DEALLOCATE, its
+     * PREPARE, itself): the slack keeps that arithmetic from being the bound */
+    unsigned char owed[PIPE_MAX + 4];
     int n_owed;
     enum err deferred_rc;  /* a failure read back early, for the next answer */
     bool cache_suspect;    /* a prepare sent in the pipeline failed */
