@@ -51,6 +51,15 @@ enum err pg_cmd(struct store_conn *c, const char *sql, const struct pg_params *p
  * else the failure. */
 enum err pg_row(struct store_conn *c, const char *sql, const struct pg_params *p, PGresult **res);
 
+/* A put by id, as the SQLite backend's sqlite_put: insert_sql (an INSERT
+ * ... ON CONFLICT DO NOTHING) with ins, else update_sql with upd (upd may be
+ * ins). The insert decides *created: of several writers putting a new id at
+ * once exactly one inserts, the others wait on its row lock, then find the
+ * row (READ COMMITTED) and update it; a row deleted between the two
+ * statements is inserted again (bounded). */
+enum err pg_put(struct store_conn *c, const char *insert_sql, const struct pg_params *ins, const char *update_sql,
+                const struct pg_params *upd, bool *created);
+
 /* The SLA calendar as the writer's transaction read it: the writers' lock
  * it holds keeps every other instance from changing it until COMMIT, so
  * one read serves every job of a group. pg_tx_calendar: true with *found

@@ -8,28 +8,6 @@
 #include "store/pg/internal.h"
 #include "util/log.h"
 
-/* A put by id, as the SQLite backend's sqlite_put: insert_sql (INSERT ...
- * ON CONFLICT DO NOTHING), else update_sql, both with p's values. The insert
- * decides *created: a second writer of a new id waits on the first's row
- * lock, then finds the row (READ COMMITTED) and updates it. A row deleted
- * between the two is inserted again (bounded). */
-static enum err put(struct store_conn *c, const char *insert_sql, const char *update_sql, const struct pg_params *p,
-                    bool *created)
-{
-    for (int tries = 0; tries < 3; tries++) {
-        const char *sql = tries % 2 ? update_sql : insert_sql;
-        int64_t n = 0;
-        enum err rc = pg_cmd(c, sql, p, &n);
-        if (rc != ERR_OK) return rc;
-        if (n == 1) {
-            *created = sql == insert_sql;
-            return ERR_OK;
-        }
-    }
-    log_error("pg: %s: the row kept appearing and vanishing", update_sql);
-    return ERR_INTERNAL;
-}
-
 /* ---- staff and customers ----------------------------------------------------------- */
 
 #define STAFF_COLS "id, name, email, active, created_at, updated_at"
@@ -65,8 +43,9 @@ enum err pg_staff_put(struct store_conn *c, const struct staff *st, bool *create
     pg_p_opt_text(&p, st->email);
     pg_p_int(&p, st->active);
     pg_p_int(&p, st->updated_at);
-    return put(c, "INSERT INTO staff (" STAFF_COLS ") VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
-               "UPDATE staff SET name = $2, email = $3, active = $4, updated_at = $5 WHERE id = $1", &p, created);
+    return pg_put(c, "INSERT INTO staff (" STAFF_COLS ") VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
+                  &p, "UPDATE staff SET name = $2, email = $3, active = $4, updated_at = $5 WHERE id = $1", &p,
+                  created);
 }
 
 enum err pg_staff_list(struct store_conn *c, const char *after_id, int limit, struct staff **out, int *n)
@@ -124,10 +103,10 @@ enum err pg_customer_put(struct store_conn *c, const struct customer *cu, bool *
     pg_p_opt_text(&p, cu->email);
     pg_p_text(&p, cu->owner_id); /* "" = none */
     pg_p_int(&p, cu->updated_at);
-    return put(c, "INSERT INTO customers (" CUSTOMER_COLS ") VALUES ($1, $2, $3, $4, $5, $5) "
-                  "ON CONFLICT (id) DO NOTHING",
-               "UPDATE customers SET name = $2, email = $3, owner_id = $4, updated_at = $5 WHERE id = $1", &p,
-               created);
+    return pg_put(c, "INSERT INTO customers (" CUSTOMER_COLS ") VALUES ($1, $2, $3, $4, $5, $5) "
+                     "ON CONFLICT (id) DO NOTHING",
+                  &p, "UPDATE customers SET name = $2, email = $3, owner_id = $4, updated_at = $5 WHERE id = $1", &p,
+                  created);
 }
 
 enum err pg_customer_list(struct store_conn *c, const char *after_id, int limit, struct customer **out, int *n)

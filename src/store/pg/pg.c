@@ -682,6 +682,23 @@ enum err pg_row(struct store_conn *c, const char *sql, const struct pg_params *p
     return ERR_OK;
 }
 
+enum err pg_put(struct store_conn *c, const char *insert_sql, const struct pg_params *ins, const char *update_sql,
+                const struct pg_params *upd, bool *created)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        bool inserting = tries % 2 == 0;
+        int64_t n = 0;
+        enum err rc = pg_cmd(c, inserting ? insert_sql : update_sql, inserting ? ins : upd, &n);
+        if (rc != ERR_OK) return rc;
+        if (n == 1) {
+            *created = inserting;
+            return ERR_OK;
+        }
+    }
+    log_error("pg: %s: the row kept appearing and vanishing", update_sql);
+    return ERR_INTERNAL;
+}
+
 /* ---- the transaction-scoped SLA calendar ------------------------------------------------ */
 
 bool pg_tx_calendar(struct store_conn *c, char **body, bool *found)

@@ -36,25 +36,6 @@ enum err pg_renewal_get(struct store_conn *c, const char *id, struct renewal_ite
     return ERR_OK;
 }
 
-/* The insert decides *created: of several writers putting a new id at once exactly one inserts (the others wait for
- * its commit, then update); a row deleted between the two statements is inserted again (bounded). */
-static enum err put(struct store_conn *c, const char *insert_sql, const struct pg_params *ins, const char *update_sql,
-                    const struct pg_params *upd, bool *created)
-{
-    for (int tries = 0; tries < 3; tries++) {
-        bool inserting = tries % 2 == 0;
-        int64_t n = 0;
-        enum err rc = pg_cmd(c, inserting ? insert_sql : update_sql, inserting ? ins : upd, &n);
-        if (rc != ERR_OK) return rc;
-        if (n == 1) {
-            *created = inserting;
-            return ERR_OK;
-        }
-    }
-    log_error("pg: %s: the row kept appearing and vanishing", update_sql);
-    return ERR_INTERNAL;
-}
-
 enum err pg_renewal_put(struct store_conn *c, const struct renewal_item *it, bool *created)
 {
     struct pg_params ins = {0}, upd = {0};
@@ -75,10 +56,10 @@ enum err pg_renewal_put(struct store_conn *c, const struct renewal_item *it, boo
     pg_p_text(&upd, it->assignee_id);
     pg_p_text(&upd, it->next_due);
     pg_p_int(&upd, it->updated_at);
-    return put(c, "INSERT INTO renewal_items (" ITEM_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                  "ON CONFLICT (id) DO NOTHING", &ins,
-               "UPDATE renewal_items SET customer_id = $2, kind = $3, expires_on = $4, assignee_id = $5, "
-               "next_due = $6, updated_at = $7 WHERE id = $1", &upd, created);
+    return pg_put(c, "INSERT INTO renewal_items (" ITEM_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                     "ON CONFLICT (id) DO NOTHING", &ins,
+                  "UPDATE renewal_items SET customer_id = $2, kind = $3, expires_on = $4, assignee_id = $5, "
+                  "next_due = $6, updated_at = $7 WHERE id = $1", &upd, created);
 }
 
 enum err pg_renewal_delete(struct store_conn *c, const char *id)

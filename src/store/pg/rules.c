@@ -43,24 +43,10 @@ enum err pg_rule_put(struct store_conn *c, const char *id, const char *event_typ
     pg_p_int(&p, enabled ? 1 : 0);
     pg_p_opt_text(&p, definition);
     pg_p_int(&p, now);
-    /* the insert decides *created (as renewals.c's put): of several writers putting a new id at once exactly one
-     * inserts, the others wait for its commit and update; a row deleted in between is inserted again (bounded) */
-    for (int tries = 0; tries < 3; tries++) {
-        bool inserting = tries % 2 == 0;
-        int64_t n = 0;
-        enum err rc = pg_cmd(c, inserting ? "INSERT INTO rules (id, event_type, enabled, definition, created_at, "
-                                            "updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING"
-                                          : "UPDATE rules SET event_type = $2, enabled = $3, definition = $4, "
-                                            "updated_at = $5 WHERE id = $1",
-                             &p, &n);
-        if (rc != ERR_OK) return rc;
-        if (n == 1) {
-            *created = inserting;
-            return ERR_OK;
-        }
-    }
-    log_error("pg: rule_put: the row kept appearing and vanishing");
-    return ERR_INTERNAL;
+    return pg_put(c, "INSERT INTO rules (id, event_type, enabled, definition, created_at, updated_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
+                  &p, "UPDATE rules SET event_type = $2, enabled = $3, definition = $4, updated_at = $5 WHERE id = $1",
+                  &p, created);
 }
 
 enum err pg_rule_delete(struct store_conn *c, const char *id)
