@@ -329,28 +329,20 @@ static uint32_t hash_sql(const char *s)
  * ms). Returns the last result (the caller clears it), or NULL when the
  * connection failed or the deadline passed (the connection is then dropped:
  * the server rolls back whatever it was in). */
+/* The next result of what was sent, within deadline (monotonic ms); NULL at
+ * the end of one statement's results, or with *lost when the connection
+ * failed or the deadline passed (then dropped: the server rolls back
+ * whatever it was in). Serves both a single statement and the pipeline. */
+static PGresult *next_result(struct pg_conn *pc, int64_t deadline, bool *lost);
+
+/* Waits for the whole answer of the one query sent: the last result (the
+ * caller clears it; the first error when one failed), or NULL when the
+ * connection failed or the deadline passed. */
 static PGresult *await(struct pg_conn *pc, int64_t deadline, const char *what)
 {
-    PGresult *last = NULL;
-    for (;;) {
-        while (PQisBusy(pc->db)) {
-            int64_t left = deadline ? deadline - mono_ms() : 1000;
-            if (deadline && left <= 0) {
-                snprintf(pc->why, sizeof pc->why, "PostgreSQL did not answer within %d s",
-                         STATEMENT_DEADLINE_MS / 1000);
-                log_error("pg: %s: %s; the connection is dropped", what, pc->why);
-                PQclear(last);
-                drop(pc);
-                return NULL;
-            }
-            struct pollfd fd = {.fd = PQsocket(pc->db), .events = POLLIN};
-            int rc = poll(&fd, 1, (int)(left > 1000 ? 1000 : left));
-            if (rc < 0 && errno != EINTR) break;
-            if (rc > 0 && !PQconsumeInput(pc->db)) break;
-        }
-        if (PQstatus(pc->db) != CONNECTION_OK) break;
-        PGresult *r = PQgetResult(pc->db);
-        if (!r) return last;
+    PGresult *last = NULL, *r;
+    bool lost = false;
+    while ((r = next_result(pc, deadline, &lost)) != NULL) {
         if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
             PQclear(r); /* keep the first error */
             continue;
@@ -358,13 +350,12 @@ static PGresult *await(struct pg_conn *pc, int64_t deadline, const char *what)
         PQclear(last);
         last = r;
     }
-    snprintf(pc->why, sizeof pc->why, "the connection to PostgreSQL was lost: %s", PQerrorMessage(pc->db));
-    char *nl = strchr(pc->why, '\n');
-    if (nl) *nl = 0;
-    log_error("pg: %s: %s", what, pc->why);
-    PQclear(last);
-    drop(pc);
-    return NULL;
+    if (lost) {
+        log_error("pg: left without an answer: %.300s", what);
+        PQclear(last);
+        return NULL;
+    }
+    return last;
 }
 
 /* ---- the writer's pipeline -----------------------------------------------------------
@@ -503,10 +494,7 @@ static bool pipe_send(struct pg_conn *pc, const char *sql, const struct pg_param
     return true;
 }
 
-/* The next result of the pipeline within the statement deadline; NULL at the
- * end of one statement's results, or with *lost when the connection failed
- * (then dropped). */
-static PGresult *pipe_next(struct pg_conn *pc, int64_t deadline, bool *lost)
+static PGresult *next_result(struct pg_conn *pc, int64_t deadline, bool *lost)
 {
     while (PQisBusy(pc->db)) {
         int64_t left = deadline - mono_ms();
@@ -549,7 +537,7 @@ static enum err pipe_collect(struct pg_conn *pc, PGresult **last, bool *first_fa
     int n = pc->n_owed;
     for (int k = 0; k < n && !lost; k++) {
         PGresult *r;
-        while ((r = pipe_next(pc, deadline, &lost)) != NULL) {
+        while ((r = next_result(pc, deadline, &lost)) != NULL) {
             ExecStatusType st = PQresultStatus(r);
             if (st == PGRES_FATAL_ERROR) {
                 enum err rc = failed(pc, r, NULL);
@@ -573,7 +561,7 @@ static enum err pipe_collect(struct pg_conn *pc, PGresult **last, bool *first_fa
     }
     pc->n_owed = 0;
     /* the sync's own result */
-    for (PGresult *r; !lost && (r = pipe_next(pc, deadline, &lost)) != NULL;) {
+    for (PGresult *r; !lost && (r = next_result(pc, deadline, &lost)) != NULL;) {
         bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
         PQclear(r);
         if (sync) break;
