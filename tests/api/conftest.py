@@ -62,6 +62,18 @@ def parse_ts(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 
 
+def all_task_ids(server):
+    """The ids of every task, in every status, read page by page (bounded)."""
+    ids, cursor = set(), None
+    for _ in range(1000):
+        page = server.get("/ops/tasks?limit=500&status=all" + (f"&cursor={cursor}" if cursor else "")).json()
+        ids |= {t["id"] for t in page["data"]}
+        cursor = page["next_cursor"]
+        if not cursor:
+            return ids
+    raise AssertionError("over 1,000 pages of tasks")
+
+
 def wait_until(pred, timeout, interval=0.05, what="condition"):
     """Polls pred() until it returns something truthy; bounded in time and count."""
     deadline = time.monotonic() + timeout * SLOW

@@ -7,14 +7,13 @@ overdue sweeper, SLA breaches, the renewals engine) runs on the instance
 holding the lease, once, and another takes it over when that one is killed.
 """
 import datetime
-import os
 import re
 import threading
 import time
 
 import pytest
 
-from conftest import FUTURE, PAST, SLOW, Server, new_db_uri, wait_until
+from conftest import FUTURE, PAST, SLOW, Server, all_task_ids, new_db_uri, wait_until
 
 N = 3
 
@@ -253,14 +252,7 @@ def test_kill_9_of_the_instance_running_the_jobs_under_load_loses_nothing_and_an
     assert time.monotonic() - killed_at < 30 * SLOW + 5
     new_leader = leader(others)
     assert new_leader in others
-    listed = set()
-    cursor = None
-    for _ in range(1000):
-        page = others[0].get("/ops/tasks?limit=500&status=all" + (f"&cursor={cursor}" if cursor else "")).json()
-        listed |= {t["id"] for t in page["data"]}
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
+    listed = all_task_ids(others[0])
     missing = [t for t in acked if t not in listed]
     assert not missing, f"{len(missing)} acknowledged tasks lost of {len(acked)}"
     assert len(acked) > 20

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import FUTURE, SLOW, Server, wait_until
+from conftest import FUTURE, SLOW, Server, all_task_ids, wait_until
 from pgcluster import Cluster, pg_bin
 
 pytestmark = pytest.mark.skipif(pg_bin() is None, reason="PostgreSQL is not installed (scripts/deps.sh installs it)")
@@ -28,17 +28,6 @@ def timed(f):
     t0 = time.monotonic()
     r = f()
     return r, time.monotonic() - t0
-
-
-def all_ids(s):
-    ids, cursor = set(), None
-    for _ in range(1000):
-        page = s.get("/ops/tasks?limit=500&status=all" + (f"&cursor={cursor}" if cursor else "")).json()
-        ids |= {t["id"] for t in page["data"]}
-        cursor = page["next_cursor"]
-        if not cursor:
-            return ids
-    raise AssertionError("too many pages")
 
 
 def test_an_outage_answers_503_fast_and_the_server_recovers_without_a_restart(cluster, tmp_path):
@@ -62,7 +51,7 @@ def test_an_outage_answers_503_fast_and_the_server_recovers_without_a_restart(cl
                    interval=0.2, what="writes to succeed again")
         assert time.monotonic() - t0 < 10 * SLOW + 1
         wait_until(lambda: s.get("/readyz", token=None).status == 200, 10, interval=0.2, what="/readyz to answer 200")
-        assert before <= all_ids(s)
+        assert before <= all_task_ids(s)
     finally:
         if s.proc:
             s.stop()
@@ -104,7 +93,7 @@ def test_killing_postgresql_under_load_loses_no_acknowledged_write(cluster, tmp_
             wait_until(lambda: all(s.get("/ops/tasks").status == 200 for s in servers), 10, interval=0.2,
                        what="both instances to read again")
         assert set(refused) <= {503}, set(refused)
-        listed = all_ids(servers[1])
+        listed = all_task_ids(servers[1])
         missing = [t for t in acked if t not in listed]
         assert not missing, f"{len(missing)} of {len(acked)} acknowledged tasks lost"
         assert len(acked) > 50
