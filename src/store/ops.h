@@ -108,22 +108,112 @@ struct store_conn;
         (c, cu, created)) \
     X(VALUE, enum err, customer_list, (struct store_conn *c, const char *after_id, int limit, struct customer **out, \
         int *n), (c, after_id, limit, out, n)) \
+    /* Sign-in by email (staff accounts): staff_login_find fills out with \
+     * the ACTIVE staff member whose lower(email) equals email_lower (ASCII \
+     * lower case) and who has a password; ERR_NOT_FOUND when there is none. \
+     * *matches counts such members (more than 1 means the guard below was \
+     * bypassed; callers refuse then). staff_email_taken: *taken when an \
+     * active staff member other than except_id with a password has that \
+     * email. staff_password_get: the member's hash ("" when none) into \
+     * hash (STORE_PASSWORD_HASH_SIZE), ERR_NOT_FOUND for no such member. \
+     * staff_password_set stores a new hash (never "" here). \
+     * staff_login_touch sets last_login_at. */ \
+    X(VALUE, enum err, staff_login_find, (struct store_conn *c, const char *email_lower, struct staff_login *out, \
+        int *matches), (c, email_lower, out, matches)) \
+    X(VALUE, enum err, staff_email_taken, (struct store_conn *c, const char *email_lower, const char *except_id, \
+        bool *taken), (c, email_lower, except_id, taken)) \
+    X(VALUE, enum err, staff_password_get, (struct store_conn *c, const char *staff_id, char *hash), \
+        (c, staff_id, hash)) \
+    X(VALUE, enum err, staff_password_set, (struct store_conn *c, const char *staff_id, const char *hash, \
+        int64_t now), (c, staff_id, hash, now)) \
+    X(VALUE, enum err, staff_login_touch, (struct store_conn *c, const char *staff_id, int64_t now), \
+        (c, staff_id, now)) \
+    /* Invitations, keyed by the hash of the link's secret; at most one per \
+     * staff member. invite_put replaces the member's earlier one. \
+     * invite_find: ERR_OK with the staff id (EXT_ID_SIZE) when the invite \
+     * exists and expires after now, else ERR_NOT_FOUND; it changes \
+     * nothing. invite_take deletes it and answers as invite_find, decided \
+     * by the delete: of several writers taking one invite exactly one gets \
+     * ERR_OK. invite_purge deletes at most limit invites expired by now. */ \
+    X(VALUE, enum err, invite_put, (struct store_conn *c, const char *staff_id, const unsigned char hash[32], \
+        int64_t now, int64_t expires_at, const char *created_by), (c, staff_id, hash, now, expires_at, created_by)) \
+    X(VALUE, enum err, invite_find, (struct store_conn *c, const unsigned char hash[32], int64_t now, \
+        char *staff_id), (c, hash, now, staff_id)) \
+    X(VALUE, enum err, invite_take, (struct store_conn *c, const unsigned char hash[32], int64_t now, \
+        char *staff_id), (c, hash, now, staff_id)) \
+    X(VALUE, enum err, invite_purge, (struct store_conn *c, int64_t now, int limit, int64_t *purged), \
+        (c, now, limit, purged)) \
+    /* API tokens, stored as the hash of their secret. token_insert writes \
+     * t's id, role, staff_id ("" stores NULL), name, expires_at (0: NULL) \
+     * with created_at now; created_by may be "" (NULL). token_find: ERR_OK \
+     * with the token (every field of struct token but the session's) when \
+     * it is live at now: not revoked, not expired (expires_at > now), and, \
+     * when tied to a staff member, that member is active; else \
+     * ERR_NOT_FOUND. token_get: the token id, live or not (revoked ones \
+     * too), or ERR_NOT_FOUND. token_list: tokens not revoked (expired \
+     * ones too), by id after after_id ("" from the start), only those tied \
+     * to staff_id unless it is "", at most limit; *out owned by the caller \
+     * (free()). token_revoke: sets revoked_at and deletes the sessions \
+     * signed in with it; ERR_OK when this call revoked it, ERR_NOT_FOUND \
+     * when it was revoked already or does not exist (decided by the \
+     * UPDATE's WHERE). token_touch sets last_used_at = now unless it is \
+     * within the last 60 s (a no-op then). */ \
     X(VALUE, enum err, token_insert, (struct store_conn *c, const struct token *t, const unsigned char hash[32], \
-        int64_t now), (c, t, hash, now)) \
-    X(VALUE, enum err, token_find, (struct store_conn *c, const unsigned char hash[32], struct token *out), \
-        (c, hash, out)) \
+        int64_t now, const char *created_by), (c, t, hash, now, created_by)) \
+    X(VALUE, enum err, token_find, (struct store_conn *c, const unsigned char hash[32], int64_t now, \
+        struct token *out), (c, hash, now, out)) \
+    X(VALUE, enum err, token_get, (struct store_conn *c, const char *id, struct token *out), (c, id, out)) \
+    X(VALUE, enum err, token_list, (struct store_conn *c, const char *staff_id, const char *after_id, int limit, \
+        struct token **out, int *n), (c, staff_id, after_id, limit, out, n)) \
+    X(VALUE, enum err, token_revoke, (struct store_conn *c, const char *id, int64_t now), (c, id, now)) \
+    X(VALUE, enum err, token_touch, (struct store_conn *c, const char *id, int64_t now), (c, id, now)) \
     X(VALUE, enum err, token_count, (struct store_conn *c, int64_t *n), (c, n)) \
-    /* Browser sessions (migration 007), keyed by the hash of the \
-     * cookie's secret. session_find: ERR_OK with the session's token when it \
-     * exists and expires after now_ms, else ERR_NOT_FOUND. session_purge \
-     * deletes at most `limit` sessions expired by now_ms. */ \
-    X(VALUE, enum err, session_insert, (struct store_conn *c, const unsigned char hash[32], const char *token_id, \
-        int64_t now_ms, int64_t expires_ms), (c, hash, token_id, now_ms, expires_ms)) \
+    /* Browser sessions, keyed by the hash of the cookie's secret. \
+     * session_insert writes every field of s. session_find: ERR_OK with \
+     * who the session acts as (struct token: for a token's session the \
+     * token's fields, which must be live as for token_find; for a staff \
+     * session id "", the member's staff_id, role and name, the member \
+     * active), and session_id, session_last_seen_at set, when it exists \
+     * and expires after now_ms; else ERR_NOT_FOUND. session_delete ends \
+     * one by hash, session_end one by id when it belongs to staff_id (its \
+     * own, or signed in with a token tied to that member) or, staff_id \
+     * "", to token_id: ERR_NOT_FOUND otherwise. session_end_all ends every \
+     * session of staff_id (both kinds) but except_id ("" for none), \
+     * *ended counting them. session_list: the live sessions that \
+     * session_end would end, newest first, at most limit (*out owned, \
+     * free()). session_touch sets last_seen_at = now unless it is within \
+     * the last 60 s. session_purge deletes at most `limit` sessions \
+     * expired by now_ms. */ \
+    X(VALUE, enum err, session_insert, (struct store_conn *c, const struct session_row *s), (c, s)) \
     X(VALUE, enum err, session_find, (struct store_conn *c, const unsigned char hash[32], int64_t now_ms, \
         struct token *out), (c, hash, now_ms, out)) \
     X(VALUE, enum err, session_delete, (struct store_conn *c, const unsigned char hash[32]), (c, hash)) \
+    X(VALUE, enum err, session_end, (struct store_conn *c, const char *id, const char *staff_id, \
+        const char *token_id), (c, id, staff_id, token_id)) \
+    X(VALUE, enum err, session_end_all, (struct store_conn *c, const char *staff_id, const char *except_id, \
+        int64_t *ended), (c, staff_id, except_id, ended)) \
+    X(VALUE, enum err, session_list, (struct store_conn *c, const char *staff_id, const char *token_id, \
+        int64_t now_ms, int limit, struct session_row **out, int *n), (c, staff_id, token_id, now_ms, limit, out, n)) \
+    X(VALUE, enum err, session_touch, (struct store_conn *c, const char *id, int64_t now), (c, id, now)) \
     X(VALUE, enum err, session_purge, (struct store_conn *c, int64_t now_ms, int limit, int64_t *purged), \
         (c, now_ms, limit, purged)) \
+    /* Failed sign-ins, for the limiter (domain/limiter.h), one row per \
+     * failure under a key ("email:<lower>" or "addr:<client>"). \
+     * login_failure_times: the at of the newest failures of key after \
+     * since, newest first, at most max, into times; *n how many. \
+     * login_failure_clear deletes key's rows; login_failure_purge at most \
+     * limit rows at or before `before`. */ \
+    X(VALUE, enum err, login_failure_add, (struct store_conn *c, const char *key, int64_t at), (c, key, at)) \
+    X(VALUE, enum err, login_failure_times, (struct store_conn *c, const char *key, int64_t since, int max, \
+        int64_t *times, int *n), (c, key, since, max, times, n)) \
+    X(VALUE, enum err, login_failure_clear, (struct store_conn *c, const char *key), (c, key)) \
+    X(VALUE, enum err, login_failure_purge, (struct store_conn *c, int64_t before, int limit, int64_t *purged), \
+        (c, before, limit, purged)) \
+    /* The audit log: rows are only ever added. audit_list answers q (see \
+     * struct audit_query), *out owned (store_audit_rows_free). */ \
+    X(VALUE, enum err, audit_add, (struct store_conn *c, const struct audit_row *a), (c, a)) \
+    X(VALUE, enum err, audit_list, (struct store_conn *c, const struct audit_query *q, struct audit_row **out, \
+        int *n), (c, q, out, n)) \
     /* Idempotency keys, scoped per token. get: ERR_OK with the stored answer \
      * (*response owned by the caller) or ERR_NOT_FOUND. \
      * claim: the insert on the key that decides who owns it, made before the \

@@ -53,3 +53,10 @@ void store_event_rows_free(struct event_row *ev, int n)
     for (int i = 0; i < n; i++) store_event_row_clear(&ev[i]);
     free(ev);
 }
+
+void store_audit_rows_free(struct audit_row *a, int n)
+{
+    if (!a) return;
+    for (int i = 0; i < n; i++) free(a[i].details);
+    free(a);
+}

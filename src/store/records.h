@@ -13,11 +13,30 @@
 
 /* ---- records besides tasks -------------------------------------------- */
 
+enum token_role { ROLE_ADMIN, ROLE_AGENT };
+
+/* A staff member. role, has_password, last_login_at and invite_expires_at
+ * are read by staff_get/staff_list; staff_put writes role only when
+ * role_set (a new member without it is an agent), and never the others. */
 struct staff {
     char id[EXT_ID_SIZE];
     char *name, *email;  /* owned; email may be NULL */
     bool active;
+    enum token_role role;
+    bool role_set;
+    bool has_password;
+    int64_t last_login_at;      /* 0: never signed in with a password */
+    int64_t invite_expires_at;  /* 0: no unused invite */
     int64_t created_at, updated_at;
+};
+
+/* What sign-in by email needs of a staff member (staff_login_find). */
+#define STORE_PASSWORD_HASH_SIZE 128  /* crypto_pwhash_STRBYTES */
+struct staff_login {
+    char staff_id[EXT_ID_SIZE];
+    enum token_role role;
+    char email[256];
+    char password_hash[STORE_PASSWORD_HASH_SIZE];  /* "" when none */
 };
 
 struct customer {
@@ -27,13 +46,57 @@ struct customer {
     int64_t created_at, updated_at;
 };
 
-enum token_role { ROLE_ADMIN, ROLE_AGENT };
-
+/* Who a request acts as. For an API token (or a session signed in with
+ * one): the token's row. For a session signed in with a password: id is ""
+ * and staff_id, role and name are the staff member's. session_id is the
+ * session's public id ("" for a bearer token). */
 struct token {
     char id[TASK_ID_SIZE];
     enum token_role role;
     char staff_id[EXT_ID_SIZE];  /* "" when not tied to a staff member */
     char name[128];
+    int64_t created_at;
+    int64_t expires_at;    /* 0: never */
+    int64_t last_used_at;  /* 0: never; kept within a minute */
+    int64_t revoked_at;    /* 0: live */
+    char session_id[TASK_ID_SIZE];
+    int64_t session_last_seen_at;
+};
+
+/* A browser session. Exactly one of token_id and staff_id is set: the
+ * token it was signed in with, or the staff member who gave a password. */
+struct session_row {
+    char id[TASK_ID_SIZE];  /* "ses_" + time-ordered id */
+    unsigned char hash[32];
+    char token_id[TASK_ID_SIZE];
+    char staff_id[EXT_ID_SIZE];
+    int64_t created_at, expires_at, last_seen_at;
+    char user_agent[256];
+    char client[64];
+};
+
+/* One row of the audit log. actor and client "" store NULL. details is a
+ * JSON object's text (owned when read back; audit_add only reads it). */
+struct audit_row {
+    char id[TASK_ID_SIZE];  /* "aud_" + time-ordered id */
+    int64_t at;
+    char type[48];
+    char actor[96];
+    char client[64];
+    char *details;
+};
+
+/* Newest first (by id). "" and 0 are off. type matches exactly, or, when
+ * type_prefix, every type that starts with it. from/to bound at (ms,
+ * inclusive from, exclusive to); before_id is the cursor (the last id of
+ * the previous page). */
+struct audit_query {
+    char type[48];
+    bool type_prefix;
+    char actor[96];
+    int64_t from, to;
+    char before_id[TASK_ID_SIZE];
+    int limit;
 };
 
 /* One line of a task's history. from/to are JSON texts ("null" allowed). */
@@ -160,6 +223,7 @@ void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_staff_clear(struct staff *st);
 void store_customer_clear(struct customer *cu);
+void store_audit_rows_free(struct audit_row *a, int n);
 /* workflow rules */
 void store_rule_rows_free(struct rule_row *r, int n);
 void store_event_row_clear(struct event_row *ev);

@@ -13,6 +13,7 @@
 static const struct store_column staff_cols[] = {
     {"id", COL_TEXT}, {"name", COL_TEXT}, {"email", COL_TEXT},
     {"active", COL_INT}, {"created_at", COL_INT}, {"updated_at", COL_INT},
+    {"role", COL_TEXT}, {"password_hash", COL_TEXT}, {"password_changed_at", COL_INT}, {"last_login_at", COL_INT},
 };
 static const struct store_column customers_cols[] = {
     {"id", COL_TEXT}, {"name", COL_TEXT}, {"email", COL_TEXT},
@@ -33,9 +34,23 @@ static const struct store_column task_history_cols[] = {
 static const struct store_column tokens_cols[] = {
     {"id", COL_TEXT}, {"hash", COL_BINARY}, {"role", COL_TEXT},
     {"staff_id", COL_TEXT}, {"name", COL_TEXT}, {"created_at", COL_INT},
+    {"expires_at", COL_INT}, {"last_used_at", COL_INT}, {"revoked_at", COL_INT}, {"created_by", COL_TEXT},
 };
 static const struct store_column sessions_cols[] = {
     {"hash", COL_BINARY}, {"token_id", COL_TEXT}, {"created_at", COL_INT}, {"expires_at", COL_INT},
+    {"id", COL_TEXT}, {"staff_id", COL_TEXT}, {"last_seen_at", COL_INT}, {"user_agent", COL_TEXT},
+    {"client", COL_TEXT},
+};
+static const struct store_column invites_cols[] = {
+    {"hash", COL_BINARY}, {"staff_id", COL_TEXT}, {"created_at", COL_INT}, {"expires_at", COL_INT},
+    {"created_by", COL_TEXT},
+};
+static const struct store_column login_failures_cols[] = {
+    {"seq", COL_INT}, {"key", COL_TEXT}, {"at", COL_INT},
+};
+static const struct store_column audit_log_cols[] = {
+    {"id", COL_TEXT}, {"at", COL_INT}, {"type", COL_TEXT}, {"actor", COL_TEXT}, {"client", COL_TEXT},
+    {"details", COL_TEXT},
 };
 static const struct store_column idempotency_keys_cols[] = {
     {"scope", COL_TEXT}, {"key", COL_TEXT}, {"body_hash", COL_BINARY}, {"status", COL_INT},
@@ -80,7 +95,7 @@ static const struct store_column metric_counters_cols[] = {
 #define K(...) {__VA_ARGS__}
 
 /* Order: staff before customers (owner_id), both before tasks and renewal
- * items, tokens before sessions. task_counts and metric_counters come last:
+ * items, tokens before sessions (and staff before sessions and invites). task_counts and metric_counters come last:
  * the triggers fill them as tasks and history arrive, and the copy then
  * replaces what they made with the source's own totals. */
 const struct store_table store_tables[] = {
@@ -90,6 +105,9 @@ const struct store_table store_tables[] = {
     T(task_history, K(0), 1, 0, false, NULL),
     T(tokens, K(0), 1, -1, false, NULL),
     T(sessions, K(0), 1, -1, false, NULL),
+    T(invites, K(0), 1, -1, false, NULL),
+    T(login_failures, K(0), 1, 0, false, NULL),
+    T(audit_log, K(0), 1, -1, false, NULL),
     T(idempotency_keys, K(0, 1), 2, -1, false, NULL),
     T(sla_calendar, K(0), 1, -1, false, NULL),
     T(renewal_items, K(0), 1, -1, false, NULL),

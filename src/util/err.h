@@ -16,6 +16,7 @@
     XX(NOT_FOUND, 404, "not_found", "No such resource")                                       \
     XX(METHOD_NOT_ALLOWED, 405, "method_not_allowed", "This method is not allowed here")      \
     XX(INVALID_TRANSITION, 409, "invalid_transition", "This status change is not allowed")    \
+    XX(CONFLICT, 409, "conflict", "This conflicts with the current state of another record")   \
     XX(VERSION_CONFLICT, 412, "version_conflict", "The task has changed since that version")  \
     XX(PAYLOAD_TOO_LARGE, 413, "payload_too_large", "The request body is over 1 MiB")         \
     XX(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type", "The body must be application/json") \
