@@ -233,7 +233,10 @@ static enum err login_run(struct store_conn *c, void *arg)
     /* sessions that ran out are cleared a bounded batch at a time, here, so
      * the table stays the size of the signed-in staff */
     enum err rc = store_session_purge(c, x->now, 100, &purged);
-    if (rc == ERR_OK) rc = store_session_insert(c, x->hash, x->token.id, x->now, x->expires);
+    struct session_row row = {.created_at = x->now, .expires_at = x->expires, .last_seen_at = x->now};
+    memcpy(row.hash, x->hash, 32);
+    snprintf(row.token_id, sizeof row.token_id, "%s", x->token.id);
+    if (rc == ERR_OK) rc = store_session_insert(c, &row);
     return rc == ERR_OK ? ERR_OK : err_set(&x->e, rc, NULL, NULL);
 }
 
@@ -279,7 +282,7 @@ void web_login(struct request *r)
     struct store_conn *c = api_reader(r);
     if (!c) return;
     struct token t;
-    enum err rc = store_token_find(c, th, &t);
+    enum err rc = store_token_find(c, th, clock_now_ms(), &t);
     store_reader_release(c);
     if (rc == ERR_NOT_FOUND) {
         err_set(&e, ERR_UNAUTHORIZED, "token", "The token is not valid");

@@ -37,7 +37,7 @@ static enum err insert_token(struct store_conn *c, void *arg)
         if (rc != ERR_OK) return rc;
         store_staff_clear(&st);
     }
-    return store_token_insert(c, &j->t, j->hash, clock_now_ms());
+    return store_token_insert(c, &j->t, j->hash, clock_now_ms(), "");
 }
 
 /* Creates a token; prints nothing. Returns 0, 1 on failure, 3 when skipped. */

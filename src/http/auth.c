@@ -10,6 +10,7 @@
 
 #include "http/http.h"
 #include "http/session.h"
+#include "util/clock.h"
 
 void http_token_hash(const char *token, unsigned char out[32])
 {
@@ -99,7 +100,7 @@ enum err http_authenticate(struct request *r, struct errinfo *e)
     if (!token_cached(hash, &r->token)) {
         struct store_conn *c = store_reader_acquire(r->app->store);
         if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
-        enum err rc = store_token_find(c, hash, &r->token);
+        enum err rc = store_token_find(c, hash, clock_now_ms(), &r->token);
         store_reader_release(c);
         if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid");
         if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);

@@ -133,8 +133,10 @@ enum err pg_customer_list(struct store_conn *c, const char *after_id, int limit,
 
 /* ---- tokens ------------------------------------------------------------------------ */
 
-enum err pg_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now)
+enum err pg_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now,
+                        const char *created_by)
 {
+    (void)created_by;
     struct pg_params p = {0};
     pg_p_opt_text(&p, t->id);
     pg_p_bytes(&p, hash, 32);
@@ -156,8 +158,9 @@ static void read_token(const PGresult *res, int r, struct token *out)
     pg_col_copy(res, r, 3, out->name, sizeof out->name);
 }
 
-enum err pg_token_find(struct store_conn *c, const unsigned char hash[32], struct token *out)
+enum err pg_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now, struct token *out)
 {
+    (void)now;
     struct pg_params p = {0};
     pg_p_bytes(&p, hash, 32);
     PGresult *res;
@@ -180,9 +183,11 @@ enum err pg_token_count(struct store_conn *c, int64_t *n)
 
 /* ---- browser sessions -------------------------------------------------------------- */
 
-enum err pg_session_insert(struct store_conn *c, const unsigned char hash[32], const char *token_id, int64_t now_ms,
-                           int64_t expires_ms)
+enum err pg_session_insert(struct store_conn *c, const struct session_row *row)
 {
+    const unsigned char *hash = row->hash;
+    const char *token_id = row->token_id;
+    int64_t now_ms = row->created_at, expires_ms = row->expires_at;
     struct pg_params p = {0};
     pg_p_bytes(&p, hash, 32);
     pg_p_opt_text(&p, token_id);

@@ -131,8 +131,10 @@ enum err sqlite_customer_list(struct store_conn *c, const char *after_id, int li
 
 /* ---- tokens and idempotency keys ------------------------------------- */
 
-enum err sqlite_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now)
+enum err sqlite_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now,
+                            const char *created_by)
 {
+    (void)created_by;
     sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO tokens (id, hash, role, staff_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, t->id, -1, SQLITE_TRANSIENT);
@@ -157,8 +159,9 @@ static void read_token(sqlite3_stmt *st, struct token *out)
     sqlite_col_copy(st, 3, out->name, sizeof out->name);
 }
 
-enum err sqlite_token_find(struct store_conn *c, const unsigned char hash[32], struct token *out)
+enum err sqlite_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now, struct token *out)
 {
+    (void)now;
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, role, staff_id, name FROM tokens WHERE hash = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
@@ -181,9 +184,11 @@ enum err sqlite_token_count(struct store_conn *c, int64_t *n)
 
 /* ---- browser sessions --------------------------------------- */
 
-enum err sqlite_session_insert(struct store_conn *c, const unsigned char hash[32], const char *token_id,
-                               int64_t now_ms, int64_t expires_ms)
+enum err sqlite_session_insert(struct store_conn *c, const struct session_row *row)
 {
+    const unsigned char *hash = row->hash;
+    const char *token_id = row->token_id;
+    int64_t now_ms = row->created_at, expires_ms = row->expires_at;
     sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO sessions (hash, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);

@@ -795,7 +795,7 @@ struct tok { struct token t; unsigned char hash[32]; };
 static enum err do_token(struct store_conn *c, void *arg)
 {
     struct tok *t = arg;
-    return store_token_insert(c, &t->t, t->hash, clock_now_ms());
+    return store_token_insert(c, &t->t, t->hash, clock_now_ms(), "");
 }
 
 STORE_TEST(store, tokens_are_found_by_their_hash)
@@ -809,12 +809,12 @@ STORE_TEST(store, tokens_are_found_by_their_hash)
 
     struct store_conn *c = store_reader_acquire(S);
     struct token found;
-    cr_assert_eq(store_token_find(c, admin.hash, &found), ERR_OK);
+    cr_assert_eq(store_token_find(c, admin.hash, NOW, &found), ERR_OK);
     cr_expect_str_eq(found.id, "tok_1");
     cr_expect_eq(found.role, ROLE_ADMIN);
     cr_expect_str_eq(found.staff_id, "");
     cr_expect_str_eq(found.name, "first admin");
-    cr_assert_eq(store_token_find(c, agent.hash, &found), ERR_OK);
+    cr_assert_eq(store_token_find(c, agent.hash, NOW, &found), ERR_OK);
     cr_expect_str_eq(found.id, "tok_2");
     cr_expect_eq(found.role, ROLE_AGENT);
     cr_expect_str_eq(found.staff_id, "sta_anna");
@@ -822,7 +822,7 @@ STORE_TEST(store, tokens_are_found_by_their_hash)
     unsigned char other[32];
     memset(other, 7, 32);
     other[31] = 8; /* one bit away */
-    cr_expect_eq(store_token_find(c, other, &found), ERR_NOT_FOUND);
+    cr_expect_eq(store_token_find(c, other, NOW, &found), ERR_NOT_FOUND);
     int64_t count = -1;
     cr_assert_eq(store_token_count(c, &count), ERR_OK);
     cr_expect_eq(count, 2);
@@ -1038,13 +1038,16 @@ static enum err seed_web_session(struct store_conn *c, void *arg)
 {
     (void)arg;
     struct token t = {.id = "tok_web", .role = ROLE_AGENT, .staff_id = "sta_anna", .name = "desk"};
-    unsigned char th[32], h[32];
+    unsigned char th[32];
     memset(th, 1, 32);
-    enum err rc = store_token_insert(c, &t, th, NOW);
+    enum err rc = store_token_insert(c, &t, th, NOW, "");
     /* sessions 10..14: 10 and 11 expired an hour ago, the rest live */
     for (int i = 10; rc == ERR_OK && i < 15; i++) {
-        memset(h, i, 32);
-        rc = store_session_insert(c, h, "tok_web", NOW - 13 * HOUR, i < 12 ? NOW - HOUR : NOW + HOUR);
+        struct session_row row = {.token_id = "tok_web", .created_at = NOW - 13 * HOUR,
+                                  .expires_at = i < 12 ? NOW - HOUR : NOW + HOUR, .last_seen_at = NOW - 13 * HOUR};
+        snprintf(row.id, sizeof row.id, "ses_%026d", i);
+        memset(row.hash, i, 32);
+        rc = store_session_insert(c, &row);
     }
     return rc;
 }
@@ -1127,9 +1130,10 @@ STORE_TEST(session_store, purge_removes_only_expired_sessions_a_batch_at_a_time)
 static enum err orphan(struct store_conn *c, void *arg)
 {
     (void)arg;
-    unsigned char h[32];
-    memset(h, 50, 32);
-    return store_session_insert(c, h, "tok_nobody", NOW, NOW + HOUR);
+    struct session_row row = {.id = "ses_orphan", .token_id = "tok_nobody", .created_at = NOW,
+                              .expires_at = NOW + HOUR, .last_seen_at = NOW};
+    memset(row.hash, 50, 32);
+    return store_session_insert(c, &row);
 }
 
 STORE_TEST(session_store, a_session_needs_an_existing_token)
