@@ -55,7 +55,7 @@ static bool within_budget(struct request *r)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, retry_ms = 0;
-    if (ratelimit_take(r->app->events_limit, r->token.id, (int64_t)r->body_len, now_ms, &retry_ms)) return true;
+    if (ratelimit_take(r->app->events_limit, r->scope, (int64_t)r->body_len, now_ms, &retry_ms)) return true;
     long long secs = (retry_ms + 999) / 1000;
     if (secs < 1) secs = 1;
     char v[24];

@@ -196,7 +196,7 @@ void api_tasks_create(struct request *r)
         }
         x->has_key = true;
         snprintf(x->k.key, sizeof x->k.key, "%s", key);
-        snprintf(x->k.scope, sizeof x->k.scope, "%s", r->token.id);
+        snprintf(x->k.scope, sizeof x->k.scope, "%s", r->scope);
         crypto_generichash(x->k.hash, 32, (const unsigned char *)r->body, r->body_len, NULL, 0);
     }
     struct task *t = &x->t;

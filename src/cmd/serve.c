@@ -18,6 +18,7 @@
 #include "http/http.h"
 #include "jobs/recompute.h"
 #include "jobs/sweeper.h"
+#include "service/passwords.h"
 #include "service/rule_cache.h"
 #include "service/rule_engine.h"
 #include "service/tasks.h"
@@ -226,8 +227,17 @@ int cmd_serve(int argc, char **argv)
     app.trusted_proxies = v[O_TRUSTED];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(ncpu < 2 ? 2 : ncpu > 16 ? 16 : ncpu);
+    /* argon2id for sign-ins, on threads of its own (service/passwords.h) */
+    if (!(app.passwords = passwords_start(PASSWORDS_THREADS, PASSWORDS_QUEUE_MAX, PASSWORDS_MAX_WAIT_MS))) {
+        fprintf(stderr, "opstasks: cannot start the password threads\n");
+        close(fd);
+        http_tls_free(&app);
+        store_close(store);
+        return 1;
+    }
     struct MHD_Daemon *d = http_start(&app, &api_routes, fd, threads);
     if (!d) {
+        passwords_stop(app.passwords);
         fprintf(stderr, "opstasks: cannot start the HTTP server\n");
         close(fd);
         http_tls_free(&app);
@@ -248,6 +258,7 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "opstasks: cannot serve metrics on %s\n", v[O_METRICS]);
             if (mfd >= 0) close(mfd);
             http_stop(d, store, 0);
+            passwords_stop(app.passwords);
             http_tls_free(&app);
             store_close(store);
             return 1;
@@ -258,6 +269,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "opstasks: cannot start the overdue sweeper\n");
         if (md) http_stop(md, store, 0);
         http_stop(d, store, 0);
+        passwords_stop(app.passwords);
         http_tls_free(&app);
         store_close(store);
         return 1;
@@ -268,6 +280,7 @@ int cmd_serve(int argc, char **argv)
         sweeper_stop(sw);
         if (md) http_stop(md, store, 0);
         http_stop(d, store, 0);
+        passwords_stop(app.passwords);
         store_close(store);
         return 1;
     }
@@ -285,6 +298,7 @@ int cmd_serve(int argc, char **argv)
     recompute_stop(rw); /* likewise; it stops after its current batch */
     http_stop(d, store, 10000);
     if (md) http_stop(md, store, 1000);
+    passwords_stop(app.passwords); /* after the requests that wait on it */
     http_tls_free(&app);
     store_close(store);
     rule_cache_clear(); /* the parsed rules, once the writer is gone */

@@ -1,9 +1,12 @@
-/* auth.c: bearer tokens. A token is 32 random bytes shown once; only its
- * BLAKE2b hash is stored, so a copy of the database does not leak access.
- * Tokens are high-entropy, so a fast hash is enough (no password stretching). */
+/* auth.c: who a request acts as: a bearer token, or a session cookie (of a
+ * token or of a staff member who gave a password; session.c). A token is 32
+ * random bytes shown once; only its BLAKE2b hash is stored, so a copy of the
+ * database does not leak access. Tokens are high-entropy, so a fast hash is
+ * enough (no password stretching). */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -30,12 +33,17 @@ void http_token_generate(char *out, size_t n)
 /* Tokens found lately, for TOKEN_CACHE_MS: on PostgreSQL the lookup is a
  * round trip to the server on every request, half the cost of a queue read
  * (on SQLite a few microseconds). Only tokens found are kept, so one made
- * by `token create` works at once on every instance; a token's row never
- * changes, so an entry is never stale within its lifetime. Direct-mapped
- * by the hash's first bytes, each slot under a lock of its stripe. */
+ * by `token create` works at once on every instance. A token revoked, or
+ * its staff member deactivated, is dropped from this instance's cache by
+ * the change (http_token_forget), so its next request here answers 401; on
+ * other instances an entry lives at most TOKEN_CACHE_MS longer, and never
+ * past the token's own expiry. Direct-mapped by the hash's first bytes,
+ * each slot under a lock of its stripe. */
 #define TOKEN_CACHE_MS 1000
 #define TOKEN_CACHE_SLOTS 1024
 #define TOKEN_CACHE_STRIPES 16
+/* last_used_at / last_seen_at are written at most this often */
+#define TOUCH_EVERY_MS 60000
 
 static struct {
     unsigned char hash[32];
@@ -60,12 +68,13 @@ static unsigned token_slot(const unsigned char hash[32])
     return ((unsigned)hash[0] | (unsigned)hash[1] << 8) % TOKEN_CACHE_SLOTS;
 }
 
-static bool token_cached(const unsigned char hash[32], struct token *out)
+static bool token_cached(const unsigned char hash[32], int64_t now, struct token *out)
 {
     unsigned i = token_slot(hash);
     pthread_mutex_t *m = &token_locks[i % TOKEN_CACHE_STRIPES];
     pthread_mutex_lock(m);
-    bool hit = token_cache[i].until_ms > mono_ms() && sodium_memcmp(token_cache[i].hash, hash, 32) == 0;
+    bool hit = token_cache[i].until_ms > mono_ms() && sodium_memcmp(token_cache[i].hash, hash, 32) == 0 &&
+               (token_cache[i].token.expires_at == 0 || token_cache[i].token.expires_at > now);
     if (hit) *out = token_cache[i].token;
     pthread_mutex_unlock(m);
     return hit;
@@ -80,6 +89,66 @@ static void token_keep(const unsigned char hash[32], const struct token *t)
     token_cache[i].token = *t;
     token_cache[i].until_ms = mono_ms() + TOKEN_CACHE_MS;
     pthread_mutex_unlock(m);
+}
+
+void http_token_forget(const char *token_id, const char *staff_id)
+{
+    for (unsigned i = 0; i < TOKEN_CACHE_SLOTS; i++) {
+        pthread_mutex_t *m = &token_locks[i % TOKEN_CACHE_STRIPES];
+        pthread_mutex_lock(m);
+        const struct token *t = &token_cache[i].token;
+        if (token_cache[i].until_ms && ((token_id && strcmp(t->id, token_id) == 0) ||
+                                        (staff_id && staff_id[0] && strcmp(t->staff_id, staff_id) == 0)))
+            token_cache[i].until_ms = 0;
+        pthread_mutex_unlock(m);
+    }
+}
+
+/* ---- last use, written in the background -------------------------------------------- */
+
+struct touch {
+    struct store_job job;
+    bool session; /* else a token */
+    char id[TASK_ID_SIZE];
+    int64_t now;
+};
+
+static enum err touch_run(struct store_conn *c, void *arg)
+{
+    struct touch *t = arg;
+    return t->session ? store_session_touch(c, t->id, t->now) : store_token_touch(c, t->id, t->now);
+}
+
+static void touch_done(struct store_job *job) { free(job->arg); }
+
+/* Queues the write of a token's last_used_at or a session's last_seen_at
+ * when the one read is over a minute old. Nobody waits for it; when the
+ * writer is stopping or busy it is skipped (the next request asks again). */
+static void touch(struct request *r, bool session, const char *id, int64_t last, int64_t now)
+{
+    if (!id[0] || now - last < TOUCH_EVERY_MS) return;
+    struct touch *t = calloc(1, sizeof *t);
+    if (!t) return;
+    t->session = session;
+    snprintf(t->id, sizeof t->id, "%s", id);
+    t->now = now;
+    t->job.run = touch_run;
+    t->job.arg = t;
+    t->job.done = touch_done;
+    if (store_submit_bounded(r->app->store, &t->job) != 0) free(t);
+}
+
+/* ---- who is asking --------------------------------------------------------------------- */
+
+void http_auth_identify(struct request *r)
+{
+    r->authed = true;
+    if (r->token.staff_id[0])
+        snprintf(r->actor, sizeof r->actor, "%s", r->token.staff_id);
+    else
+        snprintf(r->actor, sizeof r->actor, "token:%s", r->token.id);
+    /* a token's keys and limits stay its own, also when tied to a person */
+    snprintf(r->scope, sizeof r->scope, "%s", r->token.id[0] ? r->token.id : r->token.staff_id);
 }
 
 enum err http_authenticate(struct request *r, struct errinfo *e)
@@ -97,19 +166,23 @@ enum err http_authenticate(struct request *r, struct errinfo *e)
     if (len == 0 || len > 200) return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid");
     unsigned char hash[32];
     http_token_hash(tok, hash);
-    if (!token_cached(hash, &r->token)) {
+    int64_t now = clock_now_ms();
+    if (!token_cached(hash, now, &r->token)) {
         struct store_conn *c = store_reader_acquire(r->app->store);
         if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
-        enum err rc = store_token_find(c, hash, clock_now_ms(), &r->token);
+        enum err rc = store_token_find(c, hash, now, &r->token);
         store_reader_release(c);
-        if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid");
+        if (rc == ERR_NOT_FOUND)
+            return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid (unknown, revoked or expired)");
         if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
         token_keep(hash, &r->token);
+        touch(r, false, r->token.id, r->token.last_used_at, now);
     }
-    r->authed = true;
-    if (r->token.staff_id[0])
-        snprintf(r->actor, sizeof r->actor, "%s", r->token.staff_id);
-    else
-        snprintf(r->actor, sizeof r->actor, "token:%s", r->token.id);
+    http_auth_identify(r);
     return ERR_OK;
+}
+
+void http_auth_touch_session(struct request *r, int64_t now)
+{
+    touch(r, true, r->token.session_id, r->token.session_last_seen_at, now);
 }

@@ -60,6 +60,7 @@ struct app {
     struct store *store;
     const char *timezone;
     struct ratelimit *events_limit;  /* body bytes per token for POST /ops/events; NULL: no limit */
+    struct passwords *passwords;     /* the argon2id pool (service/passwords.h) */
     bool tls;           /* served over HTTPS directly (--tls-cert): HSTS, Secure cookies */
     const char *tls_cert, *tls_key; /* their PEM text when tls; kept until the daemon stops */
     /* connection limits and header deadline (guard.h); guard is set by http_start */
@@ -86,7 +87,8 @@ struct request {
     /* who is asking (set by auth for /ops routes) */
     bool authed;
     struct token token;
-    char actor[96];
+    char actor[96];  /* history's name for them: a staff id, or token:ID */
+    char scope[EXT_ID_SIZE];  /* what idempotency keys and rate limits are per: a token id, or a staff id */
     /* route parameters (:id) */
     char param[512]; /* as long as path: handlers validate */
     /* the response */
@@ -168,6 +170,14 @@ enum err http_query_check(struct request *r, const char *const *known, struct er
  * ctx_free when the request ends. */
 void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *), void *ctx,
                  void (*finish)(struct request *, enum err), void (*ctx_free)(void *));
+/* http_submit with another queue than the writer's: enqueue(queue, job)
+ * takes the job (0) or refuses it (-1: full; the request then answers 503
+ * busy, with Retry-After). run is called with no connection (c is NULL)
+ * wherever that queue runs it; finish as for http_submit, and it may hand
+ * the request on to the writer with http_submit. */
+void http_submit_via(struct request *r, int (*enqueue)(void *queue, struct store_job *job), void *queue,
+                     enum err (*run)(struct store_conn *, void *), void *ctx, void (*finish)(struct request *, enum err),
+                     void (*ctx_free)(void *));
 
 /* Routes r over r->app->routes (router.c): sets r->route_pattern (NULL: no
  * pattern matched) and r->metrics_series, then answers 404/405/401/403 or
@@ -194,8 +204,16 @@ void http_metrics_write(struct buf *b);
  * the same thread; "unknown" when the connection has none. */
 const char *http_client_address(struct request *r);
 
-/* Authentication (auth.c): ERR_OK and r->token/actor set, or an error. */
+/* Authentication (auth.c): ERR_OK and r->token/actor/scope set, or an error. */
 enum err http_authenticate(struct request *r, struct errinfo *e);
+/* Sets r->authed, r->actor and r->scope from r->token. */
+void http_auth_identify(struct request *r);
+/* Queues the session's last_seen_at when it is over a minute old. */
+void http_auth_touch_session(struct request *r, int64_t now);
+/* Drops from this instance's token cache the token token_id and every token
+ * tied to staff_id (either may be NULL), after a revocation or a
+ * deactivation, so their next request here is looked up (and refused). */
+void http_token_forget(const char *token_id, const char *staff_id);
 /* Token hashing shared with the token command. */
 void http_token_hash(const char *token, unsigned char out[32]);
 /* A new random token "ops_..." into out (>= 48 bytes). */

@@ -268,6 +268,25 @@ void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *)
     }
 }
 
+void http_submit_via(struct request *r, int (*enqueue)(void *queue, struct store_job *job), void *queue,
+                     enum err (*run)(struct store_conn *, void *), void *ctx, void (*finish)(struct request *, enum err),
+                     void (*ctx_free)(void *))
+{
+    r->ctx = ctx;
+    r->ctx_free = ctx_free;
+    r->finish = finish;
+    r->job.run = run;
+    r->job.arg = ctx;
+    r->job.done = job_done;
+    r->suspended = true;
+    MHD_suspend_connection(r->conn);
+    if (enqueue(queue, &r->job) != 0) {
+        r->busy = true;
+        r->job.rc = ERR_UNAVAILABLE;
+        job_done(&r->job);
+    }
+}
+
 static void on_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;

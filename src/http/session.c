@@ -126,16 +126,14 @@ enum err http_session_authenticate(struct request *r, const char *secret, struct
     http_session_hash(secret, hash);
     struct store_conn *c = store_reader_acquire(r->app->store);
     if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
-    enum err rc = store_session_find(c, hash, clock_now_ms(), &r->token);
+    int64_t now = clock_now_ms();
+    enum err rc = store_session_find(c, hash, now, &r->token);
     store_reader_release(c);
     if (rc == ERR_NOT_FOUND)
         return err_set(e, ERR_UNAUTHORIZED, NULL, "The session has ended; sign in again at /login");
     if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
     if (!is_safe_method(r->method) && (rc = http_session_csrf_check(r, secret, e)) != ERR_OK) return rc;
-    r->authed = true;
-    if (r->token.staff_id[0])
-        snprintf(r->actor, sizeof r->actor, "%s", r->token.staff_id);
-    else
-        snprintf(r->actor, sizeof r->actor, "token:%s", r->token.id);
+    http_auth_identify(r);
+    http_auth_touch_session(r, now);
     return ERR_OK;
 }

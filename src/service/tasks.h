@@ -40,7 +40,7 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
 /* An Idempotency-Key as a request brought it: scoped per token, with the
  * hash of the request's body. */
 struct idem_key {
-    char scope[TASK_ID_SIZE];
+    char scope[EXT_ID_SIZE];
     char key[256];
     unsigned char hash[32];
 };
