@@ -34,6 +34,28 @@ void api_ts(json_t *obj, const char *key, int64_t ms);  /* RFC 3339 or null */
  * email, both malloc'd into *name and *email (NULL on error). */
 enum err api_person_fields(json_t *obj, char **name, char **email, struct errinfo *e);
 
+/* csv.c: CSV answers. A field with a comma, quote, CR or LF is quoted,
+ * quotes doubled (RFC 4180); first: no comma before it. */
+struct buf;
+void api_csv_field(struct buf *b, const char *s, bool first);
+/* 1 when format=csv or Accept asks for text/csv, 0 for JSON (format=json
+ * forces it), -1 with e set (422) for another format. */
+int api_wants_csv(struct request *r, struct errinfo *e);
+/* 200 text/csv with b's text, as an attachment called name.csv. */
+void api_reply_csv(struct request *r, struct buf *b, const char *name);
+
+/* audit.c: the audit log. Who did it, copied from the request on its HTTP
+ * thread (a writer job must not read the request). */
+struct api_who {
+    char actor[96];      /* "" when nobody is signed in */
+    char client[64];
+    char user_agent[256];
+};
+void api_who_of(struct request *r, struct api_who *w);
+/* Adds a row of type with details (a JSON object, stolen) on the writer's
+ * connection c, inside the job of the change it records. */
+enum err api_audit(struct store_conn *c, const struct api_who *w, const char *type, json_t *details);
+
 /* handler.c: what every handler shares.
  * The request's context: size zeroed bytes freed with the request (clear(ctx)
  * first, when not NULL), whichever way the handler ends, so a handler's early
@@ -119,5 +141,24 @@ void web_queue_page(struct request *r);
 void web_task_page(struct request *r);
 void web_asset(struct request *r);
 void api_me(struct request *r);
+void api_audit_list(struct request *r);
+/* signin.c */
+void web_invite_accept(struct request *r);
+void web_invite_page(struct request *r);
+void web_account_page(struct request *r);
+void web_staff_page(struct request *r);
+void web_audit_page(struct request *r);
+void api_me_password(struct request *r);
+void api_me_sessions(struct request *r);
+void api_me_session_delete(struct request *r);
+void api_staff_invite(struct request *r);
+/* tokens.c */
+void api_tokens_create(struct request *r);
+void api_tokens_list(struct request *r);
+void api_token_delete(struct request *r);
+/* The session cookies for secret ("" and 0 clear them). */
+void api_set_session_cookies(struct request *r, const char *secret, int64_t max_age_s);
+/* True when secret has the shape of an invitation's, with its hash. */
+bool api_invite_secret(const char *secret, unsigned char hash[32]);
 
 #endif

@@ -19,6 +19,12 @@ static const struct http_route rows[] = {
     {"GET", "/ops/staff", api_staff_list, AUTH},
     {"GET", "/ops/staff/:id", api_staff_get, AUTH},
     {"PUT", "/ops/staff/:id", api_staff_put, ADMIN},
+    {"POST", "/ops/staff/:id/invite", api_staff_invite, ADMIN},
+    /* API tokens (tokens.c); an agent lists and revokes the ones tied to them */
+    {"GET", "/ops/tokens", api_tokens_list, AUTH},
+    {"POST", "/ops/tokens", api_tokens_create, ADMIN},
+    {"DELETE", "/ops/tokens/:id", api_token_delete, AUTH},
+    {"GET", "/ops/audit", api_audit_list, ADMIN},
     {"GET", "/ops/customers", api_customers_list, AUTH},
     {"GET", "/ops/customers/:id", api_customer_get, AUTH},
     {"PUT", "/ops/customers/:id", api_customer_put, ADMIN},
@@ -47,12 +53,20 @@ static const struct http_route rows[] = {
     /* the browser page and its sign-in: web.c (the page's own paths are
      * open; it signs in with a session cookie that /ops takes) */
     {"GET", "/ops/me", api_me, AUTH},
+    {"POST", "/ops/me/password", api_me_password, AUTH},
+    {"GET", "/ops/me/sessions", api_me_sessions, AUTH},
+    {"DELETE", "/ops/me/sessions/:id", api_me_session_delete, AUTH},
     {"GET", "/", web_root, 0},
     {"GET", "/login", web_login_page, 0},
     {"POST", "/login", web_login, 0},
     {"POST", "/logout", web_logout, 0},
     {"GET", "/tasks", web_queue_page, 0},
     {"GET", "/tasks/:id", web_task_page, 0},
+    {"GET", "/invite/:id", web_invite_page, 0},
+    {"POST", "/invite/:id", web_invite_accept, 0},
+    {"GET", "/account", web_account_page, 0},
+    {"GET", "/staff", web_staff_page, 0},
+    {"GET", "/audit", web_audit_page, 0},
     {"GET", "/assets/:id", web_asset, 0},
 };
 

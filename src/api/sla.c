@@ -83,47 +83,6 @@ fail: /* the one error answer of the checks above; the context goes with the req
     http_reply_error(r, &e);
 }
 
-/* ---- CSV ---------------------------------------------------------------------- */
-
-/* RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
-static void csv_field(struct buf *b, const char *s, bool first)
-{
-    if (!first) buf_putc(b, ',');
-    if (!strpbrk(s, ",\"\r\n")) {
-        buf_puts(b, s);
-        return;
-    }
-    buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"') buf_putc(b, '"');
-        buf_putc(b, *s);
-    }
-    buf_putc(b, '"');
-}
-
-/* CSV when format=csv or the Accept header asks for text/csv; format=json
- * forces JSON. -1 (and a 422) for any other format. */
-static int wants_csv(struct request *r, struct errinfo *e)
-{
-    const char *f = http_query(r, "format");
-    if (f) {
-        if (strcmp(f, "csv") == 0) return 1;
-        if (strcmp(f, "json") == 0) return 0;
-        err_set(e, ERR_VALIDATION_FAILED, "format", "format must be json or csv");
-        return -1;
-    }
-    const char *accept = http_header(r, MHD_HTTP_HEADER_ACCEPT);
-    return accept && strstr(accept, "text/csv") ? 1 : 0;
-}
-
-static void reply_csv(struct request *r, struct buf *b, const char *name)
-{
-    char disp[96];
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s.csv\"", name);
-    http_add_header(r, "Content-Disposition", disp);
-    http_reply_body(r, 200, buf_take(b), "text/csv; charset=utf-8; header=present");
-}
-
 /* ---- GET /ops/reports/sla ------------------------------------------------------- */
 
 struct group {
@@ -293,17 +252,17 @@ static void csv_num(struct buf *b, double v, int digits)
 {
     char s[64] = "";
     if (!isnan(v)) snprintf(s, sizeof s, "%.12g", round_to(v, digits));
-    csv_field(b, s, false);
+    api_csv_field(b, s, false);
 }
 
 static void group_csv(struct buf *b, const struct group *g, const char *key)
 {
     char s[32];
-    csv_field(b, key ? key : "", true);
+    api_csv_field(b, key ? key : "", true);
     int64_t v[] = {g->tasks, g->met, g->breached, g->breached_active, g->cancelled};
     for (size_t i = 0; i < 5; i++) {
         snprintf(s, sizeof s, "%lld", (long long)v[i]);
-        csv_field(b, s, false);
+        api_csv_field(b, s, false);
     }
     csv_num(b, g->compliance, 4);
     csv_num(b, g->median, 3);
@@ -328,7 +287,7 @@ void api_report_sla(struct request *r)
     struct errinfo e = {0};
     struct report rp = {0};
     int csv;
-    if (http_query_check(r, known, &e) != ERR_OK || (csv = wants_csv(r, &e)) < 0) goto fail;
+    if (http_query_check(r, known, &e) != ERR_OK || (csv = api_wants_csv(r, &e)) < 0) goto fail;
     const char *from = http_query(r, "from"), *to = http_query(r, "to"), *by = http_query(r, "group_by");
     if (!from || !dates_valid(from)) {
         err_set(&e, ERR_VALIDATION_FAILED, "from", "from is required, a date YYYY-MM-DD");
@@ -385,7 +344,7 @@ void api_report_sla(struct request *r)
                      "median_hours_to_complete,p90_hours_to_complete\r\n");
         for (size_t i = 0; i < n; i++) group_csv(&b, &rp.groups[i], rp.groups[i].key);
         group_csv(&b, &rp.total, "total");
-        reply_csv(r, &b, "sla-report");
+        api_reply_csv(r, &b, "sla-report");
     } else {
         json_t *rows = json_array();
         for (size_t i = 0; i < n; i++) json_array_append_new(rows, group_json(&rp.groups[i], rp.groups[i].key));
@@ -483,14 +442,14 @@ static json_t *age_json(const struct age_row *row, json_t *key)
 static void age_csv(struct buf *b, const char *dimension, const char *key, const struct age_row *row)
 {
     char s[32];
-    csv_field(b, dimension, true);
-    csv_field(b, key, false);
+    api_csv_field(b, dimension, true);
+    api_csv_field(b, key, false);
     for (int i = 0; i < AGE__COUNT; i++) {
         snprintf(s, sizeof s, "%lld", (long long)row->n[i]);
-        csv_field(b, s, false);
+        api_csv_field(b, s, false);
     }
     snprintf(s, sizeof s, "%lld", (long long)row->total);
-    csv_field(b, s, false);
+    api_csv_field(b, s, false);
     buf_puts(b, "\r\n");
 }
 
@@ -500,7 +459,7 @@ void api_report_overdue(struct request *r)
     struct errinfo e = {0};
     struct overdue o = {0};
     int csv;
-    if (http_query_check(r, known, &e) != ERR_OK || (csv = wants_csv(r, &e)) < 0) {
+    if (http_query_check(r, known, &e) != ERR_OK || (csv = api_wants_csv(r, &e)) < 0) {
         http_reply_error(r, &e);
         return;
     }
@@ -524,7 +483,7 @@ void api_report_overdue(struct request *r)
         for (int i = 0; i < PRIORITY__COUNT; i++)
             age_csv(&b, "priority", task_priority_name(order[i]), &o.by_priority[order[i]]);
         age_csv(&b, "total", "", &o.total);
-        reply_csv(r, &b, "overdue-report");
+        api_reply_csv(r, &b, "overdue-report");
     } else {
         json_t *a = json_array(), *p = json_array();
         for (size_t i = 0; i < o.n_assignees; i++)

@@ -17,12 +17,14 @@
 
 #define CSP "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 
-static void security_headers(struct request *r)
+static void page_headers(struct request *r, const char *referrer_policy)
 {
     http_add_header(r, "Content-Security-Policy", CSP);
     http_add_header(r, "X-Frame-Options", "DENY");
-    http_add_header(r, "Referrer-Policy", "same-origin");
+    http_add_header(r, "Referrer-Policy", referrer_policy);
 }
+
+static void security_headers(struct request *r) { page_headers(r, "same-origin"); }
 
 static const struct web_asset *asset_find(const char *name)
 {
@@ -196,151 +198,63 @@ static void page(struct request *r, const char *name)
 
 void web_queue_page(struct request *r) { page(r, "tasks.html"); }
 void web_task_page(struct request *r) { page(r, "task.html"); }
+void web_account_page(struct request *r) { page(r, "account.html"); }
+
+/* An admin's page: for others, the queue (their links to it are not shown). */
+static void admin_page(struct request *r, const char *name)
+{
+    char secret[SESSION_SECRET_SIZE];
+    struct errinfo e = {0};
+    if (!http_session_secret(r, secret) || http_session_authenticate(r, secret, &e) != ERR_OK) {
+        if (e.code == ERR_INTERNAL || e.code == ERR_UNAVAILABLE) {
+            http_reply_error(r, &e);
+            return;
+        }
+        redirect_to_login(r);
+        return;
+    }
+    if (r->token.role != ROLE_ADMIN) {
+        see_other(r, "/tasks");
+        return;
+    }
+    serve_page(r, name);
+}
+
+void web_staff_page(struct request *r) { admin_page(r, "staff.html"); }
+void web_audit_page(struct request *r) { admin_page(r, "audit.html"); }
+
+/* GET /invite/SECRET: open to all (the link is the credential). A live
+ * invitation gets the page that sets a password; a dead one a page that
+ * says so, with 404. The secret is in the path, so this page tells the
+ * browser to send no Referer anywhere. */
+void web_invite_page(struct request *r)
+{
+    unsigned char hash[32];
+    char staff_id[EXT_ID_SIZE];
+    enum err rc = ERR_NOT_FOUND;
+    if (api_invite_secret(r->param, hash)) {
+        struct store_conn *c = api_reader(r);
+        if (!c) return;
+        rc = store_invite_find(c, hash, clock_now_ms(), staff_id);
+        store_reader_release(c);
+    }
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND) {
+        http_reply_err(r, rc, NULL, NULL);
+        return;
+    }
+    const struct web_asset *a = asset_find(rc == ERR_OK ? "invite.html" : "invite-invalid.html");
+    if (!a) {
+        http_reply_err(r, rc == ERR_OK ? ERR_INTERNAL : ERR_NOT_FOUND, NULL, "This invitation is not valid any more");
+        return;
+    }
+    r->n_headers = 0;
+    page_headers(r, "no-referrer");
+    http_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    reply_asset(r, a);
+    r->status = rc == ERR_OK ? 200 : 404;
+}
 
 void web_login_page(struct request *r) { serve_page(r, "login.html"); }
-
-/* ---- POST /login, POST /logout ---------------------------------------------------- */
-
-static void set_cookies(struct request *r, const char *secret, int64_t max_age_s)
-{
-    const char *secure = http_is_https(r) ? "; Secure" : "";
-    char csrf[SESSION_SECRET_SIZE] = "";
-    if (secret[0]) http_session_csrf(secret, csrf, sizeof csrf);
-    char v[200];
-    snprintf(v, sizeof v, SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s", secret,
-             (long long)max_age_s, secure);
-    http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, v);
-    /* readable by the page's script, which sends it back as X-CSRF-Token */
-    snprintf(v, sizeof v, SESSION_CSRF_COOKIE "=%s; Path=/; Max-Age=%lld; SameSite=Strict%s", csrf,
-             (long long)max_age_s, secure);
-    http_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, v);
-}
-
-struct login_ctx {
-    char secret[SESSION_SECRET_SIZE];
-    unsigned char hash[32];
-    struct token token;
-    int64_t now, expires;
-    struct errinfo e;
-};
-
-static void login_clear(void *p) { sodium_memzero(p, sizeof(struct login_ctx)); }
-
-static enum err login_run(struct store_conn *c, void *arg)
-{
-    struct login_ctx *x = arg;
-    int64_t purged;
-    /* sessions that ran out are cleared a bounded batch at a time, here, so
-     * the table stays the size of the signed-in staff */
-    enum err rc = store_session_purge(c, x->now, 100, &purged);
-    struct session_row row = {.created_at = x->now, .expires_at = x->expires, .last_seen_at = x->now};
-    memcpy(row.hash, x->hash, 32);
-    snprintf(row.token_id, sizeof row.token_id, "%s", x->token.id);
-    if (rc == ERR_OK) rc = store_session_insert(c, &row);
-    return rc == ERR_OK ? ERR_OK : err_set(&x->e, rc, NULL, NULL);
-}
-
-static void login_finish(struct request *r, enum err rc)
-{
-    struct login_ctx *x = r->ctx;
-    if (api_failed(r, rc, &x->e)) return;
-    set_cookies(r, x->secret, SESSION_TTL_MS / 1000);
-    json_t *o = json_object();
-    json_object_set_new(o, "role", json_string(x->token.role == ROLE_ADMIN ? "admin" : "agent"));
-    json_object_set_new(o, "staff_id", x->token.staff_id[0] ? json_string(x->token.staff_id) : json_null());
-    api_ts(o, "expires_at", x->expires);
-    http_reply_json(r, 200, o);
-}
-
-void web_login(struct request *r)
-{
-    static const char *const fields[] = {"token", NULL};
-    struct errinfo e = {0};
-    json_t *obj = NULL;
-    const char *tok;
-    bool present;
-    /* login CSRF: another site must not sign a browser in as someone else */
-    const char *origin = http_header(r, MHD_HTTP_HEADER_ORIGIN);
-    if (origin && !http_origin_matches(origin, http_header(r, MHD_HTTP_HEADER_HOST))) {
-        err_set(&e, ERR_FORBIDDEN, NULL, "CSRF check failed: the request comes from another origin");
-        goto fail;
-    }
-    if (api_parse_object(r, fields, &obj, &e) != ERR_OK) goto fail;
-    if (api_string_field(obj, "token", false, &tok, &present, &e) != ERR_OK) goto fail;
-    if (!present || !*tok) {
-        err_set(&e, ERR_VALIDATION_FAILED, "token", "Paste your API token");
-        goto fail;
-    }
-    if (strlen(tok) > 200) {
-        err_set(&e, ERR_UNAUTHORIZED, "token", "The token is not valid");
-        goto fail;
-    }
-    unsigned char th[32];
-    http_token_hash(tok, th);
-    json_decref(obj);
-    obj = NULL;
-    struct store_conn *c = api_reader(r);
-    if (!c) return;
-    struct token t;
-    enum err rc = store_token_find(c, th, clock_now_ms(), &t);
-    store_reader_release(c);
-    if (rc == ERR_NOT_FOUND) {
-        err_set(&e, ERR_UNAUTHORIZED, "token", "The token is not valid");
-        goto fail;
-    }
-    if (rc != ERR_OK) {
-        err_set(&e, rc, NULL, NULL);
-        goto fail;
-    }
-    struct login_ctx *x = api_ctx(r, sizeof *x, login_clear);
-    if (!x) return;
-    x->token = t;
-    x->now = clock_now_ms();
-    x->expires = x->now + SESSION_TTL_MS;
-    http_session_new(x->secret, x->hash);
-    api_submit(r, login_run, login_finish);
-    return;
-fail:
-    json_decref(obj);
-    http_reply_error(r, &e);
-}
-
-struct logout_ctx {
-    unsigned char hash[32];
-};
-
-static enum err logout_run(struct store_conn *c, void *arg)
-{
-    struct logout_ctx *x = arg;
-    return store_session_delete(c, x->hash);
-}
-
-static void logout_finish(struct request *r, enum err rc)
-{
-    if (api_failed(r, rc, NULL)) return;
-    set_cookies(r, "", 0);
-    http_reply_raw_json(r, 200, "{\"signed_out\":true}");
-}
-
-void web_logout(struct request *r)
-{
-    char secret[SESSION_SECRET_SIZE];
-    struct errinfo e = {0};
-    if (!http_session_secret(r, secret)) {
-        /* nothing to end; still clear whatever cookies the browser holds */
-        logout_finish(r, ERR_OK);
-        return;
-    }
-    if (http_session_csrf_check(r, secret, &e) != ERR_OK) {
-        http_reply_error(r, &e);
-        return;
-    }
-    struct logout_ctx *x = api_ctx(r, sizeof *x, NULL);
-    if (!x) return;
-    http_session_hash(secret, x->hash);
-    sodium_memzero(secret, sizeof secret);
-    api_submit(r, logout_run, logout_finish);
-}
 
 /* ---- GET /ops/me ---------------------------------------------------------------------- */
 
@@ -351,10 +265,27 @@ void api_me(struct request *r)
     char today[DATE_SIZE];
     dates_today(clock_now_ms(), today);
     json_t *o = json_object();
-    json_t *tok = json_pack("{s:s, s:s, s:s}", "id", r->token.id, "name", r->token.name, "role",
-                            r->token.role == ROLE_ADMIN ? "admin" : "agent");
+    const char *role = r->token.role == ROLE_ADMIN ? "admin" : "agent";
+    /* a password's session has no token: who it is, is the staff member */
+    json_t *tok = r->token.id[0] ? json_pack("{s:s, s:s, s:s}", "id", r->token.id, "name", r->token.name, "role", role)
+                                 : NULL;
     json_object_set_new(o, "token", tok ? tok : json_null());
     json_object_set_new(o, "staff_id", r->token.staff_id[0] ? json_string(r->token.staff_id) : json_null());
+    json_object_set_new(o, "role", json_string(role));
+    json_object_set_new(o, "session_id", r->token.session_id[0] ? json_string(r->token.session_id) : json_null());
+    /* the name the page shows: the person's, else the token's */
+    char *name = NULL;
+    if (r->token.staff_id[0]) {
+        struct store_conn *c = store_reader_acquire(r->app->store);
+        struct staff st;
+        if (c && store_staff_get(c, r->token.staff_id, &st) == ERR_OK) {
+            name = st.name ? strdup(st.name) : NULL;
+            store_staff_clear(&st);
+        }
+        if (c) store_reader_release(c);
+    }
+    json_object_set_new(o, "name", json_string(name ? name : r->token.name));
+    free(name);
     json_object_set_new(o, "today", json_string(today));
     json_object_set_new(o, "timezone", json_string(r->app->timezone ? r->app->timezone : "UTC"));
     http_reply_json(r, 200, o);
