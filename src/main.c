@@ -13,6 +13,8 @@ static void usage(FILE *f)
                "  serve          serve the JSON API and run the background jobs\n"
                "  init           create the database and, when it has none, a first admin token\n"
                "  token create   create an API token\n"
+               "  token list     list the API tokens (never their secrets)\n"
+               "  token revoke   revoke an API token\n"
                "  import renewals  upsert renewable items from a CSV file\n"
                "  backup         copy the database consistently while the server runs\n"
                "  check          verify a database: integrity, schema version, stats totals, tables\n"

@@ -260,17 +260,28 @@ static enum err read_threshold(json_t *o, int i, struct renewal_threshold *t, st
 
 struct policy_ctx {
     struct renewal_policy p;
+    struct api_who who;
     struct errinfo e;
 };
 
 static enum err policy_run(struct store_conn *c, void *arg)
 {
     struct policy_ctx *x = arg;
-    enum err rc = store_renewal_policy_put(c, &x->p, clock_now_ms());
+    struct renewal_policy *old = malloc(sizeof *old);
+    if (!old) return ERR_INTERNAL;
+    enum err rc = store_renewal_policy_get(c, old);
+    json_t *before = rc == ERR_OK ? policy_json(old) : NULL;
+    free(old);
+    if (rc == ERR_OK) rc = store_renewal_policy_put(c, &x->p, clock_now_ms());
     /* the thresholds changed: every item is looked at again from the
      * earliest day one can be crossed (p.t[0] has the largest days_before) */
     if (rc == ERR_OK) rc = store_renewal_reset_next_due(c, x->p.t[0].days_before);
-    return rc == ERR_OK ? ERR_OK : err_set(&x->e, rc, NULL, NULL);
+    if (rc != ERR_OK) {
+        json_decref(before);
+        return err_set(&x->e, rc, NULL, NULL);
+    }
+    return api_audit(c, &x->who, "renewal_policy.updated",
+                     json_pack("{s:o, s:o}", "before", before, "after", policy_json(&x->p)));
 }
 
 static void policy_finish(struct request *r, enum err rc)
@@ -309,6 +320,7 @@ void api_renewal_policy_put(struct request *r)
     for (int i = 0; i < x->p.n; i++)
         if (read_threshold(json_array_get(a, (size_t)i), i, &x->p.t[i], e) != ERR_OK) goto fail;
     if (renewal_policy_validate(&x->p, e) != ERR_OK) goto fail;
+    api_who_of(r, &x->who);
     api_submit(r, policy_run, policy_finish);
     return;
 fail: /* the one error answer of the checks above; the context goes with the request */

@@ -63,8 +63,16 @@ struct rule_ctx {
     bool created;
     bool deleting;
     struct rule_row row;  /* the rule as stored after the write (or before the delete) */
+    struct api_who who;
     struct errinfo e;
 };
+
+/* A stored definition as JSON for the audit log (null for none). */
+static json_t *definition_json(const char *text)
+{
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
 
 static void rule_ctx_clear(void *p)
 {
@@ -106,11 +114,20 @@ static enum err put_run(struct store_conn *c, void *arg)
     if (n >= RULES_TOTAL_MAX)
         return err_set(&x->e, ERR_VALIDATION_FAILED, "id", "there are %d rules already, the most allowed",
                        RULES_TOTAL_MAX);
+    struct rule_row before = {0};
+    rc = store_rule_get(c, ru->id, &before);
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND) return err_set(&x->e, rc, NULL, NULL);
+    json_t *was = definition_json(rc == ERR_OK ? before.definition : NULL);
+    free(before.definition);
     if ((rc = store_rule_put(c, ru->id, ru->event_type, ru->enabled, x->definition, clock_now_ms(), &x->created)) !=
             ERR_OK ||
-        (rc = store_rule_get(c, ru->id, &x->row)) != ERR_OK)
+        (rc = store_rule_get(c, ru->id, &x->row)) != ERR_OK) {
+        json_decref(was);
         return err_set(&x->e, rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc, NULL, NULL);
-    return ERR_OK;
+    }
+    return api_audit(c, &x->who, x->created ? "rule.created" : "rule.updated",
+                     json_pack("{s:s, s:o, s:o}", "rule_id", ru->id, "before", was, "after",
+                               definition_json(x->row.definition)));
 }
 
 static void rule_finish(struct request *r, enum err rc)
@@ -143,6 +160,7 @@ void api_rule_put(struct request *r)
                        RULE_DEFINITION_MAX, strlen(x->definition));
         return;
     }
+    api_who_of(r, &x->who);
     api_submit(r, put_run, rule_finish);
 }
 
@@ -152,7 +170,9 @@ static enum err delete_run(struct store_conn *c, void *arg)
     enum err rc = store_rule_get(c, x->rule.id, &x->row);
     if (rc == ERR_OK) rc = store_rule_delete(c, x->rule.id);
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, rc == ERR_NOT_FOUND ? "no rule %s" : NULL, x->rule.id);
-    return ERR_OK;
+    return api_audit(c, &x->who, "rule.deleted",
+                     json_pack("{s:s, s:o, s:n}", "rule_id", x->rule.id, "before", definition_json(x->row.definition),
+                               "after"));
 }
 
 void api_rule_delete(struct request *r)
@@ -165,5 +185,6 @@ void api_rule_delete(struct request *r)
     if (!x) return;
     x->deleting = true;
     memcpy(x->rule.id, r->param, strlen(r->param) + 1); /* validated: fits */
+    api_who_of(r, &x->who);
     api_submit(r, delete_run, rule_finish);
 }

@@ -45,9 +45,27 @@ void api_sla_calendar_get(struct request *r)
 /* The PUT is one short writer job: the calendar and the recompute's cursor
  * reset to the first task. The answer follows its commit; the recompute
  * itself runs in the background (jobs/recompute.c), woken here. */
+struct calendar_ctx {
+    struct sla_calendar cal;
+    struct api_who who;
+};
+
 static enum err calendar_run(struct store_conn *c, void *arg)
 {
-    return service_sla_calendar_put(c, arg, clock_now_ms());
+    struct calendar_ctx *x = arg;
+    struct sla_calendar *old = malloc(sizeof *old);
+    if (!old) return ERR_INTERNAL;
+    enum err rc = service_sla_calendar_load(c, old);
+    json_t *before = rc == ERR_OK ? service_sla_calendar_to_json(old) : NULL;
+    free(old);
+    if (rc == ERR_OK) rc = service_sla_calendar_put(c, &x->cal, clock_now_ms());
+    if (rc != ERR_OK) {
+        json_decref(before);
+        return rc;
+    }
+    return api_audit(c, &x->who, "sla_calendar.updated",
+                     json_pack("{s:o, s:o}", "before", before ? before : json_null(), "after",
+                               service_sla_calendar_to_json(&x->cal)));
 }
 
 static void calendar_finish(struct request *r, enum err rc)
@@ -57,7 +75,7 @@ static void calendar_finish(struct request *r, enum err rc)
         return;
     }
     service_sla_recompute_wake();
-    http_reply_json(r, 200, calendar_json(r->ctx, true));
+    http_reply_json(r, 200, calendar_json(&((struct calendar_ctx *)r->ctx)->cal, true));
 }
 
 void api_sla_calendar_put(struct request *r)
@@ -65,8 +83,9 @@ void api_sla_calendar_put(struct request *r)
     /* recompute: what GET answers, so a calendar read can be sent back; ignored */
     static const char *const known[] = {"mode", "weekly", "holidays", "recompute", NULL};
     struct errinfo e = {0};
-    struct sla_calendar *cal = api_ctx(r, sizeof *cal, NULL);
-    if (!cal) return;
+    struct calendar_ctx *x = api_ctx(r, sizeof *x, NULL);
+    if (!x) return;
+    struct sla_calendar *cal = &x->cal;
     json_t *obj = api_body(r, known, &e);
     if (!obj) goto fail;
     json_t *state = json_object_get(obj, "recompute");
@@ -77,6 +96,7 @@ void api_sla_calendar_put(struct request *r)
     json_object_del(obj, "recompute");
     if (service_sla_calendar_from_json(obj, cal, &e) != ERR_OK || sla_calendar_check_capacity(cal, &e) != ERR_OK)
         goto fail;
+    api_who_of(r, &x->who);
     api_submit(r, calendar_run, calendar_finish);
     return;
 fail: /* the one error answer of the checks above; the context goes with the request */

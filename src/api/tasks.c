@@ -304,6 +304,25 @@ void api_task_patch(struct request *r)
     api_submit(r, patch_run, patch_finish);
 }
 
+/* A history actor's name: a staff member's, a token's ("token:ID"), or
+ * null for the service's own work ("system", "rule:...") and ids no longer
+ * known. */
+static json_t *actor_name(struct store_conn *c, const char *actor)
+{
+    json_t *name = NULL;
+    if (strncmp(actor, "sta_", 4) == 0) {
+        struct staff st;
+        if (store_staff_get(c, actor, &st) == ERR_OK) {
+            if (st.name) name = json_string(st.name);
+            store_staff_clear(&st);
+        }
+    } else if (strncmp(actor, "token:", 6) == 0) {
+        struct token t;
+        if (store_token_get(c, actor + 6, &t) == ERR_OK) name = json_string(t.name);
+    }
+    return name ? name : json_null();
+}
+
 void api_task_history(struct request *r)
 {
     struct task t;
@@ -314,13 +333,23 @@ void api_task_history(struct request *r)
     struct history_entry *h = NULL;
     int n = 0;
     enum err rc = store_history_list(c, r->param, &h, &n);
+    /* who each actor is, by name (a task's history names few people) */
+    json_t *names = json_object();
+    for (int i = 0; rc == ERR_OK && i < n; i++) {
+        if (json_object_get(names, h[i].actor)) continue;
+        json_object_set_new(names, h[i].actor, actor_name(c, h[i].actor));
+    }
     store_reader_release(c);
-    if (api_failed(r, rc, NULL)) return;
+    if (api_failed(r, rc, NULL)) {
+        json_decref(names);
+        return;
+    }
     json_t *data = json_array();
     for (int i = 0; i < n; i++) {
         json_t *o = json_object();
         api_ts(o, "at", h[i].at);
         json_object_set_new(o, "actor", json_string(h[i].actor));
+        json_object_set(o, "actor_name", json_object_get(names, h[i].actor));
         json_object_set_new(o, "type", json_string(h[i].type));
         json_object_set_new(o, "field", h[i].field[0] ? json_string(h[i].field) : json_null());
         json_t *from = h[i].from_json ? json_loads(h[i].from_json, JSON_DECODE_ANY, NULL) : NULL;
@@ -330,6 +359,7 @@ void api_task_history(struct request *r)
         json_array_append_new(data, o);
     }
     store_history_free(h, n);
+    json_decref(names);
     http_reply_json(r, 200, json_pack("{s:o}", "data", data));
 }
 

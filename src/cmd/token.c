@@ -1,10 +1,15 @@
-/* token.c: `opstasks token create` and `opstasks init`: API tokens, stored as
- * hashes; the token itself is printed once and never again. */
+/* token.c: `opstasks token create|list|revoke` and `opstasks init`: API
+ * tokens, stored as hashes; the token itself is printed once and never
+ * again. A revocation here reaches running servers within a second (their
+ * token cache, http/auth.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "http/http.h"
+#include "domain/dates.h"
 #include "store/backends.h"
 #include "util/clock.h"
 #include "util/ids.h"
@@ -37,14 +42,22 @@ static enum err insert_token(struct store_conn *c, void *arg)
         if (rc != ERR_OK) return rc;
         store_staff_clear(&st);
     }
-    return store_token_insert(c, &j->t, j->hash, clock_now_ms(), "");
+    return store_token_insert(c, &j->t, j->hash, clock_now_ms(), "cli");
 }
 
 /* Creates a token; prints nothing. Returns 0, 1 on failure, 3 when skipped. */
-static int create(const char *db, struct token_job *j, char *secret, size_t n)
+/* True when db names a SQLite file that is not there yet (store_open
+ * would make a new, empty database: a mistyped path, most often). */
+static bool would_create(const char *db)
+{
+    return strcmp(store_backend_of(db)->name, "sqlite") == 0 && access(db, F_OK) != 0;
+}
+
+static int create(const char *db, struct token_job *j, char *secret, size_t n, bool tell_created)
 {
     struct errinfo e = {0};
     struct store *s = NULL;
+    bool fresh = would_create(db);
     if (store_open(db, &s, &e) != 0) {
         fprintf(stderr, "opstasks: %s\n", e.message);
         return 1;
@@ -54,6 +67,9 @@ static int create(const char *db, struct token_job *j, char *secret, size_t n)
     http_token_hash(secret, j->hash);
     enum err rc = store_run(s, insert_token, j);
     store_close(s);
+    if (fresh && tell_created && rc == ERR_OK)
+        fprintf(stderr, "opstasks: %s did not exist, so a new database was created there; the token works only with "
+                        "a server using it (check the path if you meant another)\n", db);
     if (rc != ERR_OK) {
         fprintf(stderr, "opstasks: cannot create the token: %s\n",
                 j->e.message[0] ? j->e.message : err_default_message(rc));
@@ -62,15 +78,156 @@ static int create(const char *db, struct token_job *j, char *secret, size_t n)
     return j->skipped ? 3 : 0;
 }
 
+/* ---- token list, token revoke ---------------------------------------------------- */
+
+static void print_ts(int64_t ms)
+{
+    char b[40] = "-";
+    if (ms) dates_format_ts(ms, b, sizeof b);
+    printf("  %-24s", b);
+}
+
+static int list_cmd(const char *db)
+{
+    struct errinfo e = {0};
+    struct store *s = NULL;
+    if (would_create(db)) {
+        fprintf(stderr, "opstasks: no database at %s\n", db);
+        return 1;
+    }
+    if (store_open(db, &s, &e) != 0) {
+        fprintf(stderr, "opstasks: %s\n", e.message);
+        return 1;
+    }
+    struct store_conn *c = store_reader_acquire(s);
+    int status = c ? 0 : 1;
+    char after[TASK_ID_SIZE] = "";
+    bool header = false;
+    while (c && status == 0) {
+        struct token *t = NULL;
+        int n = 0;
+        if (store_token_list(c, "", after, 500, &t, &n) != ERR_OK) {
+            fprintf(stderr, "opstasks: cannot read the tokens: %s\n", store_last_error(c));
+            status = 1;
+            break;
+        }
+        if (!header) {
+            printf("%-30s  %-5s  %-20s  %-24s  %-24s  %-24s  %s\n", "ID", "ROLE", "STAFF", "CREATED", "EXPIRES",
+                   "LAST USED", "NAME");
+            header = true;
+        }
+        for (int i = 0; i < n; i++) {
+            printf("%-30s  %-5s  %-20s", t[i].id, t[i].role == ROLE_ADMIN ? "admin" : "agent",
+                   t[i].staff_id[0] ? t[i].staff_id : "-");
+            print_ts(t[i].created_at);
+            print_ts(t[i].expires_at);
+            print_ts(t[i].last_used_at);
+            printf("  %s\n", t[i].name);
+        }
+        if (n) snprintf(after, sizeof after, "%s", t[n - 1].id);
+        free(t);
+        if (n < 500) break;
+    }
+    if (c) store_reader_release(c);
+    store_close(s);
+    return status;
+}
+
+struct revoke_job {
+    const char *id;
+    struct token t;
+};
+
+static enum err revoke_token(struct store_conn *c, void *arg)
+{
+    struct revoke_job *j = arg;
+    enum err rc = store_token_get(c, j->id, &j->t);
+    if (rc == ERR_OK) rc = store_token_revoke(c, j->id, clock_now_ms());
+    if (rc != ERR_OK) return rc;
+    struct audit_row a = {.at = clock_now_ms(), .actor = "cli"};
+    ids_new_sequenced("aud_", a.at, a.id, sizeof a.id);
+    snprintf(a.type, sizeof a.type, "token.revoked");
+    json_t *d = json_pack("{s:s, s:s, s:s}", "token_id", j->id, "name", j->t.name, "via", "opstasks token revoke");
+    a.details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    if (!a.details) return ERR_INTERNAL;
+    rc = store_audit_add(c, &a);
+    free(a.details);
+    return rc;
+}
+
+static int revoke_cmd(const char *db, const char *id)
+{
+    struct errinfo e = {0};
+    struct store *s = NULL;
+    if (would_create(db)) {
+        fprintf(stderr, "opstasks: no database at %s\n", db);
+        return 1;
+    }
+    if (store_open(db, &s, &e) != 0) {
+        fprintf(stderr, "opstasks: %s\n", e.message);
+        return 1;
+    }
+    struct revoke_job j = {.id = id};
+    enum err rc = store_run(s, revoke_token, &j);
+    store_close(s);
+    if (rc == ERR_NOT_FOUND) {
+        fprintf(stderr, "opstasks: no live token %s (unknown, or revoked already)\n", id);
+        return 1;
+    }
+    if (rc != ERR_OK) {
+        fprintf(stderr, "opstasks: cannot revoke the token: %s\n", err_default_message(rc));
+        return 1;
+    }
+    printf("revoked %s (%s)\n", id, j.t.name);
+    return 0;
+}
+
+static int list_or_revoke(int argc, char **argv, bool is_list)
+{
+    enum { O_DB, O__COUNT };
+    static const struct option_desc opts[] = {
+        [O_DB] = {"db", "OPSTASKS_DB", OPT_STRING, NULL, 0, 0, "the database (SQLite file or postgres:// URI)"},
+    };
+    const char *v[O__COUNT];
+    const char *id = NULL;
+    if (!is_list) {
+        /* the id comes first or last: token revoke ID --db X, token revoke --db X ID */
+        if (argc >= 2 && argv[1][0] != '-') {
+            id = argv[1];
+            argv[1] = argv[0];
+            argc--, argv++;
+        } else if (argc >= 2 && argv[argc - 1][0] != '-' && (argc < 3 || strcmp(argv[argc - 2], "--db") != 0)) {
+            id = argv[--argc];
+        }
+    }
+    int rc = options_parse(is_list ? "usage: opstasks token list --db DB\n\nLists the tokens that are not revoked "
+                                     "(never their secrets)."
+                                   : "usage: opstasks token revoke ID --db DB\n\nRevokes a token: running servers "
+                                     "refuse it within a second.",
+                           opts, O__COUNT, argc - 1, argv + 1, v);
+    if (rc) return rc == 1 ? 0 : 2;
+    if (is_list) return list_cmd(v[O_DB]);
+    if (!id || strncmp(id, "tok_", 4) != 0 || !ids_valid_external(id, "tok_") || strlen(id) >= TASK_ID_SIZE) {
+        fprintf(stderr, "opstasks: give the id of the token to revoke, like tok_01J...\n");
+        return 2;
+    }
+    return revoke_cmd(v[O_DB], id);
+}
+
 int cmd_token(int argc, char **argv)
 {
+    static const char usage[] = "usage: opstasks token create --db PATH --role admin|agent [--staff STAFF_ID] [--name NAME]\n"
+                                "       opstasks token list --db PATH\n"
+                                "       opstasks token revoke ID --db PATH\n";
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        fprintf(argc < 1 ? stderr : stdout,
-                "usage: opstasks token create --db PATH --role admin|agent [--staff STAFF_ID] [--name NAME]\n");
+        fputs(usage, argc < 1 ? stderr : stdout);
         return argc < 1 ? 2 : 0;
     }
+    if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "revoke") == 0)
+        return list_or_revoke(argc, argv, strcmp(argv[0], "list") == 0);
     if (strcmp(argv[0], "create") != 0) {
-        fprintf(stderr, "opstasks: unknown token command '%s' (try: opstasks token create --help)\n", argv[0]);
+        fprintf(stderr, "opstasks: unknown token command '%s' (try: opstasks token --help)\n", argv[0]);
         return 2;
     }
     enum { O_DB, O_ROLE, O_STAFF, O_NAME, O__COUNT };
@@ -105,7 +262,7 @@ int cmd_token(int argc, char **argv)
     snprintf(j.t.staff_id, sizeof j.t.staff_id, "%s", v[O_STAFF]);
     snprintf(j.t.name, sizeof j.t.name, "%s", v[O_NAME][0] ? v[O_NAME] : v[O_ROLE]);
     char secret[96];
-    if (create(v[O_DB], &j, secret, sizeof secret) != 0) return 1;
+    if (create(v[O_DB], &j, secret, sizeof secret, true) != 0) return 1;
     printf("%s\n", secret);
     return 0;
 }
@@ -126,7 +283,7 @@ int cmd_init(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : 2;
     struct token_job j = {.only_if_none = true, .t = {.role = ROLE_ADMIN, .name = "first admin"}};
     char secret[96];
-    rc = create(v[O_DB], &j, secret, sizeof secret);
+    rc = create(v[O_DB], &j, secret, sizeof secret, false);
     if (rc == 1) return 1;
     char shown[512]; /* a URI's password is never printed */
     store_db_display(v[O_DB], shown, sizeof shown);
