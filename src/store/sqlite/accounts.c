@@ -174,11 +174,15 @@ enum err sqlite_invite_purge(struct store_conn *c, int64_t now, int limit, int64
 
 /* ---- API tokens -------------------------------------------------------- */
 
+/* token_insert and session_insert: a taken id or hash is ERR_DUPLICATE
+ * without a failed statement (DO NOTHING covers only the unique keys: a
+ * CHECK or a foreign key still fails the statement). */
+
 enum err sqlite_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now,
                              const char *created_by)
 {
     sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO tokens (id, hash, role, staff_id, name, created_at, expires_at, "
-                                      "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                      "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, t->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 2, hash, 32, SQLITE_TRANSIENT);
@@ -188,7 +192,9 @@ enum err sqlite_token_insert(struct store_conn *c, const struct token *t, const 
     sqlite3_bind_int64(st, 6, now);
     sqlite_bind_ts(st, 7, t->expires_at);
     sqlite_bind_text(st, 8, created_by);
-    return run_write(c, st, "token_insert");
+    enum err rc = run_write(c, st, "token_insert");
+    if (rc != ERR_OK) return rc;
+    return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
 /* A token row selected as TOKEN_COLS of the table t (NULL times read 0). */
@@ -310,7 +316,8 @@ enum err sqlite_token_count(struct store_conn *c, int64_t *n)
 enum err sqlite_session_insert(struct store_conn *c, const struct session_row *s)
 {
     sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO sessions (hash, id, token_id, staff_id, created_at, expires_at, "
-                                      "last_seen_at, user_agent, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                      "last_seen_at, user_agent, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                      "ON CONFLICT DO NOTHING");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_blob(st, 1, s->hash, 32, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, s->id, -1, SQLITE_TRANSIENT);
@@ -321,7 +328,9 @@ enum err sqlite_session_insert(struct store_conn *c, const struct session_row *s
     sqlite3_bind_int64(st, 7, s->last_seen_at);
     sqlite3_bind_text(st, 8, s->user_agent, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 9, s->client, -1, SQLITE_TRANSIENT);
-    return run_write(c, st, "session_insert");
+    enum err rc = run_write(c, st, "session_insert");
+    if (rc != ERR_OK) return rc;
+    return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
 /* A token's session stands for the token while it is live (as token_find:

@@ -12,7 +12,7 @@
 enum op {
     PUT_STAFF, PASSWORD_SET, LOGIN_TOUCH, INVITE_PUT, INVITE_TAKE, INVITE_PURGE, TOKEN_INSERT, TOKEN_REVOKE,
     TOKEN_TOUCH, SESSION_INSERT, SESSION_END, SESSION_END_ALL, SESSION_TOUCH, SESSION_PURGE, FAILURE_ADD,
-    FAILURE_CLEAR, FAILURE_PURGE, AUDIT_ADD, AUDIT_ADD_TWICE,
+    FAILURE_CLEAR, FAILURE_PURGE, AUDIT_ADD, AUDIT_ADD_TWICE, DUPLICATES,
 };
 
 struct w {
@@ -59,6 +59,27 @@ static enum err do_w(struct store_conn *c, void *arg)
         struct audit_row other = *(const struct audit_row *)x->row;
         snprintf(other.id, sizeof other.id, "%s", x->a);
         return store_audit_add(c, &other);
+    }
+    case DUPLICATES: {
+        /* a token and a session again under a taken id, then a taken
+         * hash: each refused alone, and the job goes on (x->count: how
+         * many answered ERR_DUPLICATE) */
+        struct token t = {.id = "tok_1", .role = ROLE_AGENT, .name = "again"};
+        unsigned char other[32];
+        memset(other, 77, 32);
+        x->count = 0;
+        x->count += store_token_insert(c, &t, other, NOW, "") == ERR_DUPLICATE;
+        snprintf(t.id, sizeof t.id, "tok_new");
+        x->count += store_token_insert(c, &t, x->h, NOW, "") == ERR_DUPLICATE;
+        struct session_row s = {.id = "ses_1", .token_id = "tok_1", .created_at = NOW, .expires_at = NOW + DAY,
+                                .last_seen_at = NOW};
+        memcpy(s.hash, other, 32);
+        x->count += store_session_insert(c, &s) == ERR_DUPLICATE;
+        snprintf(s.id, sizeof s.id, "ses_new");
+        memset(s.hash, 31, 32);
+        x->count += store_session_insert(c, &s) == ERR_DUPLICATE;
+        snprintf(t.id, sizeof t.id, "tok_3");
+        return store_token_insert(c, &t, other, NOW, "");
     }
     }
     return ERR_INTERNAL;
@@ -537,6 +558,23 @@ STORE_TEST(accounts, a_revoked_token_is_not_found_and_revoking_twice_is_not_foun
     cr_expect_eq(t.revoked_at, NOW + HOUR, "the first revocation's time");
     store_reader_release(c);
     cr_expect_str_eq(token_ids("", "", 10), "tok_2", "revoked tokens are not listed");
+}
+
+STORE_TEST(accounts, a_taken_token_or_session_id_or_hash_is_a_duplicate_and_the_job_goes_on)
+{
+    cr_assert_eq(token_add("tok_1", NULL, ROLE_ADMIN, "first", 0, 21), ERR_OK);
+    cr_assert_eq(session_add("ses_1", 31, "tok_1", NULL, NOW), ERR_OK);
+    struct w x = {.op = DUPLICATES};
+    hash_of(x.h, 21);
+    cr_assert_eq(run(&x), ERR_OK, "the job's last insert commits");
+    cr_expect_eq(x.count, 4);
+    struct token t;
+    cr_assert_eq(token_find(21, NOW, &t), ERR_OK);
+    cr_expect_str_eq(t.name, "first", "the first stays as it was");
+    cr_assert_eq(token_find(77, NOW, &t), ERR_OK);
+    cr_expect_str_eq(t.id, "tok_3");
+    cr_assert_eq(session_find(31, NOW, &t), ERR_OK);
+    cr_expect_str_eq(t.session_id, "ses_1");
 }
 
 STORE_TEST(accounts, an_inactive_members_tokens_are_not_found_until_reactivated)
