@@ -1,9 +1,18 @@
-/* people.c (sqlite): who the service knows and who is calling: staff,
- * customers, API tokens, browser sessions and idempotency keys. */
+/* people.c (sqlite): who the service knows: staff and customers, and the
+ * idempotency keys of the callers. Tokens, sessions and the rest of staff
+ * accounts are in accounts.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite/internal.h"
+
+/* A staff row as STAFF_SELECT reads it. invite_expires_at is the unused
+ * invite's expiry, even when it has passed (the caller compares it with its
+ * clock); has_password says only whether a hash is stored. */
+#define STAFF_SELECT                                                                                     \
+    "SELECT s.id, s.name, s.email, s.active, s.created_at, s.updated_at, s.role, "                       \
+    "s.password_hash IS NOT NULL, s.last_login_at, i.expires_at "                                         \
+    "FROM staff s LEFT JOIN invites i ON i.staff_id = s.id "
 
 static void read_staff(sqlite3_stmt *st, struct staff *out)
 {
@@ -14,11 +23,16 @@ static void read_staff(sqlite3_stmt *st, struct staff *out)
     out->active = sqlite3_column_int(st, 3) != 0;
     out->created_at = sqlite3_column_int64(st, 4);
     out->updated_at = sqlite3_column_int64(st, 5);
+    const char *role = (const char *)sqlite3_column_text(st, 6);
+    out->role = role && strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+    out->has_password = sqlite3_column_int(st, 7) != 0;
+    out->last_login_at = sqlite3_column_int64(st, 8);      /* NULL reads 0 */
+    out->invite_expires_at = sqlite3_column_int64(st, 9);
 }
 
 enum err sqlite_staff_get(struct store_conn *c, const char *id, struct staff *out)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, name, email, active, created_at, updated_at FROM staff WHERE id = ?");
+    sqlite3_stmt *st = sqlite_stmt(c, STAFF_SELECT "WHERE s.id = ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     enum err found = sqlite_step_row(c, st, "staff_get");
@@ -28,6 +42,9 @@ enum err sqlite_staff_get(struct store_conn *c, const char *id, struct staff *ou
     return ERR_OK;
 }
 
+/* ?6 is the role, NULL when the caller leaves it: a new member is then an
+ * agent and an existing one keeps theirs. The password and the last
+ * sign-in are not the put's (staff_password_set, staff_login_touch). */
 static void bind_staff(sqlite3_stmt *st, const void *row)
 {
     const struct staff *s = row;
@@ -36,13 +53,18 @@ static void bind_staff(sqlite3_stmt *st, const void *row)
     sqlite_bind_opt_text(st, 3, s->email);
     sqlite3_bind_int(st, 4, s->active);
     sqlite3_bind_int64(st, 5, s->updated_at);
+    if (s->role_set)
+        sqlite3_bind_text(st, 6, s->role == ROLE_ADMIN ? "admin" : "agent", -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
 }
 
 enum err sqlite_staff_put(struct store_conn *c, const struct staff *s, bool *created)
 {
-    return sqlite_put(c, "INSERT INTO staff (id, name, email, active, created_at, updated_at) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (id) DO NOTHING",
-                      "UPDATE staff SET name = ?2, email = ?3, active = ?4, updated_at = ?5 WHERE id = ?1",
+    return sqlite_put(c, "INSERT INTO staff (id, name, email, active, created_at, updated_at, role) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?5, coalesce(?6, 'agent')) ON CONFLICT (id) DO NOTHING",
+                      "UPDATE staff SET name = ?2, email = ?3, active = ?4, updated_at = ?5, "
+                      "role = coalesce(?6, role) WHERE id = ?1",
                       bind_staff, s, created);
 }
 
@@ -50,8 +72,7 @@ enum err sqlite_staff_list(struct store_conn *c, const char *after_id, int limit
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, name, email, active, created_at, updated_at FROM staff "
-                               "WHERE id > ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = sqlite_stmt(c, STAFF_SELECT "WHERE s.id > ? ORDER BY s.id LIMIT ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, after_id ? after_id : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, limit);
@@ -129,113 +150,7 @@ enum err sqlite_customer_list(struct store_conn *c, const char *after_id, int li
     return ERR_OK;
 }
 
-/* ---- tokens and idempotency keys ------------------------------------- */
-
-enum err sqlite_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now,
-                            const char *created_by)
-{
-    (void)created_by;
-    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO tokens (id, hash, role, staff_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 2, hash, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, t->role == ROLE_ADMIN ? "admin" : "agent", -1, SQLITE_STATIC);
-    sqlite_bind_text(st, 4, t->staff_id);
-    sqlite3_bind_text(st, 5, t->name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, now);
-    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "token_insert");
-    sqlite_done(st);
-    return ERR_OK;
-}
-
-/* A token row selected as (id, role, staff_id, name). */
-static void read_token(sqlite3_stmt *st, struct token *out)
-{
-    memset(out, 0, sizeof *out);
-    sqlite_col_copy(st, 0, out->id, sizeof out->id);
-    const char *role = (const char *)sqlite3_column_text(st, 1);
-    out->role = role && strcmp(role, "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
-    sqlite_col_copy(st, 2, out->staff_id, sizeof out->staff_id);
-    sqlite_col_copy(st, 3, out->name, sizeof out->name);
-}
-
-enum err sqlite_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now, struct token *out)
-{
-    (void)now;
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, role, staff_id, name FROM tokens WHERE hash = ?");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-    enum err found = sqlite_step_row(c, st, "token_find");
-    if (found != ERR_OK) return found;
-    read_token(st, out);
-    sqlite_done(st);
-    return ERR_OK;
-}
-
-enum err sqlite_token_count(struct store_conn *c, int64_t *n)
-{
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT count(*) FROM tokens");
-    if (!st) return ERR_INTERNAL;
-    if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "token_count");
-    *n = sqlite3_column_int64(st, 0);
-    sqlite_done(st);
-    return ERR_OK;
-}
-
-/* ---- browser sessions --------------------------------------- */
-
-enum err sqlite_session_insert(struct store_conn *c, const struct session_row *row)
-{
-    const unsigned char *hash = row->hash;
-    const char *token_id = row->token_id;
-    int64_t now_ms = row->created_at, expires_ms = row->expires_at;
-    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO sessions (hash, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, token_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, now_ms);
-    sqlite3_bind_int64(st, 4, expires_ms);
-    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "session_insert");
-    sqlite_done(st);
-    return ERR_OK;
-}
-
-enum err sqlite_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now_ms, struct token *out)
-{
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT t.id, t.role, t.staff_id, t.name FROM sessions s JOIN tokens t ON t.id = s.token_id "
-                               "WHERE s.hash = ? AND s.expires_at > ?");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, now_ms);
-    enum err found = sqlite_step_row(c, st, "session_find");
-    if (found != ERR_OK) return found;
-    read_token(st, out);
-    sqlite_done(st);
-    return ERR_OK;
-}
-
-enum err sqlite_session_delete(struct store_conn *c, const unsigned char hash[32])
-{
-    sqlite3_stmt *st = sqlite_stmt(c, "DELETE FROM sessions WHERE hash = ?");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "session_delete");
-    sqlite_done(st);
-    return ERR_OK;
-}
-
-enum err sqlite_session_purge(struct store_conn *c, int64_t now_ms, int limit, int64_t *purged)
-{
-    sqlite3_stmt *st = sqlite_stmt(c, "DELETE FROM sessions WHERE hash IN "
-                               "(SELECT hash FROM sessions WHERE expires_at <= ? LIMIT ?)");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_int64(st, 1, now_ms);
-    sqlite3_bind_int(st, 2, limit);
-    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "session_purge");
-    sqlite_done(st);
-    *purged = sqlite3_changes(sqlite_db(c));
-    return ERR_OK;
-}
+/* ---- idempotency keys ---------------------------------------------- */
 
 enum err sqlite_idem_get(struct store_conn *c, const char *scope, const char *key, unsigned char hash[32],
                          int *status, char **response)

@@ -804,6 +804,7 @@ STORE_TEST(store, tokens_are_found_by_their_hash)
     struct tok agent = {.t = {.id = "tok_2", .role = ROLE_AGENT, .staff_id = "sta_anna", .name = "desk"}};
     memset(admin.hash, 7, 32);
     memset(agent.hash, 9, 32);
+    put_staff("sta_anna", true); /* a token tied to a member is live while the member is active */
     cr_assert_eq(store_run(S, do_token, &admin), ERR_OK);
     cr_assert_eq(store_run(S, do_token, &agent), ERR_OK);
 
@@ -1037,6 +1038,9 @@ STORE_TEST(store, a_write_that_fails_late_fails_its_job_alone_in_the_group)
 static enum err seed_web_session(struct store_conn *c, void *arg)
 {
     (void)arg;
+    bool created;
+    struct staff anna = {.id = "sta_anna", .name = "Anna", .active = true, .updated_at = NOW};
+    if (store_staff_put(c, &anna, &created) != ERR_OK) return ERR_INTERNAL;
     struct token t = {.id = "tok_web", .role = ROLE_AGENT, .staff_id = "sta_anna", .name = "desk"};
     unsigned char th[32];
     memset(th, 1, 32);
@@ -1071,6 +1075,8 @@ STORE_TEST(session_store, a_live_session_stands_for_its_token)
     cr_expect_eq(t.role, ROLE_AGENT);
     cr_expect_str_eq(t.staff_id, "sta_anna");
     cr_expect_str_eq(t.name, "desk");
+    cr_expect_str_eq(t.session_id, "ses_00000000000000000000000012");
+    cr_expect_eq(t.session_last_seen_at, NOW - 13 * HOUR);
 }
 
 STORE_TEST(session_store, an_expired_or_unknown_session_is_not_found)
