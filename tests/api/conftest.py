@@ -603,3 +603,73 @@ def make_server(tmp_path):
     for s in made:
         if s.proc:
             s.stop()
+
+
+# ---- staff accounts: password sign-in and cookie sessions ------------------------
+
+def cookies_of(r):
+    """{name: value} of a response's Set-Cookie headers."""
+    out = {}
+    for k, v in r.headers:
+        if k.lower() == "set-cookie":
+            name, _, rest = v.partition("=")
+            out[name] = rest.partition(";")[0]
+    return out
+
+
+def sign_in(server, email=None, password=None, token=None, client=None, headers=None):
+    """POST /login from the server's own origin, with {"email","password"}
+    or {"token"}; client, behind a trusted proxy, is sent as X-Forwarded-For.
+    Returns (response, {cookie name: value})."""
+    h = {"Origin": f"http://127.0.0.1:{server.port}"}
+    if client:
+        h["X-Forwarded-For"] = client
+    h.update(headers or {})
+    body = {"token": token} if token is not None else {"email": email, "password": password}
+    r = server.post("/login", body, token=None, headers=h)
+    return r, cookies_of(r)
+
+
+def session_headers(server, c, csrf=True, client=None, headers=None):
+    """The headers of a browser request on the cookie session c (cookies_of's
+    dict): the cookies, and for writes the CSRF token and our Origin."""
+    h = {"Cookie": f"opstasks_session={c['opstasks_session']}; opstasks_csrf={c['opstasks_csrf']}"}
+    if csrf:
+        h["X-CSRF-Token"] = c["opstasks_csrf"]
+        h["Origin"] = f"http://127.0.0.1:{server.port}"
+    if client:
+        h["X-Forwarded-For"] = client
+    h.update(headers or {})
+    return h
+
+
+def invite_secret(server, sid, token=ADMIN):
+    """POST /ops/staff/{sid}/invite; returns (secret, the answer's body)."""
+    r = server.post(f"/ops/staff/{sid}/invite", None, token=token)
+    assert r.status == 201, r
+    body = r.json()
+    return body["invite_url"].rsplit("/invite/", 1)[1], body
+
+
+def accept_invite(server, secret, password, client=None, headers=None):
+    """POST /invite/SECRET {"password"}; returns (response, cookies)."""
+    h = {"Origin": f"http://127.0.0.1:{server.port}"}
+    if client:
+        h["X-Forwarded-For"] = client
+    h.update(headers or {})
+    r = server.post(f"/invite/{secret}", {"password": password}, token=None, headers=h)
+    return r, cookies_of(r)
+
+
+def account(server, sid, password, name=None, email=None, role=None, client=None):
+    """A staff member with a password (PUT, invite, the invite taken);
+    returns the cookies of the session the invite opened."""
+    body = {"name": name or sid, "email": email or f"{sid}@example.com", "active": True}
+    if role:
+        body["role"] = role
+    r = server.put(f"/ops/staff/{sid}", body)
+    assert r.status in (200, 201), r
+    secret, _ = invite_secret(server, sid)
+    r, c = accept_invite(server, secret, password, client=client)
+    assert r.status == 200, r
+    return c
