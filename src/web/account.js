@@ -68,7 +68,6 @@
 
   function wirePassword() {
     const form = $('password-form');
-    $('new-rules').textContent = Ops.PASSWORD_RULES;
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       Ops.clearErrors(form);

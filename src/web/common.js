@@ -432,7 +432,6 @@ const Ops = (() => {
 
   /* ---- passwords ---- */
   const PASSWORD_MIN = 10, PASSWORD_MAX = 200;
-  const PASSWORD_RULES = `${PASSWORD_MIN} to ${PASSWORD_MAX} characters, and not your email address.`;
 
   /* What is wrong with a new password by the rules the page can check
    * (the server checks them again, and a list of well-known ones), or ''. */
@@ -519,6 +518,6 @@ const Ops = (() => {
   return {STATUS_LABEL, STATUSES, PRIORITY_LABEL, PRIORITIES, ACTIVE, api, ApiError, el, dayNumber, dueText,
           formatDate, formatTime, slaInfo, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
           announce, toast, confirmCancel, patchTask, actionButtons, editor, field, clearErrors, showError,
-          errorText, wireLogout, cookie, meName, isAdmin, showNav, signedIn, listAll, actorName, PASSWORD_RULES,
+          errorText, wireLogout, cookie, meName, isAdmin, showNav, signedIn, listAll, actorName,
           passwordProblem, retryText, userAgentText, confirmAction, plural};
 })();

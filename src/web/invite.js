@@ -8,7 +8,6 @@
   const $ = (id) => document.getElementById(id);
   const form = $('invite');
   const secret = decodeURIComponent(location.pathname.replace(/^\/invite\//, ''));
-  $('password-rules').textContent = Ops.PASSWORD_RULES;
 
   function dead() {
     form.hidden = true;

@@ -55,13 +55,13 @@
     }
     return el('tr', {class: 'task' + (s.active ? '' : ' is-inactive'), 'data-id': s.id},
       el('td', {class: 'c-title', 'data-label': 'Name'},
-        el('span', {class: 'staff-name'}, s.name), self ? el('span', {class: 'tag'}, 'you') : null,
-        el('span', {class: 'sub muted'}, s.id)),
+        el('span', {class: 'staff-name'}, s.name),
+        el('span', {class: 'sub muted'}, s.id, self ? el('span', {class: 'tag'}, 'you') : null)),
       el('td', {'data-label': 'Email'}, s.email || el('span', {class: 'muted'}, 'none')),
       el('td', {class: 'c-role', 'data-label': 'Role'},
         badge(s.role === 'admin' ? 'role-admin' : 'role-agent', s.role === 'admin' ? 'Admin' : 'Agent')),
       el('td', {class: 'c-active', 'data-label': 'Status'},
-        s.active ? badge('status-completed', 'Active') : badge('status-cancelled', 'Inactive')),
+        s.active ? badge('status-completed', 'Active') : badge('status-inactive', 'Inactive')),
       el('td', {class: 'c-login', 'data-label': 'Last sign-in'}, s.last_login_at ?
         el('time', {datetime: s.last_login_at}, Ops.formatTime(s.last_login_at)) : el('span', {class: 'muted'}, 'Never')),
       el('td', {class: 'c-password', 'data-label': 'Password'}, passwordCell(s)),
