@@ -1,8 +1,9 @@
 /* common.js: what every page of opstasks shares: the API client (the session
  * cookie goes along by itself; writes add the X-CSRF-Token header), building
  * DOM nodes (text is always set as textContent, never parsed as HTML), date
- * and SLA wording, the staff and customer names, and the row actions (start,
- * complete, cancel with a confirmation, edit) used by the queue and a task's page. */
+ * and SLA wording, the staff and customer names, the row actions (start,
+ * complete, cancel with a confirmation, edit) used by the queue and a task's
+ * page, the nav bar of the signed-in pages and the password rules. */
 'use strict';
 
 const Ops = (() => {
@@ -22,12 +23,14 @@ const Ops = (() => {
   }
 
   class ApiError extends Error {
-    constructor(status, body) {
+    constructor(status, body, retryAfter) {
       const e = (body && body.error) || {};
       super(e.message || (status ? `The server answered ${status}` : 'The server cannot be reached'));
       this.status = status;
       this.code = e.code || `http_${status}`;
       this.field = e.field || null;
+      /* seconds, from a 429's or 503's Retry-After; null without one */
+      this.retryAfter = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null;
     }
   }
 
@@ -54,11 +57,13 @@ const Ops = (() => {
     const text = await res.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-    if (res.status === 401 && path !== '/login') {
+    /* a 401 on a form that signs in (/login, /invite/...) is that form's answer */
+    if (res.status === 401 && path !== '/login' && !path.startsWith('/invite/')) {
       signInAgain();
       throw new ApiError(401, data);
     }
-    if (!res.ok) throw new ApiError(res.status, data);
+    const ra = res.headers.get('Retry-After');
+    if (!res.ok) throw new ApiError(res.status, data, ra !== null && /^\d+$/.test(ra.trim()) ? Number(ra) : NaN);
     return {data, etag: res.headers.get('ETag')};
   }
 
@@ -376,6 +381,132 @@ const Ops = (() => {
     return form;
   }
 
+  /* ---- the signed-in pages' nav bar ---- */
+
+  /* The signed-in person's name from GET /ops/me: the staff member's, else
+   * the token's (an admin token tied to nobody). */
+  function meName(me) {
+    if (!me) return '';
+    return me.name || (me.staff_id ? staffName(me.staff_id) : '') || (me.token && me.token.name) || 'you';
+  }
+
+  function isAdmin(me) { return !!me && (me.role || (me.token && me.token.role)) === 'admin'; }
+
+  /* Fills the header of a signed-in page: the person's name, and the Staff
+   * and Audit links for admins (they are in the page's HTML, hidden). */
+  function showNav(me) {
+    const who = document.getElementById('whoami');
+    if (who && me) who.textContent = `Signed in as ${meName(me)}`;
+    for (const a of document.querySelectorAll('.nav [data-admin]')) a.hidden = !isAdmin(me);
+  }
+
+  /* GET /ops/me and the nav bar, for the pages that need nothing else first. */
+  async function signedIn() {
+    const {data} = await api('GET', '/ops/me');
+    showNav(data);
+    return data;
+  }
+
+  /* Every row of a listing, following next_cursor (at most pages pages). */
+  async function listAll(path, pages) {
+    const out = [];
+    let cursor = null;
+    for (let page = 0; page < (pages || 10); page++) {
+      const sep = path.includes('?') ? '&' : '?';
+      const {data} = await api('GET', path + (cursor ? sep + 'cursor=' + encodeURIComponent(cursor) : ''));
+      out.push(...data.data);
+      cursor = data.next_cursor;
+      if (!cursor) break;
+    }
+    return out;
+  }
+
+  /* Who did something in a task's history: the name the server gives, else
+   * a staff member's name; a token tied to nobody is never shown by its id. */
+  function actorName(h) {
+    if (h.actor_name) return h.actor_name;
+    if (!h.actor || h.actor === 'system') return 'system';
+    if (h.actor.startsWith('token:')) return 'an API token';
+    return staffName(h.actor);
+  }
+
+  /* ---- passwords ---- */
+  const PASSWORD_MIN = 10, PASSWORD_MAX = 200;
+
+  /* What is wrong with a new password by the rules the page can check
+   * (the server checks them again, and a list of well-known ones), or ''. */
+  function passwordProblem(pw, email) {
+    const n = [...pw].length;
+    if (n < PASSWORD_MIN) return `Use at least ${PASSWORD_MIN} characters (this one has ${n})`;
+    if (n > PASSWORD_MAX) return `Use at most ${PASSWORD_MAX} characters`;
+    if (email && pw.toLowerCase() === email.trim().toLowerCase()) return 'Your password must not be your email address';
+    if (new Set([...pw]).size === 1) return 'One character repeated is too easy to guess';
+    return '';
+  }
+
+  /* "try again in 14 minutes" from a 429's Retry-After (seconds) */
+  function retryText(e) {
+    if (e.retryAfter === null || e.retryAfter === undefined) return 'try again later';
+    const min = Math.max(1, Math.ceil(e.retryAfter / 60));
+    return `try again in ${plural(min, 'minute')}`;
+  }
+
+  /* "Chrome 131 on Linux" from a User-Agent header (the whole is kept in a tooltip) */
+  function userAgentText(ua) {
+    if (!ua) return 'Unknown browser';
+    const ver = (re) => { const m = re.exec(ua); return m ? m[1] : ''; };
+    let browser = '';
+    if (/Edg\//.test(ua)) browser = 'Edge ' + ver(/Edg\/(\d+)/);
+    else if (/OPR\//.test(ua)) browser = 'Opera ' + ver(/OPR\/(\d+)/);
+    else if (/Firefox\//.test(ua)) browser = 'Firefox ' + ver(/Firefox\/(\d+)/);
+    else if (/Chrom(e|ium)\//.test(ua)) browser = (/HeadlessChrome/.test(ua) ? 'Headless Chrome ' : 'Chrome ') +
+      ver(/Chrom(?:e|ium)\/(\d+)/);
+    else if (/Safari\//.test(ua) && /Version\//.test(ua)) browser = 'Safari ' + ver(/Version\/(\d+)/);
+    else if (/^curl\//.test(ua)) browser = 'curl';
+    let os = '';
+    if (/Android/.test(ua)) os = 'Android';
+    else if (/iPhone|iPad|iPod/.test(ua)) os = 'iOS';
+    else if (/Windows/.test(ua)) os = 'Windows';
+    else if (/Mac OS X|Macintosh/.test(ua)) os = 'macOS';
+    else if (/CrOS/.test(ua)) os = 'ChromeOS';
+    else if (/Linux/.test(ua)) os = 'Linux';
+    if (!browser) return ua.length > 40 ? ua.slice(0, 40) + '…' : ua;
+    return os ? `${browser.trim()} on ${os}` : browser.trim();
+  }
+
+  /* ---- a confirmation dialog: resolves true for yes; Escape says no ---- */
+  function confirmAction({title, text, yes, danger}) {
+    let dlg = document.getElementById('confirm-action');
+    if (!dlg) {
+      dlg = el('dialog', {id: 'confirm-action', class: 'dialog', 'aria-labelledby': 'ca-title',
+                          'aria-describedby': 'ca-text'},
+        el('h2', {id: 'ca-title'}),
+        el('p', {id: 'ca-text'}),
+        el('div', {class: 'dialog-actions'},
+          el('button', {type: 'button', class: 'btn', id: 'ca-no'}, 'Keep it as it is'),
+          el('button', {type: 'button', class: 'btn', id: 'ca-yes'})));
+      document.body.append(dlg);
+    }
+    dlg.querySelector('#ca-title').textContent = title;
+    dlg.querySelector('#ca-text').textContent = text;
+    const yesBtn = dlg.querySelector('#ca-yes');
+    yesBtn.textContent = yes;
+    yesBtn.className = 'btn ' + (danger ? 'btn-danger' : 'btn-primary');
+    return new Promise((resolve) => {
+      const finish = (ok) => {
+        dlg.removeEventListener('close', onClose);
+        if (dlg.open) dlg.close();
+        resolve(ok);
+      };
+      const onClose = () => finish(false);
+      yesBtn.onclick = () => finish(true);
+      dlg.querySelector('#ca-no').onclick = () => finish(false);
+      dlg.addEventListener('close', onClose);
+      dlg.showModal();
+      dlg.querySelector('#ca-no').focus();
+    });
+  }
+
   function wireLogout(button) {
     button.addEventListener('click', async () => {
       button.disabled = true;
@@ -387,5 +518,6 @@ const Ops = (() => {
   return {STATUS_LABEL, STATUSES, PRIORITY_LABEL, PRIORITIES, ACTIVE, api, ApiError, el, dayNumber, dueText,
           formatDate, formatTime, slaInfo, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
           announce, toast, confirmCancel, patchTask, actionButtons, editor, field, clearErrors, showError,
-          errorText, wireLogout, cookie};
+          errorText, wireLogout, cookie, meName, isAdmin, showNav, signedIn, listAll, actorName,
+          passwordProblem, retryText, userAgentText, confirmAction, plural};
 })();

@@ -445,7 +445,7 @@
     await state.ready;
     const info = state.me;
     await staff;
-    if (info) $('whoami').textContent = `Signed in as ${info.staff_id ? Ops.staffName(info.staff_id) : info.token.name}`;
+    if (info) Ops.showNav(info);
     const sel = $('f-assignee');
     while (sel.options.length > 3 && sel.options[sel.options.length - 1].value.startsWith('sta_')) sel.remove(sel.options.length - 1);
     /* "Me" needs a token tied to a staff member */

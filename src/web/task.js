@@ -70,7 +70,8 @@
     for (const h of history) {
       hist.append(el('li', {},
         el('time', {datetime: h.at}, Ops.formatTime(h.at)), ' ',
-        el('span', {class: 'actor'}, h.actor === 'system' ? 'system' : Ops.staffName(h.actor)), ' ',
+        el('span', {class: 'actor', title: h.actor && !h.actor.startsWith('token:') ? h.actor : null},
+          Ops.actorName(h)), ' ',
         el('span', {class: 'what'}, historyText(h))));
     }
 
@@ -106,7 +107,7 @@
     const [me] = await Promise.all([Ops.api('GET', '/ops/me').then(({data}) => data).catch(() => null),
                                     Ops.loadStaff().catch(() => null)]);
     today = me ? me.today : new Date().toISOString().slice(0, 10);
-    if (me) $('whoami').textContent = `Signed in as ${me.staff_id ? Ops.staffName(me.staff_id) : me.token.name}`;
+    if (me) Ops.showNav(me);
     await load();
   }
 

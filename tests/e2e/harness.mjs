@@ -82,6 +82,16 @@ export class Server {
   }
 
   task(fields) { return this.ok('POST', '/ops/tasks', {due_date: '2099-01-01', ...fields}); }
+
+  /* A staff member with a password, the way a person gets one: an invite
+   * (admin token), then POST /invite/SECRET as the invite page does. */
+  async staffWithPassword(id, name, email, role, password) {
+    await this.ok('PUT', '/ops/staff/' + id, {name, email, active: true, role});
+    const {invite_url: url} = await this.ok('POST', `/ops/staff/${id}/invite`);
+    const res = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json', Origin: this.url},
+                                  body: JSON.stringify({password})});
+    if (res.status !== 200) throw new Error(`setting ${id}'s password: ${res.status} ${await res.text()}`);
+  }
   get(id) { return this.ok('GET', '/ops/tasks/' + id); }
 }
 
@@ -102,6 +112,19 @@ export async function signedIn(browser, server, token, viewport) {
   const res = await context.request.post('/login', {data: {token}, headers: {Origin: server.url}});
   if (res.status() !== 200) throw new Error('sign-in failed: ' + res.status() + ' ' + (await res.text()));
   const page = await watched(context);
+  return {context, page};
+}
+
+/* A browser context signed in with email and password through the sign-in
+ * page itself; the page is left on /tasks. */
+export async function signedInWithPassword(browser, server, email, password, viewport) {
+  const context = await browser.newContext({baseURL: server.url, viewport: viewport || {width: 1280, height: 800}});
+  const page = await watched(context);
+  await page.goto('/login');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', {exact: true}).fill(password);
+  await page.getByRole('button', {name: 'Sign in', exact: true}).click();
+  await page.waitForURL(/\/tasks$/);
   return {context, page};
 }
 

@@ -65,6 +65,8 @@ describe('sign-in', () => {
     const page = await watched(context);
     await page.goto('/tasks?status=OVERDUE&sort=priority');
     assert.match(page.url(), /\/login\?next=/);
+    // email and password first; the token form is behind a link
+    await page.getByRole('button', {name: 'Sign in with an API token'}).click();
     await page.getByLabel('API token').fill('ops_not_a_token');
     await page.getByRole('button', {name: 'Sign in'}).click();
     await page.locator('#token-error').filter({hasText: 'not valid'}).waitFor();
@@ -93,7 +95,7 @@ describe('sign-in', () => {
 test('sign-in goes back only to a path on this server', async () => {
   const context = await browser.newContext({baseURL: server.url});
   const page = await watched(context);
-  await page.goto('/login?next=' + encodeURIComponent('//evil.test/tasks'));
+  await page.goto('/login?next=' + encodeURIComponent('//evil.test/tasks') + '#token');
   await page.getByLabel('API token').fill(anna);
   await page.getByRole('button', {name: 'Sign in'}).click();
   await page.waitForURL(server.url + '/tasks');
