@@ -45,8 +45,10 @@ enum err api_audit(struct store_conn *c, const struct api_who *w, const char *ty
 
 /* ---- GET /ops/audit -------------------------------------------------------------- */
 
-/* from/to: an RFC 3339 instant, or a day (from: its start; to: the end of it,
- * in the server's timezone). 0 when absent; false after answering 422. */
+/* from/to: an RFC 3339 instant, or a day in the server's timezone; both
+ * ends are included (to=2026-12-01 takes in all of that day). *out is the
+ * bound as the query wants it: from inclusive, to exclusive (the instant
+ * after). 0 when absent; false after answering 422. */
 static bool time_arg(struct request *r, const char *name, bool end_of_day, int64_t *out)
 {
     const char *s = http_query(r, name);
@@ -57,7 +59,10 @@ static bool time_arg(struct request *r, const char *name, bool end_of_day, int64
         *out = dates_day_start_ms(day);
         return true;
     }
-    if (dates_parse_ts(s, out) == 0) return true;
+    if (dates_parse_ts(s, out) == 0) {
+        if (end_of_day) (*out)++;
+        return true;
+    }
     http_reply_err(r, ERR_VALIDATION_FAILED, name, "%s must be a date YYYY-MM-DD or an RFC 3339 timestamp", name);
     return false;
 }
@@ -156,7 +161,7 @@ void api_audit_list(struct request *r)
     }
     if (!time_arg(r, "from", false, &q.from) || !time_arg(r, "to", true, &q.to)) return;
     if (q.from && q.to && q.to <= q.from) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "to", "to must be after from");
+        http_reply_err(r, ERR_VALIDATION_FAILED, "to", "to must not be before from");
         return;
     }
     q.limit = limit + 1;

@@ -130,9 +130,9 @@ static void reply_limited(struct request *r, int64_t retry_s)
 {
     char v[24];
     snprintf(v, sizeof v, "%lld", (long long)retry_s);
-    http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
     http_reply_err(r, ERR_TOO_MANY_REQUESTS, NULL, "Too many failed sign-ins; try again in %lld s",
                    (long long)retry_s);
+    http_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v); /* after: an error answer starts its headers afresh */
 }
 
 /* ---- POST /login ------------------------------------------------------------------------ */
@@ -740,10 +740,8 @@ void api_me_sessions(struct request *r)
         json_object_set_new(o, "id", json_string(s[i].id));
         api_ts(o, "created_at", s[i].created_at);
         api_ts(o, "last_seen_at", s[i].last_seen_at);
-        api_ts(o, "expires_at", s[i].expires_at);
         json_object_set_new(o, "user_agent", json_string(s[i].user_agent));
         json_object_set_new(o, "client", s[i].client[0] ? json_string(s[i].client) : json_null());
-        json_object_set_new(o, "signed_in_with", json_string(s[i].token_id[0] ? "token" : "password"));
         json_object_set_new(o, "current", json_boolean(strcmp(s[i].id, r->token.session_id) == 0));
         json_array_append_new(data, o);
     }
