@@ -294,7 +294,9 @@ int cmd_init(int argc, char **argv)
         return 0;
     }
     printf("Database %s is ready. Its first admin token (shown only now; keep it):\n\n  %s\n\n"
-           "Try it:\n\n  curl -s -H 'Authorization: Bearer %s' http://%s/ops/tasks\n\n",
-           shown, secret, secret, v[O_LISTEN]);
+           "Try it:\n\n  curl -s -H 'Authorization: Bearer %s' http://%s/ops/tasks\n\n"
+           "Sign in at http://%s/login with it (\"Sign in with an API token\"), then invite\n"
+           "your colleagues (and yourself) on the Staff page to sign in with a password.\n\n",
+           shown, secret, secret, v[O_LISTEN], v[O_LISTEN]);
     return 0;
 }

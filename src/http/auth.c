@@ -123,10 +123,19 @@ static void touch_done(struct store_job *job) { free(job->arg); }
 
 /* Queues the write of a token's last_used_at or a session's last_seen_at
  * when the one read is over a minute old. Nobody waits for it; when the
- * writer is stopping or busy it is skipped (the next request asks again). */
+ * writer is stopping or busy it is skipped (the next request asks again).
+ * A token's first use is the exception: it is written before the request
+ * goes on, once in the token's life, so that "never used" is never shown
+ * for a token that was. */
 static void touch(struct request *r, bool session, const char *id, int64_t last, int64_t now)
 {
     if (!id[0] || now - last < TOUCH_EVERY_MS) return;
+    if (!session && last == 0) {
+        struct touch first = {.session = false, .now = now};
+        snprintf(first.id, sizeof first.id, "%s", id);
+        (void)store_run(r->app->store, touch_run, &first);
+        return;
+    }
     struct touch *t = calloc(1, sizeof *t);
     if (!t) return;
     t->session = session;
