@@ -323,6 +323,10 @@ void web_login(struct request *r)
         api_submit(r, signin_run, signin_finish);
         return;
     }
+    if (!has_email && !has_pw) {
+        http_reply_err(r, ERR_VALIDATION_FAILED, "token", "Send your email and password, or an API token");
+        return;
+    }
     if (!has_email || !*email) {
         http_reply_err(r, ERR_VALIDATION_FAILED, "email", "Enter your email address");
         return;

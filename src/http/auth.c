@@ -191,7 +191,27 @@ enum err http_authenticate(struct request *r, struct errinfo *e)
     return ERR_OK;
 }
 
-void http_auth_touch_session(struct request *r, int64_t now)
+/* ---- session cookies ------------------------------------------------------------------ */
+
+static bool is_safe_method(const char *m)
 {
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+enum err http_session_authenticate(struct request *r, const char *secret, struct errinfo *e)
+{
+    unsigned char hash[32];
+    http_session_hash(secret, hash);
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
+    int64_t now = clock_now_ms();
+    enum err rc = store_session_find(c, hash, now, &r->token);
+    store_reader_release(c);
+    if (rc == ERR_NOT_FOUND)
+        return err_set(e, ERR_UNAUTHORIZED, NULL, "The session has ended; sign in again at /login");
+    if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if (!is_safe_method(r->method) && (rc = http_session_csrf_check(r, secret, e)) != ERR_OK) return rc;
+    http_auth_identify(r);
     touch(r, true, r->token.session_id, r->token.session_last_seen_at, now);
+    return ERR_OK;
 }

@@ -208,8 +208,6 @@ const char *http_client_address(struct request *r);
 enum err http_authenticate(struct request *r, struct errinfo *e);
 /* Sets r->authed, r->actor and r->scope from r->token. */
 void http_auth_identify(struct request *r);
-/* Queues the session's last_seen_at when it is over a minute old. */
-void http_auth_touch_session(struct request *r, int64_t now);
 /* Drops from this instance's token cache the token token_id and every token
  * tied to staff_id (either may be NULL), after a revocation or a
  * deactivation, so their next request here is looked up (and refused). */

@@ -97,11 +97,6 @@ bool http_is_https(struct request *r)
     return p && strcasecmp(p, "https") == 0;
 }
 
-static bool is_safe_method(const char *m)
-{
-    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
-}
-
 enum err http_session_csrf_check(struct request *r, const char *secret, struct errinfo *e)
 {
     const char *host = http_header(r, MHD_HTTP_HEADER_HOST);
@@ -117,23 +112,5 @@ enum err http_session_csrf_check(struct request *r, const char *secret, struct e
     if (!sent || strlen(sent) != SESSION_SECRET_LEN || sodium_memcmp(sent, want, SESSION_SECRET_LEN) != 0)
         return err_set(e, ERR_FORBIDDEN, NULL, "CSRF check failed: send the " SESSION_CSRF_COOKIE
                                                " cookie's value as " SESSION_CSRF_HEADER);
-    return ERR_OK;
-}
-
-enum err http_session_authenticate(struct request *r, const char *secret, struct errinfo *e)
-{
-    unsigned char hash[32];
-    http_session_hash(secret, hash);
-    struct store_conn *c = store_reader_acquire(r->app->store);
-    if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
-    int64_t now = clock_now_ms();
-    enum err rc = store_session_find(c, hash, now, &r->token);
-    store_reader_release(c);
-    if (rc == ERR_NOT_FOUND)
-        return err_set(e, ERR_UNAUTHORIZED, NULL, "The session has ended; sign in again at /login");
-    if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
-    if (!is_safe_method(r->method) && (rc = http_session_csrf_check(r, secret, e)) != ERR_OK) return rc;
-    http_auth_identify(r);
-    http_auth_touch_session(r, now);
     return ERR_OK;
 }

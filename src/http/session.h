@@ -44,7 +44,7 @@ void http_session_new(char *secret, unsigned char hash[32]);
 void http_session_hash(const char *secret, unsigned char hash[32]);
 /* The session cookie's secret, when the request carries a well-formed one. */
 bool http_session_secret(struct request *r, char secret[SESSION_SECRET_SIZE]);
-/* Authenticates with the session cookie: ERR_OK with r->token, r->actor and
+/* (auth.c) Authenticates with the session cookie: ERR_OK with r->token, r->actor and
  * r->authed set; 401 for no session or an expired one; 403 when the method
  * changes state and the CSRF check fails. */
 enum err http_session_authenticate(struct request *r, const char *secret, struct errinfo *e);

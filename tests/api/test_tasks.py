@@ -228,7 +228,20 @@ def test_a_key_stored_before_the_upgrade_replays_its_location_and_etag(make_serv
     s.stop()
     db_query(s, "ALTER TABLE idempotency_keys DROP COLUMN task_id")
     db_query(s, "ALTER TABLE idempotency_keys DROP COLUMN task_version")
-    db_query(s, "DROP TABLE IF EXISTS job_leases")  # and what came after, so the file is at version 8
+    # and what came after, so the file is at version 8: 010's leases, 011's accounts
+    db_query(s, "DROP TABLE IF EXISTS job_leases")
+    for t in ("invites", "login_failures", "audit_log"):
+        db_query(s, f"DROP TABLE {t}")
+    db_query(s, "DROP INDEX staff_by_email")
+    db_query(s, "DROP INDEX tokens_by_staff")
+    for col in ("role", "password_hash", "password_changed_at", "last_login_at"):
+        db_query(s, f"ALTER TABLE staff DROP COLUMN {col}")
+    for col in ("expires_at", "last_used_at", "revoked_at", "created_by"):
+        db_query(s, f"ALTER TABLE tokens DROP COLUMN {col}")
+    db_query(s, "DROP TABLE sessions")
+    db_query(s, "CREATE TABLE sessions (hash BLOB PRIMARY KEY, token_id TEXT NOT NULL REFERENCES tokens(id) "
+                "ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID")
+    db_query(s, "CREATE INDEX sessions_expires_at ON sessions (expires_at)")
     db_query(s, "DELETE FROM schema_migrations WHERE version >= 9")
     s.start()
     again = s.post("/ops/tasks", body, headers={"Idempotency-Key": "old-1"})

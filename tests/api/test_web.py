@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import FUTURE, assert_error
+from conftest import FUTURE, assert_error, sqlite_only
 
 CSP_START = "default-src 'self'"
 
@@ -276,3 +276,35 @@ def test_a_session_survives_a_restart(make_server):
     s.stop()
     s.start()
     assert s.get("/ops/me", token=None, headers=cookie_headers(s, c)).status == 200
+
+
+@sqlite_only("SQLite's migration 11 remaking the sessions table; PostgreSQL's 003 alters it in place "
+             "(tests/api/test_accounts.py signs in on both)")
+def test_a_session_from_before_the_accounts_migration_stays_signed_in(make_server):
+    """Migration 11 makes the sessions table again (a session may now belong
+    to a staff member instead of a token): the sessions there were carry on."""
+    from conftest import db_query
+    s = make_server()
+    c = session(s)
+    s.stop()
+    rows = db_query(s, "SELECT hash, token_id, created_at, expires_at FROM sessions")
+    assert len(rows) == 1
+    # back to the file as migration 10 left it, with that session in it
+    for t in ("invites", "login_failures", "audit_log"):
+        db_query(s, f"DROP TABLE {t}")
+    db_query(s, "DROP INDEX staff_by_email")
+    db_query(s, "DROP INDEX tokens_by_staff")
+    for col in ("role", "password_hash", "password_changed_at", "last_login_at"):
+        db_query(s, f"ALTER TABLE staff DROP COLUMN {col}")
+    for col in ("expires_at", "last_used_at", "revoked_at", "created_by"):
+        db_query(s, f"ALTER TABLE tokens DROP COLUMN {col}")
+    db_query(s, "DROP TABLE sessions")
+    db_query(s, "CREATE TABLE sessions (hash BLOB PRIMARY KEY, token_id TEXT NOT NULL REFERENCES tokens(id) "
+                "ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID")
+    db_query(s, "INSERT INTO sessions VALUES (?, ?, ?, ?)", rows[0])
+    db_query(s, "DELETE FROM schema_migrations WHERE version >= 11")
+    s.start()
+    me = s.get("/ops/me", token=None, headers=cookie_headers(s, c))
+    assert me.status == 200, me
+    assert re.fullmatch(r"ses_[0-9A-F]{26}", me.json()["session_id"]), me.json()
+    assert db_query(s, "SELECT count(*) FROM sessions WHERE staff_id IS NULL AND last_seen_at >= created_at") == [(1,)]
