@@ -1,7 +1,7 @@
-/* people.c (pg): who the service knows and who is calling: staff,
- * customers, API tokens, browser sessions and idempotency keys. The same
- * contracts as the SQLite backend's people.c (store/ops.h says each op's);
- * hashes travel as bytea. */
+/* people.c (pg): who the service knows, staff and customers, and the
+ * idempotency keys of its callers (API tokens and sessions are in
+ * accounts.c). The same contracts as the SQLite backend's people.c
+ * (store/ops.h says each op's); hashes travel as bytea. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +10,12 @@
 
 /* ---- staff and customers ----------------------------------------------------------- */
 
-#define STAFF_COLS "id, name, email, active, created_at, updated_at"
+/* What staff_get and staff_list read: the row, whether it has a password
+ * (never the hash) and the expiry of an unused invite (0: none). */
+#define STAFF_READ                                                                                             \
+    "SELECT s.id, s.name, s.email, s.active, s.created_at, s.updated_at, s.role, "                             \
+    "(s.password_hash IS NOT NULL)::int, s.last_login_at, i.expires_at "                                       \
+    "FROM staff s LEFT JOIN invites i ON i.staff_id = s.id "
 
 static void read_staff(const PGresult *res, int r, struct staff *out)
 {
@@ -21,6 +26,10 @@ static void read_staff(const PGresult *res, int r, struct staff *out)
     out->active = pg_col_int64(res, r, 3) != 0;
     out->created_at = pg_col_int64(res, r, 4);
     out->updated_at = pg_col_int64(res, r, 5);
+    out->role = !pg_col_null(res, r, 6) && strcmp(PQgetvalue(res, r, 6), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
+    out->has_password = pg_col_int64(res, r, 7) != 0;
+    out->last_login_at = pg_col_int64(res, r, 8);
+    out->invite_expires_at = pg_col_int64(res, r, 9);
 }
 
 enum err pg_staff_get(struct store_conn *c, const char *id, struct staff *out)
@@ -28,13 +37,16 @@ enum err pg_staff_get(struct store_conn *c, const char *id, struct staff *out)
     struct pg_params p = {0};
     pg_p_opt_text(&p, id);
     PGresult *res;
-    enum err rc = pg_row(c, "SELECT " STAFF_COLS " FROM staff WHERE id = $1", &p, &res);
+    enum err rc = pg_row(c, STAFF_READ "WHERE s.id = $1", &p, &res);
     if (rc != ERR_OK) return rc;
     read_staff(res, 0, out);
     PQclear(res);
     return ERR_OK;
 }
 
+/* role only when st->role_set ($6 NULL otherwise): a new member is then an
+ * agent, an existing one keeps theirs. The password, its time and the last
+ * sign-in are the accounts ops' (accounts.c), never a put's. */
 enum err pg_staff_put(struct store_conn *c, const struct staff *st, bool *created)
 {
     struct pg_params p = {0};
@@ -43,9 +55,15 @@ enum err pg_staff_put(struct store_conn *c, const struct staff *st, bool *create
     pg_p_opt_text(&p, st->email);
     pg_p_int(&p, st->active);
     pg_p_int(&p, st->updated_at);
-    return pg_put(c, "INSERT INTO staff (" STAFF_COLS ") VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING",
-                  &p, "UPDATE staff SET name = $2, email = $3, active = $4, updated_at = $5 WHERE id = $1", &p,
-                  created);
+    if (st->role_set)
+        pg_p_opt_text(&p, st->role == ROLE_ADMIN ? "admin" : "agent");
+    else
+        pg_p_null(&p);
+    return pg_put(c, "INSERT INTO staff (id, name, email, active, created_at, updated_at, role) "
+                     "VALUES ($1, $2, $3, $4, $5, $5, coalesce($6::text, 'agent')) ON CONFLICT (id) DO NOTHING",
+                  &p, "UPDATE staff SET name = $2, email = $3, active = $4, updated_at = $5, "
+                      "role = coalesce($6::text, role) WHERE id = $1",
+                  &p, created);
 }
 
 enum err pg_staff_list(struct store_conn *c, const char *after_id, int limit, struct staff **out, int *n)
@@ -56,7 +74,7 @@ enum err pg_staff_list(struct store_conn *c, const char *after_id, int limit, st
     pg_p_opt_text(&p, after_id ? after_id : "");
     pg_p_int(&p, limit);
     enum err rc;
-    PGresult *res = pg_run(c, "SELECT " STAFF_COLS " FROM staff WHERE id > $1 ORDER BY id LIMIT $2", &p, &rc);
+    PGresult *res = pg_run(c, STAFF_READ "WHERE s.id > $1 ORDER BY s.id LIMIT $2", &p, &rc);
     if (!res) return rc;
     struct staff *a = calloc(limit > 0 ? (size_t)limit : 1, sizeof *a);
     if (!a) {
@@ -129,103 +147,6 @@ enum err pg_customer_list(struct store_conn *c, const char *after_id, int limit,
     PQclear(res);
     *out = a;
     return ERR_OK;
-}
-
-/* ---- tokens ------------------------------------------------------------------------ */
-
-enum err pg_token_insert(struct store_conn *c, const struct token *t, const unsigned char hash[32], int64_t now,
-                        const char *created_by)
-{
-    (void)created_by;
-    struct pg_params p = {0};
-    pg_p_opt_text(&p, t->id);
-    pg_p_bytes(&p, hash, 32);
-    pg_p_opt_text(&p, t->role == ROLE_ADMIN ? "admin" : "agent");
-    pg_p_text(&p, t->staff_id); /* "" = not tied to a staff member */
-    pg_p_opt_text(&p, t->name);
-    pg_p_int(&p, now);
-    return pg_cmd(c, "INSERT INTO tokens (id, hash, role, staff_id, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                  &p, NULL);
-}
-
-/* Row r of a result selecting a token as (id, role, staff_id, name). */
-static void read_token(const PGresult *res, int r, struct token *out)
-{
-    memset(out, 0, sizeof *out);
-    pg_col_copy(res, r, 0, out->id, sizeof out->id);
-    out->role = !pg_col_null(res, r, 1) && strcmp(PQgetvalue(res, r, 1), "admin") == 0 ? ROLE_ADMIN : ROLE_AGENT;
-    pg_col_copy(res, r, 2, out->staff_id, sizeof out->staff_id);
-    pg_col_copy(res, r, 3, out->name, sizeof out->name);
-}
-
-enum err pg_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now, struct token *out)
-{
-    (void)now;
-    struct pg_params p = {0};
-    pg_p_bytes(&p, hash, 32);
-    PGresult *res;
-    enum err rc = pg_row(c, "SELECT id, role, staff_id, name FROM tokens WHERE hash = $1", &p, &res);
-    if (rc != ERR_OK) return rc;
-    read_token(res, 0, out);
-    PQclear(res);
-    return ERR_OK;
-}
-
-enum err pg_token_count(struct store_conn *c, int64_t *n)
-{
-    PGresult *res;
-    enum err rc = pg_row(c, "SELECT count(*) FROM tokens", NULL, &res);
-    if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
-    *n = pg_col_int64(res, 0, 0);
-    PQclear(res);
-    return ERR_OK;
-}
-
-/* ---- browser sessions -------------------------------------------------------------- */
-
-enum err pg_session_insert(struct store_conn *c, const struct session_row *row)
-{
-    const unsigned char *hash = row->hash;
-    const char *token_id = row->token_id;
-    int64_t now_ms = row->created_at, expires_ms = row->expires_at;
-    struct pg_params p = {0};
-    pg_p_bytes(&p, hash, 32);
-    pg_p_opt_text(&p, token_id);
-    pg_p_int(&p, now_ms);
-    pg_p_int(&p, expires_ms);
-    return pg_cmd(c, "INSERT INTO sessions (hash, token_id, created_at, expires_at) VALUES ($1, $2, $3, $4)", &p,
-                  NULL);
-}
-
-enum err pg_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now_ms, struct token *out)
-{
-    struct pg_params p = {0};
-    pg_p_bytes(&p, hash, 32);
-    pg_p_int(&p, now_ms);
-    PGresult *res;
-    enum err rc = pg_row(c, "SELECT t.id, t.role, t.staff_id, t.name FROM sessions s JOIN tokens t ON t.id = s.token_id "
-                            "WHERE s.hash = $1 AND s.expires_at > $2",
-                         &p, &res);
-    if (rc != ERR_OK) return rc;
-    read_token(res, 0, out);
-    PQclear(res);
-    return ERR_OK;
-}
-
-enum err pg_session_delete(struct store_conn *c, const unsigned char hash[32])
-{
-    struct pg_params p = {0};
-    pg_p_bytes(&p, hash, 32);
-    return pg_cmd(c, "DELETE FROM sessions WHERE hash = $1", &p, NULL);
-}
-
-enum err pg_session_purge(struct store_conn *c, int64_t now_ms, int limit, int64_t *purged)
-{
-    struct pg_params p = {0};
-    pg_p_int(&p, now_ms);
-    pg_p_int(&p, limit);
-    return pg_cmd(c, "DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions WHERE expires_at <= $1 LIMIT $2)",
-                  &p, purged);
 }
 
 /* ---- idempotency keys -------------------------------------------------------------- */
