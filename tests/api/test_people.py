@@ -3,7 +3,7 @@ import pytest
 
 from conftest import assert_error, parse_ts
 
-STAFF_FIELDS = ["id", "name", "email", "active", "created_at", "updated_at"]
+STAFF_FIELDS = ("id", "name", "email", "active", "role", "has_password", "last_login_at", "invite_expires_at", "created_at", "updated_at")
 CUSTOMER_FIELDS = ["id", "name", "email", "owner_id", "created_at", "updated_at"]
 
 

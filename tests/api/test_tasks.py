@@ -596,7 +596,7 @@ def test_history_lists_creation_then_each_field_and_status_change_oldest_first(s
     assert r.status == 200 and set(r.json()) == {"data"}
     h = r.json()["data"]
     for e in h:
-        assert set(e) == {"at", "actor", "type", "field", "from", "to"}
+        assert set(e) == {"at", "actor", "actor_name", "type", "field", "from", "to"}
         assert TS.match(e["at"])
         assert e["actor"].startswith("token:tok_")
     assert len({e["actor"] for e in h}) == 1
