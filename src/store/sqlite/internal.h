@@ -61,7 +61,8 @@ void sqlite_read_task(sqlite3_stmt *st, struct task *t);
 
 /* One function per op: sqlite.c (connections, transactions, schema),
  * tasks.c, queue.c (queue queries, stats, metrics), people.c (staff,
- * customers, tokens, sessions, idempotency keys), sla.c, renewals.c,
+ * customers, idempotency keys), accounts.c (sign-in, passwords, invites,
+ * tokens, sessions, failed sign-ins, the audit log), sla.c, renewals.c,
  * rules.c (rules and events). */
 #define SQLITE_OP_DECL(kind, ret, name, params, args) ret sqlite_##name params;
 STORE_OPS(SQLITE_OP_DECL)

@@ -546,3 +546,56 @@ RACE_TEST(two_events_taking_round_robin_turns_at_once_go_to_different_staff)
     free(b.answer);
     free(c.answer);
 }
+
+/* ---- staff accounts: an invite is taken and a token revoked exactly once ------- */
+
+static enum err do_account_seed(struct store_conn *c, void *arg)
+{
+    (void)arg;
+    bool created;
+    struct staff st = {.id = "sta_anna", .name = "Anna", .email = "anna@example.com", .active = true,
+                       .updated_at = NOW};
+    enum err rc = store_staff_put(c, &st, &created);
+    unsigned char h[32];
+    memset(h, 40, 32);
+    if (rc == ERR_OK) rc = store_invite_put(c, "sta_anna", h, NOW, NOW + 7 * 24 * 3600 * 1000LL, "");
+    struct token t = {.id = "tok_1", .role = ROLE_AGENT, .staff_id = "sta_anna", .name = "desk"};
+    memset(h, 21, 32);
+    if (rc == ERR_OK) rc = store_token_insert(c, &t, h, NOW, "");
+    return rc;
+}
+
+struct take_arg {
+    char staff_id[EXT_ID_SIZE];
+};
+
+static enum err do_invite_take(struct store_conn *c, void *arg)
+{
+    struct take_arg *a = arg;
+    unsigned char h[32];
+    memset(h, 40, 32);
+    return store_invite_take(c, h, NOW, a->staff_id);
+}
+
+RACE_TEST(of_two_takers_of_one_invite_exactly_one_gets_it)
+{
+    cr_assert_eq(store_run(S, do_account_seed, NULL), ERR_OK);
+    struct take_arg a = {""}, b = {""};
+    cr_expect_eq(race(do_invite_take, &a, do_invite_take, &b, "invites"), ERR_NOT_FOUND,
+                 "B took it first: the link is used");
+    cr_expect_str_eq(b.staff_id, "sta_anna");
+}
+
+static enum err do_token_revoke(struct store_conn *c, void *arg) { return store_token_revoke(c, arg, NOW); }
+
+RACE_TEST(of_two_revokers_of_one_token_exactly_one_revokes_it)
+{
+    cr_assert_eq(store_run(S, do_account_seed, NULL), ERR_OK);
+    cr_expect_eq(race(do_token_revoke, "tok_1", do_token_revoke, "tok_1", "tokens"), ERR_NOT_FOUND,
+                 "B revoked it first");
+    struct store_conn *c = store_reader_acquire(S);
+    struct token t;
+    cr_assert_eq(store_token_get(c, "tok_1", &t), ERR_OK);
+    store_reader_release(c);
+    cr_expect_eq(t.revoked_at, NOW);
+}
