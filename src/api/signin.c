@@ -789,7 +789,7 @@ void api_me_session_delete(struct request *r)
     }
     const char *staff_id, *token_id;
     owner_of(r, &staff_id, &token_id);
-    snprintf(x->id, sizeof x->id, "%s", r->param);
+    memcpy(x->id, r->param, strlen(r->param) + 1); /* checked above: it fits */
     snprintf(x->staff_id, sizeof x->staff_id, "%s", staff_id);
     snprintf(x->token_id, sizeof x->token_id, "%s", token_id);
     api_who_of(r, &x->who);
