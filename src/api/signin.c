@@ -602,7 +602,11 @@ static enum err change_run(struct store_conn *c, void *arg)
 {
     struct change_ctx *x = arg;
     enum err rc = check_limits(c, x->email_key, x->who.client, x->now, &x->blocked, &x->retry_s);
-    if (rc != ERR_OK || x->blocked) return rc;
+    if (rc != ERR_OK) return rc;
+    if (x->blocked)
+        return api_audit(c, &x->who, "login.failed",
+                         json_pack("{s:s, s:s, s:s}", "method", "password", "reason", "rate_limited", "user_agent",
+                                   x->who.user_agent));
     if (!x->verified) {
         if ((rc = add_failures(c, x->email_key, x->who.client, x->now)) != ERR_OK) return rc;
         rc = api_audit(c, &x->who, "login.failed",
@@ -695,8 +699,8 @@ void api_me_password(struct request *r)
         http_reply_err(r, ERR_CONFLICT, NULL, "You have no password yet; ask an admin for an invitation");
         return;
     }
-    if (blocked) {
-        reply_limited(r, x->retry_s);
+    if (blocked) { /* recorded (and decided again) by the writer */
+        api_submit(r, change_run, change_finish);
         return;
     }
     if (weak) {

@@ -14,6 +14,21 @@
 #include "util/clock.h"
 #include "util/ids.h"
 
+/* An audit row of the command line's own (actor "cli"), as api_audit makes
+ * the server's; details (a JSON object) is stolen. */
+static enum err cli_audit(struct store_conn *c, const char *type, json_t *details)
+{
+    struct audit_row a = {.at = clock_now_ms(), .actor = "cli"};
+    ids_new_sequenced("aud_", a.at, a.id, sizeof a.id);
+    snprintf(a.type, sizeof a.type, "%s", type);
+    a.details = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(details);
+    if (!a.details) return ERR_INTERNAL;
+    enum err rc = store_audit_add(c, &a);
+    free(a.details);
+    return rc;
+}
+
 struct token_job {
     struct token t;
     unsigned char hash[32];
@@ -42,7 +57,14 @@ static enum err insert_token(struct store_conn *c, void *arg)
         if (rc != ERR_OK) return rc;
         store_staff_clear(&st);
     }
-    return store_token_insert(c, &j->t, j->hash, clock_now_ms(), "cli");
+    int64_t now = clock_now_ms();
+    if ((rc = store_token_insert(c, &j->t, j->hash, now, "cli")) != ERR_OK) return rc;
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "token_id", j->t.id, "name", j->t.name, "role",
+                          j->t.role == ROLE_ADMIN ? "admin" : "agent", "via",
+                          j->only_if_none ? "opstasks init" : "opstasks token create");
+    json_object_set_new(d, "staff_id", j->t.staff_id[0] ? json_string(j->t.staff_id) : json_null());
+    json_object_set_new(d, "expires_at", json_null());
+    return cli_audit(c, "token.created", d);
 }
 
 /* Creates a token; prints nothing. Returns 0, 1 on failure, 3 when skipped. */
@@ -144,16 +166,8 @@ static enum err revoke_token(struct store_conn *c, void *arg)
     enum err rc = store_token_get(c, j->id, &j->t);
     if (rc == ERR_OK) rc = store_token_revoke(c, j->id, clock_now_ms());
     if (rc != ERR_OK) return rc;
-    struct audit_row a = {.at = clock_now_ms(), .actor = "cli"};
-    ids_new_sequenced("aud_", a.at, a.id, sizeof a.id);
-    snprintf(a.type, sizeof a.type, "token.revoked");
-    json_t *d = json_pack("{s:s, s:s, s:s}", "token_id", j->id, "name", j->t.name, "via", "opstasks token revoke");
-    a.details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(d);
-    if (!a.details) return ERR_INTERNAL;
-    rc = store_audit_add(c, &a);
-    free(a.details);
-    return rc;
+    return cli_audit(c, "token.revoked",
+                     json_pack("{s:s, s:s, s:s}", "token_id", j->id, "name", j->t.name, "via", "opstasks token revoke"));
 }
 
 static int revoke_cmd(const char *db, const char *id)
