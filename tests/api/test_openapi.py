@@ -29,7 +29,8 @@ EXPECTED_CODES_FROM_OTHER_BRANCHES = {}
 
 # A well-shaped id that names nothing, by the path segment before the parameter.
 UNKNOWN_IDS = {"tasks": "tsk_" + "0" * 26, "staff": "sta_nobody", "customers": "cus_nobody",
-               "renewals": "ren_nobody", "rules": "rul_nobody", "assets": "nope.css"}
+               "renewals": "ren_nobody", "rules": "rul_nobody", "assets": "nope.css", "tokens": "tok_nobody",
+               "sessions": "ses_nobody", "invite": "A" * 43}
 
 
 # ---- the routing table, the error map and the document ----------------------------
@@ -298,7 +299,7 @@ def test_a_declared_body_over_the_limit_is_answered_as_documented(probe, method,
 
 # A value each documented query parameter accepts, by the start of its pattern.
 SAMPLES = {"^sta_": "sta_qp", "^cus_": "cus_qp", "^ren_": "ren_qp", "^rul_": "rul_qp", "^(sta_": "none",
-           "^[a-z][a-z0-9_]*(": "qp.sample"}
+           "^[a-z][a-z0-9_]*(": "qp.sample", "^[0-9]{4}-": "2026-01-01"}
 
 
 def sample(schema):
