@@ -215,6 +215,24 @@ def test_deactivation_disables_the_persons_tokens_and_ends_their_sessions_for_go
     assert_error(me(srv, c), 401, "unauthorized")
 
 
+def test_the_persons_role_decides_what_their_session_may_do_at_once(srv, client):
+    sid = "sta_acc_boss"
+    c = account(srv, sid, PW, role="admin", client=client)
+    m_ = me(srv, c).json()
+    assert (m_["role"], m_["staff_id"], m_["token"]) == ("admin", sid, None)
+    assert srv.get("/ops/audit?limit=1", token=None, headers=session_headers(srv, c, csrf=False)).status == 200
+    r = srv.post("/ops/tokens", {"name": "made by a person", "role": "agent"}, token=None,
+                 headers=session_headers(srv, c, client=client))
+    assert r.status == 201, r
+    # made an agent: the same session is an agent's from its next request
+    put_staff(srv, sid, role="agent")
+    assert me(srv, c).json()["role"] == "agent"
+    assert_error(srv.get("/ops/audit?limit=1", token=None, headers=session_headers(srv, c, csrf=False)),
+                 403, "forbidden")
+    assert_error(srv.post("/ops/tokens", {"name": "no more", "role": "agent"}, token=None,
+                          headers=session_headers(srv, c, client=client)), 403, "forbidden")
+
+
 def test_a_tied_token_acts_as_its_staff_member_and_an_untied_one_as_itself(srv):
     put_staff(srv, "sta_acc_named", name="Named Person")
     tied = srv.post("/ops/tokens", {"name": "tied one", "role": "agent", "staff_id": "sta_acc_named"}).json()
@@ -280,6 +298,8 @@ def test_five_failures_for_one_email_block_it_for_15_minutes_even_with_the_right
         assert_error(r, 429, "too_many_requests")
         retry_after(r)
         assert c == {}
+    # a blocked attempt is not itself a failure
+    assert db_query(srv, "SELECT count(*) FROM login_failures WHERE key = ?", (f"email:{email}",)) == [(5,)]
     # another email is not held up
     assert sign_in(srv, "sta_acc_bystander@example.com", PW, client=new_client())[0].status == 200
     # the window passes: move the failures 15 minutes back
@@ -302,6 +322,17 @@ def test_the_retry_after_counts_down_to_when_the_oldest_failure_leaves_the_windo
     db_query(srv, "UPDATE login_failures SET at = at - ? WHERE key = ?", (600_000, f"email:{email}"))
     later = retry_after(sign_in(srv, email, PW, client=new_client())[0])
     assert 280 <= later <= 301, later
+
+
+def test_a_wrong_current_password_counts_toward_the_emails_limit(srv, client):
+    email = "sta_acc_curlimit@example.com"
+    c = account(srv, "sta_acc_curlimit", PW, client=client)
+    r = srv.post("/ops/me/password", {"current_password": "not-my-password", "new_password": PW2}, token=None,
+                 headers=session_headers(srv, c, client=client))
+    assert_error(r, 422, "validation_failed", "current_password")
+    for i in range(4):
+        assert_bad_credentials(sign_in(srv, email, f"wrong-password-{i}", client=new_client())[0])
+    assert_error(sign_in(srv, email, PW, client=new_client())[0], 429, "too_many_requests")
 
 
 def test_more_than_30_failures_from_one_address_block_it_and_no_other(make_server):
@@ -373,7 +404,7 @@ def test_a_used_invite_answers_404(srv):
 
 
 def test_an_unknown_invite_answers_404(srv):
-    for secret in ("A" * 43, "x", "%00"):
+    for secret in ("A" * 43, "x"):
         assert_error(accept_invite(srv, secret, PW)[0], 404, "not_found")
     assert srv.get("/invite/" + "A" * 43, token=None).status == 404
 
@@ -419,6 +450,10 @@ def test_an_invite_takes_no_body_and_uses_the_requests_host(srv):
     r = srv.post("/ops/staff/sta_acc_host/invite", {"ignored": True}, headers={"Host": "ops.example.test"})
     assert r.status == 201, r
     assert re.fullmatch(r"http://ops\.example\.test/invite/[A-Za-z0-9_-]{20,}", r.json()["invite_url"]), r.json()
+    r = srv.post("/ops/staff/sta_acc_host/invite", None, headers={"Host": "ops.example.test",
+                                                                  "X-Forwarded-Proto": "https"})
+    assert r.status == 201, r
+    assert r.json()["invite_url"].startswith("https://ops.example.test/invite/"), r.json()
 
 
 def test_invite_refusals(srv):

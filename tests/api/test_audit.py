@@ -90,6 +90,10 @@ def test_sign_ins_sign_outs_and_ended_sessions_are_logged(srv):
     row = one(srv, "login.succeeded", token_id=t["id"])
     assert row["details"]["method"] == "token" and row["actor"] == f"token:{t['id']}"
     assert t["token"] not in json.dumps(rows(srv))
+    assert sign_in(srv, token="ops_not_a_token_aud", client="198.51.100.5")[0].status == 401
+    [row] = [x for x in rows(srv, "type=login.failed") if x["client"] == "198.51.100.5"]
+    assert (row["details"]["method"], row["details"]["reason"]) == ("token", "bad_credentials")
+    assert "ops_not_a_token_aud" not in json.dumps(rows(srv))
 
     # another session of Ann's ended from this one, then sign-out
     r, c2 = sign_in(srv, email, PW, client="198.51.100.2")
@@ -189,8 +193,8 @@ def test_renewal_policy_and_sla_calendar_changes_are_logged_with_before_and_afte
     assert row["details"]["before"] == old and row["details"]["after"] == r.json()
 
     old_cal = srv.get("/ops/sla-calendar").json()
-    cal = {"mode": "business_hours", "weekly": {"mon": [["09:00", "17:00"]]}}
-    cal["weekly"].update({d: [] for d in ["tue", "wed", "thu", "fri", "sat", "sun"]})
+    cal = {"mode": "business_hours", "weekly": {d: [["09:00", "17:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}}
+    cal["weekly"].update({"sat": [], "sun": []})
     r = srv.put("/ops/sla-calendar", cal)
     assert r.status == 200, r
     [row] = rows(srv, "type=sla_calendar.updated")
