@@ -354,7 +354,7 @@ describe('staff page', () => {
     const dora = await signedInWithPassword(browser, server, DORA.email, DORA.password);
     await rowOf(DORA.id).getByRole('button', {name: `Deactivate ${DORA.name}`}).click();
     await page.locator('#confirm-action').getByRole('button', {name: 'Deactivate'}).click();
-    await rowOf(DORA.id).locator('.c-active').filter({hasText: 'Inactive'}).waitFor();
+    await rowOf(DORA.id).locator('.c-active').filter({hasText: /^Inactive$/}).waitFor();
     assert.equal(await rowOf(DORA.id).getByRole('button', {name: `Invite ${DORA.name}`, exact: true}).count(), 0);
     assert.equal(await rowOf(DORA.id).getByRole('button', {name: `Re-invite ${DORA.name}`}).count(), 0);
     await page.screenshot({path: shotPath('staff-deactivated-1280.png')});
@@ -366,7 +366,7 @@ describe('staff page', () => {
     await dora.page.getByRole('button', {name: 'Sign in', exact: true}).click();
     await dora.page.locator('#login-password .form-error').filter({hasText: 'not right'}).waitFor();
     await rowOf(DORA.id).getByRole('button', {name: `Activate ${DORA.name}`}).click();
-    await rowOf(DORA.id).locator('.c-active').filter({hasText: 'Active'}).waitFor();
+    await rowOf(DORA.id).locator('.c-active').filter({hasText: /^Active$/}).waitFor();
     assert.equal((await server.ok('GET', '/ops/staff/' + DORA.id)).active, true);
     await dora.page.getByRole('button', {name: 'Sign in', exact: true}).click();
     await dora.page.waitForURL(/\/tasks$/);
