@@ -104,7 +104,8 @@
         return (d.method === 'token' ? `with a token${d.token_id ? ' ' + d.token_id : ''}` : `with password as ${d.email || '?'}`) + ua;
       case 'login.failed':
         return `${d.method === 'token' ? 'with a token' : `as ${d.email || '?'}`}: ` +
-          (d.reason === 'rate_limited' ? 'too many attempts' : 'wrong email, password or token') + ua;
+          (d.reason === 'rate_limited' ? 'too many attempts' : d.method === 'token' ? 'not a valid token' :
+            'wrong email or password') + ua;
       case 'logout': case 'session.ended':
         return d.session_id ? `session ${d.session_id}` : '';
       case 'invite.created':
@@ -127,6 +128,13 @@
     }
   }
 
+  function typeLabel(r) {
+    if (r.type === 'staff.active_changed' && r.details && typeof r.details.after === 'boolean')
+      return r.details.after ? 'Activated' : 'Deactivated';
+    if (r.type === 'password.changed' && r.details && r.details.via === 'change') return 'Password changed';
+    return TYPE_LABEL[r.type] || r.type;
+  }
+
   function row(r) {
     const d = r.details || {};
     const hasMore = Object.keys(d).length > 0;
@@ -134,7 +142,7 @@
     return el('tr', {class: 'task' + (failed ? ' is-failed' : ''), 'data-id': r.id, 'data-type': r.type},
       el('td', {class: 'c-when', 'data-label': 'When'}, el('time', {datetime: r.at, title: r.at}, Ops.formatTime(r.at))),
       el('td', {class: 'c-type', 'data-label': 'What'},
-        el('span', {class: 'type-label'}, TYPE_LABEL[r.type] || r.type), el('span', {class: 'sub muted'}, r.type)),
+        el('span', {class: 'type-label'}, typeLabel(r)), el('span', {class: 'sub muted'}, r.type)),
       el('td', {class: 'c-actor', 'data-label': 'Who'}, r.actor ? el('span', {title: r.actor}, actorName(r.actor)) :
         el('span', {class: 'muted'}, '—')),
       el('td', {class: 'c-client', 'data-label': 'From'}, r.client || el('span', {class: 'muted'}, '—')),

@@ -424,7 +424,7 @@ const Ops = (() => {
   /* Who did something in a task's history: the name the server gives, else
    * a staff member's name; a token tied to nobody is never shown by its id. */
   function actorName(h) {
-    if (h.actor_name) return h.actor_name;
+    if (h.actor_name) return h.actor && h.actor.startsWith('token:') ? `${h.actor_name} (API token)` : h.actor_name;
     if (!h.actor || h.actor === 'system') return 'system';
     if (h.actor.startsWith('token:')) return 'an API token';
     return staffName(h.actor);
