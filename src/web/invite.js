@@ -14,6 +14,7 @@
     $('dead').hidden = false;
   }
 
+  Ops.clearOnInput(form);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     Ops.clearErrors(form);

@@ -165,6 +165,7 @@
 
   function wireAdd() {
     const form = $('add-form');
+    Ops.clearOnInput(form);
     const toggle = $('add-toggle');
     const open = (yes) => {
       $('add-box').hidden = !yes;
