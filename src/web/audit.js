@@ -101,11 +101,18 @@
     const ua = d.user_agent ? ` · ${Ops.userAgentText(d.user_agent)}` : '';
     switch (r.type) {
       case 'login.succeeded':
-        return (d.method === 'token' ? `with a token${d.token_id ? ' ' + d.token_id : ''}` : `with password as ${d.email || '?'}`) + ua;
-      case 'login.failed':
-        return `${d.method === 'token' ? 'with a token' : `as ${d.email || '?'}`}: ` +
-          (d.reason === 'rate_limited' ? 'too many attempts' : d.method === 'token' ? 'not a valid token' :
-            'wrong email or password') + ua;
+        if (d.method === 'token') {
+          const t = d.token_id && state.tokens.get(d.token_id);
+          return (t ? `with the token “${t.name}”` : `with a token${d.token_id ? ' ' + d.token_id : ''}`) + ua;
+        }
+        if (d.method === 'invite') return 'from an invite link, after setting a password' + ua;
+        return `with password as ${d.email || '?'}` + ua;
+      case 'login.failed': {
+        const who = d.email ? `as ${d.email}: ` : d.method === 'token' ? 'with a token: ' : '';
+        const why = {rate_limited: 'too many attempts', wrong_current_password: 'wrong current password when changing it',
+                     bad_credentials: d.method === 'token' ? 'not a valid token' : 'wrong email or password'};
+        return who + (why[d.reason] || d.reason || 'refused') + ua;
+      }
       case 'logout': case 'session.ended':
         return d.session_id ? `session ${d.session_id}` : '';
       case 'invite.created':

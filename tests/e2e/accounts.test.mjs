@@ -162,7 +162,13 @@ describe('invite and sign-in', () => {
     await page.waitForURL(/\/tasks$/);
     // an admin token tied to nobody: its own name, and the admin links
     await whoami(page).waitFor();
+    assert.equal(await page.locator('#whoami').textContent(), 'Signed in as admin');
     assert.deepEqual(await navLinks(page), ['Queue', 'Account', 'Staff', 'Audit']);
+    // its account page lists its session, and has no password to change
+    await page.getByRole('link', {name: 'Account'}).click();
+    await page.locator('#session-rows tr.is-current').waitFor();
+    assert.equal(await page.locator('#no-password').isVisible(), true);
+    assert.equal(await page.locator('#password-form').isHidden(), true);
     await noProblems(page);
     await context.close();
   });
@@ -279,6 +285,7 @@ describe('staff page', () => {
   const rowOf = (id) => page.locator(`#staff-rows tr[data-id="${id}"]`);
 
   test('lists staff with role, status, last sign-in and password state', async () => {
+    await server.ok('PUT', '/ops/staff/sta_markup', {name: '<img src=x onerror=alert(1)> Mark', email: null});
     await page.getByRole('link', {name: 'Staff'}).click();
     await page.waitForURL(/\/staff$/);
     await rowOf(ADA.id).waitFor();
@@ -287,6 +294,10 @@ describe('staff page', () => {
     assert.equal(await rowOf(CARL.id).locator('.c-active').textContent(), 'Active');
     assert.notEqual(await rowOf(CARL.id).locator('.c-login').textContent(), 'Never');
     assert.match(await rowOf(CARL.id).locator('.c-password').textContent(), /^Set/);
+    // a name with markup is text; with no email there is nobody to invite
+    assert.equal(await rowOf('sta_markup').locator('.staff-name').textContent(), '<img src=x onerror=alert(1)> Mark');
+    assert.equal(await page.locator('#staff-rows img').count(), 0);
+    assert.equal(await rowOf('sta_markup').locator('td').nth(1).textContent(), 'none');
     // one cannot demote or deactivate oneself here
     assert.equal(await rowOf(ADA.id).locator('[data-action=active]').count(), 0);
     await page.screenshot({path: shotPath('staff-1280.png'), fullPage: true});
@@ -294,15 +305,15 @@ describe('staff page', () => {
 
   test('add a member: the id is checked, then the row appears', async () => {
     await page.getByRole('button', {name: 'Add staff member'}).click();
-    await page.getByLabel('Id', {exact: true}).fill('erin');
-    await page.getByLabel('Name').fill('Erin New');
+    await page.locator('#add-form').getByLabel('Id', {exact: true}).fill('erin');
+    await page.locator('#add-form').getByLabel('Name', {exact: true}).fill('Erin New');
     await page.getByRole('button', {name: 'Add', exact: true}).click();
     await page.locator('#add-id-error').filter({hasText: 'sta_'}).waitFor();
-    await page.getByLabel('Id', {exact: true}).fill(CARL.id);
+    await page.locator('#add-form').getByLabel('Id', {exact: true}).fill(CARL.id);
     await page.getByRole('button', {name: 'Add', exact: true}).click();
     await page.locator('#add-id-error').filter({hasText: 'taken'}).waitFor();
-    await page.getByLabel('Id', {exact: true}).fill('sta_erin');
-    await page.getByLabel('Email address').fill('erin@example.test');
+    await page.locator('#add-form').getByLabel('Id', {exact: true}).fill('sta_erin');
+    await page.locator('#add-form').getByLabel('Email address', {exact: true}).fill('erin@example.test');
     await page.screenshot({path: shotPath('staff-add-1280.png')});
     await page.getByRole('button', {name: 'Add', exact: true}).click();
     await rowOf('sta_erin').waitFor();
@@ -311,6 +322,25 @@ describe('staff page', () => {
     const s = await server.ok('GET', '/ops/staff/sta_erin');
     assert.equal(s.role, 'agent');
     assert.equal(s.email, 'erin@example.test');
+  });
+
+  test('Edit changes name and email; an email makes Invite possible', async () => {
+    const row = rowOf('sta_markup');
+    assert.equal(await row.getByRole('button', {name: /^Invite /}).isDisabled(), true);
+    await row.getByRole('button', {name: /^Edit name or email/}).click();
+    const form = page.locator('tr.editor-row[data-for="sta_markup"] form');
+    await form.getByLabel('Email address').fill('not an address');
+    await form.getByRole('button', {name: 'Save'}).click();
+    await form.locator('.field-error:not([hidden])').filter({hasText: 'email'}).waitFor();
+    await page.screenshot({path: shotPath('staff-edit-1280.png')});
+    await form.getByLabel('Name', {exact: true}).fill('Mark Up');
+    await form.getByLabel('Email address').fill('mark@example.test');
+    await form.getByRole('button', {name: 'Save'}).click();
+    await row.locator('.staff-name').filter({hasText: /^Mark Up$/}).waitFor();
+    assert.equal(await page.locator('tr.editor-row').count(), 0);
+    assert.equal(await row.getByRole('button', {name: 'Invite Mark Up', exact: true}).isEnabled(), true);
+    const s = await server.ok('GET', '/ops/staff/sta_markup');
+    assert.deepEqual([s.name, s.email, s.role, s.active], ['Mark Up', 'mark@example.test', 'agent', true]);
   });
 
   test('Invite shows the link to copy with its expiry; the row then offers Re-invite', async () => {
