@@ -183,6 +183,7 @@
       $('rows').replaceChildren(...state.rows.map(row));
       renderCount();
       showError(null);
+      for (const c of document.querySelectorAll('#filters [aria-invalid]')) c.removeAttribute('aria-invalid');
     } catch (e) {
       if (seq !== state.seq) return;
       if (e.field && FILTERS.includes(e.field)) $('f-' + e.field).setAttribute('aria-invalid', 'true');

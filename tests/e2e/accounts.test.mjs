@@ -19,6 +19,15 @@ async function noProblems(page) {
   assert.deepEqual(page.problems, [], 'no script errors, CSP refusals or dialogs');
 }
 
+/* every visible control has a label (its own, aria-label or text) */
+async function assertLabelled(page) {
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((n) => n.offsetParent !== null)
+    .filter((n) => !(n.labels && n.labels.length) && !n.getAttribute('aria-label') && !n.textContent.trim())
+    .map((n) => n.outerHTML));
+  assert.deepEqual(unlabelled, []);
+}
+
 const navLinks = (page) => page.locator('header .nav a:visible').allTextContents();
 const whoami = (page) => page.locator('#whoami').filter({hasText: 'Signed in as'});
 
@@ -63,6 +72,7 @@ describe('invite and sign-in', () => {
     await page.getByLabel('New password, again').fill(CARL.email);
     await page.getByRole('button', {name: 'Set password and sign in'}).click();
     await page.locator('#password-error:not([hidden])').waitFor();
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('invite-error-1280.png')});
     await page.getByLabel('New password', {exact: true}).fill(CARL.password);
     await page.getByLabel('New password, again').fill(CARL.password);
@@ -106,6 +116,7 @@ describe('invite and sign-in', () => {
     const page = await watched(context);
     await page.goto('/tasks?status=all');
     await page.waitForURL(/\/login\?next=/);
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('login-password-1280.png')});
     // empty fields are caught on the page
     await page.getByRole('button', {name: 'Sign in', exact: true}).click();
@@ -230,6 +241,7 @@ describe('account page', () => {
     assert.equal(await page.locator('#session-rows .badge-current').textContent(), 'This browser');
     assert.match(await rows.first().locator('td').first().textContent(), /Chrome/);
     assert.equal(await page.locator('.nav a[aria-current=page]').textContent(), 'Account');
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('account-1280.png'), fullPage: true});
     // end the newest session that is not this one: the other browser's
     await page.locator('#session-rows tr:not(.is-current)').first().getByRole('button', {name: /^End the session/}).click();
@@ -300,6 +312,7 @@ describe('staff page', () => {
     assert.equal(await rowOf('sta_markup').locator('td').nth(1).textContent(), 'none');
     // one cannot demote or deactivate oneself here
     assert.equal(await rowOf(ADA.id).locator('[data-action=active]').count(), 0);
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('staff-1280.png'), fullPage: true});
   });
 
@@ -439,6 +452,7 @@ describe('audit page', () => {
     const role = page.locator('#rows tr[data-type="staff.role_changed"]').first();
     assert.equal(await role.locator('.c-actor').textContent(), ADA.name);
     assert.match(await role.locator('.summary').textContent(), new RegExp(`${CARL.name}: admin → agent`));
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('audit-1280.png')});
   });
 
@@ -472,6 +486,20 @@ describe('audit page', () => {
       [...document.querySelectorAll('#rows .c-actor')].every((td) => td.textContent === 'Ada Admin'));
     await page.getByRole('button', {name: 'Reset filters'}).click();
     await page.waitForURL(/\/audit$/);
+    // dates: today's rows are in a from..to of today; a later from shows none; to before from is refused
+    const today = (await server.ok('GET', '/ops/me')).today;
+    await page.locator('#f-from').fill(today);
+    await page.locator('#f-to').fill(today);
+    await page.waitForURL(new RegExp(`from=${today}&to=${today}$`));
+    await page.locator('#rows tr').first().waitFor();
+    assert.equal(await page.locator('#empty').isHidden(), true);
+    await page.goto('/audit?from=2099-01-01');
+    await page.locator('#empty').filter({hasText: 'Nothing in the log matches'}).waitFor();
+    assert.equal(await page.locator('#f-from').inputValue(), '2099-01-01');
+    await page.goto('/audit?from=2099-01-02&to=2099-01-01');
+    await page.locator('#error').filter({hasText: 'Could not load the log'}).waitFor();
+    assert.equal(await page.locator('#f-to').getAttribute('aria-invalid'), 'true');
+    await page.goto('/audit');
   });
 
   test('"Older" walks back past the first 100 rows', async () => {
