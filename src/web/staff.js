@@ -1,8 +1,8 @@
 /* staff.js: /staff, for admins: every staff member (GET /ops/staff) with
  * role, status, last sign-in and password state; invite or re-invite (POST
- * /ops/staff/{id}/invite, whose link is shown to copy), change role and
- * deactivate or activate (PUT /ops/staff/{id} with the whole record), and
- * add a member (PUT of a new id). */
+ * /ops/staff/{id}/invite, whose link is shown to copy), edit name and email,
+ * change role, deactivate or activate (each a PUT /ops/staff/{id} with the
+ * whole record), and add a member (PUT of a new id). */
 'use strict';
 
 (() => {
