@@ -68,6 +68,7 @@
 
   function wirePassword() {
     const form = $('password-form');
+    Ops.clearOnInput(form);
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       Ops.clearErrors(form);

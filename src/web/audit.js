@@ -101,10 +101,18 @@
     const ua = d.user_agent ? ` · ${Ops.userAgentText(d.user_agent)}` : '';
     switch (r.type) {
       case 'login.succeeded':
-        return (d.method === 'token' ? `with a token${d.token_id ? ' ' + d.token_id : ''}` : `with password as ${d.email || '?'}`) + ua;
-      case 'login.failed':
-        return `${d.method === 'token' ? 'with a token' : `as ${d.email || '?'}`}: ` +
-          (d.reason === 'rate_limited' ? 'too many attempts' : 'wrong email, password or token') + ua;
+        if (d.method === 'token') {
+          const t = d.token_id && state.tokens.get(d.token_id);
+          return (t ? `with the token “${t.name}”` : `with a token${d.token_id ? ' ' + d.token_id : ''}`) + ua;
+        }
+        if (d.method === 'invite') return 'from an invite link, after setting a password' + ua;
+        return `with password as ${d.email || '?'}` + ua;
+      case 'login.failed': {
+        const who = d.email ? `as ${d.email}: ` : d.method === 'token' ? 'with a token: ' : '';
+        const why = {rate_limited: 'too many attempts', wrong_current_password: 'wrong current password when changing it',
+                     bad_credentials: d.method === 'token' ? 'not a valid token' : 'wrong email or password'};
+        return who + (why[d.reason] || d.reason || 'refused') + ua;
+      }
       case 'logout': case 'session.ended':
         return d.session_id ? `session ${d.session_id}` : '';
       case 'invite.created':
@@ -127,6 +135,13 @@
     }
   }
 
+  function typeLabel(r) {
+    if (r.type === 'staff.active_changed' && r.details && typeof r.details.after === 'boolean')
+      return r.details.after ? 'Activated' : 'Deactivated';
+    if (r.type === 'password.changed' && r.details && r.details.via === 'change') return 'Password changed';
+    return TYPE_LABEL[r.type] || r.type;
+  }
+
   function row(r) {
     const d = r.details || {};
     const hasMore = Object.keys(d).length > 0;
@@ -134,7 +149,7 @@
     return el('tr', {class: 'task' + (failed ? ' is-failed' : ''), 'data-id': r.id, 'data-type': r.type},
       el('td', {class: 'c-when', 'data-label': 'When'}, el('time', {datetime: r.at, title: r.at}, Ops.formatTime(r.at))),
       el('td', {class: 'c-type', 'data-label': 'What'},
-        el('span', {class: 'type-label'}, TYPE_LABEL[r.type] || r.type), el('span', {class: 'sub muted'}, r.type)),
+        el('span', {class: 'type-label'}, typeLabel(r)), el('span', {class: 'sub muted'}, r.type)),
       el('td', {class: 'c-actor', 'data-label': 'Who'}, r.actor ? el('span', {title: r.actor}, actorName(r.actor)) :
         el('span', {class: 'muted'}, '—')),
       el('td', {class: 'c-client', 'data-label': 'From'}, r.client || el('span', {class: 'muted'}, '—')),
@@ -168,6 +183,7 @@
       $('rows').replaceChildren(...state.rows.map(row));
       renderCount();
       showError(null);
+      for (const c of document.querySelectorAll('#filters [aria-invalid]')) c.removeAttribute('aria-invalid');
     } catch (e) {
       if (seq !== state.seq) return;
       if (e.field && FILTERS.includes(e.field)) $('f-' + e.field).setAttribute('aria-invalid', 'true');

@@ -325,6 +325,17 @@ const Ops = (() => {
     if (top) { top.hidden = true; top.textContent = ''; }
   }
 
+  /* A field's error goes away once its control is changed. */
+  function clearOnInput(form) {
+    form.addEventListener('input', (ev) => {
+      const c = ev.target;
+      if (!c.id || c.getAttribute('aria-invalid') !== 'true') return;
+      c.removeAttribute('aria-invalid');
+      const p = document.getElementById(c.id + '-error');
+      if (p) { p.hidden = true; p.textContent = ''; }
+    });
+  }
+
   /* Shows an API error next to the field it names (else at the top). */
   function showError(form, e) {
     const control = e.field && form.querySelector(`[name="${CSS.escape(e.field)}"]`);
@@ -424,7 +435,7 @@ const Ops = (() => {
   /* Who did something in a task's history: the name the server gives, else
    * a staff member's name; a token tied to nobody is never shown by its id. */
   function actorName(h) {
-    if (h.actor_name) return h.actor_name;
+    if (h.actor_name) return h.actor && h.actor.startsWith('token:') ? `${h.actor_name} (API token)` : h.actor_name;
     if (!h.actor || h.actor === 'system') return 'system';
     if (h.actor.startsWith('token:')) return 'an API token';
     return staffName(h.actor);
@@ -518,6 +529,6 @@ const Ops = (() => {
   return {STATUS_LABEL, STATUSES, PRIORITY_LABEL, PRIORITIES, ACTIVE, api, ApiError, el, dayNumber, dueText,
           formatDate, formatTime, slaInfo, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
           announce, toast, confirmCancel, patchTask, actionButtons, editor, field, clearErrors, showError,
-          errorText, wireLogout, cookie, meName, isAdmin, showNav, signedIn, listAll, actorName,
+          errorText, wireLogout, cookie, clearOnInput, meName, isAdmin, showNav, signedIn, listAll, actorName,
           passwordProblem, retryText, userAgentText, confirmAction, plural};
 })();

@@ -14,6 +14,7 @@
     $('dead').hidden = false;
   }
 
+  Ops.clearOnInput(form);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     Ops.clearErrors(form);
@@ -30,8 +31,8 @@
     } catch (e) {
       btn.disabled = false;
       if (e.status === 404) return dead();
-      if (e.status === 429 || e.status === 503)
-        return Ops.showError(form, {message: `The server is busy; ${Ops.retryText(e)}.`});
+      if (e.status === 429) return Ops.showError(form, {message: `Too many attempts; ${Ops.retryText(e)}.`});
+      if (e.status === 503) return Ops.showError(form, {message: 'The server is busy; try again in a moment.'});
       /* a 422 names the field "password" */
       return Ops.showError(form, e);
     }

@@ -68,6 +68,8 @@
     return submit(tokenForm, {token}, 'token');
   });
 
+  Ops.clearOnInput(pwForm);
+  Ops.clearOnInput(tokenForm);
   switcher.addEventListener('click', () => useToken(tokenForm.hidden, true));
   if (location.hash === '#token') useToken(true, true);
 })();

@@ -1,8 +1,8 @@
 /* staff.js: /staff, for admins: every staff member (GET /ops/staff) with
  * role, status, last sign-in and password state; invite or re-invite (POST
- * /ops/staff/{id}/invite, whose link is shown to copy), change role and
- * deactivate or activate (PUT /ops/staff/{id} with the whole record), and
- * add a member (PUT of a new id). */
+ * /ops/staff/{id}/invite, whose link is shown to copy), edit name and email,
+ * change role, deactivate or activate (each a PUT /ops/staff/{id} with the
+ * whole record), and add a member (PUT of a new id). */
 'use strict';
 
 (() => {
@@ -36,11 +36,15 @@
       const again = s.has_password || s.invite_expires_at;
       const inv = el('button', {type: 'button', class: 'btn btn-small', 'data-action': 'invite',
                                 'aria-label': `${again ? 'Re-invite' : 'Invite'} ${s.name}`,
-                                title: s.email ? null : 'Add an email address first'},
+                                disabled: !s.email, title: s.email ? null : 'Add an email address (Edit) to invite them'},
                      again ? 'Re-invite' : 'Invite');
       inv.addEventListener('click', () => invite(s, inv));
       actions.append(inv);
     }
+    const edit = el('button', {type: 'button', class: 'btn btn-small btn-quiet', 'data-action': 'edit',
+                               'aria-expanded': 'false', 'aria-label': `Edit name or email: ${s.name}`}, 'Edit');
+    edit.addEventListener('click', () => toggleEditor(s, edit));
+    actions.append(edit);
     if (!self) {
       const toAdmin = s.role !== 'admin';
       const role = el('button', {type: 'button', class: 'btn btn-small btn-quiet', 'data-action': 'role',
@@ -103,11 +107,51 @@
     return data;
   }
 
+  /* The inline editor of a member's name and email, in a row under theirs. */
+  function toggleEditor(s, btn) {
+    const open = document.querySelector(`#staff-rows tr.editor-row[data-for="${CSS.escape(s.id)}"]`);
+    const close = () => {
+      const r = document.querySelector(`#staff-rows tr.editor-row[data-for="${CSS.escape(s.id)}"]`);
+      if (r) r.remove();
+      btn.setAttribute('aria-expanded', 'false');
+      btn.focus();
+    };
+    if (open) { close(); return; }
+    const p = 'ed-' + s.id;
+    const name = el('input', {name: 'name', type: 'text', value: s.name, autocomplete: 'off', required: true});
+    const email = el('input', {name: 'email', type: 'email', value: s.email || '', autocomplete: 'off', spellcheck: 'false'});
+    const form = el('form', {class: 'editor', novalidate: true, 'aria-label': `Edit ${s.name}`},
+      el('p', {class: 'form-error', role: 'alert', hidden: true}),
+      el('div', {class: 'editor-fields'}, Ops.field(p + '-name', 'Name', name), Ops.field(p + '-email', 'Email address', email)),
+      el('div', {class: 'editor-actions'},
+        el('button', {type: 'submit', class: 'btn btn-primary btn-small'}, 'Save'),
+        el('button', {type: 'button', class: 'btn btn-small btn-quiet', 'data-close': '1'}, 'Close')));
+    Ops.clearOnInput(form);
+    form.querySelector('[data-close]').addEventListener('click', close);
+    form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(); });
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      Ops.clearErrors(form);
+      if (!name.value.trim()) return Ops.showError(form, {field: 'name', message: 'Enter a name'});
+      const save = form.querySelector('[type=submit]');
+      save.disabled = true;
+      try {
+        const cur = list.find((x) => x.id === s.id) || s;
+        const ns = await put(cur, {name: name.value.trim(), email: email.value.trim() || null});
+        close();
+        replace(ns, 'edit');
+        Ops.toast(`${ns.name} saved`);
+      } catch (e) {
+        Ops.showError(form, e);
+        save.disabled = false;
+      }
+    });
+    btn.closest('tr').after(el('tr', {class: 'editor-row', 'data-for': s.id}, el('td', {colspan: 7}, form)));
+    btn.setAttribute('aria-expanded', 'true');
+    name.focus();
+  }
+
   async function invite(s, btn) {
-    if (!s.email) {
-      Ops.toast(`${s.name} has no email address: add one first (PUT /ops/staff/${s.id})`, true);
-      return;
-    }
     btn.disabled = true;
     try {
       const {data} = await api('POST', '/ops/staff/' + encodeURIComponent(s.id) + '/invite');
@@ -165,6 +209,7 @@
 
   function wireAdd() {
     const form = $('add-form');
+    Ops.clearOnInput(form);
     const toggle = $('add-toggle');
     const open = (yes) => {
       $('add-box').hidden = !yes;

@@ -19,6 +19,15 @@ async function noProblems(page) {
   assert.deepEqual(page.problems, [], 'no script errors, CSP refusals or dialogs');
 }
 
+/* every visible control has a label (its own, aria-label or text) */
+async function assertLabelled(page) {
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((n) => n.offsetParent !== null)
+    .filter((n) => !(n.labels && n.labels.length) && !n.getAttribute('aria-label') && !n.textContent.trim())
+    .map((n) => n.outerHTML));
+  assert.deepEqual(unlabelled, []);
+}
+
 const navLinks = (page) => page.locator('header .nav a:visible').allTextContents();
 const whoami = (page) => page.locator('#whoami').filter({hasText: 'Signed in as'});
 
@@ -63,6 +72,7 @@ describe('invite and sign-in', () => {
     await page.getByLabel('New password, again').fill(CARL.email);
     await page.getByRole('button', {name: 'Set password and sign in'}).click();
     await page.locator('#password-error:not([hidden])').waitFor();
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('invite-error-1280.png')});
     await page.getByLabel('New password', {exact: true}).fill(CARL.password);
     await page.getByLabel('New password, again').fill(CARL.password);
@@ -106,6 +116,7 @@ describe('invite and sign-in', () => {
     const page = await watched(context);
     await page.goto('/tasks?status=all');
     await page.waitForURL(/\/login\?next=/);
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('login-password-1280.png')});
     // empty fields are caught on the page
     await page.getByRole('button', {name: 'Sign in', exact: true}).click();
@@ -162,7 +173,13 @@ describe('invite and sign-in', () => {
     await page.waitForURL(/\/tasks$/);
     // an admin token tied to nobody: its own name, and the admin links
     await whoami(page).waitFor();
+    assert.equal(await page.locator('#whoami').textContent(), 'Signed in as admin');
     assert.deepEqual(await navLinks(page), ['Queue', 'Account', 'Staff', 'Audit']);
+    // its account page lists its session, and has no password to change
+    await page.getByRole('link', {name: 'Account'}).click();
+    await page.locator('#session-rows tr.is-current').waitFor();
+    assert.equal(await page.locator('#no-password').isVisible(), true);
+    assert.equal(await page.locator('#password-form').isHidden(), true);
     await noProblems(page);
     await context.close();
   });
@@ -174,10 +191,12 @@ describe('nav bar and names', () => {
     await whoami(page).waitFor();
     assert.deepEqual(await navLinks(page), ['Queue', 'Account']);
     assert.equal(await page.locator('.nav a[aria-current=page]').textContent(), 'Queue');
-    // the admin pages: refused by the server, or the page says so and lists nothing
+    // the admin pages: sent on to the queue (or refused, or the page says so and lists nothing)
     for (const path of ['/staff', '/audit']) {
       const res = await page.goto(path);
-      if (res.status() === 200) {
+      if (/\/tasks$/.test(page.url())) {
+        assert.equal(res.status(), 200);
+      } else if (res.status() === 200) {
         await page.locator('#error').filter({hasText: 'Only admins'}).waitFor();
         assert.equal(await page.locator('tbody tr').count(), 0);
       } else {
@@ -222,6 +241,7 @@ describe('account page', () => {
     assert.equal(await page.locator('#session-rows .badge-current').textContent(), 'This browser');
     assert.match(await rows.first().locator('td').first().textContent(), /Chrome/);
     assert.equal(await page.locator('.nav a[aria-current=page]').textContent(), 'Account');
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('account-1280.png'), fullPage: true});
     // end the newest session that is not this one: the other browser's
     await page.locator('#session-rows tr:not(.is-current)').first().getByRole('button', {name: /^End the session/}).click();
@@ -277,6 +297,7 @@ describe('staff page', () => {
   const rowOf = (id) => page.locator(`#staff-rows tr[data-id="${id}"]`);
 
   test('lists staff with role, status, last sign-in and password state', async () => {
+    await server.ok('PUT', '/ops/staff/sta_markup', {name: '<img src=x onerror=alert(1)> Mark', email: null});
     await page.getByRole('link', {name: 'Staff'}).click();
     await page.waitForURL(/\/staff$/);
     await rowOf(ADA.id).waitFor();
@@ -285,22 +306,27 @@ describe('staff page', () => {
     assert.equal(await rowOf(CARL.id).locator('.c-active').textContent(), 'Active');
     assert.notEqual(await rowOf(CARL.id).locator('.c-login').textContent(), 'Never');
     assert.match(await rowOf(CARL.id).locator('.c-password').textContent(), /^Set/);
+    // a name with markup is text; with no email there is nobody to invite
+    assert.equal(await rowOf('sta_markup').locator('.staff-name').textContent(), '<img src=x onerror=alert(1)> Mark');
+    assert.equal(await page.locator('#staff-rows img').count(), 0);
+    assert.equal(await rowOf('sta_markup').locator('td').nth(1).textContent(), 'none');
     // one cannot demote or deactivate oneself here
     assert.equal(await rowOf(ADA.id).locator('[data-action=active]').count(), 0);
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('staff-1280.png'), fullPage: true});
   });
 
   test('add a member: the id is checked, then the row appears', async () => {
     await page.getByRole('button', {name: 'Add staff member'}).click();
-    await page.getByLabel('Id', {exact: true}).fill('erin');
-    await page.getByLabel('Name').fill('Erin New');
+    await page.locator('#add-form').getByLabel('Id', {exact: true}).fill('erin');
+    await page.locator('#add-form').getByLabel('Name', {exact: true}).fill('Erin New');
     await page.getByRole('button', {name: 'Add', exact: true}).click();
     await page.locator('#add-id-error').filter({hasText: 'sta_'}).waitFor();
-    await page.getByLabel('Id', {exact: true}).fill(CARL.id);
+    await page.locator('#add-form').getByLabel('Id', {exact: true}).fill(CARL.id);
     await page.getByRole('button', {name: 'Add', exact: true}).click();
     await page.locator('#add-id-error').filter({hasText: 'taken'}).waitFor();
-    await page.getByLabel('Id', {exact: true}).fill('sta_erin');
-    await page.getByLabel('Email address').fill('erin@example.test');
+    await page.locator('#add-form').getByLabel('Id', {exact: true}).fill('sta_erin');
+    await page.locator('#add-form').getByLabel('Email address', {exact: true}).fill('erin@example.test');
     await page.screenshot({path: shotPath('staff-add-1280.png')});
     await page.getByRole('button', {name: 'Add', exact: true}).click();
     await rowOf('sta_erin').waitFor();
@@ -309,6 +335,25 @@ describe('staff page', () => {
     const s = await server.ok('GET', '/ops/staff/sta_erin');
     assert.equal(s.role, 'agent');
     assert.equal(s.email, 'erin@example.test');
+  });
+
+  test('Edit changes name and email; an email makes Invite possible', async () => {
+    const row = rowOf('sta_markup');
+    assert.equal(await row.getByRole('button', {name: /^Invite /}).isDisabled(), true);
+    await row.getByRole('button', {name: /^Edit name or email/}).click();
+    const form = page.locator('tr.editor-row[data-for="sta_markup"] form');
+    await form.getByLabel('Email address').fill('not an address');
+    await form.getByRole('button', {name: 'Save'}).click();
+    await form.locator('.field-error:not([hidden])').filter({hasText: 'email'}).waitFor();
+    await page.screenshot({path: shotPath('staff-edit-1280.png')});
+    await form.getByLabel('Name', {exact: true}).fill('Mark Up');
+    await form.getByLabel('Email address').fill('mark@example.test');
+    await form.getByRole('button', {name: 'Save'}).click();
+    await row.locator('.staff-name').filter({hasText: /^Mark Up$/}).waitFor();
+    assert.equal(await page.locator('tr.editor-row').count(), 0);
+    assert.equal(await row.getByRole('button', {name: 'Invite Mark Up', exact: true}).isEnabled(), true);
+    const s = await server.ok('GET', '/ops/staff/sta_markup');
+    assert.deepEqual([s.name, s.email, s.role, s.active], ['Mark Up', 'mark@example.test', 'agent', true]);
   });
 
   test('Invite shows the link to copy with its expiry; the row then offers Re-invite', async () => {
@@ -352,7 +397,7 @@ describe('staff page', () => {
     const dora = await signedInWithPassword(browser, server, DORA.email, DORA.password);
     await rowOf(DORA.id).getByRole('button', {name: `Deactivate ${DORA.name}`}).click();
     await page.locator('#confirm-action').getByRole('button', {name: 'Deactivate'}).click();
-    await rowOf(DORA.id).locator('.c-active').filter({hasText: 'Inactive'}).waitFor();
+    await rowOf(DORA.id).locator('.c-active').filter({hasText: /^Inactive$/}).waitFor();
     assert.equal(await rowOf(DORA.id).getByRole('button', {name: `Invite ${DORA.name}`, exact: true}).count(), 0);
     assert.equal(await rowOf(DORA.id).getByRole('button', {name: `Re-invite ${DORA.name}`}).count(), 0);
     await page.screenshot({path: shotPath('staff-deactivated-1280.png')});
@@ -364,7 +409,7 @@ describe('staff page', () => {
     await dora.page.getByRole('button', {name: 'Sign in', exact: true}).click();
     await dora.page.locator('#login-password .form-error').filter({hasText: 'not right'}).waitFor();
     await rowOf(DORA.id).getByRole('button', {name: `Activate ${DORA.name}`}).click();
-    await rowOf(DORA.id).locator('.c-active').filter({hasText: 'Active'}).waitFor();
+    await rowOf(DORA.id).locator('.c-active').filter({hasText: /^Active$/}).waitFor();
     assert.equal((await server.ok('GET', '/ops/staff/' + DORA.id)).active, true);
     await dora.page.getByRole('button', {name: 'Sign in', exact: true}).click();
     await dora.page.waitForURL(/\/tasks$/);
@@ -407,6 +452,7 @@ describe('audit page', () => {
     const role = page.locator('#rows tr[data-type="staff.role_changed"]').first();
     assert.equal(await role.locator('.c-actor').textContent(), ADA.name);
     assert.match(await role.locator('.summary').textContent(), new RegExp(`${CARL.name}: admin → agent`));
+    await assertLabelled(page);
     await page.screenshot({path: shotPath('audit-1280.png')});
   });
 
@@ -440,6 +486,20 @@ describe('audit page', () => {
       [...document.querySelectorAll('#rows .c-actor')].every((td) => td.textContent === 'Ada Admin'));
     await page.getByRole('button', {name: 'Reset filters'}).click();
     await page.waitForURL(/\/audit$/);
+    // dates: today's rows are in a from..to of today; a later from shows none; to before from is refused
+    const today = (await server.ok('GET', '/ops/me')).today;
+    await page.locator('#f-from').fill(today);
+    await page.locator('#f-to').fill(today);
+    await page.waitForURL(new RegExp(`from=${today}&to=${today}$`));
+    await page.locator('#rows tr').first().waitFor();
+    assert.equal(await page.locator('#empty').isHidden(), true);
+    await page.goto('/audit?from=2099-01-01');
+    await page.locator('#empty').filter({hasText: 'Nothing in the log matches'}).waitFor();
+    assert.equal(await page.locator('#f-from').inputValue(), '2099-01-01');
+    await page.goto('/audit?from=2099-01-02&to=2099-01-01');
+    await page.locator('#error').filter({hasText: 'Could not load the log'}).waitFor();
+    assert.equal(await page.locator('#f-to').getAttribute('aria-invalid'), 'true');
+    await page.goto('/audit');
   });
 
   test('"Older" walks back past the first 100 rows', async () => {

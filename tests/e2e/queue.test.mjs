@@ -68,11 +68,11 @@ describe('sign-in', () => {
     // email and password first; the token form is behind a link
     await page.getByRole('button', {name: 'Sign in with an API token'}).click();
     await page.getByLabel('API token').fill('ops_not_a_token');
-    await page.getByRole('button', {name: 'Sign in'}).click();
+    await page.getByRole('button', {name: 'Sign in', exact: true}).click();
     await page.locator('#token-error').filter({hasText: 'not valid'}).waitFor();
     assert.equal(await page.getByLabel('API token').getAttribute('aria-invalid'), 'true');
     await page.getByLabel('API token').fill(anna);
-    await page.getByRole('button', {name: 'Sign in'}).click();
+    await page.getByRole('button', {name: 'Sign in', exact: true}).click();
     await page.waitForURL(/\/tasks\?status=OVERDUE&sort=priority$/);
     await page.locator('#updated').filter({hasText: 'Updated at'}).waitFor();
     assert.deepEqual(await statuses(page), ['⚠Overdue', '⚠Overdue']);
@@ -97,7 +97,7 @@ test('sign-in goes back only to a path on this server', async () => {
   const page = await watched(context);
   await page.goto('/login?next=' + encodeURIComponent('//evil.test/tasks') + '#token');
   await page.getByLabel('API token').fill(anna);
-  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.getByRole('button', {name: 'Sign in', exact: true}).click();
   await page.waitForURL(server.url + '/tasks');
   await noProblems(page);
   await context.close();
