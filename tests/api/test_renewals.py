@@ -314,7 +314,9 @@ def test_a_new_policy_applies_to_items_already_registered(make_server):
                                          "sla_hours": None}
     assert srv.get("/ops/renewal-policy").json() == r.json()
     body = run(srv)
-    assert [c["days_before"] for c in body["created"]] == [120]
+    # this run makes the task, unless the server's own pass at start (the
+    # sweeper's first round, later on a busy machine) came after the put
+    assert [c["days_before"] for c in body["created"]] in ([120], []), body
     [t] = tasks_of(srv, "ren_p")
     assert (t["title"], t["priority"], t["due_date"]) == ("residence_permit of Pat", "MEDIUM", day(10))
 
