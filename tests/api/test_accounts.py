@@ -147,6 +147,7 @@ def test_invite_set_password_sign_in_work_as_that_person_then_deactivation_ends_
     # the email in another case signs in
     r, c = sign_in(srv, "ADA.lovelace@example.COM", PW, client=client)
     assert r.status == 200, r
+    assert set(r.json()) == {"staff_id", "role", "expires_at"}
     assert r.json()["staff_id"] == sid and r.json()["role"] == "agent"
     assert PW.encode() not in r.body
     assert staff_of(srv, sid)["last_login_at"] is not None
@@ -358,6 +359,7 @@ def test_more_than_30_failures_from_one_address_block_it_and_no_other(make_serve
     "äöüß" * 50 + "ä",                # 201 characters (402 bytes)
     "STA_ACC_WEAK@example.com",       # the email, in another case
     "a" * 12,                         # one character repeated
+    "password123",                    # one of the first a guesser tries
     "",
 ])
 def test_a_weak_password_is_refused_naming_password_and_the_invite_stays_usable(srv, password):

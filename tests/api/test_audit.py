@@ -276,8 +276,9 @@ def test_the_log_filters_by_time(srv):
     assert [x["id"] for x in rows(srv, f"from={today.isoformat()}")] == [x["id"] for x in everything]
     assert rows(srv, f"from={(today + datetime.timedelta(days=1)).isoformat()}") == []
     assert rows(srv, f"to={(today - datetime.timedelta(days=1)).isoformat()}") == []
-    both = rows(srv, f"from={mid}&to={mid}")
+    both = rows(srv, f"from={mid}&to={mid}")  # both ends are inclusive
     assert all(x["at"] == mid for x in both)
+    assert everything[len(everything) // 2]["id"] in {x["id"] for x in both}
 
 
 def test_the_log_as_csv_holds_the_same_rows(srv):
