@@ -26,6 +26,15 @@
 
 #define BAD_CREDENTIALS "The email or password is not right"
 
+/* Wipes and frees a copy of a password (NULL is fine). */
+static void forget(char **p)
+{
+    if (!*p) return;
+    sodium_memzero(*p, strlen(*p));
+    free(*p);
+    *p = NULL;
+}
+
 /* ---- cookies and new sessions ------------------------------------------------------ */
 
 void api_set_session_cookies(struct request *r, const char *secret, int64_t max_age_s)
@@ -159,10 +168,7 @@ struct signin_ctx {
 static void signin_clear(void *p)
 {
     struct signin_ctx *x = p;
-    if (x->password) {
-        sodium_memzero(x->password, strlen(x->password));
-        free(x->password);
-    }
+    forget(&x->password);
     sodium_memzero(x, sizeof *x);
 }
 
@@ -452,10 +458,7 @@ struct invite_ctx {
 static void invite_clear(void *p)
 {
     struct invite_ctx *x = p;
-    if (x->password) {
-        sodium_memzero(x->password, strlen(x->password));
-        free(x->password);
-    }
+    forget(&x->password);
     sodium_memzero(x, sizeof *x);
 }
 
@@ -587,14 +590,8 @@ struct change_ctx {
 static void change_clear(void *p)
 {
     struct change_ctx *x = p;
-    if (x->current) {
-        sodium_memzero(x->current, strlen(x->current));
-        free(x->current);
-    }
-    if (x->fresh) {
-        sodium_memzero(x->fresh, strlen(x->fresh));
-        free(x->fresh);
-    }
+    forget(&x->current);
+    forget(&x->fresh);
     sodium_memzero(x, sizeof *x);
 }
 

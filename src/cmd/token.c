@@ -109,18 +109,27 @@ static void print_ts(int64_t ms)
     printf("  %-24s", b);
 }
 
-static int list_cmd(const char *db)
+/* The database db names, when it exists (list and revoke make none); NULL
+ * after saying why on stderr. */
+static struct store *open_existing(const char *db)
 {
     struct errinfo e = {0};
     struct store *s = NULL;
     if (would_create(db)) {
         fprintf(stderr, "opstasks: no database at %s\n", db);
-        return 1;
+        return NULL;
     }
     if (store_open(db, &s, &e) != 0) {
         fprintf(stderr, "opstasks: %s\n", e.message);
-        return 1;
+        return NULL;
     }
+    return s;
+}
+
+static int list_cmd(const char *db)
+{
+    struct store *s = open_existing(db);
+    if (!s) return 1;
     struct store_conn *c = store_reader_acquire(s);
     int status = c ? 0 : 1;
     char after[TASK_ID_SIZE] = "";
@@ -172,16 +181,8 @@ static enum err revoke_token(struct store_conn *c, void *arg)
 
 static int revoke_cmd(const char *db, const char *id)
 {
-    struct errinfo e = {0};
-    struct store *s = NULL;
-    if (would_create(db)) {
-        fprintf(stderr, "opstasks: no database at %s\n", db);
-        return 1;
-    }
-    if (store_open(db, &s, &e) != 0) {
-        fprintf(stderr, "opstasks: %s\n", e.message);
-        return 1;
-    }
+    struct store *s = open_existing(db);
+    if (!s) return 1;
     struct revoke_job j = {.id = id};
     enum err rc = store_run(s, revoke_token, &j);
     store_close(s);

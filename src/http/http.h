@@ -171,8 +171,8 @@ enum err http_query_check(struct request *r, const char *const *known, struct er
 void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *), void *ctx,
                  void (*finish)(struct request *, enum err), void (*ctx_free)(void *));
 /* http_submit with another queue than the writer's: enqueue(queue, job)
- * takes the job (0) or refuses it (-1: full; the request then answers 503
- * busy, with Retry-After). run is called with no connection (c is NULL)
+ * takes the job (0) or refuses it (-2: full, the request then answers 503
+ * busy with Retry-After; -1: stopping, 503). run is called with no connection (c is NULL)
  * wherever that queue runs it; finish as for http_submit, and it may hand
  * the request on to the writer with http_submit. */
 void http_submit_via(struct request *r, int (*enqueue)(void *queue, struct store_job *job), void *queue,

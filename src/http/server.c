@@ -249,23 +249,12 @@ static void job_done(struct store_job *job)
     MHD_resume_connection(r->conn);
 }
 
+static int writer_enqueue(void *store, struct store_job *job) { return store_submit_bounded(store, job); }
+
 void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *), void *ctx,
                  void (*finish)(struct request *, enum err), void (*ctx_free)(void *))
 {
-    r->ctx = ctx;
-    r->ctx_free = ctx_free;
-    r->finish = finish;
-    r->job.run = run;
-    r->job.arg = ctx;
-    r->job.done = job_done;
-    r->suspended = true;
-    MHD_suspend_connection(r->conn);
-    int rc = store_submit_bounded(r->app->store, &r->job);
-    if (rc != 0) {
-        r->busy = rc == -2; /* not stopping: the queue is full */
-        r->job.rc = ERR_UNAVAILABLE;
-        job_done(&r->job);
-    }
+    http_submit_via(r, writer_enqueue, r->app->store, run, ctx, finish, ctx_free);
 }
 
 void http_submit_via(struct request *r, int (*enqueue)(void *queue, struct store_job *job), void *queue,
@@ -280,8 +269,9 @@ void http_submit_via(struct request *r, int (*enqueue)(void *queue, struct store
     r->job.done = job_done;
     r->suspended = true;
     MHD_suspend_connection(r->conn);
-    if (enqueue(queue, &r->job) != 0) {
-        r->busy = true;
+    int rc = enqueue(queue, &r->job);
+    if (rc != 0) {
+        r->busy = rc == -2; /* not stopping: the queue is full */
         r->job.rc = ERR_UNAVAILABLE;
         job_done(&r->job);
     }

@@ -116,7 +116,7 @@ int passwords_submit(void *pool, struct store_job *job)
 {
     struct passwords *p = pool;
     pthread_mutex_lock(&p->lock);
-    int rc = -1;
+    int rc = p->stopping ? -1 : -2;
     if (!p->stopping && p->len < p->cap) {
         p->q[(p->head + p->len) % p->cap] = (struct waiting){job, mono_ms()};
         p->len++;

@@ -24,8 +24,9 @@ struct passwords *passwords_start(int threads, int queue_max, int64_t max_wait_m
 /* Runs what is queued, then stops the threads and frees the pool. */
 void passwords_stop(struct passwords *p);
 /* Queues job: job->run(NULL, job->arg) runs on a pool thread, its answer in
- * job->rc, then job->done(job) there (it must not block). 0, or -1 when the
- * queue is full or the pool stopping (nothing runs, done is not called).
+ * job->rc, then job->done(job) there (it must not block). 0; -2 when the
+ * queue is full, -1 when the pool is stopping (nothing runs, done is not
+ * called).
  * The signature fits http_submit_via. */
 int passwords_submit(void *pool, struct store_job *job);
 

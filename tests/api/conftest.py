@@ -673,3 +673,22 @@ def account(server, sid, password, name=None, email=None, role=None, client=None
     r, c = accept_invite(server, secret, password, client=client)
     assert r.status == 200, r
     return c
+
+
+def sqlite_back_to_migration_10(s):
+    """Undoes SQLite's migration 11 (staff accounts) on a stopped server's
+    file: its tables, indexes and columns, and the sessions table as 007
+    made it (empty), for tests of upgrades from before it."""
+    for t in ("invites", "login_failures", "audit_log"):
+        db_query(s, f"DROP TABLE {t}")
+    db_query(s, "DROP INDEX staff_by_email")
+    db_query(s, "DROP INDEX tokens_by_staff")
+    for col in ("role", "password_hash", "password_changed_at", "last_login_at"):
+        db_query(s, f"ALTER TABLE staff DROP COLUMN {col}")
+    for col in ("expires_at", "last_used_at", "revoked_at", "created_by"):
+        db_query(s, f"ALTER TABLE tokens DROP COLUMN {col}")
+    db_query(s, "DROP TABLE sessions")
+    db_query(s, "CREATE TABLE sessions (hash BLOB PRIMARY KEY, token_id TEXT NOT NULL REFERENCES tokens(id) "
+                "ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID")
+    db_query(s, "CREATE INDEX sessions_expires_at ON sessions (expires_at)")
+    db_query(s, "DELETE FROM schema_migrations WHERE version >= 11")

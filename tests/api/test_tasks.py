@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import FUTURE, PAST, TASK_FIELDS, assert_error, db_query, parse_ts, sqlite_only, wait_until
+from conftest import FUTURE, PAST, TASK_FIELDS, assert_error, db_query, parse_ts, sqlite_back_to_migration_10, sqlite_only, wait_until
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -230,18 +230,7 @@ def test_a_key_stored_before_the_upgrade_replays_its_location_and_etag(make_serv
     db_query(s, "ALTER TABLE idempotency_keys DROP COLUMN task_version")
     # and what came after, so the file is at version 8: 010's leases, 011's accounts
     db_query(s, "DROP TABLE IF EXISTS job_leases")
-    for t in ("invites", "login_failures", "audit_log"):
-        db_query(s, f"DROP TABLE {t}")
-    db_query(s, "DROP INDEX staff_by_email")
-    db_query(s, "DROP INDEX tokens_by_staff")
-    for col in ("role", "password_hash", "password_changed_at", "last_login_at"):
-        db_query(s, f"ALTER TABLE staff DROP COLUMN {col}")
-    for col in ("expires_at", "last_used_at", "revoked_at", "created_by"):
-        db_query(s, f"ALTER TABLE tokens DROP COLUMN {col}")
-    db_query(s, "DROP TABLE sessions")
-    db_query(s, "CREATE TABLE sessions (hash BLOB PRIMARY KEY, token_id TEXT NOT NULL REFERENCES tokens(id) "
-                "ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID")
-    db_query(s, "CREATE INDEX sessions_expires_at ON sessions (expires_at)")
+    sqlite_back_to_migration_10(s)
     db_query(s, "DELETE FROM schema_migrations WHERE version >= 9")
     s.start()
     again = s.post("/ops/tasks", body, headers={"Idempotency-Key": "old-1"})

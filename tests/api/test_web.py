@@ -283,26 +283,15 @@ def test_a_session_survives_a_restart(make_server):
 def test_a_session_from_before_the_accounts_migration_stays_signed_in(make_server):
     """Migration 11 makes the sessions table again (a session may now belong
     to a staff member instead of a token): the sessions there were carry on."""
-    from conftest import db_query
+    from conftest import db_query, sqlite_back_to_migration_10
     s = make_server()
     c = session(s)
     s.stop()
     rows = db_query(s, "SELECT hash, token_id, created_at, expires_at FROM sessions")
     assert len(rows) == 1
     # back to the file as migration 10 left it, with that session in it
-    for t in ("invites", "login_failures", "audit_log"):
-        db_query(s, f"DROP TABLE {t}")
-    db_query(s, "DROP INDEX staff_by_email")
-    db_query(s, "DROP INDEX tokens_by_staff")
-    for col in ("role", "password_hash", "password_changed_at", "last_login_at"):
-        db_query(s, f"ALTER TABLE staff DROP COLUMN {col}")
-    for col in ("expires_at", "last_used_at", "revoked_at", "created_by"):
-        db_query(s, f"ALTER TABLE tokens DROP COLUMN {col}")
-    db_query(s, "DROP TABLE sessions")
-    db_query(s, "CREATE TABLE sessions (hash BLOB PRIMARY KEY, token_id TEXT NOT NULL REFERENCES tokens(id) "
-                "ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID")
+    sqlite_back_to_migration_10(s)
     db_query(s, "INSERT INTO sessions VALUES (?, ?, ?, ?)", rows[0])
-    db_query(s, "DELETE FROM schema_migrations WHERE version >= 11")
     s.start()
     me = s.get("/ops/me", token=None, headers=cookie_headers(s, c))
     assert me.status == 200, me
