@@ -143,6 +143,9 @@ struct store_conn;
         char *staff_id), (c, hash, now, staff_id)) \
     X(VALUE, enum err, invite_purge, (struct store_conn *c, int64_t now, int limit, int64_t *purged), \
         (c, now, limit, purged)) \
+    /* invite_drop deletes staff_id's invitation, if any (their email, \
+     * password or active changed: a link sent before must not work). */ \
+    X(VALUE, enum err, invite_drop, (struct store_conn *c, const char *staff_id), (c, staff_id)) \
     /* API tokens, stored as the hash of their secret. token_insert writes \
      * t's id, role, staff_id ("" stores NULL), name, expires_at (0: NULL) \
      * with created_at now; created_by may be "" (NULL). token_find: ERR_OK \
@@ -157,7 +160,8 @@ struct store_conn;
      * signed in with it; ERR_OK when this call revoked it, ERR_NOT_FOUND \
      * when it was revoked already or does not exist (decided by the \
      * UPDATE's WHERE). token_touch sets last_used_at = now unless it is \
-     * within the last 60 s (a no-op then). */ \
+     * within the last 60 s (a no-op then). token_count counts the tokens \
+     * not revoked. */ \
     X(VALUE, enum err, token_insert, (struct store_conn *c, const struct token *t, const unsigned char hash[32], \
         int64_t now, const char *created_by), (c, t, hash, now, created_by)) \
     X(VALUE, enum err, token_find, (struct store_conn *c, const unsigned char hash[32], int64_t now, \
