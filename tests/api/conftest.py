@@ -35,7 +35,7 @@ PAST = "2020-01-01"
 TASK_FIELDS = ["id", "title", "description", "priority", "status", "due_date", "sla_hours",
                "assignee_id", "user_id", "source", "rule_id", "event_id", "created_at", "updated_at", "started_at",
                "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version",
-               "renewal_id"]  # renewal_id: the renewal that made it; rule_id, event_id: the rule and event that did
+               "renewal_id", "comment_count"]  # renewal_id: the renewal that made it; rule_id, event_id: the rule and event that did
 STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
 
 
