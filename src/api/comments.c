@@ -133,9 +133,6 @@ static void add_finish(struct request *r, enum err rc)
 {
     struct add_ctx *x = r->ctx;
     if (api_failed(r, rc, &x->e)) return;
-    char loc[96];
-    snprintf(loc, sizeof loc, "/ops/tasks/%s/comments", x->cm.task_id);
-    http_add_header(r, MHD_HTTP_HEADER_LOCATION, loc);
     http_reply_json(r, 201, comment_json(&x->cm));
 }
 
