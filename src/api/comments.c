@@ -125,7 +125,7 @@ static enum err add_run(struct store_conn *c, void *arg)
     rc = store_comment_add(c, &x->cm);
     if (rc == ERR_NOT_FOUND) return err_set(&x->e, rc, NULL, "no task %s", x->cm.task_id);
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
-    /* the task's search document takes the comment here, in the same job */
+    /* the task's search document takes the body here, in this job: store_task_search_refresh(c, task_id) */
     return ERR_OK;
 }
 

@@ -92,7 +92,8 @@ bool pg_col_bytes(const PGresult *res, int r, int i, unsigned char *out, size_t 
 void pg_read_task(const PGresult *res, int r, struct task *t);
 
 /* One function per op: pg.c (connections, transactions, schema), tasks.c,
- * queue.c, people.c, sla.c, renewals.c, rules.c, as in the SQLite backend. */
+ * queue.c, people.c, sla.c, renewals.c, rules.c, comments.c, as in the SQLite
+ * backend. */
 #define PG_OP_DECL(kind, ret, name, params, args) ret pg_##name params;
 STORE_OPS(PG_OP_DECL)
 #undef PG_OP_DECL

@@ -65,7 +65,7 @@ void sqlite_read_task(sqlite3_stmt *st, struct task *t);
  * tasks.c, queue.c (queue queries, stats, metrics), people.c (staff,
  * customers, idempotency keys), accounts.c (sign-in, passwords, invites,
  * tokens, sessions, failed sign-ins, the audit log), sla.c, renewals.c,
- * rules.c (rules and events). */
+ * rules.c (rules and events), comments.c (comments on tasks). */
 #define SQLITE_OP_DECL(kind, ret, name, params, args) ret sqlite_##name params;
 STORE_OPS(SQLITE_OP_DECL)
 #undef SQLITE_OP_DECL
