@@ -104,6 +104,9 @@ void api_tasks_stats(struct request *r);
 void api_task_get(struct request *r);
 void api_task_patch(struct request *r);
 void api_task_history(struct request *r);
+/* comments.c: comments on a task */
+void api_task_comment_add(struct request *r);
+void api_task_comments(struct request *r);
 void api_staff_list(struct request *r);
 void api_staff_get(struct request *r);
 void api_staff_put(struct request *r);

@@ -16,6 +16,8 @@ static const struct http_route rows[] = {
     {"GET", "/ops/tasks/:id", api_task_get, AUTH},
     {"PATCH", "/ops/tasks/:id", api_task_patch, AUTH},
     {"GET", "/ops/tasks/:id/history", api_task_history, AUTH},
+    {"GET", "/ops/tasks/:id/comments", api_task_comments, AUTH},
+    {"POST", "/ops/tasks/:id/comments", api_task_comment_add, AUTH},
     {"GET", "/ops/staff", api_staff_list, AUTH},
     {"GET", "/ops/staff/:id", api_staff_get, AUTH},
     {"PUT", "/ops/staff/:id", api_staff_put, ADMIN},

@@ -52,6 +52,9 @@ struct task {
     char rule_id[EXT_ID_SIZE];
     char event_id[EXT_ID_SIZE];
     int rule_depth;
+    /* how many comments the task has: kept by the store's comment_add,
+     * never written by a task insert or update */
+    int64_t comment_count;
 };
 
 void task_clear(struct task *t);

@@ -57,6 +57,7 @@ INLINE void fields(const struct sink *k, void *to, const struct task *t, const c
     }
     k->integer(to, "version", t->version);
     if (api) k->string(to, "renewal_id", opt(t->renewal_id));
+    if (api) k->integer(to, "comment_count", t->comment_count);
 }
 
 /* ---- text ---------------------------------------------------------------- */

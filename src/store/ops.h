@@ -96,6 +96,19 @@ struct store_conn;
         (c, task_id, h)) \
     X(VALUE, enum err, history_list, (struct store_conn *c, const char *task_id, struct history_entry **out, int *n), \
         (c, task_id, out, n)) \
+    /* ---- comments on tasks ---- \
+     * comment_add inserts cm and adds 1 to its task's comment_count (an \
+     * UPDATE ... SET comment_count = comment_count + 1, so concurrent \
+     * comments all count), leaving the task's version and updated_at: a \
+     * comment does not conflict with an If-Match edit. ERR_NOT_FOUND, \
+     * nothing written, when there is no task cm->task_id; ERR_DUPLICATE \
+     * (count unchanged) when the id is taken. comment_list: task_id's \
+     * comments with ids after after_id (NULL: from the first), oldest first \
+     * (by id, time-ordered), at most limit; none for an unknown task (caller \
+     * frees with store_comments_free). */ \
+    X(VALUE, enum err, comment_add, (struct store_conn *c, const struct task_comment *cm), (c, cm)) \
+    X(VALUE, enum err, comment_list, (struct store_conn *c, const char *task_id, const char *after_id, int limit, \
+        struct task_comment **out, int *n), (c, task_id, after_id, limit, out, n)) \
     /* put inserts or updates by id (created_at kept); *created says which, \
      * decided by the insert on the primary key: of several writers putting a \
      * new id at once exactly one reports created. */ \

@@ -108,6 +108,16 @@ struct history_entry {
     char *from_json, *to_json;  /* owned */
 };
 
+/* A comment on a task (comment_add, comment_list). mentions is the JSON
+ * array text of the staff ids it mentions ("[]" for none). */
+struct task_comment {
+    char id[TASK_ID_SIZE];  /* "cmt_" + 26 */
+    char task_id[TASK_ID_SIZE];
+    char author[96];        /* a staff id, or token:ID */
+    char *body, *mentions;  /* owned */
+    int64_t created_at;
+};
+
 /* ---- workflow rules: rule and event rows ------------------------ */
 
 #define STORE_EVENT_TYPE_SIZE 129  /* EVENT_TYPE_MAX (domain/rule.h) + NUL */
@@ -221,6 +231,7 @@ struct store_metrics {
 /* Owned-record cleanup helpers. */
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
+void store_comments_free(struct task_comment *a, int n);
 void store_staff_clear(struct staff *st);
 void store_customer_clear(struct customer *cu);
 void store_audit_rows_free(struct audit_row *a, int n);
