@@ -309,15 +309,17 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
             (after == TASK_OVERDUE &&
              (rc = status_history(c, id, now_ms, SYSTEM_ACTOR, nt.status, TASK_OVERDUE)) != ERR_OK))
             goto fail_internal;
-    } else if (before != after) {
-        if ((rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) != ERR_OK)
-            goto fail_internal;
-    } else if (old.status != nt.status) {
-        /* picked up or put down while overdue: the status stays OVERDUE,
-         * the work status is what changed */
-        if ((rc = add_history(c, id, now_ms, actor, "status_changed", "work_status",
+    } else {
+        /* picked up or put down while (or while becoming) overdue: the
+         * status reads OVERDUE, the work status is what the person changed */
+        if (after == TASK_OVERDUE && old.status != nt.status &&
+            (rc = add_history(c, id, now_ms, actor, "status_changed", "work_status",
                               json_string(task_status_name(old.status)), json_string(task_status_name(nt.status)))) !=
-            ERR_OK)
+                ERR_OK)
+            goto fail_internal;
+        if (before != after &&
+            (rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) !=
+                ERR_OK)
             goto fail_internal;
     }
     /* the service's own events for the workflow rules, once per change */

@@ -255,3 +255,18 @@ def test_titles_refuse_bidirectional_overrides_and_isolates(life, ch):
 def test_right_to_left_titles_are_fine(life):
     assert life.task(title="שלום עולם")["title"] == "שלום עולם"
     assert life.task(title="مرحبا")["title"] == "مرحبا"
+
+
+def test_putting_work_down_while_moving_the_due_date_into_the_past_writes_both(life):
+    s = life
+    t = s.task()
+    s.set_status(t["id"], "IN_PROGRESS")
+    r = s.patch(f"/ops/tasks/{t['id']}", {"due_date": PAST, "status": "OPEN"})
+    assert r.status == 200, r
+    assert (r.json()["status"], r.json()["work_status"], r.json()["started_at"]) == ("OVERDUE", "OPEN", None)
+    h = lines(s, t["id"])
+    assert [x[1:] for x in h[-3:]] == [
+        ("field_changed", "due_date", FUTURE, PAST),
+        ("status_changed", "work_status", "IN_PROGRESS", "OPEN"),
+        ("status_changed", "status", "IN_PROGRESS", "OVERDUE")]
+    assert h[-2][0] != "system" and h[-1][0] == "system"
