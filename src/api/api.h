@@ -103,6 +103,7 @@ void api_tasks_create(struct request *r);
 void api_tasks_stats(struct request *r);
 void api_task_get(struct request *r);
 void api_task_patch(struct request *r);
+void api_tasks_bulk(struct request *r); /* POST /ops/tasks/bulk */
 void api_task_history(struct request *r);
 /* comments.c: comments on a task */
 void api_task_comment_add(struct request *r);

@@ -13,6 +13,7 @@ static const struct http_route rows[] = {
     {"GET", "/ops/tasks", api_tasks_list, AUTH},
     {"POST", "/ops/tasks", api_tasks_create, AUTH},
     {"GET", "/ops/tasks/stats", api_tasks_stats, AUTH},
+    {"POST", "/ops/tasks/bulk", api_tasks_bulk, AUTH},
     {"GET", "/ops/tasks/:id", api_task_get, AUTH},
     {"PATCH", "/ops/tasks/:id", api_task_patch, AUTH},
     {"GET", "/ops/tasks/:id/history", api_task_history, AUTH},

@@ -371,7 +371,10 @@ def test_successful_answers_match_the_documented_schemas_and_headers(probe):
        "PATCH", "/ops/tasks/:id", 200)
     ok(s.patch(f"/ops/tasks/{tid}", {"title": "x"}, headers={"If-Match": '"1"'}), "PATCH", "/ops/tasks/:id", 412)
     ok(s.patch(f"/ops/tasks/{tid}", {"status": "COMPLETED"}), "PATCH", "/ops/tasks/:id", 200)
-    ok(s.patch(f"/ops/tasks/{tid}", {"status": "OPEN"}), "PATCH", "/ops/tasks/:id", 409)
+    ok(s.patch(f"/ops/tasks/{tid}", {"status": "CANCELLED"}), "PATCH", "/ops/tasks/:id", 409)
+    ok(s.post("/ops/tasks/bulk", {"ids": [tid, "tsk_0000000000000000000000000Z"], "set": {"priority": "LOW"}}),
+       "POST", "/ops/tasks/bulk", 200)
+    ok(s.post("/ops/tasks/bulk", {"ids": [tid], "set": {"colour": "red"}}), "POST", "/ops/tasks/bulk", 422)
     ok(s.get(f"/ops/tasks/{tid}/history"), "GET", "/ops/tasks/:id/history", 200)
     ok(s.get("/ops/tasks?status=all&limit=1&sort=-created_at"), "GET", "/ops/tasks", 200)
     ok(s.get("/ops/tasks/stats"), "GET", "/ops/tasks/stats", 200)
