@@ -87,7 +87,8 @@ struct audit_row {
 };
 
 /* Newest first (by id). "" and 0 are off. type matches exactly, or, when
- * type_prefix, every type that starts with it. from/to bound at (ms,
+ * type_prefix, also every type that is it followed by a dot and more
+ * ("login": login, login.succeeded, login.failed; not logout). from/to bound at (ms,
  * inclusive from, exclusive to); before_id is the cursor (the last id of
  * the previous page). */
 struct audit_query {
