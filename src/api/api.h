@@ -122,6 +122,7 @@ void api_report_overdue(struct request *r);
 void api_metrics(struct request *r);
 /* renewals.c */
 void api_renewals_list(struct request *r);
+void api_renewals_all(struct request *r); /* GET /ops/renewals */
 void api_renewal_get(struct request *r);
 void api_renewal_put(struct request *r);
 void api_renewal_delete(struct request *r);

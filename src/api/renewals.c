@@ -1,7 +1,9 @@
 /* renewals.c (api): the renewals engine's resources: a customer's
- * renewable items under /ops/customers/{cid}/renewals, the renewal policy at
- * /ops/renewal-policy, and POST /ops/renewals/run, which runs one pass of the
- * engine and answers what it did. */
+ * renewable items under /ops/customers/{cid}/renewals, every customer's at
+ * GET /ops/renewals, the renewal policy at /ops/renewal-policy, and POST
+ * /ops/renewals/run, which runs one pass of the engine and answers what it
+ * did. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,129 @@ void api_renewals_list(struct request *r)
     for (int i = 0; i < n && i < limit; i++) json_array_append_new(data, item_json(&a[i]));
     http_reply_json(r, 200, api_page(data, n > limit ? a[limit - 1].id : NULL));
     free(a);
+}
+
+/* ---- GET /ops/renewals: items across customers ------------------------------- */
+
+/* Cursor: base64url("r1|expires_on|id") of the page's last item, opaque to clients. */
+static void encode_list_cursor(const struct renewal_item *it, char *out, size_t n)
+{
+    char raw[128];
+    int len = snprintf(raw, sizeof raw, "r1|%s|%s", it->expires_on, it->id);
+    sodium_bin2base64(out, n, (const unsigned char *)raw, (size_t)len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static bool decode_list_cursor(const char *s, struct renewal_query *q)
+{
+    unsigned char raw[128];
+    size_t len = 0;
+    if (strlen(s) > 160 || sodium_base642bin(raw, sizeof raw - 1, s, strlen(s), NULL, &len, NULL,
+                                             sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        memchr(raw, 0, len))
+        return false;
+    raw[len] = 0;
+    char *p = (char *)raw, *f[3];
+    int nf = 0;
+    for (char *tok = strsep(&p, "|"); tok && nf < 3; tok = strsep(&p, "|")) f[nf++] = tok;
+    if (nf != 3 || p || strcmp(f[0], "r1") != 0 || strlen(f[1]) >= DATE_SIZE || !dates_valid(f[1]) ||
+        !ids_valid_external(f[2], "ren_"))
+        return false;
+    memcpy(q->after_expires, f[1], DATE_SIZE);
+    snprintf(q->after_id, sizeof q->after_id, "%s", f[2]);
+    return true;
+}
+
+/* A date filter: "" when absent, else a real day (422 naming it otherwise). */
+static enum err date_param(struct request *r, const char *name, char out[DATE_SIZE], struct errinfo *e)
+{
+    const char *s = http_query(r, name);
+    out[0] = 0;
+    if (!s) return ERR_OK;
+    if (strlen(s) >= DATE_SIZE || !dates_valid(s))
+        return err_set(e, ERR_VALIDATION_FAILED, name, "%s must be a date YYYY-MM-DD", name);
+    memcpy(out, s, DATE_SIZE);
+    return ERR_OK;
+}
+
+static json_t *row_json(const struct renewal_row *row, const struct renewal_policy *p, const char *today)
+{
+    const struct renewal_item *it = &row->item;
+    json_t *o = item_json(it);
+    json_object_set_new(o, "customer_name", json_string(row->customer_name));
+    int i = renewal_next_threshold(p, it->expires_on, today, row->acted_min);
+    if (i >= 0) {
+        char on[DATE_SIZE];
+        renewal_crossing_day(it->expires_on, p->t[i].days_before, on);
+        json_object_set_new(o, "next_threshold", json_pack("{s:i, s:s, s:s}", "days_before", p->t[i].days_before,
+                                                           "priority", task_priority_name(p->t[i].priority),
+                                                           "crosses_on", on));
+    } else {
+        json_object_set_new(o, "next_threshold", json_null());
+    }
+    if (row->task_id[0]) {
+        struct task t = {.status = row->task_status};
+        memcpy(t.due_date, row->task_due, DATE_SIZE);
+        json_object_set_new(o, "newest_task", json_pack("{s:s, s:s, s:s}", "id", row->task_id, "status",
+                                                        task_status_name(task_effective_status(&t, today)),
+                                                        "due_date", row->task_due));
+    } else {
+        json_object_set_new(o, "newest_task", json_null());
+    }
+    return o;
+}
+
+void api_renewals_all(struct request *r)
+{
+    static const char *const known[] = {"user_id", "kind", "expires_before", "expires_after", "limit", "cursor",
+                                        NULL};
+    struct errinfo e = {0};
+    struct renewal_query q = {0};
+    const char *s;
+    if (http_query_check(r, known, &e) != ERR_OK || api_limit(r, 100, 500, &q.limit, &e) != ERR_OK) goto fail;
+    if ((s = http_query(r, "user_id"))) {
+        if (!ids_valid_external(s, "cus_")) {
+            err_set(&e, ERR_VALIDATION_FAILED, "user_id", "user_id must be a customer id (cus_...)");
+            goto fail;
+        }
+        snprintf(q.user_id, sizeof q.user_id, "%s", s);
+    }
+    if ((s = http_query(r, "kind"))) {
+        if (renewal_validate_kind(s, &e) != ERR_OK) goto fail;
+        snprintf(q.kind, sizeof q.kind, "%s", s);
+    }
+    if (date_param(r, "expires_after", q.expires_after, &e) != ERR_OK ||
+        date_param(r, "expires_before", q.expires_before, &e) != ERR_OK)
+        goto fail;
+    if ((s = http_query(r, "cursor")) && !decode_list_cursor(s, &q)) {
+        err_set(&e, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
+        goto fail;
+    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
+    struct renewal_policy *p = malloc(sizeof *p);
+    struct renewal_row *rows = NULL;
+    int n = 0;
+    q.limit++; /* one more says whether there is a next page */
+    enum err rc = p ? store_renewal_policy_get(c, p) : ERR_INTERNAL;
+    if (rc == ERR_OK) rc = store_renewal_list_all(c, &q, &rows, &n);
+    store_reader_release(c);
+    q.limit--;
+    if (rc != ERR_OK) {
+        free(p);
+        http_reply_err(r, rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    char today[DATE_SIZE], cursor[256] = "";
+    dates_today(clock_now_ms(), today);
+    json_t *data = json_array();
+    for (int i = 0; i < n && i < q.limit; i++) json_array_append_new(data, row_json(&rows[i], p, today));
+    if (n > q.limit) encode_list_cursor(&rows[q.limit - 1].item, cursor, sizeof cursor);
+    http_reply_json(r, 200, api_page(data, cursor[0] ? cursor : NULL));
+    free(rows);
+    free(p);
+    return;
+fail:
+    http_reply_error(r, &e);
 }
 
 /* The renewal r->param of the path's customer (another customer's is none),

@@ -45,6 +45,7 @@ static const struct http_route rows[] = {
     {"DELETE", "/ops/customers/:id/renewals/:rid", api_renewal_delete, ADMIN},
     {"GET", "/ops/renewal-policy", api_renewal_policy_get, ADMIN},
     {"PUT", "/ops/renewal-policy", api_renewal_policy_put, ADMIN},
+    {"GET", "/ops/renewals", api_renewals_all, AUTH},
     {"POST", "/ops/renewals/run", api_renewals_run, ADMIN},
     /* workflow rules: events.c, rules.c */
     {"POST", "/ops/events", api_events_post, AUTH},

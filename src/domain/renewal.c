@@ -153,12 +153,41 @@ void renewal_next_due(const struct renewal_policy *p, const char *expires_on, in
         renewal_crossing_day(expires_on, days, out);
 }
 
+int renewal_next_threshold(const struct renewal_policy *p, const char *expires_on, const char *today, int acted_min)
+{
+    int i = renewal_threshold_to_act(p, expires_on, today, acted_min);
+    if (i >= 0) return i;
+    for (int k = 0; k < p->n; k++)
+        if (p->t[k].days_before < acted_min && (i < 0 || p->t[k].days_before > p->t[i].days_before)) i = k;
+    return i;
+}
+
 void renewal_task_due(const struct renewal_threshold *t, const char *expires_on, const char *today,
                       char out[DATE_SIZE])
 {
     int64_t exp = dates_to_days(expires_on), crossing = exp - t->days_before, now = dates_to_days(today);
     int64_t due = (crossing > now ? crossing : now) + t->due_in_days;
-    dates_from_days(due < exp ? due : exp, out);
+    if (due > exp) due = exp;
+    dates_from_days(due < now ? now : due, out); /* expired already: due today */
+}
+
+int64_t renewal_days_expired(const char *expires_on, const char *today)
+{
+    return dates_to_days(today) - dates_to_days(expires_on);
+}
+
+void renewal_threshold_terms(const struct renewal_policy *p, int i, const char *expires_on, const char *today,
+                             struct renewal_threshold *out)
+{
+    *out = p->t[i];
+    if (renewal_days_expired(expires_on, today) > 0) out->priority = PRIORITY_URGENT;
+}
+
+void renewal_kind_words(const char *kind, char out[RENEWAL_KIND_MAX + 1])
+{
+    size_t n = 0;
+    for (; kind[n] && n < RENEWAL_KIND_MAX; n++) out[n] = kind[n] == '_' ? ' ' : kind[n];
+    out[n] = 0;
 }
 
 /* Appends s to out (at *len, cap bytes), control characters as spaces. */
@@ -225,4 +254,41 @@ void renewal_escalate(const struct task *t, const struct renewal_threshold *th, 
             }
         }
     }
+}
+
+/* "1 day" or "N days" */
+static void days_words(int64_t n, char *out, size_t size)
+{
+    snprintf(out, size, "%lld day%s", (long long)n, n == 1 ? "" : "s");
+}
+
+void renewal_render_description(const struct renewal_item *it, const char *customer_name, int days_before,
+                                const char *today, char out[RENEWAL_DESCRIPTION_SIZE])
+{
+    char kind[RENEWAL_KIND_MAX + 1], name[RENEWAL_TITLE_SIZE], span[48];
+    renewal_kind_words(it->kind, kind);
+    if (kind[0] >= 'a' && kind[0] <= 'z') kind[0] = (char)(kind[0] - 'a' + 'A'); /* it starts the sentence */
+    /* the name as a title renders it: control characters out, cut to 200 code points */
+    renewal_render_title("{customer_name}", "", customer_name && *customer_name ? customer_name : it->customer_id,
+                         "", name);
+    int64_t ago = renewal_days_expired(it->expires_on, today);
+    if (ago > 0) {
+        days_words(ago, span, sizeof span);
+        snprintf(out, RENEWAL_DESCRIPTION_SIZE,
+                 "%s of %s expired %s ago (on %s). It had already expired when the renewal threshold of %d days "
+                 "before expiry acted, so this task is URGENT and due today.\nRenewal item: %s.",
+                 kind, name, span, it->expires_on, days_before, it->id);
+        return;
+    }
+    if (ago == 0)
+        snprintf(span, sizeof span, "today");
+    else {
+        char d[32];
+        days_words(-ago, d, sizeof d);
+        snprintf(span, sizeof span, "in %s", d);
+    }
+    snprintf(out, RENEWAL_DESCRIPTION_SIZE,
+             "%s of %s expires on %s (%s). This task exists because the renewal threshold of %d days before "
+             "expiry was crossed.\nRenewal item: %s.",
+             kind, name, it->expires_on, span, days_before, it->id);
 }

@@ -74,14 +74,45 @@ int renewal_threshold_to_act(const struct renewal_policy *p, const char *expires
  * when none is left: the value of an item's next_due. */
 void renewal_next_due(const struct renewal_policy *p, const char *expires_on, int acted_min, char out[DATE_SIZE]);
 
+/* The threshold the engine acts on next for an item (GET /ops/renewals),
+ * as an index into p, or -1 when none is left: the one that acts today
+ * (renewal_threshold_to_act) when there is one, else the next to be
+ * crossed, the least urgent threshold more urgent than acted_min. */
+int renewal_next_threshold(const struct renewal_policy *p, const char *expires_on, const char *today, int acted_min);
+
 /* A task's due date for threshold t acted on `today`: the crossing day plus
  * due_in_days, never after expires_on. The crossing day is the day the engine
  * acts on the crossing: the threshold's own day (expires_on - days_before)
  * when the engine ran that day, else the day it catches up (an item
  * registered late, or a server that was down), so that no task is born
- * already overdue because of the engine's lateness. */
+ * already overdue because of the engine's lateness. An item already expired
+ * (expires_on before today) is due today: its expiry date is past, and a
+ * task due then would be overdue from birth. */
 void renewal_task_due(const struct renewal_threshold *t, const char *expires_on, const char *today,
                       char out[DATE_SIZE]);
+
+/* Days since expiry: today - expires_on, > 0 when the item has expired
+ * (0 on its expiry day, negative before). */
+int64_t renewal_days_expired(const char *expires_on, const char *today);
+
+/* The terms threshold p->t[i] acts with today: the threshold itself, but
+ * URGENT for an item already expired (whatever the policy says for the
+ * threshold: the document is out of date now). */
+void renewal_threshold_terms(const struct renewal_policy *p, int i, const char *expires_on, const char *today,
+                             struct renewal_threshold *out);
+
+/* kind in words: underscores as spaces ("residence_permit" -> "residence
+ * permit"); out has RENEWAL_KIND_MAX + 1 bytes. */
+void renewal_kind_words(const char *kind, char out[RENEWAL_KIND_MAX + 1]);
+
+/* Why a renewal task exists, for its description: the item's kind in words,
+ * the customer, the expiry date (in N days, today, or N days ago) and the
+ * threshold crossed, and the item's id. Control characters of the customer's
+ * name become spaces; a long name is cut (out has RENEWAL_DESCRIPTION_SIZE
+ * bytes, well under a task description's limit). */
+#define RENEWAL_DESCRIPTION_SIZE 2048
+void renewal_render_description(const struct renewal_item *it, const char *customer_name, int days_before,
+                                const char *today, char out[RENEWAL_DESCRIPTION_SIZE]);
 
 /* Renders the title template: {kind}, {customer_name}, {expires_on} replaced,
  * then trimmed, control characters turned into spaces, and cut to 200 code

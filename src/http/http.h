@@ -22,7 +22,7 @@
 #define HTTP_BODY_MAX (1024 * 1024)
 #define HTTP_MAX_HEADERS 6
 #define HTTP_REQUEST_ID_MAX 128
-#define HTTP_ROUTES_MAX 64 /* rows in one route table */
+#define HTTP_ROUTES_MAX 96 /* rows in one route table */
 
 struct request;
 

@@ -94,13 +94,19 @@ static enum err create_task(struct store_conn *c, const struct renewal_item *it,
     enum err rc = store_customer_get(c, it->customer_id, &cu);
     if (rc != ERR_OK) return rc;
     struct task t = {0};
-    char title[RENEWAL_TITLE_SIZE];
+    char title[RENEWAL_TITLE_SIZE], today[DATE_SIZE], why[RENEWAL_DESCRIPTION_SIZE];
     renewal_render_title(p->title, it->kind, cu.name, it->expires_on, title);
+    dates_today(now_ms, today);
+    renewal_render_description(it, cu.name, th->days_before, today, why);
     rc = choose_assignee(c, it, &cu, t.assignee_id);
     store_customer_clear(&cu);
     if (rc != ERR_OK) return rc;
     struct errinfo e = {0};
     if (task_validate_title(title, &t.title, &e) != ERR_OK) return ERR_INTERNAL; /* rendered titles are valid */
+    if (!(t.description = strdup(why))) {
+        task_clear(&t);
+        return ERR_INTERNAL;
+    }
     t.priority = th->priority;
     t.status = TASK_OPEN;
     memcpy(t.due_date, due, DATE_SIZE);
@@ -150,7 +156,9 @@ enum err service_renewal_act(struct store_conn *c, const char *id, const struct 
     if ((rc = store_renewal_acted_min(c, id, it.expires_on, &acted_min)) != ERR_OK) return rc;
     int i = renewal_threshold_to_act(p, it.expires_on, today, acted_min);
     if (i >= 0) {
-        const struct renewal_threshold *th = &p->t[i];
+        struct renewal_threshold terms; /* URGENT when the item has expired already */
+        renewal_threshold_terms(p, i, it.expires_on, today, &terms);
+        const struct renewal_threshold *th = &terms;
         char due[DATE_SIZE], latest[TASK_ID_SIZE] = "";
         renewal_task_due(th, it.expires_on, today, due);
         rc = store_renewal_latest_task(c, id, latest);

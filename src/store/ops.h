@@ -334,6 +334,12 @@ struct store_conn;
     X(VALUE, enum err, renewal_policy_get, (struct store_conn *c, struct renewal_policy *out), (c, out)) \
     X(VALUE, enum err, renewal_policy_put, (struct store_conn *c, const struct renewal_policy *p, int64_t now), \
         (c, p, now)) \
+    /* GET /ops/renewals: items of every customer matching q, in \
+     * (expires_on, id) order strictly after (q->after_expires, q->after_id), \
+     * at most q->limit, each with its customer's name, acted_min and newest \
+     * task (struct renewal_row); *out owned by the caller (free()). */ \
+    X(VALUE, enum err, renewal_list_all, (struct store_conn *c, const struct renewal_query *q, \
+        struct renewal_row **out, int *n), (c, q, out, n)) \
     /* workflow rules. rule_get: ERR_OK or ERR_NOT_FOUND. rule_put \
      * upserts (keeping created_at and rr_next; *created as for staff_put). rule_list: by id after \
      * after_id, event_type "" for all. rules_for_type: the enabled rules of \

@@ -206,6 +206,7 @@ struct task_stats {
  * null; unused for day and week, which come from sla_due_at). */
 struct sla_row {
     const char *key;
+    const char *name;  /* the assignee's or customer's name ("" when none); NULL for the other groupings */
     enum task_status status;  /* stored work status */
     int64_t created_at, completed_at, sla_due_at;
 };
@@ -227,6 +228,30 @@ struct store_metrics {
     int64_t sla_breached_active;
     int64_t created[SOURCE__COUNT];
     int64_t completed, cancelled, overdue_transitions, sla_breaches;
+};
+
+/* ---- GET /ops/renewals: renewable items across customers ---- */
+
+/* Filters ("" = any) and the keyset cursor, in (expires_on, id) order:
+ * expires_after < expires_on < expires_before (both exclusive). */
+struct renewal_query {
+    char user_id[EXT_ID_SIZE];
+    char kind[RENEWAL_KIND_MAX + 1];
+    char expires_after[DATE_SIZE], expires_before[DATE_SIZE];
+    char after_expires[DATE_SIZE], after_id[EXT_ID_SIZE];  /* the cursor; "" "" from the start */
+    int limit;
+};
+
+/* One item with what the list shows beside it: its customer's name, the
+ * smallest days_before acted on for its expiry date (RENEWAL_NONE_ACTED when
+ * none) and its newest task (task_id "" when it has none). */
+struct renewal_row {
+    struct renewal_item item;
+    char customer_name[RENEWAL_TITLE_SIZE];
+    int acted_min;
+    char task_id[TASK_ID_SIZE];
+    enum task_status task_status;  /* the stored work status */
+    char task_due[DATE_SIZE];
 };
 
 /* Owned-record cleanup helpers. */

@@ -45,6 +45,8 @@ ALTER TABLE tasks ADD COLUMN rule_depth INTEGER NOT NULL DEFAULT 0;
 INSERT INTO rules (id, event_type, enabled, definition, created_at, updated_at) VALUES (
     'rul_default_rejected_document', 'document.rejected', 1,
     '{"name":"Follow up rejected documents","enabled":true,"event_type":"document.rejected","conditions":[],'
-    || '"task":{"title":"Follow up: rejected {{data.document_type}}","description":null,"priority":"HIGH",'
+    || '"task":{"title":"Follow up: rejected {{data.document_type}}",'
+    || '"description":"The customer''s {{data.document_type}} was rejected (event {{id}}). Reason: {{data.reason}}",'
+    || '"priority":"HIGH",'
     || '"due_in_days":2,"sla_hours":null,"assignee":"customer_owner"}}',
     CAST(strftime('%s', 'now') AS INTEGER) * 1000, CAST(strftime('%s', 'now') AS INTEGER) * 1000);

@@ -261,3 +261,55 @@ enum err pg_renewal_policy_put(struct store_conn *c, const struct renewal_policy
     }
     return rc;
 }
+
+/* As SQLite's: the item, its customer's name, acted_min for its expiry date
+ * and its newest task; one statement per shape (with or without a customer)
+ * so each gets its own plan. */
+#define LIST_ALL_SELECT \
+    "SELECT i.id, i.customer_id, i.kind, i.expires_on, i.assignee_id, i.next_due, i.created_at, i.updated_at, " \
+    "cu.name, (SELECT min(a.days_before) FROM renewal_actions a WHERE a.renewal_id = i.id " \
+    "AND a.expires_on = i.expires_on), t.id, t.status, t.due_date " \
+    "FROM renewal_items i JOIN customers cu ON cu.id = i.customer_id " \
+    "LEFT JOIN tasks t ON t.id = (SELECT x.id FROM tasks x WHERE x.renewal_id = i.id ORDER BY x.id DESC LIMIT 1) "
+#define LIST_ALL_WHERE \
+    "($2::text IS NULL OR i.kind = $2) AND ($3::text IS NULL OR i.expires_on > $3) " \
+    "AND ($4::text IS NULL OR i.expires_on < $4) AND i.expires_on >= $5 AND (i.expires_on > $5 OR i.id > $6) " \
+    "ORDER BY i.expires_on, i.id LIMIT $7"
+
+enum err pg_renewal_list_all(struct store_conn *c, const struct renewal_query *q, struct renewal_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_text(&p, q->user_id);
+    pg_p_text(&p, q->kind);
+    pg_p_text(&p, q->expires_after);
+    pg_p_text(&p, q->expires_before);
+    pg_p_opt_text(&p, q->after_expires);
+    pg_p_opt_text(&p, q->after_id);
+    pg_p_int(&p, q->limit);
+    struct renewal_row *a = calloc(q->limit > 0 ? (size_t)q->limit : 1, sizeof *a);
+    if (!a) return ERR_INTERNAL;
+    enum err rc;
+    PGresult *res = pg_run(c, q->user_id[0] ? LIST_ALL_SELECT "WHERE i.customer_id = $1 AND " LIST_ALL_WHERE
+                                            : LIST_ALL_SELECT "WHERE $1::text IS NULL AND " LIST_ALL_WHERE,
+                           &p, &rc);
+    if (!res) {
+        free(a);
+        return rc;
+    }
+    for (int r = 0; r < PQntuples(res) && *n < q->limit; r++) {
+        struct renewal_row *row = &a[(*n)++];
+        read_item(res, r, &row->item);
+        pg_col_copy(res, r, 8, row->customer_name, sizeof row->customer_name);
+        row->acted_min = pg_col_null(res, r, 9) ? RENEWAL_NONE_ACTED : (int)pg_col_int64(res, r, 9);
+        pg_col_copy(res, r, 10, row->task_id, sizeof row->task_id);
+        char status[16];
+        pg_col_copy(res, r, 11, status, sizeof status);
+        if (task_status_parse(status, &row->task_status) != 0) row->task_status = TASK_OPEN;
+        pg_col_copy(res, r, 12, row->task_due, sizeof row->task_due);
+    }
+    PQclear(res);
+    *out = a;
+    return ERR_OK;
+}

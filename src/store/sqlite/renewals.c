@@ -265,3 +265,60 @@ enum err sqlite_renewal_policy_put(struct store_conn *c, const struct renewal_po
     }
     return ERR_OK;
 }
+
+/* The list across customers: the item, its customer's name, acted_min for
+ * its expiry date, and its newest task (through tasks_by_renewal). With a
+ * customer the rows come from renewal_items_by_customer and are sorted (one
+ * customer's few items); without one, renewal_items_by_expiry gives them in
+ * order from the cursor on (two statements, so each has its own plan). */
+#define LIST_ALL_SELECT \
+    "SELECT i.id, i.customer_id, i.kind, i.expires_on, i.assignee_id, i.next_due, i.created_at, i.updated_at, " \
+    "cu.name, (SELECT min(a.days_before) FROM renewal_actions a WHERE a.renewal_id = i.id " \
+    "AND a.expires_on = i.expires_on), t.id, t.status, t.due_date " \
+    "FROM renewal_items i JOIN customers cu ON cu.id = i.customer_id " \
+    "LEFT JOIN tasks t ON t.id = (SELECT x.id FROM tasks x INDEXED BY tasks_by_renewal WHERE x.renewal_id = i.id " \
+    "ORDER BY x.id DESC LIMIT 1) "
+#define LIST_ALL_WHERE \
+    "(?2 = '' OR i.kind = ?2) AND (?3 = '' OR i.expires_on > ?3) AND (?4 = '' OR i.expires_on < ?4) " \
+    "AND i.expires_on >= ?5 AND (i.expires_on > ?5 OR i.id > ?6) ORDER BY i.expires_on, i.id LIMIT ?7"
+
+enum err sqlite_renewal_list_all(struct store_conn *c, const struct renewal_query *q, struct renewal_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = sqlite_stmt(c, q->user_id[0]
+                                          ? LIST_ALL_SELECT "WHERE i.customer_id = ?1 AND " LIST_ALL_WHERE
+                                          : LIST_ALL_SELECT "WHERE ?1 = '' AND " LIST_ALL_WHERE);
+    if (!st) return ERR_INTERNAL;
+    struct renewal_row *a = calloc(q->limit > 0 ? (size_t)q->limit : 1, sizeof *a);
+    if (!a) {
+        sqlite_done(st);
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, q->user_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, q->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, q->expires_after, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, q->expires_before, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, q->after_expires, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, q->after_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 7, q->limit);
+    int rc = SQLITE_DONE;
+    while (*n < q->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct renewal_row *r = &a[(*n)++];
+        read_item(st, &r->item);
+        sqlite_col_copy(st, 8, r->customer_name, sizeof r->customer_name);
+        r->acted_min = sqlite3_column_type(st, 9) == SQLITE_NULL ? RENEWAL_NONE_ACTED : sqlite3_column_int(st, 9);
+        sqlite_col_copy(st, 10, r->task_id, sizeof r->task_id);
+        const char *status = (const char *)sqlite3_column_text(st, 11);
+        if (!status || task_status_parse(status, &r->task_status) != 0) r->task_status = TASK_OPEN;
+        sqlite_col_copy(st, 12, r->task_due, sizeof r->task_due);
+    }
+    if (*n < q->limit && rc != SQLITE_DONE) {
+        free(a);
+        *n = 0;
+        return sqlite_fail(c, st, "renewal_list_all");
+    }
+    sqlite_done(st);
+    *out = a;
+    return ERR_OK;
+}
