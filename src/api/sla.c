@@ -107,6 +107,7 @@ fail: /* the one error answer of the checks above; the context goes with the req
 
 struct group {
     char *key;       /* NULL: the null key (no assignee, no customer) */
+    char *name;      /* by assignee or customer: its name (NULL: none known) */
     int64_t tasks, met, breached, breached_active, cancelled;
     double *hours;   /* hours to complete of the completed tasks */
     size_t n_hours, cap_hours;
@@ -115,6 +116,7 @@ struct group {
 
 struct report {
     enum sla_group by;
+    const char *name_field;  /* "assignee_name", "customer_name" or NULL */
     int64_t now;
     struct group *groups;  /* open addressing on the key */
     size_t cap, n;
@@ -210,6 +212,10 @@ static void on_row(void *arg, const struct sla_row *row)
         rp->oom = true;
         return;
     }
+    if (!g->tasks && k && row->name && row->name[0] && !(g->name = strdup(row->name))) {
+        rp->oom = true;
+        return;
+    }
     count_row(rp, g, row);
     count_row(rp, &rp->total, row);
 }
@@ -258,14 +264,31 @@ static void reply_report_json(struct request *r, json_t *obj)
 
 static json_t *num_or_null(double v, int digits) { return isnan(v) ? json_null() : json_real(round_to(v, digits)); }
 
-static json_t *group_json(const struct group *g, const char *key)
+/* The name a row shows beside its key: the assignee's or customer's, a
+ * label for the null key ("Unassigned", "No customer"), null for the total
+ * row and for an id no longer known. */
+static const char *group_name(const struct report *rp, const struct group *g, bool total)
 {
-    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "key", key ? json_string(key) : json_null(),
-                     "tasks_with_sla", (json_int_t)g->tasks, "met", (json_int_t)g->met, "breached",
-                     (json_int_t)g->breached, "breached_active", (json_int_t)g->breached_active, "cancelled",
-                     (json_int_t)g->cancelled, "compliance", num_or_null(g->compliance, 4),
-                     "median_hours_to_complete", num_or_null(g->median, 3), "p90_hours_to_complete",
-                     num_or_null(g->p90, 3));
+    if (total) return NULL;
+    if (!g->key) return rp->by == SLA_GROUP_ASSIGNEE ? "Unassigned" : "No customer";
+    return g->name;
+}
+
+static json_t *group_json(const struct report *rp, const struct group *g, const char *key, bool total)
+{
+    json_t *o = json_pack("{s:o}", "key", key ? json_string(key) : json_null());
+    if (rp->name_field) {
+        const char *name = group_name(rp, g, total);
+        json_object_set_new(o, rp->name_field, name ? json_string(name) : json_null());
+    }
+    json_t *counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "tasks_with_sla", (json_int_t)g->tasks,
+                               "met", (json_int_t)g->met, "breached", (json_int_t)g->breached, "breached_active",
+                               (json_int_t)g->breached_active, "cancelled", (json_int_t)g->cancelled, "compliance",
+                               num_or_null(g->compliance, 4), "median_hours_to_complete", num_or_null(g->median, 3),
+                               "p90_hours_to_complete", num_or_null(g->p90, 3));
+    json_object_update(o, counts);
+    json_decref(counts);
+    return o;
 }
 
 static void csv_num(struct buf *b, double v, int digits)
@@ -275,10 +298,14 @@ static void csv_num(struct buf *b, double v, int digits)
     api_csv_field(b, s, false);
 }
 
-static void group_csv(struct buf *b, const struct group *g, const char *key)
+static void group_csv(struct buf *b, const struct report *rp, const struct group *g, const char *key, bool total)
 {
     char s[32];
     api_csv_field(b, key ? key : "", true);
+    if (rp->name_field) {
+        const char *name = group_name(rp, g, total);
+        api_csv_field(b, name ? name : "", false);
+    }
     int64_t v[] = {g->tasks, g->met, g->breached, g->breached_active, g->cancelled};
     for (size_t i = 0; i < 5; i++) {
         snprintf(s, sizeof s, "%lld", (long long)v[i]);
@@ -294,6 +321,7 @@ static void report_free(struct report *rp)
 {
     for (size_t i = 0; i < rp->cap; i++) {
         free(rp->groups[i].key);
+        free(rp->groups[i].name);
         free(rp->groups[i].hours);
     }
     free(rp->groups);
@@ -335,6 +363,7 @@ void api_report_sla(struct request *r)
         }
     }
     rp.by = (enum sla_group)gi;
+    rp.name_field = rp.by == SLA_GROUP_ASSIGNEE ? "assignee_name" : rp.by == SLA_GROUP_CUSTOMER ? "customer_name" : NULL;
     rp.now = clock_now_ms();
     int64_t start, end;
     sla_window_ms(from, to, &start, &end);
@@ -360,15 +389,21 @@ void api_report_sla(struct request *r)
 
     if (csv) {
         struct buf b = {0};
-        buf_puts(&b, "key,tasks_with_sla,met,breached,breached_active,cancelled,compliance,"
+        buf_puts(&b, "key,");
+        if (rp.name_field) {
+            buf_puts(&b, rp.name_field);
+            buf_putc(&b, ',');
+        }
+        buf_puts(&b, "tasks_with_sla,met,breached,breached_active,cancelled,compliance,"
                      "median_hours_to_complete,p90_hours_to_complete\r\n");
-        for (size_t i = 0; i < n; i++) group_csv(&b, &rp.groups[i], rp.groups[i].key);
-        group_csv(&b, &rp.total, "total");
+        for (size_t i = 0; i < n; i++) group_csv(&b, &rp, &rp.groups[i], rp.groups[i].key, false);
+        group_csv(&b, &rp, &rp.total, "total", true);
         api_reply_csv(r, &b, "sla-report");
     } else {
         json_t *rows = json_array();
-        for (size_t i = 0; i < n; i++) json_array_append_new(rows, group_json(&rp.groups[i], rp.groups[i].key));
-        json_t *total = group_json(&rp.total, "total");
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(rows, group_json(&rp, &rp.groups[i], rp.groups[i].key, false));
+        json_t *total = group_json(&rp, &rp.total, "total", true);
         reply_report_json(r, json_pack("{s:s, s:s, s:s, s:o, s:o}", "from", from, "to", to, "group_by",
                                           group_names[gi], "rows", rows, "total", total));
     }
@@ -386,6 +421,7 @@ static const char *const age_names[AGE__COUNT] = {"1_day", "2_to_7_days", "over_
 
 struct age_row {
     char key[EXT_ID_SIZE];  /* "" = unassigned */
+    char *name;             /* by assignee: the staff member's name (NULL: none known) */
     int64_t n[AGE__COUNT], total;
 };
 
@@ -451,19 +487,54 @@ static int cmp_age(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-static json_t *age_json(const struct age_row *row, json_t *key)
+/* The name of a by_assignee row: the staff member's, "Unassigned" for the
+ * unassigned row, null for an id no longer known. */
+static const char *age_name(const struct age_row *row) { return row->key[0] ? row->name : "Unassigned"; }
+
+/* Names for the by_assignee rows, from the staff table (a few dozen rows:
+ * one read each). */
+static enum err name_assignees(struct store_conn *c, struct overdue *o)
+{
+    for (size_t i = 0; i < o->n_assignees; i++) {
+        struct age_row *row = &o->by_assignee[i];
+        if (!row->key[0]) continue;
+        struct staff st;
+        enum err rc = store_staff_get(c, row->key, &st);
+        if (rc == ERR_NOT_FOUND) continue;
+        if (rc != ERR_OK) return rc;
+        row->name = st.name ? strdup(st.name) : NULL;
+        bool oom = st.name && !row->name;
+        store_staff_clear(&st);
+        if (oom) return ERR_INTERNAL;
+    }
+    return ERR_OK;
+}
+
+static void overdue_free(struct overdue *o)
+{
+    for (size_t i = 0; i < o->n_assignees; i++) free(o->by_assignee[i].name);
+    free(o->by_assignee);
+}
+
+/* name_field: "assignee_name" on the by_assignee rows, NULL on the others */
+static json_t *age_json(const struct age_row *row, json_t *key, const char *name_field)
 {
     json_t *o = json_pack("{s:o}", "key", key);
+    if (name_field) {
+        const char *name = age_name(row);
+        json_object_set_new(o, name_field, name ? json_string(name) : json_null());
+    }
     for (int i = 0; i < AGE__COUNT; i++) json_object_set_new(o, age_names[i], json_integer(row->n[i]));
     json_object_set_new(o, "total", json_integer(row->total));
     return o;
 }
 
-static void age_csv(struct buf *b, const char *dimension, const char *key, const struct age_row *row)
+static void age_csv(struct buf *b, const char *dimension, const char *key, const char *name, const struct age_row *row)
 {
     char s[32];
     api_csv_field(b, dimension, true);
     api_csv_field(b, key, false);
+    api_csv_field(b, name ? name : "", false);
     for (int i = 0; i < AGE__COUNT; i++) {
         snprintf(s, sizeof s, "%lld", (long long)row->n[i]);
         api_csv_field(b, s, false);
@@ -488,9 +559,10 @@ void api_report_overdue(struct request *r)
     o.today = dates_to_days(today);
     struct store_conn *c = store_reader_acquire(r->app->store);
     enum err rc = c ? store_overdue_scan(c, today, on_overdue_assignee, on_overdue_priority, &o) : ERR_INTERNAL;
+    if (rc == ERR_OK && !o.oom) rc = name_assignees(c, &o);
     if (c) store_reader_release(c);
     if (rc != ERR_OK || o.oom) {
-        free(o.by_assignee);
+        overdue_free(&o);
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
@@ -498,22 +570,24 @@ void api_report_overdue(struct request *r)
     static const enum task_priority order[] = {PRIORITY_URGENT, PRIORITY_HIGH, PRIORITY_MEDIUM, PRIORITY_LOW};
     if (csv) {
         struct buf b = {0};
-        buf_puts(&b, "dimension,key,1_day,2_to_7_days,over_7_days,total\r\n");
-        for (size_t i = 0; i < o.n_assignees; i++) age_csv(&b, "assignee", o.by_assignee[i].key, &o.by_assignee[i]);
+        buf_puts(&b, "dimension,key,assignee_name,1_day,2_to_7_days,over_7_days,total\r\n");
+        for (size_t i = 0; i < o.n_assignees; i++)
+            age_csv(&b, "assignee", o.by_assignee[i].key, age_name(&o.by_assignee[i]), &o.by_assignee[i]);
         for (int i = 0; i < PRIORITY__COUNT; i++)
-            age_csv(&b, "priority", task_priority_name(order[i]), &o.by_priority[order[i]]);
-        age_csv(&b, "total", "", &o.total);
+            age_csv(&b, "priority", task_priority_name(order[i]), NULL, &o.by_priority[order[i]]);
+        age_csv(&b, "total", "", NULL, &o.total);
         api_reply_csv(r, &b, "overdue-report");
     } else {
         json_t *a = json_array(), *p = json_array();
         for (size_t i = 0; i < o.n_assignees; i++)
-            json_array_append_new(a, age_json(&o.by_assignee[i], o.by_assignee[i].key[0]
-                                                                    ? json_string(o.by_assignee[i].key) : json_null()));
+            json_array_append_new(a, age_json(&o.by_assignee[i],
+                                              o.by_assignee[i].key[0] ? json_string(o.by_assignee[i].key) : json_null(),
+                                              "assignee_name"));
         for (int i = 0; i < PRIORITY__COUNT; i++)
-            json_array_append_new(p, age_json(&o.by_priority[order[i]], json_string(task_priority_name(order[i]))));
-        json_t *total = age_json(&o.total, json_string("total"));
+            json_array_append_new(p, age_json(&o.by_priority[order[i]], json_string(task_priority_name(order[i])), NULL));
+        json_t *total = age_json(&o.total, json_string("total"), NULL);
         http_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:o}", "as_of", today, "by_assignee", a, "by_priority", p,
                                           "total", total));
     }
-    free(o.by_assignee);
+    overdue_free(&o);
 }

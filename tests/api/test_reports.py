@@ -57,8 +57,8 @@ DATA = [
 @pytest.fixture(scope="module")
 def rep(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("rep"), timezone="Europe/Berlin").start()
-    for sid in ("sta_r_a", "sta_r_b"):
-        s.staff(sid)
+    for sid, name in (("sta_r_a", "Rita Aydın"), ("sta_r_b", "Rob, \"B\"")):
+        s.staff(sid, name)
     s.agent = s.token("agent")
     s.stop()
     for r in DATA:
@@ -80,22 +80,25 @@ def report(s, query, **kw):
     return r.json()
 
 
-def g(key, tasks, met, breached, active, cancelled, compliance, median, p90):
-    return {"key": key, "tasks_with_sla": tasks, "met": met, "breached": breached, "breached_active": active,
+def g(key, tasks, met, breached, active, cancelled, compliance, median, p90, **name):
+    """A report row; name is assignee_name=... or customer_name=... when the
+    grouping has names."""
+    return {"key": key, **name, "tasks_with_sla": tasks, "met": met, "breached": breached, "breached_active": active,
             "cancelled": cancelled, "compliance": compliance, "median_hours_to_complete": median,
             "p90_hours_to_complete": p90}
 
 
 TOTAL = g("total", 10, 5, 2, 2, 1, 0.5556, 3.0, 8.4)
+NAMED_TOTAL = g("total", 10, 5, 2, 2, 1, 0.5556, 3.0, 8.4, assignee_name=None)
 
 
 def test_sla_report_by_assignee_worst_compliance_first(rep):
     got = report(rep, "from=2026-03-01&to=2026-03-31&group_by=assignee")
     assert got == {"from": "2026-03-01", "to": "2026-03-31", "group_by": "assignee", "rows": [
-        g(None, 1, 0, 1, 0, 0, 0.0, 12.0, 12.0),
-        g("sta_r_a", 4, 1, 1, 1, 1, 0.3333, 4.0, 5.6),
-        g("sta_r_b", 5, 4, 0, 1, 0, 0.8, 2.5, 4.4),
-    ], "total": TOTAL}
+        g(None, 1, 0, 1, 0, 0, 0.0, 12.0, 12.0, assignee_name="Unassigned"),
+        g("sta_r_a", 4, 1, 1, 1, 1, 0.3333, 4.0, 5.6, assignee_name="Rita Aydın"),
+        g("sta_r_b", 5, 4, 0, 1, 0, 0.8, 2.5, 4.4, assignee_name='Rob, "B"'),
+    ], "total": NAMED_TOTAL}
 
 
 def test_sla_report_by_priority_breaks_ties_by_key(rep):
@@ -119,16 +122,16 @@ def test_sla_report_by_day_and_week_in_the_servers_timezone(rep):
 def test_sla_report_window_edges_are_local_midnights(rep):
     # 1 March alone holds task 10 (due at 00:00 Berlin), not task 9 (23:59:59.999 the day before)
     got = report(rep, "from=2026-03-01&to=2026-03-01&group_by=assignee")
-    assert got["rows"] == [g("sta_r_b", 1, 1, 0, 0, 0, 1.0, 2.0, 2.0)]
+    assert got["rows"] == [g("sta_r_b", 1, 1, 0, 0, 0, 1.0, 2.0, 2.0, assignee_name='Rob, "B"')]
     got = report(rep, "from=2026-02-28&to=2026-02-28&group_by=assignee")
-    assert got["rows"] == [g("sta_r_a", 1, 1, 0, 0, 0, 1.0, 1.0, 1.0)]
+    assert got["rows"] == [g("sta_r_a", 1, 1, 0, 0, 0, 1.0, 1.0, 1.0, assignee_name="Rita Aydın")]
     got = report(rep, "from=2026-04-01&to=2026-04-01&group_by=source")
     assert got["rows"] == [g("MANUAL", 1, 1, 0, 0, 0, 1.0, 1.0, 1.0)]
 
 
 def test_an_empty_window_has_an_empty_total(rep):
     got = report(rep, "from=2025-01-01&to=2025-12-31&group_by=customer")
-    assert got["rows"] == [] and got["total"] == g("total", 0, 0, 0, 0, 0, None, None, None)
+    assert got["rows"] == [] and got["total"] == g("total", 0, 0, 0, 0, 0, None, None, None, customer_name=None)
 
 
 def test_tasks_not_yet_due_count_only_as_tasks_with_sla(make_server):
@@ -194,8 +197,8 @@ def test_reports_need_a_token(rep):
 
 def test_overdue_report_counts_by_assignee_and_priority_in_aging_buckets(make_server):
     s = make_server(timezone="America/New_York")
-    s.staff("sta_o_a")
-    s.staff("sta_o_b")
+    s.staff("sta_o_a", "Olga")
+    s.staff("sta_o_b", 'Oz, "B"')
     for _ in range(2):
         today = today_in("America/New_York")
         ago = lambda n: (today - datetime.timedelta(days=n)).isoformat()  # noqa: E731
@@ -219,20 +222,22 @@ def test_overdue_report_counts_by_assignee_and_priority_in_aging_buckets(make_se
     got = r.json()
     assert got["as_of"] == today.isoformat()
 
-    def b(key, one, mid, old):
-        return {"key": key, "1_day": one, "2_to_7_days": mid, "over_7_days": old, "total": one + mid + old}
-    assert got["by_assignee"] == [b("sta_o_a", 1, 2, 0), b("sta_o_b", 1, 0, 1), b(None, 0, 0, 1)]
+    def b(key, one, mid, old, **name):
+        return {"key": key, **name, "1_day": one, "2_to_7_days": mid, "over_7_days": old, "total": one + mid + old}
+    assert got["by_assignee"] == [b("sta_o_a", 1, 2, 0, assignee_name="Olga"),
+                                  b("sta_o_b", 1, 0, 1, assignee_name='Oz, "B"'),
+                                  b(None, 0, 0, 1, assignee_name="Unassigned")]
     assert got["by_priority"] == [b("URGENT", 0, 0, 2), b("HIGH", 1, 1, 0), b("MEDIUM", 0, 0, 0), b("LOW", 1, 1, 0)]
     assert got["total"] == b("total", 2, 2, 2)
 
     rows = parse_csv(s.get("/ops/reports/overdue?format=csv"))
     assert [list(x.values()) for x in rows] == [
-        ["assignee", "sta_o_a", "1", "2", "0", "3"], ["assignee", "sta_o_b", "1", "0", "1", "2"],
-        ["assignee", "", "0", "0", "1", "1"],
-        ["priority", "URGENT", "0", "0", "2", "2"], ["priority", "HIGH", "1", "1", "0", "2"],
-        ["priority", "MEDIUM", "0", "0", "0", "0"], ["priority", "LOW", "1", "1", "0", "2"],
-        ["total", "", "2", "2", "2", "6"]]
-    assert list(rows[0]) == ["dimension", "key", "1_day", "2_to_7_days", "over_7_days", "total"]
+        ["assignee", "sta_o_a", "Olga", "1", "2", "0", "3"], ["assignee", "sta_o_b", "Oz, \"B\"", "1", "0", "1", "2"],
+        ["assignee", "", "Unassigned", "0", "0", "1", "1"],
+        ["priority", "URGENT", "", "0", "0", "2", "2"], ["priority", "HIGH", "", "1", "1", "0", "2"],
+        ["priority", "MEDIUM", "", "0", "0", "0", "0"], ["priority", "LOW", "", "1", "1", "0", "2"],
+        ["total", "", "", "2", "2", "2", "6"]]
+    assert list(rows[0]) == ["dimension", "key", "assignee_name", "1_day", "2_to_7_days", "over_7_days", "total"]
     assert_error(s.get("/ops/reports/overdue?group_by=x"), 422, "validation_failed", "group_by")
 
 
@@ -240,5 +245,38 @@ def test_csv_quotes_fields_per_rfc_4180(make_server):
     s = make_server()
     s.task(sla_hours=1)  # source MANUAL, nothing to quote; the quoting itself:
     r = s.get("/ops/reports/sla?from=2026-01-01&to=2026-01-01&format=csv")
+    assert r.body.decode().splitlines()[0] == ("key,assignee_name,tasks_with_sla,met,breached,breached_active,"
+                                               "cancelled,compliance,median_hours_to_complete,p90_hours_to_complete")
+    r = s.get("/ops/reports/sla?from=2026-01-01&to=2026-01-01&group_by=source&format=csv")
     assert r.body.decode().splitlines()[0] == ("key,tasks_with_sla,met,breached,breached_active,cancelled,"
                                                "compliance,median_hours_to_complete,p90_hours_to_complete")
+
+
+def test_sla_report_by_customer_names_each_customer_and_labels_no_customer(make_server):
+    s = make_server()
+    s.customer("cus_n_1", 'Smith, "Jr"')
+    s.customer("cus_n_2", "Ayşe Yılmaz")
+    s.task(sla_hours=100, user_id="cus_n_1")
+    s.task(sla_hours=100, user_id="cus_n_1")
+    s.task(sla_hours=100, user_id="cus_n_2")
+    s.task(sla_hours=100)
+    today = datetime.datetime.now(UTC).date()
+    q = f"from={today}&to={today + datetime.timedelta(days=10)}&group_by=customer"
+    got = report(s, q)
+    names = {r["key"]: r["customer_name"] for r in got["rows"]}
+    assert names == {"cus_n_1": 'Smith, "Jr"', "cus_n_2": "Ayşe Yılmaz", None: "No customer"}
+    assert {r["key"]: r["tasks_with_sla"] for r in got["rows"]} == {"cus_n_1": 2, "cus_n_2": 1, None: 1}
+    assert got["total"]["customer_name"] is None
+    rows = parse_csv(s.get(f"/ops/reports/sla?{q}&format=csv"))
+    assert list(rows[0])[:2] == ["key", "customer_name"]
+    assert {r["key"]: r["customer_name"] for r in rows} == {"cus_n_1": 'Smith, "Jr"', "cus_n_2": "Ayşe Yılmaz",
+                                                            "": "No customer", "total": ""}
+    # a renamed customer shows its new name
+    s.customer("cus_n_2", "Ayşe Demir")
+    assert {r["key"]: r["customer_name"] for r in report(s, q)["rows"]}["cus_n_2"] == "Ayşe Demir"
+
+
+def test_other_groupings_carry_no_name(rep):
+    for by in ("priority", "source", "day", "week"):
+        got = report(rep, f"from=2026-03-01&to=2026-03-31&group_by={by}")
+        assert all("assignee_name" not in r and "customer_name" not in r for r in got["rows"] + [got["total"]])

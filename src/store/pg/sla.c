@@ -181,25 +181,25 @@ enum err pg_sla_recompute_set(struct store_conn *c, const char *after)
 
 /* One statement, as SQLite's one read: every row comes from one snapshot.
  * libpq holds the window's rows at once (at most REPORT_MAX_DAYS of
- * deadlines, five short columns each); the planner reads them with an
- * index-only scan of the partial index tasks_by_sla_due. */
+ * deadlines, six short columns each); the planner reads them through the
+ * partial index tasks_by_sla_due, and the name of the assignee or customer
+ * by its primary key. */
 enum err pg_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,
                             void (*row)(void *arg, const struct sla_row *r), void *arg)
 {
-    /* the key column as text; day and week come from sla_due_at */
+    /* the key column as text, and beside it the name the report shows for
+     * an assignee or a customer; day and week come from sla_due_at */
+#define SLA_SCAN_WHERE "WHERE t.sla_due_at >= $1 AND t.sla_due_at < $2"
+#define SLA_SCAN_COLS "t.status, t.created_at, t.completed_at, t.sla_due_at"
     static const char *const sql[] = {
-        [SLA_GROUP_ASSIGNEE] = "SELECT assignee_id, status, created_at, completed_at, sla_due_at FROM tasks "
-                               "WHERE sla_due_at >= $1 AND sla_due_at < $2",
-        [SLA_GROUP_PRIORITY] = "SELECT prio, status, created_at, completed_at, sla_due_at FROM tasks "
-                               "WHERE sla_due_at >= $1 AND sla_due_at < $2",
-        [SLA_GROUP_SOURCE] = "SELECT source, status, created_at, completed_at, sla_due_at FROM tasks "
-                             "WHERE sla_due_at >= $1 AND sla_due_at < $2",
-        [SLA_GROUP_CUSTOMER] = "SELECT user_id, status, created_at, completed_at, sla_due_at FROM tasks "
-                               "WHERE sla_due_at >= $1 AND sla_due_at < $2",
-        [SLA_GROUP_DAY] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
-                          "WHERE sla_due_at >= $1 AND sla_due_at < $2",
-        [SLA_GROUP_WEEK] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
-                           "WHERE sla_due_at >= $1 AND sla_due_at < $2",
+        [SLA_GROUP_ASSIGNEE] = "SELECT t.assignee_id, " SLA_SCAN_COLS ", s.name FROM tasks t "
+                               "LEFT JOIN staff s ON s.id = t.assignee_id " SLA_SCAN_WHERE,
+        [SLA_GROUP_PRIORITY] = "SELECT t.prio, " SLA_SCAN_COLS ", NULL FROM tasks t " SLA_SCAN_WHERE,
+        [SLA_GROUP_SOURCE] = "SELECT t.source, " SLA_SCAN_COLS ", NULL FROM tasks t " SLA_SCAN_WHERE,
+        [SLA_GROUP_CUSTOMER] = "SELECT t.user_id, " SLA_SCAN_COLS ", cu.name FROM tasks t "
+                               "LEFT JOIN customers cu ON cu.id = t.user_id " SLA_SCAN_WHERE,
+        [SLA_GROUP_DAY] = "SELECT NULL, " SLA_SCAN_COLS ", NULL FROM tasks t " SLA_SCAN_WHERE,
+        [SLA_GROUP_WEEK] = "SELECT NULL, " SLA_SCAN_COLS ", NULL FROM tasks t " SLA_SCAN_WHERE,
     };
     if ((int)g < 0 || (size_t)g >= sizeof sql / sizeof sql[0]) return ERR_INTERNAL;
     struct pg_params p = {0};
@@ -224,6 +224,7 @@ enum err pg_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_
         r.created_at = pg_col_int64(res, i, 2);
         r.completed_at = pg_col_int64(res, i, 3);
         r.sla_due_at = pg_col_int64(res, i, 4);
+        if (g == SLA_GROUP_ASSIGNEE || g == SLA_GROUP_CUSTOMER) r.name = pg_col_null(res, i, 5) ? "" : PQgetvalue(res, i, 5);
         row(arg, &r);
     }
     PQclear(res);

@@ -159,20 +159,20 @@ enum err sqlite_sla_recompute_set(struct store_conn *c, const char *after)
 enum err sqlite_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_ms, enum sla_group g,
                                 void (*row)(void *arg, const struct sla_row *r), void *arg)
 {
-    /* the key column as text; day and week come from sla_due_at */
+    /* the key column as text, and beside it the name the report shows for
+     * an assignee or a customer; day and week come from sla_due_at */
+#define SLA_SCAN_FROM "FROM tasks t INDEXED BY tasks_by_sla_due "
+#define SLA_SCAN_WHERE "WHERE t.sla_due_at >= ? AND t.sla_due_at < ?"
+#define SLA_SCAN_COLS "t.status, t.created_at, t.completed_at, t.sla_due_at"
     static const char *const sql[] = {
-        [SLA_GROUP_ASSIGNEE] = "SELECT assignee_id, status, created_at, completed_at, sla_due_at FROM tasks "
-                               "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
-        [SLA_GROUP_PRIORITY] = "SELECT prio, status, created_at, completed_at, sla_due_at FROM tasks "
-                               "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
-        [SLA_GROUP_SOURCE] = "SELECT source, status, created_at, completed_at, sla_due_at FROM tasks "
-                             "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
-        [SLA_GROUP_CUSTOMER] = "SELECT user_id, status, created_at, completed_at, sla_due_at FROM tasks "
-                               "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
-        [SLA_GROUP_DAY] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
-                          "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
-        [SLA_GROUP_WEEK] = "SELECT NULL, status, created_at, completed_at, sla_due_at FROM tasks "
-                           "INDEXED BY tasks_by_sla_due WHERE sla_due_at >= ? AND sla_due_at < ?",
+        [SLA_GROUP_ASSIGNEE] = "SELECT t.assignee_id, " SLA_SCAN_COLS ", s.name " SLA_SCAN_FROM
+                               "LEFT JOIN staff s ON s.id = t.assignee_id " SLA_SCAN_WHERE,
+        [SLA_GROUP_PRIORITY] = "SELECT t.prio, " SLA_SCAN_COLS ", NULL " SLA_SCAN_FROM SLA_SCAN_WHERE,
+        [SLA_GROUP_SOURCE] = "SELECT t.source, " SLA_SCAN_COLS ", NULL " SLA_SCAN_FROM SLA_SCAN_WHERE,
+        [SLA_GROUP_CUSTOMER] = "SELECT t.user_id, " SLA_SCAN_COLS ", cu.name " SLA_SCAN_FROM
+                               "LEFT JOIN customers cu ON cu.id = t.user_id " SLA_SCAN_WHERE,
+        [SLA_GROUP_DAY] = "SELECT NULL, " SLA_SCAN_COLS ", NULL " SLA_SCAN_FROM SLA_SCAN_WHERE,
+        [SLA_GROUP_WEEK] = "SELECT NULL, " SLA_SCAN_COLS ", NULL " SLA_SCAN_FROM SLA_SCAN_WHERE,
     };
     sqlite3_stmt *st = sqlite_stmt(c, sql[g]);
     if (!st) return ERR_INTERNAL;
@@ -195,6 +195,10 @@ enum err sqlite_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t 
         r.created_at = sqlite3_column_int64(st, 2);
         r.completed_at = sqlite3_column_int64(st, 3);
         r.sla_due_at = sqlite3_column_int64(st, 4);
+        if (g == SLA_GROUP_ASSIGNEE || g == SLA_GROUP_CUSTOMER) {
+            const char *name = (const char *)sqlite3_column_text(st, 5);
+            r.name = name ? name : "";
+        }
         row(arg, &r);
     }
     if (rc != SQLITE_DONE) return sqlite_fail(c, st, "sla_report_scan");
