@@ -485,6 +485,8 @@ def test_threshold_days_are_days_in_the_servers_timezone(make_server, tz):
     body = run(srv)
     if today_in(tz) != today:  # the day changed there during the test: nothing to judge
         return
-    assert [c["renewal_id"] for c in body["created"]] == ["ren_z_on"]
+    # this run acts, unless the server's own pass at start came after the puts
+    assert [c["renewal_id"] for c in body["created"]] in (["ren_z_on"], []), body
+    assert tasks_of(srv, "ren_z_before") == []
     [t] = tasks_of(srv, "ren_z_on")
     assert t["due_date"] == (today + datetime.timedelta(days=30)).isoformat()

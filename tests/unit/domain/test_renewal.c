@@ -230,7 +230,105 @@ Test(renewal_task, a_crossing_caught_up_late_counts_from_the_day_it_is_acted_on)
     renewal_task_due(&t, "2027-03-01", "2027-02-27", due);
     cr_expect_str_eq(due, "2027-03-01", "never after the expiry date");
     renewal_task_due(&t, "2020-01-01", "2026-06-10", due);
-    cr_expect_str_eq(due, "2020-01-01", "an item already expired: due on its expiry date");
+    cr_expect_str_eq(due, "2026-06-10", "an item already expired: due today, not on its past expiry date");
+    renewal_task_due(&t, "2026-06-10", "2026-06-10", due);
+    cr_expect_str_eq(due, "2026-06-10", "expiring today: due today");
+}
+
+Test(renewal_task, an_expired_item_acts_urgent_whatever_the_threshold_says)
+{
+    struct renewal_policy p = {.n = 1, .t = {{30, PRIORITY_LOW, 10, false, 0}}};
+    struct renewal_threshold th;
+    renewal_threshold_terms(&p, 0, "2026-06-09", "2026-06-10", &th);
+    cr_expect_eq(th.priority, PRIORITY_URGENT);
+    cr_expect_eq(th.days_before, 30);
+    cr_expect_eq(th.due_in_days, 10);
+    renewal_threshold_terms(&p, 0, "2026-06-10", "2026-06-10", &th);
+    cr_expect_eq(th.priority, PRIORITY_LOW, "on its expiry day it has not expired yet");
+    renewal_threshold_terms(&p, 0, "2026-06-20", "2026-06-10", &th);
+    cr_expect_eq(th.priority, PRIORITY_LOW);
+    cr_expect_eq(renewal_days_expired("2026-06-05", "2026-06-10"), 5);
+    cr_expect_eq(renewal_days_expired("2028-03-01", "2028-02-28"), -2, "leap day counted");
+}
+
+Test(renewal_task, kinds_read_as_words)
+{
+    char out[RENEWAL_KIND_MAX + 1];
+    renewal_kind_words("residence_permit", out);
+    cr_expect_str_eq(out, "residence permit");
+    renewal_kind_words("passport", out);
+    cr_expect_str_eq(out, "passport");
+    renewal_kind_words("a_b_c_1", out);
+    cr_expect_str_eq(out, "a b c 1");
+}
+
+static struct renewal_item item(const char *kind, const char *expires_on)
+{
+    struct renewal_item it = {0};
+    snprintf(it.id, sizeof it.id, "ren_1");
+    snprintf(it.customer_id, sizeof it.customer_id, "cus_1");
+    snprintf(it.kind, sizeof it.kind, "%s", kind);
+    snprintf(it.expires_on, sizeof it.expires_on, "%s", expires_on);
+    return it;
+}
+
+Test(renewal_task, the_description_says_why_the_task_exists)
+{
+    char out[RENEWAL_DESCRIPTION_SIZE];
+    struct renewal_item it = item("residence_permit", "2026-06-30");
+    renewal_render_description(&it, "Ayşe Yılmaz", 30, "2026-06-10", out);
+    cr_expect_str_eq(out, "Residence permit of Ayşe Yılmaz expires on 2026-06-30 (in 20 days). This task exists "
+                          "because the renewal threshold of 30 days before expiry was crossed.\nRenewal item: ren_1.");
+    it = item("passport", "2026-06-11");
+    renewal_render_description(&it, "Bo", 14, "2026-06-10", out);
+    cr_expect(strstr(out, "Passport of Bo expires on 2026-06-11 (in 1 day)."), "%s", out);
+    it = item("passport", "2026-06-10");
+    renewal_render_description(&it, "Bo", 14, "2026-06-10", out);
+    cr_expect(strstr(out, "expires on 2026-06-10 (today)"), "%s", out);
+}
+
+Test(renewal_task, the_description_of_an_expired_item_says_how_long_ago)
+{
+    char out[RENEWAL_DESCRIPTION_SIZE];
+    struct renewal_item it = item("residence_permit", "2026-06-05");
+    renewal_render_description(&it, "Ana", 14, "2026-06-10", out);
+    cr_expect(strstr(out, "Residence permit of Ana expired 5 days ago (on 2026-06-05)."), "%s", out);
+    cr_expect(strstr(out, "URGENT and due today"), "%s", out);
+    it = item("passport", "2026-06-09");
+    renewal_render_description(&it, "Ana", 14, "2026-06-10", out);
+    cr_expect(strstr(out, "expired 1 day ago"), "%s", out);
+}
+
+Test(renewal_task, the_description_survives_odd_customer_names)
+{
+    char out[RENEWAL_DESCRIPTION_SIZE], name[2000];
+    struct renewal_item it = item("passport", "2026-06-30");
+    renewal_render_description(&it, "", 30, "2026-06-10", out);
+    cr_expect(strstr(out, "Passport of cus_1 expires"), "no name: the customer's id: %s", out);
+    renewal_render_description(&it, "A\tB\nC", 30, "2026-06-10", out);
+    cr_expect(strstr(out, "of A B C expires"), "control characters as spaces: %s", out);
+    memset(name, 'x', sizeof name - 1);
+    name[sizeof name - 1] = 0;
+    renewal_render_description(&it, name, 30, "2026-06-10", out);
+    cr_expect(strlen(out) < RENEWAL_DESCRIPTION_SIZE - 1 && strstr(out, "Renewal item: ren_1."),
+              "a long name is cut, the rest stays");
+}
+
+Test(renewal_task, the_next_threshold_is_the_one_acting_now_else_the_next_to_cross)
+{
+    struct renewal_policy p = policy();
+    /* 100 days out, nothing acted: 90 is next */
+    int i = renewal_next_threshold(&p, "2026-09-18", "2026-06-10", RENEWAL_NONE_ACTED);
+    cr_assert_geq(i, 0);
+    cr_expect_eq(p.t[i].days_before, 90);
+    /* 20 days out, nothing acted: 30 acts now */
+    i = renewal_next_threshold(&p, "2026-06-30", "2026-06-10", RENEWAL_NONE_ACTED);
+    cr_expect_eq(p.t[i].days_before, 30);
+    /* 20 days out, 30 acted: 14 is next */
+    i = renewal_next_threshold(&p, "2026-06-30", "2026-06-10", 30);
+    cr_expect_eq(p.t[i].days_before, 14);
+    /* expired, 14 acted: none left */
+    cr_expect_eq(renewal_next_threshold(&p, "2026-06-01", "2026-06-10", 14), -1);
 }
 
 Test(renewal_task, title_is_rendered_from_the_template)
