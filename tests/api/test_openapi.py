@@ -299,7 +299,8 @@ def test_a_declared_body_over_the_limit_is_answered_as_documented(probe, method,
 
 # A value each documented query parameter accepts, by the start of its pattern.
 SAMPLES = {"^sta_": "sta_qp", "^cus_": "cus_qp", "^ren_": "ren_qp", "^rul_": "rul_qp", "^(sta_": "none",
-           "^[a-z][a-z0-9_]*(": "qp.sample", "^[0-9]{4}-": "2026-01-01"}
+           "^[a-z][a-z0-9_]*(": "qp.sample", "^[0-9]{4}-": "2026-01-01",
+           "^[a-z0-9_]": "passport"}
 
 
 def sample(schema):
@@ -384,6 +385,7 @@ def test_successful_answers_match_the_documented_schemas_and_headers(probe):
     ok(s.put("/ops/sla-calendar", cal), "PUT", "/ops/sla-calendar", 200)
     ok(s.put("/ops/sla-calendar", {"mode": "calendar_hours"}), "PUT", "/ops/sla-calendar", 200)
     ok(s.get("/ops/reports/sla?from=2026-01-01&to=2026-12-31&group_by=week"), "GET", "/ops/reports/sla", 200)
+    ok(s.get(f"/ops/reports/sla?from={FUTURE[:8]}01&to={FUTURE}&group_by=customer"), "GET", "/ops/reports/sla", 200)
     r = s.get("/ops/reports/sla?from=2026-01-01&to=2026-01-31&format=csv")
     assert r.status == 200 and r.header("Content-Disposition"), r
     check_answer(r, "GET", "/ops/reports/sla")
@@ -396,6 +398,7 @@ def test_successful_answers_match_the_documented_schemas_and_headers(probe):
        "PUT", "/ops/customers/:id/renewals/:rid", 201)
     ok(s.get(f"{base}/ren_oa"), "GET", "/ops/customers/:id/renewals/:rid", 200)
     ok(s.get(base), "GET", "/ops/customers/:id/renewals", 200)
+    ok(s.get("/ops/renewals?limit=5"), "GET", "/ops/renewals", 200)
     ok(s.get("/ops/renewal-policy"), "GET", "/ops/renewal-policy", 200)
     policy = {"title": "Renew {kind}", "thresholds": [{"days_before": 30, "priority": "HIGH", "due_in_days": 7,
                                                         "sla_hours": 24}]}
