@@ -100,13 +100,15 @@ struct store_conn;
      * "cus_") or staff ("sta_") whose name has a word starting with each \
      * of q's words, by id after after_id ("" from the start), at most \
      * limit, into ids[limit]. search_rebuild: every document again (a \
-     * database the migration or a copy left without them). */ \
+     * copy leaves them out), in the writer's transaction; if_missing: only \
+     * when tasks, staff or customers exist without their documents (a \
+     * database from before the search: its migration cannot call C). */ \
     X(VALUE, enum err, task_search_refresh, (struct store_conn *c, const char *task_id), (c, task_id)) \
     X(VALUE, enum err, customer_search_refresh, (struct store_conn *c, const char *customer_id), (c, customer_id)) \
     X(VALUE, enum err, staff_search_refresh, (struct store_conn *c, const char *staff_id), (c, staff_id)) \
     X(VALUE, enum err, name_search, (struct store_conn *c, const char *prefix, const struct text_words *q, \
         const char *after_id, int limit, char (*ids)[EXT_ID_SIZE], int *n), (c, prefix, q, after_id, limit, ids, n)) \
-    X(VALUE, enum err, search_rebuild, (struct store_conn *c), (c)) \
+    X(VALUE, enum err, search_rebuild, (struct store_conn *c, bool if_missing), (c, if_missing)) \
     /* ids of active tasks due before `today` whose move to OVERDUE is not yet \
      * in their history; at most `limit` (caller frees *ids and each entry). */ \
     X(VALUE, enum err, task_overdue_unrecorded, (struct store_conn *c, const char *today, int limit, char ***ids, \

@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Server, assert_error
+from conftest import Server, assert_error, db_query, is_pg_uri, new_db_uri, run_cli
 
 SOON = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 LATER = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()
@@ -290,3 +290,57 @@ def test_staff_are_found_by_name(srv):
     r = srv.get("/ops/staff?q=ISMAIL%20isik")
     assert [s["id"] for s in r.json()["data"]] == ["sta_search_b"]
     assert srv.get("/ops/staff?q=nobodyhere").json()["data"] == []
+
+
+def seeded(make_server):
+    s = make_server()
+    s.customer("cus_old", "Şule Ergün")
+    s.staff("sta_old", "Oğuz Kaya")
+    t = s.task(title="Visa extension", due_date=SOON, user_id="cus_old")
+    s.stop()
+    return s, t
+
+
+def finds_the_old_rows(s, t):
+    assert t["id"] in ids(q(s, "sule ergun visa"))
+    assert [c["id"] for c in s.get("/ops/customers?q=sule").json()["data"]] == ["cus_old"]
+    assert [m["id"] for m in s.get("/ops/staff?q=oguz").json()["data"]] == ["sta_old"]
+
+
+def test_rows_without_documents_are_indexed_when_the_server_starts(make_server):
+    s, t = seeded(make_server)
+    db_query(s, "DELETE FROM search_tasks")
+    db_query(s, "DELETE FROM search_names")
+    if not is_pg_uri(s.db):
+        db_query(s, "DELETE FROM search_docs")
+    s.start()
+    finds_the_old_rows(s, t)
+
+
+def test_a_database_from_before_the_search_is_indexed_on_upgrade(make_server):
+    s, t = seeded(make_server)
+    if is_pg_uri(s.db):
+        for name in ("search_tasks", "search_names"):
+            db_query(s, f"DROP TABLE {name}")
+        db_query(s, "DELETE FROM schema_migrations WHERE name = '005_search'")
+    else:
+        for name in ("search_tasks", "search_docs", "search_names"):
+            db_query(s, f"DROP TABLE {name}")
+        db_query(s, "DELETE FROM schema_migrations WHERE name = '013_search'")
+    s.start()
+    finds_the_old_rows(s, t)
+
+
+def test_a_copy_is_searchable(make_server, tmp_path):
+    s, t = seeded(make_server)
+    dst = new_db_uri(tmp_path / "dst") if is_pg_uri(s.db) else str(tmp_path / "copy.db")
+    p = run_cli("copy", "--from", s.db, "--to", dst, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = run_cli("check", "--db", dst, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    (tmp_path / "c").mkdir()
+    c = Server(tmp_path / "c", db=dst).start()
+    try:
+        finds_the_old_rows(c, t)
+    finally:
+        c.stop()

@@ -230,7 +230,7 @@ enum err pg_copy_finish(struct store_conn *c)
         if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
         PQclear(res);
     }
-    return pg_search_rebuild(c); /* the search's documents are derived: made here, never copied */
+    return pg_search_rebuild(c, false); /* the search's documents are derived: made here, never copied */
 }
 
 const char pg_columns_sql[] = "SELECT table_name || '.' || column_name FROM information_schema.columns "

@@ -90,10 +90,6 @@ bool pg_col_bytes(const PGresult *res, int r, int i, unsigned char *out, size_t 
 /* Reads row r of a result selecting PG_TASK_COLS (or PG_TASK_READ_COLS). */
 void pg_read_task(const PGresult *res, int r, struct task *t);
 
-/* search.c: at open (in the migration's transaction), search_rebuild when
- * tasks, staff or customers exist without their documents. */
-enum err pg_search_backfill(struct store_conn *c);
-
 /* One function per op: pg.c (connections, transactions, schema), tasks.c,
  * queue.c, people.c, sla.c, renewals.c, rules.c, as in the SQLite backend. */
 #define PG_OP_DECL(kind, ret, name, params, args) ret pg_##name params;

@@ -971,8 +971,6 @@ int pg_migrate(struct store_conn *c, struct errinfo *e)
         PQclear(res);
         log_info("store: applied migration %s (PostgreSQL)", m->name);
     }
-    res = NULL;
-    if (pg_search_backfill(c) != ERR_OK) goto fail; /* the search's documents of older rows */
     res = PQexec(db, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(res), "COMMIT") != 0) goto fail;
     PQclear(res);

@@ -255,7 +255,7 @@ static enum err customer_name(struct store_conn *c, const char *id)
     return refresh_name(c, "SELECT name FROM customers WHERE id = $1", id, &changed);
 }
 
-enum err pg_search_rebuild(struct store_conn *c)
+static enum err rebuild(struct store_conn *c)
 {
     enum err rc;
     if ((rc = pg_cmd(c, "DELETE FROM search_tasks", NULL, NULL)) != ERR_OK ||
@@ -268,8 +268,9 @@ enum err pg_search_rebuild(struct store_conn *c)
     return each_id(c, "SELECT id FROM customers WHERE id > $1 ORDER BY id LIMIT 500", customer_name);
 }
 
-enum err pg_search_backfill(struct store_conn *c)
+enum err pg_search_rebuild(struct store_conn *c, bool if_missing)
 {
+    if (!if_missing) return rebuild(c);
     PGresult *res;
     enum err rc = pg_row(c, "SELECT (EXISTS (SELECT 1 FROM tasks) AND NOT EXISTS (SELECT 1 FROM search_tasks)) OR "
                             "((EXISTS (SELECT 1 FROM staff) OR EXISTS (SELECT 1 FROM customers)) AND NOT EXISTS "
@@ -278,5 +279,5 @@ enum err pg_search_backfill(struct store_conn *c)
     if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
     bool needed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
-    return needed ? pg_search_rebuild(c) : ERR_OK;
+    return needed ? rebuild(c) : ERR_OK;
 }

@@ -192,7 +192,7 @@ enum err sqlite_copy_prepare(struct store_conn *c)
  * AUTOINCREMENT: SQLite numbers a new row past the largest one by itself. */
 enum err sqlite_copy_finish(struct store_conn *c)
 {
-    return sqlite_search_rebuild(c); /* the search's documents are derived: made here, never copied */
+    return sqlite_search_rebuild(c, false); /* the search's documents are derived: made here, never copied */
 }
 
 int sqlite_schema_columns(sqlite3 *db, char ***names, int *n)

@@ -249,7 +249,7 @@ static enum err each_id(struct store_conn *c, const char *sql, enum err (*one)(s
     }
 }
 
-enum err sqlite_search_rebuild(struct store_conn *c)
+static enum err rebuild(struct store_conn *c)
 {
     static const char *const clear[] = {"DELETE FROM search_tasks", "DELETE FROM search_docs",
                                         "DELETE FROM search_names"};
@@ -274,8 +274,9 @@ enum err sqlite_search_name_customer(struct store_conn *c, const char *id)
     return refresh_name(c, "SELECT name FROM customers WHERE id = ?", id, &changed);
 }
 
-enum err sqlite_search_backfill(struct store_conn *c)
+enum err sqlite_search_rebuild(struct store_conn *c, bool if_missing)
 {
+    if (!if_missing) return rebuild(c);
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT (EXISTS (SELECT 1 FROM tasks) AND NOT EXISTS (SELECT 1 FROM search_docs)) "
                                       "OR ((EXISTS (SELECT 1 FROM staff) OR EXISTS (SELECT 1 FROM customers)) AND "
                                       "NOT EXISTS (SELECT 1 FROM search_names))");
@@ -284,5 +285,5 @@ enum err sqlite_search_backfill(struct store_conn *c)
     if (rc != ERR_OK) return rc;
     bool needed = sqlite3_column_int(st, 0) != 0;
     sqlite_done(st);
-    return needed ? sqlite_search_rebuild(c) : ERR_OK;
+    return needed ? rebuild(c) : ERR_OK;
 }

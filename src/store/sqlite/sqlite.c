@@ -513,7 +513,6 @@ int sqlite_migrate(struct store_conn *c, struct errinfo *e)
         if (rc != SQLITE_DONE) goto fail_tx;
         log_info("store: applied migration %s", m->name);
     }
-    if (sqlite_search_backfill(c) != ERR_OK) goto fail_tx; /* the search's documents of older rows */
     if (exec(db, "COMMIT") != 0) goto fail_tx;
     return 0;
 fail_tx:;
