@@ -11,8 +11,8 @@ CREATE TABLE search_docs (
     rid INTEGER PRIMARY KEY,
     task_id TEXT NOT NULL UNIQUE
 );
-CREATE VIRTUAL TABLE search_tasks USING fts5(title, customer, body, tokenize = 'ascii', prefix = '2 3',
-                                             detail = column);
+CREATE VIRTUAL TABLE search_tasks USING fts5(doc_title, doc_customer, doc_rest, tokenize = 'ascii',
+                                             prefix = '2 3', detail = column);
 CREATE TABLE search_names (
     id TEXT PRIMARY KEY,
     words TEXT NOT NULL

@@ -255,13 +255,112 @@ static enum err customer_name(struct store_conn *c, const char *id)
     return refresh_name(c, "SELECT name FROM customers WHERE id = $1", id, &changed);
 }
 
+/* Appends s to an array literal's element list, quoted ("..."); our ids
+ * and tsvector texts hold no '"' or '\\', but escape them anyway. */
+static void array_item(struct buf *b, const char *s)
+{
+    if (b->len > 1) buf_putc(b, ',');
+    buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') buf_putc(b, '\\');
+        buf_putc(b, *s);
+    }
+    buf_putc(b, '"');
+}
+
+/* Every task's document, 500 tasks a statement each way (a statement per
+ * task costs a round trip: a copy of 1,000,000 tasks would take minutes). */
+static enum err rebuild_tasks(struct store_conn *c)
+{
+    PGresult *res;
+    enum err rc = pg_row(c, "SELECT to_regclass('task_comments') IS NOT NULL", NULL, &res);
+    if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
+    bool comments = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    char after[TASK_ID_SIZE] = "";
+    for (;;) {
+        struct pg_params p = {0};
+        pg_p_opt_text(&p, after);
+        res = pg_run(c, "SELECT t.id, t.title, t.description, cu.name FROM tasks t LEFT JOIN customers cu ON "
+                        "cu.id = t.user_id WHERE t.id > $1 ORDER BY t.id LIMIT 500", &p, &rc);
+        if (!res) return rc;
+        int rows = PQntuples(res);
+        if (rows == 0) {
+            PQclear(res);
+            return ERR_OK;
+        }
+        PGresult *cm = NULL;
+        if (comments) {
+            struct pg_params q = {0};
+            pg_p_opt_text(&q, after);
+            pg_p_opt_text(&q, PQgetvalue(res, rows - 1, 0));
+            cm = pg_run(c, "SELECT task_id, body FROM task_comments WHERE task_id > $1 AND task_id <= $2 "
+                           "ORDER BY task_id, id", &q, &rc);
+            if (!cm) {
+                PQclear(res);
+                return rc;
+            }
+        }
+        struct buf ids = {0}, vecs = {0};
+        buf_putc(&ids, '{');
+        buf_putc(&vecs, '{');
+        int k = 0, ncm = cm ? PQntuples(cm) : 0;
+        rc = ERR_OK;
+        for (int r = 0; r < rows && rc == ERR_OK; r++) {
+            const char *id = PQgetvalue(res, r, 0);
+            char *title = norm_col(res, r, 1), *name = norm_col(res, r, 3), *desc = norm_col(res, r, 2);
+            struct buf body = {0};
+            if (desc) buf_puts(&body, desc);
+            for (; k < ncm && strcmp(PQgetvalue(cm, k, 0), id) <= 0; k++) {
+                if (strcmp(PQgetvalue(cm, k, 0), id) != 0) continue;
+                char *one = norm_col(cm, k, 1);
+                if (!one) body.oom = true;
+                else if (*one) {
+                    if (body.len) buf_putc(&body, ' ');
+                    buf_puts(&body, one);
+                }
+                free(one);
+            }
+            char *vec = title && name && desc && !body.oom ? tsvector_text(title, name, body.p ? body.p : "") : NULL;
+            if (!vec) rc = ERR_INTERNAL;
+            else {
+                array_item(&ids, id);
+                array_item(&vecs, vec);
+            }
+            free(vec);
+            free(title);
+            free(name);
+            free(desc);
+            buf_free(&body);
+        }
+        buf_putc(&ids, '}');
+        buf_putc(&vecs, '}');
+        pg_col_copy(res, rows - 1, 0, after, sizeof after);
+        PQclear(res);
+        PQclear(cm);
+        if (rc == ERR_OK && (ids.oom || vecs.oom)) rc = ERR_INTERNAL;
+        if (rc == ERR_OK) {
+            char *a = buf_take(&ids), *v = buf_take(&vecs);
+            struct pg_params w = {0};
+            pg_p_opt_text(&w, a);
+            pg_p_opt_text(&w, v);
+            rc = pg_cmd(c, "INSERT INTO search_tasks (task_id, vec) SELECT u.id, u.v::tsvector FROM "
+                           "unnest($1::text[], $2::text[]) AS u(id, v) ON CONFLICT (task_id) DO UPDATE SET "
+                           "vec = excluded.vec", &w, NULL);
+            free(a);
+            free(v);
+        }
+        buf_free(&ids);
+        buf_free(&vecs);
+        if (rc != ERR_OK || rows < 500) return rc;
+    }
+}
+
 static enum err rebuild(struct store_conn *c)
 {
     enum err rc;
     if ((rc = pg_cmd(c, "DELETE FROM search_tasks", NULL, NULL)) != ERR_OK ||
-        (rc = pg_cmd(c, "DELETE FROM search_names", NULL, NULL)) != ERR_OK ||
-        (rc = each_id(c, "SELECT id FROM tasks WHERE id > $1 ORDER BY id LIMIT 500", pg_task_search_refresh)) !=
-            ERR_OK ||
+        (rc = pg_cmd(c, "DELETE FROM search_names", NULL, NULL)) != ERR_OK || (rc = rebuild_tasks(c)) != ERR_OK ||
         (rc = each_id(c, "SELECT id FROM staff WHERE id > $1 ORDER BY id LIMIT 500", pg_staff_search_refresh)) !=
             ERR_OK)
         return rc;

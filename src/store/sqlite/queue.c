@@ -100,22 +100,37 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
 #undef ADD
 }
 
-/* The FTS5 query of q's words, each a prefix ("word"*), all required; in
- * one column only when col is not NULL. Words hold no quote (text.h). */
-static void fts_query(const struct text_words *q, const char *col, char *out, size_t n)
+/* The FTS5 query of q's words, each a prefix ("word"*), all required.
+ * Words hold no quote (text.h). */
+static void bind_query(sqlite3_stmt *st, const struct text_words *q)
 {
+    char text[TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 1];
     size_t len = 0;
-    out[0] = 0;
-    for (int i = 0; i < q->n && len < n; i++)
-        len += (size_t)snprintf(out + len, n - len, "%s%s%s\"%s\"*", i ? " AND " : "", col ? col : "",
-                                col ? " : " : "", q->w[i]);
+    text[0] = 0;
+    for (int i = 0; i < q->n && len < sizeof text; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s\"%s\"*", i ? " AND " : "", q->w[i]);
+    sqlite_bind_named_text(st, ":q", text);
+    for (int i = 0; i < q->n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, ":w%d", i);
+        sqlite_bind_named_text(st, name, q->w[i]);
+    }
 }
 
-static void bind_query(sqlite3_stmt *st, const struct text_words *q, const char *param, const char *col)
+/* The relevance of the matched task `tasks.id`: 2 when its title has every
+ * word (each the start of a word: ' ' || word in ' ' || text, as FTS5
+ * matches our space-separated words), plus 1 when its customer's name has
+ * them. Computed on the matched rows only, from the stored document. */
+static void rank_sql(char *sql, size_t n, const struct text_words *q)
 {
-    char text[TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 24) + 1];
-    fts_query(q, col, text, sizeof text);
-    sqlite_bind_named_text(st, param, text);
+    size_t len = strlen(sql);
+#define ADD(...) len += (size_t)snprintf(sql + len, len < n ? n - len : 0, __VA_ARGS__)
+    ADD(", (SELECT 2 * (1");
+    for (int i = 0; i < q->n; i++) ADD(" AND instr(' ' || f.doc_title, ' ' || :w%d) > 0", i);
+    ADD(") + (1");
+    for (int i = 0; i < q->n; i++) ADD(" AND instr(' ' || f.doc_customer, ' ' || :w%d) > 0", i);
+    ADD(") FROM search_docs d JOIN search_tasks f ON f.rowid = d.rid WHERE d.task_id = tasks.id) AS rank");
+#undef ADD
 }
 
 static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const char *today)
@@ -131,7 +146,7 @@ static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const cha
     if (f->due_to[0]) sqlite_bind_named_text(st, ":due_to", f->due_to);
     if (f->sla_breached || f->sla_at_risk) sqlite_bind_named_int64(st, ":now", f->now_ms);
     if (f->renewal_id[0]) sqlite_bind_named_text(st, ":renewal", f->renewal_id); /* renewals */
-    if (f->q.n) bind_query(st, &f->q, ":q", NULL);
+    if (f->q.n) bind_query(st, &f->q);
     if (f->completed_from_ms) sqlite_bind_named_int64(st, ":completed_from", f->completed_from_ms);
     if (f->completed_to_ms) sqlite_bind_named_int64(st, ":completed_to", f->completed_to_ms);
     if (f->sla_state_mask & (SLA_STATE_AT_RISK | SLA_STATE_BREACHED)) sqlite_bind_named_int64(st, ":now", f->now_ms);
@@ -179,15 +194,14 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
 {
     memset(out, 0, sizeof *out);
     char sql[8192] = "SELECT " TASK_READ_COLS " FROM tasks";
-    /* relevance: 2 when the title has every word, plus 1 when the
-     * customer's name has them, 0 when only the rest does; the rank is a
-     * column of a subquery so that the cursor and the order can name it */
+    /* relevance (rank_sql): the rank is a column of a subquery so that the
+     * cursor and the order can name it */
     bool relevance = q->sort == SORT_RELEVANCE && q->filter.q.n;
-    if (relevance)
-        snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " TASK_READ_COLS ", 2 * (id IN (SELECT task_id FROM "
-                 "search_docs WHERE rid IN (SELECT rowid FROM search_tasks WHERE search_tasks MATCH :q_title))) + "
-                 "(id IN (SELECT task_id FROM search_docs WHERE rid IN (SELECT rowid FROM search_tasks WHERE "
-                 "search_tasks MATCH :q_customer))) AS rank FROM tasks");
+    if (relevance) {
+        snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " TASK_READ_COLS);
+        rank_sql(sql, sizeof sql, &q->filter.q);
+        strncat(sql, " FROM tasks", sizeof sql - strlen(sql) - 1);
+    }
     /* the tasks at risk are few (active, deadline ahead, 80% gone):
      * find them by deadline rather than walk the queue order over every task */
     else if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
@@ -224,10 +238,6 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
         sqlite_bind_named_int64(st, ":c_rank", q->after.rank);
         sqlite_bind_named_int64(st, ":c_sla", q->after.sla_key);
         sqlite_bind_named_int64(st, ":c_updated", q->after.updated_at);
-    }
-    if (relevance) {
-        bind_query(st, &q->filter.q, ":q_title", "title");
-        bind_query(st, &q->filter.q, ":q_customer", "customer");
     }
     sqlite_bind_named_int64(st, ":limit", q->limit + 1);
     out->items = calloc((size_t)q->limit + 1, sizeof *out->items);

@@ -82,7 +82,7 @@ enum err sqlite_task_search_refresh(struct store_conn *c, const char *task_id)
         goto out;
     }
     sqlite_done(st);
-    if (!(st = sqlite_stmt(c, "INSERT OR REPLACE INTO search_tasks (rowid, title, customer, body) VALUES ("
+    if (!(st = sqlite_stmt(c, "INSERT OR REPLACE INTO search_tasks (rowid, doc_title, doc_customer, doc_rest) VALUES ("
                               "(SELECT rid FROM search_docs WHERE task_id = ?), ?, ?, ?)")))
         goto out;
     sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
