@@ -118,18 +118,18 @@ static void bind_query(sqlite3_stmt *st, const struct text_words *q)
 }
 
 /* The relevance of the matched task `tasks.id`: 2 when its title has every
- * word (each the start of a word: ' ' || word in ' ' || text, as FTS5
- * matches our space-separated words), plus 1 when its customer's name has
- * them. Computed on the matched rows only, from the stored document. */
+ * word (each the start of a word: ' ' || word in the stored " word word",
+ * as FTS5 matches our space-separated words), plus 1 when its customer's
+ * name has them; from search_docs, on the matched rows only. */
 static void rank_sql(char *sql, size_t n, const struct text_words *q)
 {
     size_t len = strlen(sql);
 #define ADD(...) len += (size_t)snprintf(sql + len, len < n ? n - len : 0, __VA_ARGS__)
     ADD(", (SELECT 2 * (1");
-    for (int i = 0; i < q->n; i++) ADD(" AND instr(' ' || f.doc_title, ' ' || :w%d) > 0", i);
+    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.title, ' ' || :w%d) > 0", i);
     ADD(") + (1");
-    for (int i = 0; i < q->n; i++) ADD(" AND instr(' ' || f.doc_customer, ' ' || :w%d) > 0", i);
-    ADD(") FROM search_docs d JOIN search_tasks f ON f.rowid = d.rid WHERE d.task_id = tasks.id) AS rank");
+    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.customer, ' ' || :w%d) > 0", i);
+    ADD(") FROM search_docs d WHERE d.task_id = tasks.id) AS rank");
 #undef ADD
 }
 

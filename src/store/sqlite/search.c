@@ -74,23 +74,17 @@ enum err sqlite_task_search_refresh(struct store_conn *c, const char *task_id)
     if (comments && (rc = add_comments(c, task_id, &body)) != ERR_OK) goto out;
     rc = ERR_INTERNAL;
     if (title.oom || name.oom || body.oom) goto out;
-    if (!(st = sqlite_stmt(c, "INSERT INTO search_docs (task_id) VALUES (?) ON CONFLICT (task_id) DO NOTHING")))
-        goto out;
-    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = sqlite_fail(c, st, "search doc");
-        goto out;
-    }
-    sqlite_done(st);
-    if (!(st = sqlite_stmt(c, "INSERT OR REPLACE INTO search_tasks (rowid, doc_title, doc_customer, doc_rest) VALUES ("
-                              "(SELECT rid FROM search_docs WHERE task_id = ?), ?, ?, ?)")))
+    /* search_tasks itself is written by the commit (migration 013) */
+    if (!(st = sqlite_stmt(c, "INSERT INTO search_docs (task_id, title, customer, rest, pending) VALUES "
+                              "(?, ' ' || ?, ' ' || ?, ?, 1) ON CONFLICT (task_id) DO UPDATE SET title = "
+                              "excluded.title, customer = excluded.customer, rest = excluded.rest, pending = 1")))
         goto out;
     sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, title.p ? title.p : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, name.p ? name.p : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, body.p ? body.p : "", -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = sqlite_fail(c, st, "search write");
+        rc = sqlite_fail(c, st, "search doc");
         goto out;
     }
     sqlite_done(st);
