@@ -5,7 +5,7 @@ wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("OPSTASKS_TOKEN")
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"title":"Chase outstanding bank statement","priority":"HIGH",'
-  .. '"due_date":"2099-06-05","sla_hours":24}'
+  .. '"due_date":"2039-06-05","sla_hours":24}'
 
 done = function(summary, latency, requests)
   io.write(string.format("requests=%d\nnon2xx=%d\n", summary.requests, summary.errors.status))

@@ -106,7 +106,11 @@ void api_tasks_create(struct request *r);
 void api_tasks_stats(struct request *r);
 void api_task_get(struct request *r);
 void api_task_patch(struct request *r);
+void api_tasks_bulk(struct request *r); /* POST /ops/tasks/bulk */
 void api_task_history(struct request *r);
+/* comments.c: comments on a task */
+void api_task_comment_add(struct request *r);
+void api_task_comments(struct request *r);
 void api_staff_list(struct request *r);
 void api_staff_get(struct request *r);
 void api_staff_put(struct request *r);
@@ -161,6 +165,11 @@ void api_tokens_list(struct request *r);
 void api_token_delete(struct request *r);
 /* The session cookies for secret ("" and 0 clear them). */
 void api_set_session_cookies(struct request *r, const char *secret, int64_t max_age_s);
+/* Wipes r's body and obj's strings (a password was in them). */
+void api_wipe_body(struct request *r, json_t *obj);
+/* Whether a sign-in answered 429 at once should still reach the writer to be
+ * recorded: once a minute per email (or token sign-in) and address. */
+bool api_signin_record_blocked(struct request *r, const char *email_key);
 /* True when secret has the shape of an invitation's, with its hash. */
 bool api_invite_secret(const char *secret, unsigned char hash[32]);
 

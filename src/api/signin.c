@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "domain/password.h"
@@ -33,6 +34,29 @@ static void forget(char **p)
     sodium_memzero(*p, strlen(*p));
     free(*p);
     *p = NULL;
+}
+
+/* The request's body and the JSON strings of obj, wiped once the password
+ * in them has been copied (they are freed with the request, not wiped). */
+void api_wipe_body(struct request *r, json_t *obj)
+{
+    if (r->body) sodium_memzero(r->body, r->body_len);
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        if (json_is_string(v)) sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    }
+}
+
+bool api_signin_record_blocked(struct request *r, const char *email_key)
+{
+    if (!r->app->signin_records) return true;
+    char key[RATELIMIT_KEY_MAX + 64];
+    snprintf(key, sizeof key, "%s|%s", email_key, http_client_address(r));
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t retry;
+    return ratelimit_take(r->app->signin_records, key, 1, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &retry);
 }
 
 /* ---- cookies and new sessions ------------------------------------------------------ */
@@ -190,6 +214,14 @@ static enum err signin_run(struct store_conn *c, void *arg)
         return api_audit(c, &x->who, "login.failed", d);
     }
     bool ok = x->verified;
+    if (ok && x->by_token) {
+        /* still live now (a revocation or deactivation may have come
+         * between the read and this job), and used */
+        rc = store_token_find(c, x->token_hash, x->now, &x->token);
+        if (rc != ERR_OK && rc != ERR_NOT_FOUND) return rc;
+        ok = rc == ERR_OK;
+        if (ok && (rc = store_token_touch(c, x->token.id, x->now)) != ERR_OK) return rc;
+    }
     if (ok && !x->by_token) {
         /* the password checked must still be the member's, and they active */
         struct staff_login now_login;
@@ -202,6 +234,8 @@ static enum err signin_run(struct store_conn *c, void *arg)
         sodium_memzero(&now_login, sizeof now_login);
     }
     if (!ok) {
+        int64_t purged;
+        if ((rc = store_login_failure_purge(c, x->now - LOGIN_WINDOW_MS, 100, &purged)) != ERR_OK) return rc;
         if ((rc = add_failures(c, x->email_key, x->who.client, x->now)) != ERR_OK) return rc;
         json_t *d = method_details(x);
         json_object_set_new(d, "reason", json_string("bad_credentials"));
@@ -326,6 +360,21 @@ void web_login(struct request *r)
             }
             x->verified = rc == ERR_OK;
         }
+        /* an address past its limit is answered here, as for passwords */
+        struct store_conn *c = api_reader(r);
+        if (!c) return;
+        bool blocked = false;
+        int64_t retry_s = 0;
+        enum err rc = check_limits(c, "", x->who.client, x->now, &blocked, &retry_s);
+        store_reader_release(c);
+        if (rc != ERR_OK) {
+            http_reply_err(r, rc, NULL, NULL);
+            return;
+        }
+        if (blocked && !api_signin_record_blocked(r, "")) {
+            reply_limited(r, retry_s);
+            return;
+        }
         api_submit(r, signin_run, signin_finish);
         return;
     }
@@ -344,7 +393,9 @@ void web_login(struct request *r)
     if (strlen(email) >= sizeof x->email || strlen(password) > 4 * PASSWORD_MAX_CHARS) {
         /* longer than any account's: a failure like any other, counted */
         x->verified = false;
-        snprintf(x->email, sizeof x->email, "%.200s", email);
+        size_t cut = 200;
+        while (cut && ((unsigned char)email[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
+        snprintf(x->email, sizeof x->email, "%.*s", (int)cut, email);
         password_email_key(x->email, x->email_key, sizeof x->email_key);
         api_submit(r, signin_run, signin_finish);
         return;
@@ -355,6 +406,7 @@ void web_login(struct request *r)
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
+    api_wipe_body(r, obj);
     /* already past the limit: answer without spending a hash on it */
     struct store_conn *c = api_reader(r);
     if (!c) return;
@@ -374,7 +426,15 @@ void web_login(struct request *r)
         http_reply_err(r, rc, NULL, NULL);
         return;
     }
-    if (blocked) { /* recorded (and decided again) by the writer */
+    if (blocked) {
+        /* already past the limit: answered here, without the writer, so a
+         * client hammering the door cannot fill the writer's queue; one
+         * such attempt a minute per email is still written down (the
+         * writer decides it again and records it) */
+        if (!api_signin_record_blocked(r, x->email_key)) {
+            reply_limited(r, retry_s);
+            return;
+        }
         api_submit(r, signin_run, signin_finish);
         return;
     }
@@ -499,8 +559,8 @@ static enum err accept_run(struct store_conn *c, void *arg)
     rc = api_audit(c, &as, "password.changed", json_pack("{s:s, s:s}", "staff_id", x->staff_id, "via", "invite"));
     if (rc != ERR_OK) return rc;
     return api_audit(c, &as, "login.succeeded",
-                     json_pack("{s:s, s:s, s:s}", "method", "invite", "session_id", x->session.id, "user_agent",
-                               x->who.user_agent));
+                     json_pack("{s:s, s:s, s:s, s:s}", "method", "password", "via", "invite", "session_id",
+                               x->session.id, "user_agent", x->who.user_agent));
 }
 
 static void accept_finish(struct request *r, enum err rc)
@@ -568,6 +628,7 @@ void web_invite_accept(struct request *r)
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
+    api_wipe_body(r, obj);
     http_submit_via(r, passwords_submit, r->app->passwords, hash_run, x, hash_finish, r->ctx_free);
 }
 
@@ -617,6 +678,8 @@ static enum err change_run(struct store_conn *c, void *arg)
     if (strcmp(now_hash, x->old_hash) != 0)
         return err_set(&x->e, ERR_CONFLICT, "current_password", "The password was changed meanwhile; sign in again");
     if ((rc = store_staff_password_set(c, x->staff_id, x->new_hash, x->now)) != ERR_OK) return rc;
+    /* a reset link sent before must not undo this */
+    if ((rc = store_invite_drop(c, x->staff_id)) != ERR_OK) return rc;
     int64_t ended;
     if ((rc = store_session_end_all(c, x->staff_id, x->session_id, &ended)) != ERR_OK) return rc;
     return api_audit(c, &x->who, "password.changed",
@@ -682,7 +745,10 @@ void api_me_password(struct request *r)
     struct staff st = {0};
     enum err rc = store_staff_get(c, x->staff_id, &st);
     if (rc == ERR_OK) rc = store_staff_password_get(c, x->staff_id, x->old_hash);
-    if (rc == ERR_OK && st.email) password_email_key(st.email, x->email_key, sizeof x->email_key);
+    /* the limiter's key: the email, as sign-in counts it; a member without
+     * one (or with one too long to sign in with) is counted by id */
+    if (rc == ERR_OK && !(st.email && password_email_key(st.email, x->email_key, sizeof x->email_key)))
+        snprintf(x->email_key, sizeof x->email_key, "staff:%s", x->staff_id);
     bool blocked = false;
     if (rc == ERR_OK) rc = check_limits(c, x->email_key, x->who.client, x->now, &blocked, &x->retry_s);
     store_reader_release(c);
@@ -704,15 +770,16 @@ void api_me_password(struct request *r)
         http_reply_err(r, ERR_VALIDATION_FAILED, "new_password", "%s", weak);
         return;
     }
-    if (strlen(cur) > 4 * PASSWORD_MAX_CHARS || !(x->current = strdup(cur)) || !(x->fresh = strdup(fresh))) {
-        if (!x->current || strlen(cur) > 4 * PASSWORD_MAX_CHARS) {
-            x->verified = false;
-            api_submit(r, change_run, change_finish);
-            return;
-        }
+    if (strlen(cur) > 4 * PASSWORD_MAX_CHARS) { /* no password is that long: wrong, and counted */
+        x->verified = false;
+        api_submit(r, change_run, change_finish);
+        return;
+    }
+    if (!(x->current = strdup(cur)) || !(x->fresh = strdup(fresh))) {
         http_reply_err(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
+    api_wipe_body(r, obj);
     http_submit_via(r, passwords_submit, r->app->passwords, rehash_run, x, rehash_finish, r->ctx_free);
 }
 

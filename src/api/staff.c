@@ -87,12 +87,21 @@ struct staff_ctx {
     struct staff s;
     bool created;
     bool active_given; /* else an existing member keeps theirs (a new one is active) */
-    bool deactivated;
+    bool deactivated, role_changed;
     struct api_who who;
     struct errinfo e;
 };
 
 static void staff_ctx_clear(void *p) { store_staff_clear(&((struct staff_ctx *)p)->s); }
+
+/* Emails as sign-in compares them (NULL is no email). */
+static bool same_email(const char *a, const char *b)
+{
+    char ka[256] = "", kb[256] = "";
+    if (a) password_email_key(a, ka, sizeof ka);
+    if (b) password_email_key(b, kb, sizeof kb);
+    return strcmp(ka, kb) == 0;
+}
 
 static const char *role_name(enum token_role r) { return r == ROLE_ADMIN ? "admin" : "agent"; }
 
@@ -111,6 +120,8 @@ static enum err staff_run(struct store_conn *c, void *arg)
     enum token_role old_role = existed ? before.role : ROLE_AGENT;
     bool has_password = existed && before.has_password;
     if (existed && !x->active_given) x->s.active = before.active;
+    char old_email[256] = "";
+    if (before.email) snprintf(old_email, sizeof old_email, "%s", before.email);
     store_staff_clear(&before);
     if (has_password && x->s.active && x->s.email) {
         char key[256];
@@ -131,6 +142,7 @@ static enum err staff_run(struct store_conn *c, void *arg)
     if ((rc = store_staff_get(c, x->s.id, &back)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     store_staff_clear(&x->s);
     x->s = back;
+    x->role_changed = existed && back.role != old_role;
     if (existed ? back.role != old_role : back.role != ROLE_AGENT) {
         rc = api_audit(c, &x->who, "staff.role_changed",
                        json_pack("{s:s, s:o, s:s}", "staff_id", back.id, "before",
@@ -148,6 +160,10 @@ static enum err staff_run(struct store_conn *c, void *arg)
         if ((rc = store_session_end_all(c, back.id, "", &ended)) != ERR_OK) return rc;
         x->deactivated = true;
     }
+    /* an invitation was sent to the member as they were: a link must not
+     * outlive a deactivation or a new email */
+    if (existed && (!back.active || !same_email(old_email, back.email)) && (rc = store_invite_drop(c, back.id)) != ERR_OK)
+        return rc;
     return ERR_OK;
 }
 
@@ -155,8 +171,9 @@ static void staff_finish(struct request *r, enum err rc)
 {
     struct staff_ctx *x = r->ctx;
     if (api_failed(r, rc, &x->e)) return;
-    /* this instance refuses their tokens from the next request on */
-    if (x->deactivated) http_token_forget(NULL, x->s.id);
+    /* this instance refuses their tokens (or acts on their new role) from
+     * the next request on */
+    if (x->deactivated || x->role_changed) http_token_forget(NULL, x->s.id);
     http_reply_json(r, x->created ? 201 : 200, staff_json(&x->s));
 }
 
@@ -221,10 +238,10 @@ static enum err invite_run(struct store_conn *c, void *arg)
     bool ok_email = st.email && password_email_key(st.email, key, sizeof key) && key[0];
     bool active = st.active;
     store_staff_clear(&st);
+    if (!active) return err_set(&x->e, ERR_CONFLICT, "active", "%s is not active; activate them first", x->staff_id);
     if (!ok_email)
         return err_set(&x->e, ERR_VALIDATION_FAILED, "email", "Give %s an email first: it is what they sign in with",
                        x->staff_id);
-    if (!active) return err_set(&x->e, ERR_CONFLICT, "active", "%s is not active; activate them first", x->staff_id);
     bool taken = false;
     if ((rc = store_staff_email_taken(c, key, x->staff_id, &taken)) != ERR_OK) return rc;
     if (taken)
@@ -240,9 +257,13 @@ static void invite_finish(struct request *r, enum err rc)
     struct invite_ctx *x = r->ctx;
     if (api_failed(r, rc, &x->e)) return;
     const char *host = http_header(r, MHD_HTTP_HEADER_HOST);
-    char url[512];
-    snprintf(url, sizeof url, "%s://%s/invite/%s", http_is_https(r) ? "https" : "http", host ? host : "localhost",
-             x->secret);
+    char url[1024];
+    int n = snprintf(url, sizeof url, "%s://%s/invite/%s", http_is_https(r) ? "https" : "http",
+                     host ? host : "localhost", x->secret);
+    if (n < 0 || (size_t)n >= sizeof url) { /* a Host header that long cannot be a link anyone opens */
+        http_reply_err(r, ERR_BAD_REQUEST, NULL, "The Host header is too long for an invitation link");
+        return;
+    }
     json_t *o = json_pack("{s:s}", "invite_url", url);
     api_ts(o, "expires_at", x->expires);
     http_reply_json(r, 201, o);

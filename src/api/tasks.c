@@ -73,7 +73,9 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
 
     if ((rc = api_string_field(obj, "due_date", false, &s, &present, e)) != ERR_OK) return rc;
     if (present) {
-        if ((rc = task_validate_due_date(s, e)) != ERR_OK) return rc;
+        char today[DATE_SIZE];
+        dates_today(clock_now_ms(), today);
+        if ((rc = task_validate_due_date_range(s, today, e)) != ERR_OK) return rc;
         memcpy(p->due_date, s, DATE_SIZE);
         p->has_due_date = true;
     }
@@ -303,6 +305,154 @@ void api_task_patch(struct request *r)
     }
     snprintf(x->actor, sizeof x->actor, "%s", r->actor);
     api_submit(r, patch_run, patch_finish);
+}
+
+/* ---- POST /ops/tasks/bulk: one PATCH body for many tasks ---------------------- */
+
+/* The whole request is one writer job, each task in its own savepoint
+ * (service_task_patch_each): the tasks share one transaction, so one
+ * commit makes them durable, and a refused one is undone alone. The
+ * answers are written as JSON text by the job, task by task, so memory
+ * holds the answer text and one task at a time (500 tasks at most). */
+#define BULK_MAX 500
+
+struct bulk_ctx {
+    struct task_patch p;
+    int n;
+    struct task_patch_target targets[BULK_MAX];
+    char actor[96];
+    struct buf out; /* the answer, {"results":[... as the job wrote it */
+    char today[DATE_SIZE];
+    int64_t now;
+};
+
+static void bulk_clear(void *p)
+{
+    struct bulk_ctx *x = p;
+    task_patch_clear(&x->p);
+    buf_free(&x->out);
+}
+
+static enum err bulk_result(void *arg, int i, enum err rc, const struct task *t, const struct errinfo *e)
+{
+    struct bulk_ctx *x = arg;
+    struct buf *b = &x->out;
+    if (i) buf_putc(b, ',');
+    buf_puts(b, "{\"id\":");
+    buf_json_string(b, x->targets[i].id);
+    buf_puts(b, ",\"status\":");
+    buf_int(b, err_http_status(rc));
+    if (rc == ERR_OK) {
+        buf_puts(b, ",\"task\":");
+        task_json_write(b, t, x->today, x->now, TASK_JSON_API);
+    } else {
+        buf_puts(b, ",\"error\":{\"code\":");
+        buf_json_string(b, err_code_str(rc));
+        buf_puts(b, ",\"message\":");
+        buf_json_string(b, e->message[0] ? e->message : err_default_message(rc));
+        if (e->field[0]) {
+            buf_puts(b, ",\"field\":");
+            buf_json_string(b, e->field);
+        }
+        buf_putc(b, '}');
+    }
+    buf_putc(b, '}');
+    return b->oom ? ERR_INTERNAL : ERR_OK;
+}
+
+static enum err bulk_run(struct store_conn *c, void *arg)
+{
+    struct bulk_ctx *x = arg;
+    x->now = clock_now_ms();
+    dates_today(x->now, x->today);
+    buf_free(&x->out); /* a job run again starts over */
+    memset(&x->out, 0, sizeof x->out);
+    buf_puts(&x->out, "{\"results\":[");
+    return service_task_patch_each(c, x->targets, x->n, &x->p, x->actor, x->now, bulk_result, x);
+}
+
+static void bulk_finish(struct request *r, enum err rc)
+{
+    struct bulk_ctx *x = r->ctx;
+    if (api_failed(r, rc, NULL)) return;
+    buf_puts(&x->out, "]}");
+    http_reply_text(r, 200, buf_take(&x->out));
+}
+
+/* A field error of `set` names the field as set.NAME. */
+static enum err in_set(struct errinfo *e)
+{
+    if (e->field[0]) {
+        char f[sizeof e->field];
+        snprintf(f, sizeof f, "set.%.40s", e->field);
+        snprintf(e->field, sizeof e->field, "%s", f);
+    }
+    return e->code;
+}
+
+static enum err read_bulk(json_t *obj, struct bulk_ctx *x, struct errinfo *e)
+{
+    json_t *ids = json_object_get(obj, "ids");
+    if (!json_is_array(ids) || json_array_size(ids) < 1 || json_array_size(ids) > BULK_MAX)
+        return err_set(e, ERR_VALIDATION_FAILED, "ids", "ids must be a list of 1 to %d task ids", BULK_MAX);
+    x->n = (int)json_array_size(ids);
+    for (int i = 0; i < x->n; i++) {
+        const char *id = json_string_value(json_array_get(ids, (size_t)i));
+        if (!id || !api_valid_task_id(id))
+            return err_set(e, ERR_VALIDATION_FAILED, "ids", "ids[%d] is not a task id", i);
+        for (int k = 0; k < i; k++)
+            if (strcmp(x->targets[k].id, id) == 0)
+                return err_set(e, ERR_VALIDATION_FAILED, "ids", "%s is listed twice", id);
+        memcpy(x->targets[i].id, id, strlen(id) + 1); /* api_valid_task_id: 30 bytes */
+        x->targets[i].version = -1;
+    }
+    json_t *set = json_object_get(obj, "set");
+    if (!json_is_object(set)) return err_set(e, ERR_VALIDATION_FAILED, "set", "set must be an object of PATCH fields");
+    const char *key;
+    json_t *val;
+    json_object_foreach(set, key, val) {
+        bool known = false;
+        for (const char *const *k = task_fields; *k && !known; k++) known = strcmp(*k, key) == 0;
+        if (!known) {
+            err_set(e, ERR_VALIDATION_FAILED, NULL, "unknown field '%.100s' in set", key);
+            snprintf(e->field, sizeof e->field, "set.%.50s", key);
+            return ERR_VALIDATION_FAILED;
+        }
+    }
+    if (read_fields(set, &x->p, e) != ERR_OK) return in_set(e);
+    if (x->p.has_status && x->p.status == TASK_OVERDUE)
+        return err_set(e, ERR_VALIDATION_FAILED, "set.status",
+                       "status OVERDUE is set automatically when the due date passes");
+    json_t *versions = json_object_get(obj, "versions");
+    if (versions && !json_is_null(versions)) {
+        if (!json_is_object(versions))
+            return err_set(e, ERR_VALIDATION_FAILED, "versions", "versions must map task ids to versions");
+        json_object_foreach(versions, key, val) {
+            int i = 0;
+            while (i < x->n && strcmp(x->targets[i].id, key) != 0) i++;
+            if (i == x->n)
+                return err_set(e, ERR_VALIDATION_FAILED, "versions", "versions names %.40s, which is not in ids", key);
+            if (!json_is_integer(val) || json_integer_value(val) < 1)
+                return err_set(e, ERR_VALIDATION_FAILED, "versions", "versions[%s] must be a version, 1 or more", key);
+            x->targets[i].version = json_integer_value(val);
+        }
+    }
+    return ERR_OK;
+}
+
+void api_tasks_bulk(struct request *r)
+{
+    static const char *const fields[] = {"ids", "set", "versions", NULL};
+    struct errinfo e = {0};
+    struct bulk_ctx *x = api_ctx(r, sizeof *x, bulk_clear);
+    if (!x) return;
+    json_t *obj = api_body(r, fields, &e);
+    if (!obj || read_bulk(obj, x, &e) != ERR_OK) {
+        http_reply_error(r, &e);
+        return;
+    }
+    snprintf(x->actor, sizeof x->actor, "%s", r->actor);
+    api_submit(r, bulk_run, bulk_finish);
 }
 
 /* A history actor's name: a staff member's, a token's ("token:ID"), or

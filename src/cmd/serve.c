@@ -68,7 +68,7 @@ static const struct option_desc opts[] = {
 
 /* The per-token volume limit of POST /ops/events; lives as long as the
  * process (an early error return leaves it to exit). */
-static struct ratelimit *events_limit;
+static struct ratelimit *events_limit, *signin_records;
 
 /* Splits HOST:PORT or [V6]:PORT. Returns 0 or -1. */
 static int split_listen(const char *s, char *host, size_t hn, char *port, size_t pn)
@@ -219,6 +219,14 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     app.events_limit = events_limit;
+    /* sign-ins refused for the limiter: one recorded a minute per email and address */
+    if (!(signin_records = ratelimit_new(1, 60 * 1000))) {
+        fprintf(stderr, "opstasks: out of memory\n");
+        close(fd);
+        store_close(store);
+        return 1;
+    }
+    app.signin_records = signin_records;
     app.max_connections_per_address = per_address;
     app.max_connections = max_conns;
     app.header_timeout = (unsigned)atoi(v[O_HEADER_TIMEOUT]);
@@ -304,6 +312,8 @@ int cmd_serve(int argc, char **argv)
     rule_cache_clear(); /* the parsed rules, once the writer is gone */
     ratelimit_free(events_limit);
     events_limit = NULL;
+    ratelimit_free(signin_records);
+    signin_records = NULL;
     log_info("serve: stopped cleanly");
     return 0;
 }

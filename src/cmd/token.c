@@ -55,7 +55,9 @@ static enum err insert_token(struct store_conn *c, void *arg)
         if (rc == ERR_NOT_FOUND)
             return err_set(&j->e, ERR_UNKNOWN_STAFF, "staff", "no staff member %s in this database", j->t.staff_id);
         if (rc != ERR_OK) return rc;
+        bool active = st.active;
         store_staff_clear(&st);
+        if (!active) return err_set(&j->e, ERR_UNKNOWN_STAFF, "staff", "%s is not active", j->t.staff_id);
     }
     int64_t now = clock_now_ms();
     if ((rc = store_token_insert(c, &j->t, j->hash, now, "cli")) != ERR_OK) return rc;

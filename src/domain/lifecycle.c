@@ -15,8 +15,15 @@ static const struct {
     {TASK_OVERDUE, TASK_CANCELLED, LIFECYCLE_BY_USER},
     {TASK_OPEN, TASK_OVERDUE, LIFECYCLE_BY_SYSTEM},
     {TASK_IN_PROGRESS, TASK_OVERDUE, LIFECYCLE_BY_SYSTEM},
-    {TASK_OVERDUE, TASK_OPEN, LIFECYCLE_BY_SYSTEM},
-    {TASK_OVERDUE, TASK_IN_PROGRESS, LIFECYCLE_BY_SYSTEM},
+    /* system: the due date moved out; user: the work is picked up or put
+     * down while the task stays overdue */
+    {TASK_OVERDUE, TASK_OPEN, LIFECYCLE_BY_SYSTEM | LIFECYCLE_BY_USER},
+    {TASK_OVERDUE, TASK_IN_PROGRESS, LIFECYCLE_BY_SYSTEM | LIFECYCLE_BY_USER},
+    /* reopen (and start) a task finished or cancelled by mistake */
+    {TASK_COMPLETED, TASK_OPEN, LIFECYCLE_BY_USER},
+    {TASK_COMPLETED, TASK_IN_PROGRESS, LIFECYCLE_BY_USER},
+    {TASK_CANCELLED, TASK_OPEN, LIFECYCLE_BY_USER},
+    {TASK_CANCELLED, TASK_IN_PROGRESS, LIFECYCLE_BY_USER},
 };
 
 bool lifecycle_can_transition(enum task_status from, enum task_status to, enum lifecycle_actor by)
@@ -26,6 +33,12 @@ bool lifecycle_can_transition(enum task_status from, enum task_status to, enum l
     return false;
 }
 
+bool lifecycle_is_reopen(enum task_status from, enum task_status to)
+{
+    return task_status_is_final(from) && (to == TASK_OPEN || to == TASK_IN_PROGRESS) &&
+           lifecycle_can_transition(from, to, LIFECYCLE_BY_USER);
+}
+
 enum err lifecycle_apply(struct task *t, enum task_status from, enum task_status to, int64_t now_ms,
                          struct errinfo *e)
 {
@@ -33,9 +46,16 @@ enum err lifecycle_apply(struct task *t, enum task_status from, enum task_status
         return err_set(e, ERR_VALIDATION_FAILED, "status",
                        "status OVERDUE is set automatically when the due date passes");
     if (to >= TASK_STATUS__COUNT) return err_set(e, ERR_VALIDATION_FAILED, "status", "unknown status");
-    if (!lifecycle_can_transition(from, to, LIFECYCLE_BY_USER))
+    if (!lifecycle_can_transition(from, to, LIFECYCLE_BY_USER)) {
+        if (task_status_is_final(from))
+            return err_set(e, ERR_INVALID_TRANSITION, "status",
+                           "the task is %s; reopen it first (status OPEN or IN_PROGRESS)", task_status_name(from));
         return err_set(e, ERR_INVALID_TRANSITION, "status", "a task cannot move from %s to %s",
                        task_status_name(from), task_status_name(to));
+    }
+    /* under the overdue overlay the work status may already be the one asked for */
+    if (from == TASK_OVERDUE && t->status == to) return ERR_OK;
+    if (task_status_is_final(from)) t->completed_at = t->cancelled_at = 0;
     t->status = to;
     switch (to) {
     case TASK_IN_PROGRESS: t->started_at = now_ms; break;

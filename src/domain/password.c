@@ -45,9 +45,11 @@ const char *password_weakness(const char *password, const char *email)
     if (n < PASSWORD_MIN_CHARS) return "The password must be at least 10 characters long";
     if (n > PASSWORD_MAX_CHARS) return "The password must be at most 200 characters long";
     if (email && strcasecmp(password, email) == 0) return "The password must not be your email address";
-    size_t len = strlen(password);
-    bool one = true;
-    for (size_t i = 1; i < len && one; i++) one = password[i] == password[0];
+    /* one character repeated: every character the same bytes as the first */
+    size_t len = strlen(password), first = 1;
+    while (first < len && ((unsigned char)password[first] & 0xC0) == 0x80) first++;
+    bool one = len % first == 0;
+    for (size_t i = first; i < len && one; i += first) one = memcmp(password + i, password, first) == 0;
     if (one) return "The password must not be one character repeated";
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
         if (strcasecmp(password, common[i]) == 0) return "That password is one of the first that guessers try";

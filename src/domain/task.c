@@ -2,6 +2,7 @@
 #include "domain/task.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,18 @@ static bool has_control(const char *s, bool allow_newlines)
     return false;
 }
 
+/* The bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069): in a title they reorder what follows them on the page
+ * (a name that reads as another), so they are refused like controls. */
+static bool has_bidi_control(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (p[0] == 0xE2 && ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+                             (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+            return true;
+    return false;
+}
+
 enum err task_validate_title(const char *in, char **out, struct errinfo *e)
 {
     *out = NULL;
@@ -141,7 +154,7 @@ enum err task_validate_title(const char *in, char **out, struct errinfo *e)
         return err_set(e, ERR_VALIDATION_FAILED, "title", "title must be at most %d characters (it has %zu)",
                        TASK_TITLE_MAX_CHARS, chars);
     }
-    if (has_control(t, false)) {
+    if (has_control(t, false) || has_bidi_control(t)) {
         free(t);
         return err_set(e, ERR_VALIDATION_FAILED, "title", "title must not contain control characters");
     }
@@ -173,5 +186,19 @@ enum err task_validate_sla_hours(double h, struct errinfo *e)
 {
     if (!isfinite(h) || h <= 0 || h > TASK_SLA_HOURS_MAX)
         return err_set(e, ERR_VALIDATION_FAILED, "sla_hours", "sla_hours must be a number > 0 and <= 8760");
+    return ERR_OK;
+}
+
+enum err task_validate_due_date_range(const char *in, const char *today, struct errinfo *e)
+{
+    enum err rc = task_validate_due_date(in, e);
+    if (rc != ERR_OK) return rc;
+    char max[DATE_SIZE + 8];
+    int y = atoi(today) + TASK_DUE_DATE_MAX_YEARS;
+    snprintf(max, sizeof max, "%04d%.6s", y, today + 4);
+    if (!dates_valid(max)) snprintf(max, sizeof max, "%04d%.4s28", y, today + 4); /* 29 February */
+    if (strcmp(in, TASK_DUE_DATE_MIN) < 0 || strcmp(in, max) > 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "due_date", "due_date must lie between %s and %s",
+                       TASK_DUE_DATE_MIN, max);
     return ERR_OK;
 }

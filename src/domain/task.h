@@ -52,6 +52,9 @@ struct task {
     char rule_id[EXT_ID_SIZE];
     char event_id[EXT_ID_SIZE];
     int rule_depth;
+    /* how many comments the task has: kept by the store's comment_add,
+     * never written by a task insert or update */
+    int64_t comment_count;
 };
 
 void task_clear(struct task *t);
@@ -79,10 +82,18 @@ enum task_status task_effective_status(const struct task *t, const char *today);
 
 /* Field rules. Each returns ERR_OK or fills e (naming the field) and returns
  * ERR_VALIDATION_FAILED. task_validate_title writes the trimmed title into a
- * new heap string *out (caller frees). */
+ * new heap string *out (caller frees); a title holds no control character,
+ * bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069) either. */
 enum err task_validate_title(const char *in, char **out, struct errinfo *e);
 enum err task_validate_description(const char *in, struct errinfo *e);
 enum err task_validate_due_date(const char *in, struct errinfo *e);
+/* task_validate_due_date, and the day between TASK_DUE_DATE_MIN and
+ * TASK_DUE_DATE_MAX_YEARS after today (both ends included; from a 29
+ * February, the 28th when that year has none): a day outside is a typing
+ * mistake (1900-01-01, 9999-12-31), not a plan. today is "YYYY-MM-DD". */
+#define TASK_DUE_DATE_MIN "2000-01-01"
+#define TASK_DUE_DATE_MAX_YEARS 20
+enum err task_validate_due_date_range(const char *in, const char *today, struct errinfo *e);
 enum err task_validate_sla_hours(double h, struct errinfo *e);
 
 /* Number of Unicode code points in a valid UTF-8 string. */

@@ -4,6 +4,7 @@
  * database does not leak access. Tokens are high-entropy, so a fast hash is
  * enough (no password stretching). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,10 @@ static pthread_mutex_t token_locks[TOKEN_CACHE_STRIPES] = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
 
+/* Bumped by every forget: a lookup that read the database before a forget
+ * (it may have read the token as still live) must not keep its answer. */
+static atomic_uint_fast64_t forgets;
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -80,11 +85,15 @@ static bool token_cached(const unsigned char hash[32], int64_t now, struct token
     return hit;
 }
 
-static void token_keep(const unsigned char hash[32], const struct token *t)
+static void token_keep(const unsigned char hash[32], const struct token *t, uint_fast64_t seen)
 {
     unsigned i = token_slot(hash);
     pthread_mutex_t *m = &token_locks[i % TOKEN_CACHE_STRIPES];
     pthread_mutex_lock(m);
+    if (atomic_load(&forgets) != seen) { /* a forget came meanwhile */
+        pthread_mutex_unlock(m);
+        return;
+    }
     memcpy(token_cache[i].hash, hash, 32);
     token_cache[i].token = *t;
     token_cache[i].until_ms = mono_ms() + TOKEN_CACHE_MS;
@@ -93,6 +102,7 @@ static void token_keep(const unsigned char hash[32], const struct token *t)
 
 void http_token_forget(const char *token_id, const char *staff_id)
 {
+    atomic_fetch_add(&forgets, 1);
     for (unsigned i = 0; i < TOKEN_CACHE_SLOTS; i++) {
         pthread_mutex_t *m = &token_locks[i % TOKEN_CACHE_STRIPES];
         pthread_mutex_lock(m);
@@ -177,6 +187,7 @@ enum err http_authenticate(struct request *r, struct errinfo *e)
     http_token_hash(tok, hash);
     int64_t now = clock_now_ms();
     if (!token_cached(hash, now, &r->token)) {
+        uint_fast64_t seen = atomic_load(&forgets);
         struct store_conn *c = store_reader_acquire(r->app->store);
         if (!c) return err_set(e, ERR_INTERNAL, NULL, NULL);
         enum err rc = store_token_find(c, hash, now, &r->token);
@@ -184,7 +195,7 @@ enum err http_authenticate(struct request *r, struct errinfo *e)
         if (rc == ERR_NOT_FOUND)
             return err_set(e, ERR_UNAUTHORIZED, NULL, "The token is not valid (unknown, revoked or expired)");
         if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
-        token_keep(hash, &r->token);
+        token_keep(hash, &r->token, seen);
         touch(r, false, r->token.id, r->token.last_used_at, now);
     }
     http_auth_identify(r);
@@ -213,5 +224,6 @@ enum err http_session_authenticate(struct request *r, const char *secret, struct
     if (!is_safe_method(r->method) && (rc = http_session_csrf_check(r, secret, e)) != ERR_OK) return rc;
     http_auth_identify(r);
     touch(r, true, r->token.session_id, r->token.session_last_seen_at, now);
+    if (r->token.id[0]) touch(r, false, r->token.id, r->token.last_used_at, now); /* a token's session uses it */
     return ERR_OK;
 }

@@ -61,6 +61,7 @@ struct app {
     const char *timezone;
     struct ratelimit *events_limit;  /* body bytes per token for POST /ops/events; NULL: no limit */
     struct passwords *passwords;     /* the argon2id pool (service/passwords.h) */
+    struct ratelimit *signin_records; /* which refused sign-ins are recorded (signin.c); NULL: all */
     bool tls;           /* served over HTTPS directly (--tls-cert): HSTS, Secure cookies */
     const char *tls_cert, *tls_key; /* their PEM text when tls; kept until the daemon stops */
     /* connection limits and header deadline (guard.h); guard is set by http_start */

@@ -141,8 +141,16 @@ bool passwords_verify(const char *hash, const char *password)
 {
     if (!hash || !*hash) {
         pthread_once(&standin_once, make_standin);
-        /* the answer is false whatever the stand-in says */
-        if (standin_ok && crypto_pwhash_str_verify(standin, password, strlen(password)) == 0) return false;
+        /* the answer is false whatever the stand-in says; without one (no
+         * memory at start), a hash of the same cost takes its place */
+        if (standin_ok) {
+            if (crypto_pwhash_str_verify(standin, password, strlen(password)) == 0) return false;
+        } else {
+            char spent[crypto_pwhash_STRBYTES];
+            if (crypto_pwhash_str(spent, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                  crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0)
+                sodium_memzero(spent, sizeof spent);
+        }
         return false;
     }
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;

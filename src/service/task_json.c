@@ -36,6 +36,8 @@ INLINE void fields(const struct sink *k, void *to, const struct task *t, const c
     k->string(to, "description", opt(t->description));
     k->word(to, "priority", task_priority_name(t->priority));
     k->word(to, "status", task_status_name(eff));
+    /* the status without the overdue overlay: what the work is */
+    if (api) k->word(to, "work_status", task_status_name(t->status));
     k->word(to, "due_date", t->due_date);
     k->hours(to, "sla_hours", t->has_sla, t->sla_hours, !api);
     k->string(to, "assignee_id", opt(t->assignee_id));
@@ -57,6 +59,7 @@ INLINE void fields(const struct sink *k, void *to, const struct task *t, const c
     }
     k->integer(to, "version", t->version);
     if (api) k->string(to, "renewal_id", opt(t->renewal_id));
+    if (api) k->integer(to, "comment_count", t->comment_count);
 }
 
 /* ---- text ---------------------------------------------------------------- */

@@ -13,7 +13,7 @@
 #include "util/buf.h"
 
 /* Which fields, and how sla_hours is written. The event form is the API's
- * without updated_at, sla_breached, sla_at_risk and renewal_id, with
+ * without work_status, updated_at, sla_breached, sla_at_risk and renewal_id, with
  * sla_hours always a real (24.0): events already stored and the rules that
  * read them were made with that form, so it stays as it is. */
 enum task_json_view {

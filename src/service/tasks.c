@@ -252,15 +252,20 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
     if (p->has_user) snprintf(nt.user_id, sizeof nt.user_id, "%s", p->user_id);
 
     bool fields_same = task_equal(&old, &nt);
-    if (fields_same && (!p->has_status || p->status == before)) {
+    /* asking for the status a task has, or for the work status it has
+     * under the overdue overlay, is no change */
+    if (fields_same && (!p->has_status || p->status == before || p->status == old.status)) {
         /* nothing to do: a retry of a PATCH that already applied */
         *out = old;
         task_clear(&nt);
         return ERR_OK;
     }
-    if (task_status_is_final(before)) {
-        rc = err_set(e, ERR_INVALID_TRANSITION, p->has_status ? "status" : NULL, "the task is %s; it can no longer change",
-                     task_status_name(before));
+    /* a final task changes only by being reopened (with the PATCH's other
+     * fields, if any, applied to the reopened task) */
+    bool reopen = p->has_status && lifecycle_is_reopen(before, p->status);
+    if (task_status_is_final(before) && !reopen) {
+        rc = err_set(e, ERR_INVALID_TRANSITION, p->has_status ? "status" : NULL,
+                     "the task is %s; reopen it first (status OPEN or IN_PROGRESS)", task_status_name(before));
         goto fail;
     }
     if (strcmp(old.assignee_id, nt.assignee_id) != 0 || strcmp(old.user_id, nt.user_id) != 0) {
@@ -269,7 +274,7 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
         if (rc != ERR_OK) goto fail;
     }
     enum task_status mid = task_effective_status(&nt, today);
-    if (p->has_status && p->status != mid) {
+    if (p->has_status && p->status != mid && p->status != nt.status) {
         rc = lifecycle_apply(&nt, mid, p->status, now_ms, e);
         if (rc != ERR_OK) goto fail;
     }
@@ -306,16 +311,43 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
     if (sla_moved && (rc = add_history(c, id, now_ms, actor, "field_changed", "sla_due_at", ts_json(sla_due_at(&old)),
                                        ts_json(sla_due_at(&nt)))) != ERR_OK)
         goto fail_internal;
-    if (before != after &&
-        (rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) != ERR_OK)
-        goto fail_internal;
+    if (reopen) {
+        /* the person's reopen, then (its due date passed) the system's move
+         * into OVERDUE: every move into OVERDUE is the system's */
+        if ((rc = status_history(c, id, now_ms, actor, before, nt.status)) != ERR_OK ||
+            (after == TASK_OVERDUE &&
+             (rc = status_history(c, id, now_ms, SYSTEM_ACTOR, nt.status, TASK_OVERDUE)) != ERR_OK))
+            goto fail_internal;
+    } else {
+        /* picked up or put down while (or while becoming) overdue: the
+         * status reads OVERDUE, the work status is what the person changed */
+        if (after == TASK_OVERDUE && old.status != nt.status &&
+            (rc = add_history(c, id, now_ms, actor, "status_changed", "work_status",
+                              json_string(task_status_name(old.status)), json_string(task_status_name(nt.status)))) !=
+                ERR_OK)
+            goto fail_internal;
+        if (before != after &&
+            (rc = status_history(c, id, now_ms, after == TASK_OVERDUE ? SYSTEM_ACTOR : actor, before, after)) !=
+                ERR_OK)
+            goto fail_internal;
+    }
     /* the service's own events for the workflow rules, once per change */
     {
-        const char *ev = after == TASK_COMPLETED && before != after   ? "task.completed"
+        const char *ev = reopen                                       ? "task.reopened"
+                         : after == TASK_COMPLETED && before != after ? "task.completed"
                          : after == TASK_CANCELLED && before != after ? "task.cancelled"
-                         : after == TASK_OVERDUE && (before != TASK_OVERDUE || !old.overdue_recorded) ? "task.overdue"
-                                                                                                      : NULL;
+                                                                      : NULL;
         if (ev && (rc = task_event(c, &nt, ev, now_ms)) != ERR_OK) goto fail_internal;
+        if (after == TASK_OVERDUE && (before != TASK_OVERDUE || !old.overdue_recorded) &&
+            (rc = task_event(c, &nt, "task.overdue", now_ms)) != ERR_OK)
+            goto fail_internal;
+    }
+    /* a reopened task past its SLA deadline is judged as any active one:
+     * its breach, if never recorded (it was finished in time), is now
+     * (once per task: one already recorded stays the one) */
+    if (reopen && nt.has_sla && now_ms > sla_due_at(&nt)) {
+        bool rec;
+        if (service_task_record_sla_breach(c, id, now_ms, &rec) != ERR_OK) goto fail_internal;
     }
     task_clear(&old);
     *out = nt;
@@ -350,6 +382,38 @@ enum err service_task_patch(struct store_conn *c, const char *id, const struct t
             return err_set(e, ERR_UNAVAILABLE, NULL, "the task is being changed by others; try again shortly");
         }
     }
+}
+
+enum err service_task_patch_each(struct store_conn *c, const struct task_patch_target *targets, int n,
+                                 const struct task_patch *p, const char *actor, int64_t now_ms,
+                                 service_patch_result_fn result, void *arg)
+{
+    for (int i = 0; i < n; i++) {
+        struct task t = {0};
+        struct errinfo e = {0};
+        bool changed;
+        enum err rc = (enum err)store_savepoint(c), sp;
+        if (rc != ERR_OK) return rc;
+        rc = service_task_patch(c, targets[i].id, p, targets[i].version, actor, now_ms, &t, &changed, &e);
+        if (rc != ERR_OK && (sp = (enum err)store_savepoint_rollback(c)) != ERR_OK) {
+            task_clear(&t);
+            return sp;
+        }
+        /* a statement's failure may come back only now: the task is then
+         * undone alone, and answers as failed */
+        if ((sp = (enum err)store_savepoint_release(c)) == ERR_JOB_FAILED) {
+            rc = err_set(&e, ERR_INTERNAL, NULL, NULL);
+        } else if (sp != ERR_OK) {
+            task_clear(&t);
+            return sp;
+        }
+        if (rc != ERR_OK) task_clear(&t);
+        if (rc != ERR_OK && e.code != rc) err_set(&e, rc, NULL, NULL);
+        enum err rr = result(arg, i, rc, &t, &e);
+        task_clear(&t);
+        if (rr != ERR_OK) return rr;
+    }
+    return ERR_OK;
 }
 
 enum err service_task_record_overdue(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)

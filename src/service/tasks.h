@@ -75,6 +75,30 @@ enum err service_task_create_keyed(struct store_conn *c, struct task *t, const c
 enum err service_task_patch(struct store_conn *c, const char *id, const struct task_patch *p, int64_t if_match,
                             const char *actor, int64_t now_ms, struct task *out, bool *changed, struct errinfo *e);
 
+/* One task of service_task_patch_each: its id and the version it is pinned
+ * at (-1: any, as a PATCH without If-Match). */
+struct task_patch_target {
+    char id[TASK_ID_SIZE];
+    int64_t version;
+};
+
+/* Called after each task of service_task_patch_each, in order, with the
+ * task's answer: rc ERR_OK and t the task as it now is, or rc and e the
+ * error (t then holds nothing). t is the caller's only for the call. A
+ * return other than ERR_OK (out of memory) stops the whole run. */
+typedef enum err (*service_patch_result_fn)(void *arg, int i, enum err rc, const struct task *t,
+                                            const struct errinfo *e);
+
+/* service_task_patch of p on each of the n targets, in order, each in its
+ * own savepoint: a task refused (or failing) changes nothing of itself and
+ * does not stop the others; each is exactly its own PATCH (history,
+ * version, events). All of them are in the caller's one transaction, so
+ * they commit together. Returns ERR_OK, or a savepoint's or result's
+ * failure (the caller's job then fails as a whole). */
+enum err service_task_patch_each(struct store_conn *c, const struct task_patch_target *targets, int n,
+                                 const struct task_patch *p, const char *actor, int64_t now_ms,
+                                 service_patch_result_fn result, void *arg);
+
 /* Records the automatic move to OVERDUE of an active task whose due date has
  * passed and whose history does not have it yet. *recorded says whether it
  * wrote anything: of several writers recording one task, one does (see
@@ -92,7 +116,8 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
 
 /* The service's own events, for the workflow rules. The rules engine
  * registers one hook at start-up (before any thread runs); each time a task
- * goes overdue (when that is recorded), is completed or is cancelled, or its
+ * goes overdue (when that is recorded), is completed, cancelled or reopened
+ * (task.reopened; a reopen into OVERDUE raises task.overdue after it), or its
  * SLA breach is recorded, the service calls it with the task as it now is,
  * inside the same transaction, so follow-up tasks commit with the change or
  * not at all. A hook error fails the write. Without a hook nothing is sent. */

@@ -117,6 +117,19 @@ struct store_conn;
         (c, task_id, h)) \
     X(VALUE, enum err, history_list, (struct store_conn *c, const char *task_id, struct history_entry **out, int *n), \
         (c, task_id, out, n)) \
+    /* ---- comments on tasks ---- \
+     * comment_add inserts cm and adds 1 to its task's comment_count (an \
+     * UPDATE ... SET comment_count = comment_count + 1, so concurrent \
+     * comments all count), leaving the task's version and updated_at: a \
+     * comment does not conflict with an If-Match edit. ERR_NOT_FOUND, \
+     * nothing written, when there is no task cm->task_id; ERR_DUPLICATE \
+     * (count unchanged) when the id is taken. comment_list: task_id's \
+     * comments with ids after after_id (NULL: from the first), oldest first \
+     * (by id, time-ordered), at most limit; none for an unknown task (caller \
+     * frees with store_comments_free). */ \
+    X(VALUE, enum err, comment_add, (struct store_conn *c, const struct task_comment *cm), (c, cm)) \
+    X(VALUE, enum err, comment_list, (struct store_conn *c, const char *task_id, const char *after_id, int limit, \
+        struct task_comment **out, int *n), (c, task_id, after_id, limit, out, n)) \
     /* put inserts or updates by id (created_at kept); *created says which, \
      * decided by the insert on the primary key: of several writers putting a \
      * new id at once exactly one reports created. */ \
@@ -164,6 +177,9 @@ struct store_conn;
         char *staff_id), (c, hash, now, staff_id)) \
     X(VALUE, enum err, invite_purge, (struct store_conn *c, int64_t now, int limit, int64_t *purged), \
         (c, now, limit, purged)) \
+    /* invite_drop deletes staff_id's invitation, if any (their email, \
+     * password or active changed: a link sent before must not work). */ \
+    X(VALUE, enum err, invite_drop, (struct store_conn *c, const char *staff_id), (c, staff_id)) \
     /* API tokens, stored as the hash of their secret. token_insert writes \
      * t's id, role, staff_id ("" stores NULL), name, expires_at (0: NULL) \
      * with created_at now; created_by may be "" (NULL). token_find: ERR_OK \
@@ -178,7 +194,8 @@ struct store_conn;
      * signed in with it; ERR_OK when this call revoked it, ERR_NOT_FOUND \
      * when it was revoked already or does not exist (decided by the \
      * UPDATE's WHERE). token_touch sets last_used_at = now unless it is \
-     * within the last 60 s (a no-op then). */ \
+     * within the last 60 s (a no-op then). token_count counts the tokens \
+     * not revoked. */ \
     X(VALUE, enum err, token_insert, (struct store_conn *c, const struct token *t, const unsigned char hash[32], \
         int64_t now, const char *created_by), (c, t, hash, now, created_by)) \
     X(VALUE, enum err, token_find, (struct store_conn *c, const unsigned char hash[32], int64_t now, \

@@ -21,6 +21,15 @@ void store_history_free(struct history_entry *h, int n)
     free(h);
 }
 
+void store_comments_free(struct task_comment *a, int n)
+{
+    for (int i = 0; a && i < n; i++) {
+        free(a[i].body);
+        free(a[i].mentions);
+    }
+    free(a);
+}
+
 void store_staff_clear(struct staff *st)
 {
     free(st->name);

@@ -88,7 +88,8 @@ struct audit_row {
 };
 
 /* Newest first (by id). "" and 0 are off. type matches exactly, or, when
- * type_prefix, every type that starts with it. from/to bound at (ms,
+ * type_prefix, also every type that is it followed by a dot and more
+ * ("login": login, login.succeeded, login.failed; not logout). from/to bound at (ms,
  * inclusive from, exclusive to); before_id is the cursor (the last id of
  * the previous page). */
 struct audit_query {
@@ -107,6 +108,16 @@ struct history_entry {
     char type[24];   /* created | field_changed | status_changed */
     char field[24];  /* "" for created */
     char *from_json, *to_json;  /* owned */
+};
+
+/* A comment on a task (comment_add, comment_list). mentions is the JSON
+ * array text of the staff ids it mentions ("[]" for none). */
+struct task_comment {
+    char id[TASK_ID_SIZE];  /* "cmt_" + 26 */
+    char task_id[TASK_ID_SIZE];
+    char author[96];        /* a staff id, or token:ID */
+    char *body, *mentions;  /* owned */
+    int64_t created_at;
 };
 
 /* ---- workflow rules: rule and event rows ------------------------ */
@@ -244,6 +255,7 @@ struct store_metrics {
 /* Owned-record cleanup helpers. */
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
+void store_comments_free(struct task_comment *a, int n);
 void store_staff_clear(struct staff *st);
 void store_customer_clear(struct customer *cu);
 void store_audit_rows_free(struct audit_row *a, int n);

@@ -26,6 +26,11 @@ static const struct store_column tasks_cols[] = {
     {"created_at", COL_INT}, {"updated_at", COL_INT}, {"started_at", COL_INT}, {"completed_at", COL_INT},
     {"cancelled_at", COL_INT}, {"version", COL_INT}, {"sla_breach_recorded", COL_INT}, {"sla_risk_at", COL_INT},
     {"renewal_id", COL_TEXT}, {"rule_id", COL_TEXT}, {"event_id", COL_TEXT}, {"rule_depth", COL_INT},
+    {"comment_count", COL_INT},
+};
+static const struct store_column task_comments_cols[] = {
+    {"id", COL_TEXT}, {"task_id", COL_TEXT}, {"author", COL_TEXT}, {"body", COL_TEXT},
+    {"mentions", COL_TEXT}, {"created_at", COL_INT},
 };
 static const struct store_column task_history_cols[] = {
     {"seq", COL_INT}, {"task_id", COL_TEXT}, {"at", COL_INT}, {"actor", COL_TEXT},
@@ -102,6 +107,7 @@ const struct store_table store_tables[] = {
     T(staff, K(0), 1, -1, false, NULL),
     T(customers, K(0), 1, -1, false, NULL),
     T(tasks, K(0), 1, -1, false, NULL),
+    T(task_comments, K(0), 1, -1, false, NULL),
     T(task_history, K(0), 1, 0, false, NULL),
     T(tokens, K(0), 1, -1, false, NULL),
     T(sessions, K(0), 1, -1, false, NULL),

@@ -105,7 +105,7 @@
           const t = d.token_id && state.tokens.get(d.token_id);
           return (t ? `with the token “${t.name}”` : `with a token${d.token_id ? ' ' + d.token_id : ''}`) + ua;
         }
-        if (d.method === 'invite') return 'from an invite link, after setting a password' + ua;
+        if (d.via === 'invite') return 'from an invite link, after setting a password' + ua;
         return `with password as ${d.email || '?'}` + ua;
       case 'login.failed': {
         const who = d.email ? `as ${d.email}: ` : d.method === 'token' ? 'with a token: ' : '';

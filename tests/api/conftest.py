@@ -30,12 +30,13 @@ SAN_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 # Timing allowances grow under the sanitizers (about 3x slower).
 SLOW = 3 if SAN else 1
 
-FUTURE = "2099-06-05"
+# a day ahead within the 20 years a due date may lie ahead
+FUTURE = f"{datetime.date.today().year + 10}-06-05"
 PAST = "2020-01-01"
-TASK_FIELDS = ["id", "title", "description", "priority", "status", "due_date", "sla_hours",
+TASK_FIELDS = ["id", "title", "description", "priority", "status", "work_status", "due_date", "sla_hours",
                "assignee_id", "user_id", "source", "rule_id", "event_id", "created_at", "updated_at", "started_at",
                "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version",
-               "renewal_id"]  # renewal_id: the renewal that made it; rule_id, event_id: the rule and event that did
+               "renewal_id", "comment_count"]  # renewal_id: the renewal that made it; rule_id, event_id: the rule and event that did
 STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
 
 
@@ -678,9 +679,12 @@ def account(server, sid, password, name=None, email=None, role=None, client=None
 def sqlite_back_to_migration_10(s):
     """Undoes SQLite's migration 11 (staff accounts) on a stopped server's
     file: its tables, indexes and columns, and the sessions table as 007
-    made it (empty), for tests of upgrades from before it."""
-    for t in ("search_tasks", "search_docs", "search_names"):  # and 013's search index after it
+    made it (empty), for tests of upgrades from before it. The later
+    migrations go first: 13 (search), 12 (comments)."""
+    for t in ("search_tasks", "search_docs", "search_names"):
         db_query(s, f"DROP TABLE IF EXISTS {t}")
+    db_query(s, "DROP TABLE task_comments")
+    db_query(s, "ALTER TABLE tasks DROP COLUMN comment_count")
     for t in ("invites", "login_failures", "audit_log"):
         db_query(s, f"DROP TABLE {t}")
     db_query(s, "DROP INDEX staff_by_email")

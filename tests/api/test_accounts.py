@@ -663,3 +663,70 @@ def test_sign_ins_at_once_are_answered(srv):
         if r.status == 503:
             assert r.header("Retry-After") == "1"
     assert any(r.status == 200 for r in out)
+
+
+# ---- what a review of the sign-in code found ------------------------------------------
+
+def test_a_demoted_admins_admin_token_acts_as_an_agent(srv):
+    """A token's role is the lower of its own and its person's: taking the
+    admin role away also takes it from the admin tokens tied to them."""
+    sid = "sta_rev_demoted"
+    put_staff(srv, sid, role="admin")
+    tok = srv.post("/ops/tokens", {"name": "desk", "role": "admin", "staff_id": sid}).json()["token"]
+    assert srv.get("/ops/audit?limit=1", token=tok).status == 200
+    put_staff(srv, sid, role="agent")  # on this instance at once (elsewhere within a second)
+    assert_error(srv.get("/ops/audit?limit=1", token=tok), 403, "forbidden")
+    assert srv.get("/ops/tasks", token=tok).status == 200
+
+
+def test_signing_in_on_the_page_with_a_token_counts_as_using_it(srv, client):
+    r = srv.post("/ops/tokens", {"name": "page only", "role": "agent"})
+    tid, tok = r.json()["id"], r.json()["token"]
+    r, _ = sign_in(srv, token=tok, client=client)
+    assert r.status == 200, r
+    [t] = [t for t in srv.get("/ops/tokens?limit=500").json()["data"] if t["id"] == tid]
+    assert t["last_used_at"] is not None, t
+
+
+@pytest.mark.parametrize("change", ["deactivate", "new_email", "password"])
+def test_an_invitation_does_not_outlive_a_deactivation_a_new_email_or_a_password_change(srv, change, client):
+    sid = f"sta_rev_inv_{change}"
+    c = account(srv, sid, PW, client=client)
+    secret, _ = invite_secret(srv, sid)  # a reset link, sent before the change
+    if change == "deactivate":
+        put_staff(srv, sid, active=False)
+        put_staff(srv, sid, active=True)
+    elif change == "new_email":
+        put_staff(srv, sid, email=f"{sid}.new@example.com")
+    else:
+        r = srv.post("/ops/me/password", {"current_password": PW, "new_password": PW + "-2"}, token=None,
+                     headers=session_headers(srv, c, client=client))
+        assert r.status == 200, r
+    assert staff_of(srv, sid)["invite_expires_at"] is None
+    assert_error(accept_invite(srv, secret, "another-fine-password", client=client)[0], 404, "not_found")
+
+
+def test_the_audit_type_prefix_takes_whole_words_only(srv, client):
+    sign_in(srv, email="nobody-here@example.com", password="wrong-password-1", client=client)
+    c = account(srv, "sta_rev_out", PW, client=client)
+    assert srv.post("/logout", None, token=None, headers=session_headers(srv, c, client=client)).status == 200
+    types = {r["type"] for r in srv.get("/ops/audit?type=login&limit=500").json()["data"]}
+    assert types and types <= {"login.succeeded", "login.failed"}, types
+    assert srv.get("/ops/audit?type=log&limit=500").json()["data"] == []
+    assert {r["type"] for r in srv.get("/ops/audit?type=logout&limit=500").json()["data"]} == {"logout"}
+
+
+def test_attempts_past_the_limit_are_answered_without_a_row_each(srv, client):
+    """Past the limit an attempt is answered at once; one of them a minute
+    (per email and address) is still written down."""
+    email = "hammer@example.com"
+    for _ in range(5):
+        assert_bad_credentials(sign_in(srv, email=email, password="not-the-password", client=client)[0])
+    for _ in range(6):
+        r, _ = sign_in(srv, email=email, password="not-the-password", client=client)
+        assert_error(r, 429, "too_many_requests")
+        retry_after(r)
+    rows = [r for r in srv.get("/ops/audit?type=login.failed&limit=500").json()["data"]
+            if r["details"].get("email") == email]
+    reasons = sorted(r["details"]["reason"] for r in rows)
+    assert reasons == ["bad_credentials"] * 5 + ["rate_limited"], reasons

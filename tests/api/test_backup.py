@@ -39,7 +39,7 @@ class Creator:
                 return
             t0 = time.monotonic()
             try:
-                r = self.s.post("/ops/tasks", {"title": f"backup load {k}-{i}", "due_date": "2099-01-01"})
+                r = self.s.post("/ops/tasks", {"title": f"backup load {k}-{i}", "due_date": "2039-01-01"})
             except Exception as e:  # noqa: BLE001 - reported by the test
                 self.errors.append(repr(e))
                 return
@@ -161,7 +161,7 @@ def stopped_db(make_server, tmp_path, n=300):
     s = make_server()
     for i in range(n):
         s.task(title=f"t{i}", priority=["LOW", "MEDIUM", "HIGH", "URGENT"][i % 4],
-               due_date=f"2099-0{1 + i % 9}-0{1 + i % 9}")
+               due_date=f"2039-0{1 + i % 9}-0{1 + i % 9}")
     s.stop()
     return s.db
 

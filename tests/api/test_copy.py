@@ -101,6 +101,9 @@ def source(tmp_path):
     r = s.post("/ops/events", {"id": "evt_copy_1", "type": "document.rejected", "user_id": "cus_copy",
                                "occurred_at": "2026-06-01T09:30:00Z", "data": {"document_type": "passport"}})
     assert r.status == 201, r
+    for body in ("called the customer @sta_copy_a", "waiting for the scan\nsecond line"):
+        r = s.post(f"/ops/tasks/{tasks[0]}/comments", {"body": body})
+        assert r.status == 201, r
     r = s.post("/login", {"token": agent_token}, token=None, headers={"Origin": f"http://127.0.0.1:{s.port}"})
     assert r.status == 200, r
     probe = tasks[3]
@@ -109,7 +112,7 @@ def source(tmp_path):
     etag, version, history = r.header("ETag"), r.json()["version"], s.history(probe)
     s.stop()
     counts = {t: len(rows) for t, rows in dump(db).items()}
-    for t in ("staff", "customers", "tasks", "task_history", "tokens", "sessions", "idempotency_keys",
+    for t in ("staff", "customers", "tasks", "task_history", "task_comments", "tokens", "sessions", "idempotency_keys",
               "sla_calendar", "renewal_items", "events", "task_counts", "metric_counters", "rules"):
         assert counts[t] > 0, (t, counts)
     return {"db": db, "agent": agent_token, "probe": probe, "etag": etag, "version": version, "history": history,

@@ -325,6 +325,7 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
     nor refused in the documented form. (Cursors are the server's own.)"""
     s = probe
     s.put("/ops/customers/cus_qp", {"name": "Query"})
+    task_id = s.task(title="query parameters")["id"]  # for the routes under /ops/tasks/:id
     tried = 0
     for method, pattern in table_routes():
         op = operation(method, pattern)
@@ -333,7 +334,7 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
         query = [(p["name"], sample(p["schema"])) for p in params if p["in"] == "query" and p["name"] != "cursor"]
         if not query:
             continue
-        path = pattern.replace(":id", "cus_qp") + "?" + "&".join(f"{k}={v}" for k, v in query)
+        path = pattern.replace(":id", task_id if pattern.startswith("/ops/tasks/:id") else "cus_qp") + "?" + "&".join(f"{k}={v}" for k, v in query)
         r = s.request(method, path)
         assert r.status == 200, (path, r)
         check_answer(r, method, pattern, f" with every documented parameter ({path})")
@@ -371,7 +372,10 @@ def test_successful_answers_match_the_documented_schemas_and_headers(probe):
        "PATCH", "/ops/tasks/:id", 200)
     ok(s.patch(f"/ops/tasks/{tid}", {"title": "x"}, headers={"If-Match": '"1"'}), "PATCH", "/ops/tasks/:id", 412)
     ok(s.patch(f"/ops/tasks/{tid}", {"status": "COMPLETED"}), "PATCH", "/ops/tasks/:id", 200)
-    ok(s.patch(f"/ops/tasks/{tid}", {"status": "OPEN"}), "PATCH", "/ops/tasks/:id", 409)
+    ok(s.patch(f"/ops/tasks/{tid}", {"status": "CANCELLED"}), "PATCH", "/ops/tasks/:id", 409)
+    ok(s.post("/ops/tasks/bulk", {"ids": [tid, "tsk_0000000000000000000000000Z"], "set": {"priority": "LOW"}}),
+       "POST", "/ops/tasks/bulk", 200)
+    ok(s.post("/ops/tasks/bulk", {"ids": [tid], "set": {"colour": "red"}}), "POST", "/ops/tasks/bulk", 422)
     ok(s.get(f"/ops/tasks/{tid}/history"), "GET", "/ops/tasks/:id/history", 200)
     ok(s.get("/ops/tasks?status=all&limit=1&sort=-created_at"), "GET", "/ops/tasks", 200)
     ok(s.get("/ops/tasks/stats"), "GET", "/ops/tasks/stats", 200)

@@ -82,7 +82,7 @@ def test_many_idle_and_slowloris_connections_leave_room_and_memory_bounded(make_
                     c.close()
 
             def create():
-                real.request("POST", "/ops/tasks", body=json.dumps({"title": f"busy {i}", "due_date": "2099-01-01"}),
+                real.request("POST", "/ops/tasks", body=json.dumps({"title": f"busy {i}", "due_date": "2039-01-01"}),
                              headers={"Authorization": f"Bearer {server.admin}", "Content-Type": "application/json"})
                 r = real.getresponse()
                 return r.status, r.read()
@@ -147,7 +147,7 @@ def test_writes_past_the_writer_queue_bound_answer_503_with_retry_after(make_ser
         try:
             c.connect()
             barrier.wait(10)
-            c.request("POST", "/ops/tasks", body=json.dumps({"title": f"q {i}", "due_date": "2099-01-01"}),
+            c.request("POST", "/ops/tasks", body=json.dumps({"title": f"q {i}", "due_date": "2039-01-01"}),
                       headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json"})
             r = c.getresponse()
             with lock:

@@ -41,7 +41,7 @@ def queue(tmp_path_factory):
     s.customer("cus_q_1", "One")
     s.customer("cus_q_2", "Two")
     s.agent_a = s.token("agent", staff="sta_q_a")
-    dates = ["2099-01-03", "2099-01-01", "2099-01-02", PAST, "2099-01-01", "2019-12-31"]
+    dates = ["2039-01-03", "2039-01-01", "2039-01-02", PAST, "2039-01-01", "2019-12-31"]
     pris = ["LOW", "URGENT", "MEDIUM", "HIGH"]
     ids = []
     for i in range(48):
@@ -56,7 +56,7 @@ def queue(tmp_path_factory):
     s.set_status(ids[7], "CANCELLED")
     s.set_status(ids[8], "COMPLETED")
     s.set_status(ids[10], "CANCELLED")
-    r = s.patch(f"/ops/tasks/{ids[12]}", {"status": "IN_PROGRESS", "due_date": "2099-01-05"})
+    r = s.patch(f"/ops/tasks/{ids[12]}", {"status": "IN_PROGRESS", "due_date": "2039-01-05"})
     assert r.status == 200
     r = s.patch(f"/ops/tasks/{ids[12]}", {"due_date": PAST})  # IN_PROGRESS, now overdue
     assert r.json()["status"] == "OVERDUE"
@@ -139,9 +139,9 @@ def test_user_filter(queue):
     assert set(ids(got)) == expected(queue, lambda t: t["user_id"] == "cus_q_2")
 
 
-@pytest.mark.parametrize("q,lo,hi", [("due_from=2099-01-02", "2099-01-02", "9999"),
-                                     ("due_to=2099-01-02", "0000", "2099-01-02"),
-                                     ("due_from=2099-01-01&due_to=2099-01-01", "2099-01-01", "2099-01-01"),
+@pytest.mark.parametrize("q,lo,hi", [("due_from=2039-01-02", "2039-01-02", "9999"),
+                                     ("due_to=2039-01-02", "0000", "2039-01-02"),
+                                     ("due_from=2039-01-01&due_to=2039-01-01", "2039-01-01", "2039-01-01"),
                                      ("due_from=2019-12-31&due_to=2020-01-01", "2019-12-31", "2020-01-01")])
 def test_due_date_range_is_inclusive(queue, q, lo, hi):
     got = walk(queue, f"status=all&{q}", limit=50)
@@ -150,10 +150,10 @@ def test_due_date_range_is_inclusive(queue, q, lo, hi):
 
 def test_filters_combine(queue):
     got = walk(queue, "status=OPEN,OVERDUE&priority=URGENT,HIGH&assignee_id=sta_q_a,none&user_id=cus_q_1"
-                      "&due_to=2099-01-02", limit=50)
+                      "&due_to=2039-01-02", limit=50)
     assert set(ids(got)) == expected(queue, lambda t: t["status"] in ("OPEN", "OVERDUE") and t["priority"] in (
         "URGENT", "HIGH") and t["assignee_id"] in ("sta_q_a", None) and t["user_id"] == "cus_q_1"
-        and t["due_date"] <= "2099-01-02")
+        and t["due_date"] <= "2039-01-02")
 
 
 SORTS = {
@@ -216,7 +216,7 @@ def test_a_cursor_with_a_nul_byte_answers_400_like_any_query_with_one(queue):
     ("status=DONE", "status"), ("status=", "status"), ("status=open", "status"), ("status=,", "status"),
     ("priority=CRITICAL", "priority"), ("assignee_id=bob", "assignee_id"), ("user_id=bob", "user_id"),
     ("due_from=2026-02-30", "due_from"), ("due_to=tomorrow", "due_to"),
-    ("due_from=2099-02-01&due_to=2099-01-01", "due_to"),
+    ("due_from=2039-02-01&due_to=2039-01-01", "due_to"),
     ("sort=title", "sort"), ("sort=", "sort"), ("limit=0", "limit"), ("limit=501", "limit"),
     ("limit=ten", "limit"), ("limit=-1", "limit"), ("limit=5.5", "limit"),
     ("colour=red", "colour"), ("assignee=sta_q_a", "assignee"),
@@ -252,10 +252,10 @@ def test_stats_count_every_status_with_overdue_derived_at_read_time(queue):
     ("assignee_id=sta_q_b", lambda t: t["assignee_id"] == "sta_q_b"),
     ("assignee_id=none", lambda t: t["assignee_id"] is None),
     ("user_id=cus_q_1", lambda t: t["user_id"] == "cus_q_1"),
-    ("due_from=2099-01-02", lambda t: t["due_date"] >= "2099-01-02"),
+    ("due_from=2039-01-02", lambda t: t["due_date"] >= "2039-01-02"),
     ("due_to=2020-01-01", lambda t: t["due_date"] <= "2020-01-01"),
-    ("priority=HIGH&due_from=2020-01-01&due_to=2099-01-01",
-     lambda t: t["priority"] == "HIGH" and "2020-01-01" <= t["due_date"] <= "2099-01-01"),
+    ("priority=HIGH&due_from=2020-01-01&due_to=2039-01-01",
+     lambda t: t["priority"] == "HIGH" and "2020-01-01" <= t["due_date"] <= "2039-01-01"),
 ])
 def test_stats_take_the_queue_filters(queue, query, pred):
     queue.all = {i: queue.get_task(i) for i in queue.all}
@@ -285,7 +285,7 @@ def test_stats_follow_writes_at_once(make_server):
     s = make_server()
     t = s.task(due_date=PAST)
     assert s.stats()["counts"]["OVERDUE"] == 1
-    s.patch(f"/ops/tasks/{t['id']}", {"due_date": "2099-01-01"})
+    s.patch(f"/ops/tasks/{t['id']}", {"due_date": "2039-01-01"})
     assert s.stats()["counts"] == {"OPEN": 1, "IN_PROGRESS": 0, "OVERDUE": 0, "COMPLETED": 0, "CANCELLED": 0}
     s.set_status(t["id"], "COMPLETED")
     assert s.stats()["counts"]["COMPLETED"] == 1 and s.stats()["counts"]["OPEN"] == 0
@@ -297,7 +297,7 @@ def test_stats_follow_writes_at_once(make_server):
 def test_cursor_walk_under_concurrent_creates_never_repeats_or_skips(make_server, sort):
     s = make_server()
     rnd = random.Random(7)
-    days = [f"2099-01-{d:02d}" for d in range(1, 29)]
+    days = [f"2039-01-{d:02d}" for d in range(1, 29)]
     before = set()
     for i in range(60):
         before.add(s.task(title=f"pre {i}", due_date=rnd.choice(days),
@@ -350,7 +350,7 @@ def test_stats_stay_right_through_many_changes_of_status_priority_and_due_date(m
     s = make_server()
     s.staff("sta_st")
     rnd = random.Random(3)
-    dates = [PAST, "2019-06-01", "2099-01-01", "2099-02-01"]
+    dates = [PAST, "2019-06-01", "2039-01-01", "2039-02-01"]
     tids = [s.task(due_date=rnd.choice(dates), priority=rnd.choice(list(PRI_RANK)),
                    assignee_id=rnd.choice([None, "sta_st"]))["id"] for _ in range(30)]
     for _ in range(90):
@@ -361,7 +361,7 @@ def test_stats_stay_right_through_many_changes_of_status_priority_and_due_date(m
         assert r.status in (200, 409), r
     tasks = [s.get_task(t) for t in tids]
     for query, pred in [("", lambda t: True), ("priority=HIGH,LOW", lambda t: t["priority"] in ("HIGH", "LOW")),
-                        ("due_from=2099-01-01", lambda t: t["due_date"] >= "2099-01-01"),
+                        ("due_from=2039-01-01", lambda t: t["due_date"] >= "2039-01-01"),
                         ("assignee_id=sta_st", lambda t: t["assignee_id"] == "sta_st"),
                         ("assignee_id=none&priority=URGENT",
                          lambda t: t["assignee_id"] is None and t["priority"] == "URGENT")]:

@@ -120,12 +120,12 @@ def test_a_token_followed_by_a_nul_byte_and_junk_is_not_accepted(server, junk):
 
 
 @pytest.mark.parametrize("body", [
-    b'{"title": "a\\u0000b", "due_date": "2099-01-01"}',   # escaped NUL in a JSON string
-    b'{"title": "a\x00b", "due_date": "2099-01-01"}',       # a raw NUL byte
-    b'{"title": "t", "due_date": "2099-01-01"}\x00',
-    b'{"title": "\xc0\xaf", "due_date": "2099-01-01"}',     # overlong UTF-8
-    b'{"title": "\xf8\x88\x80\x80\x80", "due_date": "2099-01-01"}',
-    b'{"title": "ok", "due_date": "2099-01-01", "description": "\xe2\x82"}',
+    b'{"title": "a\\u0000b", "due_date": "2039-01-01"}',   # escaped NUL in a JSON string
+    b'{"title": "a\x00b", "due_date": "2039-01-01"}',       # a raw NUL byte
+    b'{"title": "t", "due_date": "2039-01-01"}\x00',
+    b'{"title": "\xc0\xaf", "due_date": "2039-01-01"}',     # overlong UTF-8
+    b'{"title": "\xf8\x88\x80\x80\x80", "due_date": "2039-01-01"}',
+    b'{"title": "ok", "due_date": "2039-01-01", "description": "\xe2\x82"}',
 ])
 def test_nul_bytes_and_invalid_utf8_in_a_body_answer_400_bad_json(server, body):
     before = server.stats()
@@ -174,7 +174,7 @@ def test_a_declared_body_over_1_mib_gets_413_at_once_without_being_sent(server, 
 
 
 def test_a_body_of_exactly_1_mib_is_read_in_full(server):
-    head = '{"title": "t", "due_date": "2099-01-01", "pad": "'
+    head = '{"title": "t", "due_date": "2039-01-01", "pad": "'
     body = head + "p" * (1024 * 1024 - len(head) - 2) + '"}'
     assert len(body) == 1024 * 1024
     assert_error(server.post("/ops/tasks", raw=body), 422, "validation_failed", "pad")
@@ -182,7 +182,7 @@ def test_a_body_of_exactly_1_mib_is_read_in_full(server):
 
 def test_a_chunked_2_mib_body_gets_413(server):
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30 * SLOW)
-    body = json.dumps({"title": "t", "due_date": "2099-01-01", "description": "x" * (2 * 1024 * 1024)}).encode()
+    body = json.dumps({"title": "t", "due_date": "2039-01-01", "description": "x" * (2 * 1024 * 1024)}).encode()
     before = server.stats()
 
     def chunks():
@@ -205,7 +205,7 @@ def test_a_chunked_2_mib_body_gets_413(server):
 def test_a_small_chunked_body_is_accepted(server):
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        conn.request("POST", "/ops/tasks", body=iter([b'{"title": "chun', b'ked", "due_date": "2099-01-01"}']),
+        conn.request("POST", "/ops/tasks", body=iter([b'{"title": "chun', b'ked", "due_date": "2039-01-01"}']),
                      encode_chunked=True, headers={"Authorization": f"Bearer {server.admin}",
                                                    "Content-Type": "application/json",
                                                    "Transfer-Encoding": "chunked"})
@@ -225,7 +225,7 @@ def test_a_slow_client_stalled_mid_request_does_not_hold_up_others(server):
         t0 = time.monotonic()
         for i in range(20):
             server.healthy()
-            r = server.post("/ops/tasks", {"title": f"while stalled {i}", "due_date": "2099-01-01"})
+            r = server.post("/ops/tasks", {"title": f"while stalled {i}", "due_date": "2039-01-01"})
             assert r.status == 201
         assert time.monotonic() - t0 < 10 * SLOW
     finally:

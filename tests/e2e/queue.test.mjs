@@ -50,7 +50,7 @@ before(async () => {
   await t('gone', {title: 'Called off', due_date: addDays(today, 1)});
   await server.ok('PATCH', '/ops/tasks/' + ids.gone, {status: 'CANCELLED'});
   for (let i = 0; i < 55; i++)
-    await server.task({title: `Bulk task ${String(i).padStart(2, '0')}`, priority: 'LOW', due_date: '2099-03-01',
+    await server.task({title: `Bulk task ${String(i).padStart(2, '0')}`, priority: 'LOW', due_date: '2039-03-01',
                        assignee_id: 'sta_bulk'});
 });
 
@@ -380,7 +380,7 @@ describe('CSRF', () => {
     const evil = http.createServer((req, res) => {
       res.writeHead(200, {'Content-Type': 'text/html'});
       res.end(`<!doctype html><form id=f method=post enctype="text/plain" action="${server.url}/ops/tasks">` +
-              `<input name='{"title":"forged","due_date":"2099-01-01","x":"' value='"}'></form>` +
+              `<input name='{"title":"forged","due_date":"2039-01-01","x":"' value='"}'></form>` +
               `<form id=g method=post action="${server.url}/logout"></form>`);
     });
     await new Promise((r) => evil.listen(0, '127.0.0.1', r));

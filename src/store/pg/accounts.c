@@ -136,6 +136,13 @@ enum err pg_invite_put(struct store_conn *c, const char *staff_id, const unsigne
     return n == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
+enum err pg_invite_drop(struct store_conn *c, const char *staff_id)
+{
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, staff_id);
+    return pg_cmd(c, "DELETE FROM invites WHERE staff_id = $1", &p, NULL);
+}
+
 enum err pg_invite_find(struct store_conn *c, const unsigned char hash[32], int64_t now, char *staff_id)
 {
     staff_id[0] = 0;
@@ -183,6 +190,11 @@ enum err pg_invite_purge(struct store_conn *c, int64_t now, int limit, int64_t *
 /* A token as (id, role, staff_id, name, created_at, expires_at,
  * last_used_at, revoked_at), for read_token. */
 #define TOKEN_COLS "t.id, t.role, t.staff_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at"
+/* TOKEN_COLS for a live token acting now: its role is the lower of its own
+ * and its member's (a demoted admin's admin token acts as an agent). */
+#define LIVE_TOKEN_COLS                                                                                        \
+    "t.id, CASE WHEN (SELECT m.role FROM staff m WHERE m.id = t.staff_id) = 'agent' THEN 'agent' ELSE t.role " \
+    "END, t.staff_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at"
 
 /* Live at $2: not revoked, not expired, and, when tied to a staff member,
  * that member active (a token tied to an id with no staff row is not live,
@@ -231,7 +243,7 @@ enum err pg_token_find(struct store_conn *c, const unsigned char hash[32], int64
     pg_p_bytes(&p, hash, 32);
     pg_p_int(&p, now);
     PGresult *res;
-    enum err rc = pg_row(c, "SELECT " TOKEN_COLS " FROM tokens t WHERE t.hash = $1 AND " TOKEN_LIVE, &p, &res);
+    enum err rc = pg_row(c, "SELECT " LIVE_TOKEN_COLS " FROM tokens t WHERE t.hash = $1 AND " TOKEN_LIVE, &p, &res);
     if (rc != ERR_OK) return rc;
     read_token(res, 0, out);
     PQclear(res);
@@ -309,7 +321,7 @@ enum err pg_token_touch(struct store_conn *c, const char *id, int64_t now)
 enum err pg_token_count(struct store_conn *c, int64_t *n)
 {
     PGresult *res;
-    enum err rc = pg_row(c, "SELECT count(*) FROM tokens", NULL, &res);
+    enum err rc = pg_row(c, "SELECT count(*) FROM tokens WHERE revoked_at IS NULL", NULL, &res);
     if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
     *n = pg_col_int64(res, 0, 0);
     PQclear(res);
@@ -375,7 +387,7 @@ enum err pg_session_find(struct store_conn *c, const unsigned char hash[32], int
     PGresult *res;
     enum err rc = pg_row(
         c,
-        "SELECT " TOKEN_COLS ", s.id, s.last_seen_at FROM sessions s JOIN tokens t ON t.id = s.token_id "
+        "SELECT " LIVE_TOKEN_COLS ", s.id, s.last_seen_at FROM sessions s JOIN tokens t ON t.id = s.token_id "
         "WHERE s.hash = $1 AND s.expires_at > $2 AND " TOKEN_LIVE " "
         "UNION ALL "
         "SELECT '', m.role, m.id, m.name, NULL, NULL, NULL, NULL, s.id, s.last_seen_at "
@@ -554,7 +566,11 @@ enum err pg_audit_list(struct store_conn *c, const struct audit_query *q, struct
                                                    "WHERE true");
     if (q->type[0]) {
         pg_p_opt_text(&p, q->type);
-        cond(sql, sizeof sql, &len, q->type_prefix ? " AND starts_with(type, $%d)" : " AND type = $%d", p.n);
+        /* a prefix "login" is the type login and the types login.* */
+        if (q->type_prefix)
+            cond(sql, sizeof sql, &len, " AND (type = $%1$d OR starts_with(type, $%1$d || '.'))", p.n);
+        else
+            cond(sql, sizeof sql, &len, " AND type = $%d", p.n);
     }
     if (q->actor[0]) {
         pg_p_opt_text(&p, q->actor);

@@ -86,12 +86,14 @@ bool pg_col_bytes(const PGresult *res, int r, int i, unsigned char *out, size_t 
     "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
     "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, renewal_id, "           \
     "rule_id, event_id, rule_depth"
-#define PG_TASK_READ_COLS PG_TASK_COLS ", sla_due_at, sla_risk_at"
+/* then comment_count, read only (comment_add keeps it; see sqlite/internal.h) */
+#define PG_TASK_READ_COLS PG_TASK_COLS ", sla_due_at, sla_risk_at, comment_count"
 /* Reads row r of a result selecting PG_TASK_COLS (or PG_TASK_READ_COLS). */
 void pg_read_task(const PGresult *res, int r, struct task *t);
 
 /* One function per op: pg.c (connections, transactions, schema), tasks.c,
- * queue.c, people.c, sla.c, renewals.c, rules.c, as in the SQLite backend. */
+ * queue.c, people.c, sla.c, renewals.c, rules.c, comments.c, as in the SQLite
+ * backend. */
 #define PG_OP_DECL(kind, ret, name, params, args) ret pg_##name params;
 STORE_OPS(PG_OP_DECL)
 #undef PG_OP_DECL

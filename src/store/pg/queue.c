@@ -366,7 +366,7 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
             break;
         }
         pg_read_task(res, r, &out->items[out->n++]);
-        if (relevance) out->last_rank = pg_col_int64(res, r, 23);
+        if (relevance) out->last_rank = pg_col_int64(res, r, PQnfields(res) - 1); /* rank: the last */
     }
     PQclear(res);
     return ERR_OK;

@@ -38,6 +38,7 @@ void pg_read_task(const PGresult *res, int r, struct task *t)
         t->sla_due_ms = t->has_sla ? pg_col_int64(res, r, 21) : 0;
         t->sla_risk_ms = t->has_sla ? pg_col_int64(res, r, 22) : 0;
     }
+    if (PQnfields(res) > 23) t->comment_count = pg_col_int64(res, r, 23);
 }
 
 enum err pg_task_get(struct store_conn *c, const char *id, struct task *out)

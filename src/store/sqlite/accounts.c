@@ -128,6 +128,14 @@ enum err sqlite_invite_put(struct store_conn *c, const char *staff_id, const uns
     return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_NOT_FOUND;
 }
 
+enum err sqlite_invite_drop(struct store_conn *c, const char *staff_id)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "DELETE FROM invites WHERE staff_id = ?");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, str(staff_id), -1, SQLITE_TRANSIENT);
+    return run_write(c, st, "invite_drop");
+}
+
 enum err sqlite_invite_find(struct store_conn *c, const unsigned char hash[32], int64_t now, char *staff_id)
 {
     staff_id[0] = 0;
@@ -199,6 +207,11 @@ enum err sqlite_token_insert(struct store_conn *c, const struct token *t, const 
 
 /* A token row selected as TOKEN_COLS of the table t (NULL times read 0). */
 #define TOKEN_COLS "t.id, t.role, t.staff_id, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at"
+/* TOKEN_COLS for a live token acting now, its member joined as m: its role
+ * is the lower of its own and its member's (a demoted admin's admin token
+ * acts as an agent). */
+#define LIVE_TOKEN_COLS "t.id, CASE WHEN m.role = 'agent' THEN 'agent' ELSE t.role END, t.staff_id, t.name, " \
+                        "t.created_at, t.expires_at, t.last_used_at, t.revoked_at"
 static void read_token(sqlite3_stmt *st, int i, struct token *out)
 {
     memset(out, 0, sizeof *out);
@@ -219,7 +232,7 @@ static void read_token(sqlite3_stmt *st, int i, struct token *out)
 
 enum err sqlite_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now, struct token *out)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT " TOKEN_COLS " FROM tokens t LEFT JOIN staff m ON m.id = t.staff_id "
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT " LIVE_TOKEN_COLS " FROM tokens t LEFT JOIN staff m ON m.id = t.staff_id "
                                       "WHERE t.hash = ?1 AND " TOKEN_LIVE);
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
@@ -303,7 +316,7 @@ enum err sqlite_token_touch(struct store_conn *c, const char *id, int64_t now)
 
 enum err sqlite_token_count(struct store_conn *c, int64_t *n)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT count(*) FROM tokens");
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT count(*) FROM tokens WHERE revoked_at IS NULL");
     if (!st) return ERR_INTERNAL;
     if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "token_count");
     *n = sqlite3_column_int64(st, 0);
@@ -339,7 +352,7 @@ enum err sqlite_session_insert(struct store_conn *c, const struct session_row *s
 enum err sqlite_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now_ms, struct token *out)
 {
     sqlite3_stmt *st = sqlite_stmt(
-        c, "SELECT " TOKEN_COLS ", s.id, s.last_seen_at, s.token_id IS NULL, m.id, m.role, m.name "
+        c, "SELECT " LIVE_TOKEN_COLS ", s.id, s.last_seen_at, s.token_id IS NULL, m.id, m.role, m.name "
            "FROM sessions s LEFT JOIN tokens t ON t.id = s.token_id "
            "LEFT JOIN staff m ON m.id = coalesce(t.staff_id, s.staff_id) "
            "WHERE s.hash = ?1 AND s.expires_at > ?2 AND ((s.token_id IS NOT NULL AND " TOKEN_LIVE ") "
@@ -551,7 +564,9 @@ enum err sqlite_audit_list(struct store_conn *c, const struct audit_query *q, st
     int limit = q->limit;
     if (limit < 1) return ERR_OK;
     char sql[512] = "SELECT id, at, type, actor, client, details FROM audit_log WHERE 1";
-    if (q->type[0]) strcat(sql, q->type_prefix ? " AND substr(type, 1, length(?1)) = ?1" : " AND type = ?1");
+    /* a prefix "login" is the type login and the types login.* */
+    if (q->type[0])
+        strcat(sql, q->type_prefix ? " AND (type = ?1 OR substr(type, 1, length(?1) + 1) = ?1 || '.')" : " AND type = ?1");
     if (q->actor[0]) strcat(sql, " AND actor = ?3");
     if (q->from) strcat(sql, " AND at >= ?4");
     if (q->to) strcat(sql, " AND at < ?5");

@@ -51,10 +51,12 @@ enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *up
     "id, title, description, prio, status, overdue_recorded, due_date, sla_hours, assignee_id, user_id, "    \
     "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, renewal_id, "           \
     "rule_id, event_id, rule_depth"
-/* what a read selects, the stored SLA deadline and 80% instant after TASK_COLS */
-#define TASK_READ_COLS TASK_COLS ", sla_due_at, sla_risk_at"
+/* what a read selects, the stored SLA deadline and 80% instant after
+ * TASK_COLS, then comment_count (read only: comment_add keeps it, so no
+ * insert or update writes it and an update cannot reset it) */
+#define TASK_READ_COLS TASK_COLS ", sla_due_at, sla_risk_at, comment_count"
 /* Columns read: 0-16 the core's, 17 renewal_id, 18-20 rule_id,
- * event_id, rule_depth, 21-22 sla_due_at, sla_risk_at.
+ * event_id, rule_depth, 21-22 sla_due_at, sla_risk_at, 23 comment_count.
  * Bound parameters (bind_task): ?1-?17 the core's, ?18 sla_due_at,
  * ?19 renewal_id, ?20 sla_risk_at, ?21-?23 rule_id, event_id, rule_depth. */
 void sqlite_read_task(sqlite3_stmt *st, struct task *t);
@@ -66,7 +68,7 @@ enum err sqlite_search_name_customer(struct store_conn *c, const char *id);
  * tasks.c, queue.c (queue queries, stats, metrics), people.c (staff,
  * customers, idempotency keys), accounts.c (sign-in, passwords, invites,
  * tokens, sessions, failed sign-ins, the audit log), sla.c, renewals.c,
- * rules.c (rules and events). */
+ * rules.c (rules and events), comments.c (comments on tasks). */
 #define SQLITE_OP_DECL(kind, ret, name, params, args) ret sqlite_##name params;
 STORE_OPS(SQLITE_OP_DECL)
 #undef SQLITE_OP_DECL

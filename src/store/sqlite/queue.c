@@ -252,7 +252,7 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
             break;
         }
         sqlite_read_task(st, &out->items[out->n++]);
-        if (relevance) out->last_rank = sqlite3_column_int64(st, 23);
+        if (relevance) out->last_rank = sqlite3_column_int64(st, sqlite3_column_count(st) - 1); /* rank: the last */
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_task_page_free(out);

@@ -49,6 +49,7 @@ void sqlite_read_task(sqlite3_stmt *st, struct task *t)
         t->sla_due_ms = t->has_sla ? sqlite3_column_int64(st, 21) : 0;
         t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 22) : 0;
     }
+    if (sqlite3_column_count(st) > 23) t->comment_count = sqlite3_column_int64(st, 23);
 }
 
 enum err sqlite_task_get(struct store_conn *c, const char *id, struct task *out)

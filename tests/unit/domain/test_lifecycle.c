@@ -16,9 +16,9 @@ static const bool by_user[TASK_STATUS__COUNT][TASK_STATUS__COUNT] = {
     /*              O  P  V  C  X */
     [O] = {0, 1, 0, 1, 1}, /* OPEN -> IN_PROGRESS | COMPLETED | CANCELLED */
     [P] = {1, 0, 0, 1, 1}, /* IN_PROGRESS -> OPEN | COMPLETED | CANCELLED */
-    [V] = {0, 0, 0, 1, 1}, /* OVERDUE -> COMPLETED | CANCELLED */
-    [C] = {0, 0, 0, 0, 0}, /* final */
-    [X] = {0, 0, 0, 0, 0}, /* final */
+    [V] = {1, 1, 0, 1, 1}, /* OVERDUE -> put down | pick up (stays OVERDUE) | COMPLETED | CANCELLED */
+    [C] = {1, 1, 0, 0, 0}, /* reopen (and start) only */
+    [X] = {1, 1, 0, 0, 0}, /* reopen (and start) only */
 };
 static const bool by_system[TASK_STATUS__COUNT][TASK_STATUS__COUNT] = {
     /*              O  P  V  C  X */
@@ -54,21 +54,30 @@ Test(lifecycle, no_status_moves_to_itself)
     }
 }
 
-Test(lifecycle, completed_and_cancelled_are_final_for_everyone)
+Test(lifecycle, completed_and_cancelled_only_reopen_and_only_by_a_user)
 {
     for (int t = 0; t < TASK_STATUS__COUNT; t++) {
-        cr_expect_not(lifecycle_can_transition(TASK_COMPLETED, t, LIFECYCLE_BY_USER | LIFECYCLE_BY_SYSTEM));
-        cr_expect_not(lifecycle_can_transition(TASK_CANCELLED, t, LIFECYCLE_BY_USER | LIFECYCLE_BY_SYSTEM));
+        bool reopen = t == TASK_OPEN || t == TASK_IN_PROGRESS;
+        cr_expect_eq(lifecycle_can_transition(TASK_COMPLETED, t, LIFECYCLE_BY_USER), reopen, "%s", task_status_name(t));
+        cr_expect_eq(lifecycle_can_transition(TASK_CANCELLED, t, LIFECYCLE_BY_USER), reopen, "%s", task_status_name(t));
+        cr_expect_not(lifecycle_can_transition(TASK_COMPLETED, t, LIFECYCLE_BY_SYSTEM));
+        cr_expect_not(lifecycle_can_transition(TASK_CANCELLED, t, LIFECYCLE_BY_SYSTEM));
+        cr_expect_eq(lifecycle_is_reopen(TASK_COMPLETED, t), reopen);
+        cr_expect_eq(lifecycle_is_reopen(TASK_CANCELLED, t), reopen);
     }
+    for (int f = 0; f < TASK_STATUS__COUNT; f++)
+        if (!task_status_is_final(f))
+            for (int t = 0; t < TASK_STATUS__COUNT; t++) cr_expect_not(lifecycle_is_reopen(f, t));
 }
 
-Test(lifecycle, only_the_system_moves_a_task_into_or_out_of_overdue)
+Test(lifecycle, only_the_system_moves_a_task_into_overdue)
 {
     cr_expect_not(lifecycle_can_transition(TASK_OPEN, TASK_OVERDUE, LIFECYCLE_BY_USER));
     cr_expect(lifecycle_can_transition(TASK_OPEN, TASK_OVERDUE, LIFECYCLE_BY_SYSTEM));
-    cr_expect_not(lifecycle_can_transition(TASK_OVERDUE, TASK_IN_PROGRESS, LIFECYCLE_BY_USER));
+    cr_expect(lifecycle_can_transition(TASK_OVERDUE, TASK_IN_PROGRESS, LIFECYCLE_BY_USER));
     cr_expect(lifecycle_can_transition(TASK_OVERDUE, TASK_IN_PROGRESS, LIFECYCLE_BY_SYSTEM));
     cr_expect_not(lifecycle_can_transition(TASK_OVERDUE, TASK_COMPLETED, LIFECYCLE_BY_SYSTEM));
+    cr_expect_not(lifecycle_can_transition(TASK_COMPLETED, TASK_OVERDUE, LIFECYCLE_BY_SYSTEM));
 }
 
 /* ---- lifecycle_apply ---- */
@@ -173,14 +182,22 @@ Test(lifecycle, an_overdue_task_in_progress_can_be_completed)
     cr_expect_eq(t.started_at, 9);
 }
 
-Test(lifecycle, an_overdue_task_cannot_be_started_or_reopened_by_a_user)
+Test(lifecycle, an_overdue_task_is_picked_up_and_put_down_under_the_overlay)
 {
-    struct errinfo e = {0};
-    struct task t = {.status = TASK_OPEN};
-    cr_expect_eq(lifecycle_apply(&t, TASK_OVERDUE, TASK_IN_PROGRESS, 10, &e), ERR_INVALID_TRANSITION);
+    struct task t = {.status = TASK_OPEN, .due_date = "2026-06-01"};
+    cr_assert_eq(lifecycle_apply(&t, TASK_OVERDUE, TASK_IN_PROGRESS, 10, NULL), ERR_OK);
+    cr_expect_eq(t.status, TASK_IN_PROGRESS);
+    cr_expect_eq(t.started_at, 10);
+    /* asked again: the work status already is IN_PROGRESS, nothing moves */
+    cr_assert_eq(lifecycle_apply(&t, TASK_OVERDUE, TASK_IN_PROGRESS, 20, NULL), ERR_OK);
+    cr_expect_eq(t.started_at, 10);
+    cr_assert_eq(lifecycle_apply(&t, TASK_OVERDUE, TASK_OPEN, 30, NULL), ERR_OK);
     cr_expect_eq(t.status, TASK_OPEN);
     cr_expect_eq(t.started_at, 0);
-    cr_expect_eq(lifecycle_apply(&t, TASK_OVERDUE, TASK_OPEN, 10, &e), ERR_INVALID_TRANSITION);
+    cr_assert_eq(lifecycle_apply(&t, TASK_OVERDUE, TASK_OPEN, 40, NULL), ERR_OK);
+    cr_expect_eq(t.status, TASK_OPEN);
+    cr_expect_eq(t.completed_at, 0);
+    cr_expect_eq(t.cancelled_at, 0);
 }
 
 Test(lifecycle, clients_cannot_ask_for_overdue)
@@ -196,25 +213,37 @@ Test(lifecycle, clients_cannot_ask_for_overdue)
     }
 }
 
-Test(lifecycle, completed_task_cannot_reopen)
+Test(lifecycle, reopening_a_completed_task_clears_completed_at)
+{
+    struct task done = {.status = TASK_COMPLETED, .started_at = 5, .completed_at = 7};
+    cr_assert_eq(lifecycle_apply(&done, TASK_COMPLETED, TASK_OPEN, 10, NULL), ERR_OK);
+    cr_expect_eq(done.status, TASK_OPEN);
+    cr_expect_eq(done.completed_at, 0);
+    cr_expect_eq(done.cancelled_at, 0);
+    cr_expect_eq(done.started_at, 0);
+}
+
+Test(lifecycle, reopening_a_cancelled_task_into_progress_starts_it)
+{
+    struct task gone = {.status = TASK_CANCELLED, .cancelled_at = 7};
+    cr_assert_eq(lifecycle_apply(&gone, TASK_CANCELLED, TASK_IN_PROGRESS, 10, NULL), ERR_OK);
+    cr_expect_eq(gone.status, TASK_IN_PROGRESS);
+    cr_expect_eq(gone.started_at, 10);
+    cr_expect_eq(gone.cancelled_at, 0);
+    cr_expect_eq(gone.completed_at, 0);
+}
+
+Test(lifecycle, a_final_task_moves_only_by_reopening)
 {
     struct errinfo e = {0};
     struct task done = {.status = TASK_COMPLETED, .completed_at = 7};
-    cr_expect_eq(lifecycle_apply(&done, TASK_COMPLETED, TASK_OPEN, 10, &e), ERR_INVALID_TRANSITION);
-    cr_expect_eq(e.code, ERR_INVALID_TRANSITION);
-    cr_expect_eq(lifecycle_apply(&done, TASK_COMPLETED, TASK_IN_PROGRESS, 10, &e), ERR_INVALID_TRANSITION);
     cr_expect_eq(lifecycle_apply(&done, TASK_COMPLETED, TASK_CANCELLED, 10, &e), ERR_INVALID_TRANSITION);
+    cr_expect_eq(e.code, ERR_INVALID_TRANSITION);
+    cr_expect(strstr(e.message, "reopen") != NULL, "%s", e.message);
     cr_expect_eq(done.status, TASK_COMPLETED);
     cr_expect_eq(done.completed_at, 7);
-    cr_expect_eq(done.cancelled_at, 0);
-}
-
-Test(lifecycle, cancelled_task_cannot_be_completed_or_reopened)
-{
-    struct errinfo e = {0};
     struct task gone = {.status = TASK_CANCELLED, .cancelled_at = 7};
     cr_expect_eq(lifecycle_apply(&gone, TASK_CANCELLED, TASK_COMPLETED, 10, &e), ERR_INVALID_TRANSITION);
-    cr_expect_eq(lifecycle_apply(&gone, TASK_CANCELLED, TASK_OPEN, 10, &e), ERR_INVALID_TRANSITION);
     cr_expect_eq(gone.status, TASK_CANCELLED);
     cr_expect_eq(gone.cancelled_at, 7);
     cr_expect_eq(gone.completed_at, 0);
@@ -232,6 +261,6 @@ Test(lifecycle, an_unknown_status_is_a_validation_error)
 Test(lifecycle, errors_may_be_reported_without_an_errinfo)
 {
     struct task t = {.status = TASK_COMPLETED};
-    cr_expect_eq(lifecycle_apply(&t, TASK_COMPLETED, TASK_OPEN, 10, NULL), ERR_INVALID_TRANSITION);
+    cr_expect_eq(lifecycle_apply(&t, TASK_COMPLETED, TASK_CANCELLED, 10, NULL), ERR_INVALID_TRANSITION);
     cr_expect_eq(lifecycle_apply(&t, TASK_COMPLETED, TASK_OVERDUE, 10, NULL), ERR_VALIDATION_FAILED);
 }

@@ -38,6 +38,8 @@ Test(password, the_persons_own_email_in_any_case_is_refused)
 Test(password, one_repeated_character_and_well_known_passwords_are_refused)
 {
     cr_expect_not_null(password_weakness("aaaaaaaaaaaa", NULL));
+    cr_expect_not_null(password_weakness("éééééééééé", NULL));
+    cr_expect_null(password_weakness("éééééééééa", NULL));
     cr_expect_not_null(password_weakness("1234567890", NULL));
     cr_expect_not_null(password_weakness("Password123", NULL));
     cr_expect_not_null(password_weakness("QWERTYUIOP", NULL));

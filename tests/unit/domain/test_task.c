@@ -441,3 +441,40 @@ Test(task, equality_compares_only_the_fields_a_patch_can_change)
     task_clear(&a);
     task_clear(&b);
 }
+
+Test(task, title_with_bidirectional_overrides_or_isolates_is_refused)
+{
+    const char *bad[] = {"a\xE2\x80\xAA" "b", "a\xE2\x80\xAE" "b", "\xE2\x81\xA6" "x", "x\xE2\x81\xA9"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = NULL;
+        struct errinfo e = {0};
+        cr_expect_eq(task_validate_title(bad[i], &out, &e), ERR_VALIDATION_FAILED, "%zu", i);
+        cr_expect_str_eq(e.field, "title");
+        cr_expect_null(out);
+    }
+    /* their neighbours (U+2029, U+202F, U+2065, U+206A) and right-to-left text are fine */
+    const char *good[] = {"a\xE2\x80\xA9" "b", "a\xE2\x80\xAF" "b", "a\xE2\x81\xA5" "b", "a\xE2\x81\xAA" "b",
+                          "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char *out = NULL;
+        cr_expect_eq(task_validate_title(good[i], &out, NULL), ERR_OK, "%zu", i);
+        free(out);
+    }
+}
+
+Test(task, due_date_lies_between_2000_and_twenty_years_from_today)
+{
+    struct errinfo e = {0};
+    cr_expect_eq(task_validate_due_date_range("2000-01-01", "2026-12-01", NULL), ERR_OK);
+    cr_expect_eq(task_validate_due_date_range("1999-12-31", "2026-12-01", &e), ERR_VALIDATION_FAILED);
+    cr_expect_str_eq(e.field, "due_date");
+    cr_expect_eq(task_validate_due_date_range("1900-01-01", "2026-12-01", NULL), ERR_VALIDATION_FAILED);
+    cr_expect_eq(task_validate_due_date_range("2046-12-01", "2026-12-01", NULL), ERR_OK);
+    cr_expect_eq(task_validate_due_date_range("2046-12-02", "2026-12-01", NULL), ERR_VALIDATION_FAILED);
+    cr_expect_eq(task_validate_due_date_range("9999-12-31", "2026-12-01", NULL), ERR_VALIDATION_FAILED);
+    /* from a leap day, twenty years on is the 28th when that year has none */
+    cr_expect_eq(task_validate_due_date_range("2044-02-29", "2024-02-29", NULL), ERR_OK);
+    cr_expect_eq(task_validate_due_date_range("2045-02-28", "2025-02-28", NULL), ERR_OK);
+    cr_expect_eq(task_validate_due_date_range("2045-03-01", "2025-02-28", NULL), ERR_VALIDATION_FAILED);
+    cr_expect_eq(task_validate_due_date_range("2026-02-30", "2026-01-01", NULL), ERR_VALIDATION_FAILED);
+}

@@ -49,12 +49,12 @@ Test(task_json, the_api_form_has_every_field_in_order_and_whole_hours_as_integer
     struct task t = sample(24);
     char *s = text(&t, TASK_JSON_API);
     cr_expect_str_eq(s, "{\"id\":\"tsk_1\",\"title\":\"Call \\\"back\\\"\",\"description\":null,\"priority\":\"HIGH\","
-                        "\"status\":\"IN_PROGRESS\",\"due_date\":\"2026-06-20\",\"sla_hours\":24,\"assignee_id\":null,"
+                        "\"status\":\"IN_PROGRESS\",\"work_status\":\"IN_PROGRESS\",\"due_date\":\"2026-06-20\",\"sla_hours\":24,\"assignee_id\":null,"
                         "\"user_id\":\"cus_1\",\"source\":\"RULE\",\"rule_id\":\"escalate\",\"event_id\":null,"
                         "\"created_at\":\"2026-06-09T03:00:00.000Z\",\"updated_at\":\"2026-06-10T08:00:00.000Z\","
                         "\"started_at\":\"2026-06-10T07:00:00.000Z\",\"completed_at\":null,\"cancelled_at\":null,"
                         "\"sla_due_at\":\"2026-06-10T03:00:00.000Z\",\"sla_breached\":true,\"sla_at_risk\":false,"
-                        "\"version\":3,\"renewal_id\":null}");
+                        "\"version\":3,\"renewal_id\":null,\"comment_count\":0}");
     free(s);
     task_clear(&t);
 }

@@ -240,14 +240,14 @@ STORE_TEST(service, patch_asking_for_overdue_is_a_validation_error_on_status)
     cr_expect_str_eq(x.e.field, "status");
 }
 
-STORE_TEST(service, patch_of_a_completed_task_is_an_invalid_transition)
+STORE_TEST(service, a_completed_task_changes_only_by_being_reopened)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-20", NULL, NULL, id, NULL), ERR_OK);
     struct patch done = status_patch(id, TASK_COMPLETED);
     cr_assert_eq(patch(&done), ERR_OK);
-    struct patch reopen = status_patch(id, TASK_OPEN);
-    cr_expect_eq(patch(&reopen), ERR_INVALID_TRANSITION);
+    struct patch cancel = status_patch(id, TASK_CANCELLED);
+    cr_expect_eq(patch(&cancel), ERR_INVALID_TRANSITION);
     struct patch retitle = {.id = id, .if_match = -1, .p = {.has_priority = true, .priority = PRIORITY_URGENT}};
     cr_expect_eq(patch(&retitle), ERR_INVALID_TRANSITION);
     struct task t = get(id);
@@ -255,6 +255,20 @@ STORE_TEST(service, patch_of_a_completed_task_is_an_invalid_transition)
     cr_expect_eq(t.priority, PRIORITY_MEDIUM);
     cr_expect_eq(t.version, 2);
     task_clear(&t);
+    struct patch reopen = status_patch(id, TASK_OPEN);
+    cr_expect_eq(patch(&reopen), ERR_OK);
+    t = get(id);
+    cr_expect_eq(t.status, TASK_OPEN);
+    cr_expect_eq(t.completed_at, 0);
+    cr_expect_eq(t.version, 3);
+    task_clear(&t);
+    struct history_entry *h;
+    int n = history(id, &h);
+    cr_assert_eq(n, 3);
+    cr_expect_str_eq(h[2].type, "status_changed");
+    cr_expect_str_eq(h[2].from_json, "\"COMPLETED\"");
+    cr_expect_str_eq(h[2].to_json, "\"OPEN\"");
+    store_history_free(h, n);
 }
 
 STORE_TEST(service, patch_to_an_unknown_or_inactive_assignee_is_refused)
@@ -425,23 +439,31 @@ STORE_TEST(service, moving_a_due_date_into_the_past_makes_the_task_overdue_by_th
     store_history_free(h, n);
 }
 
-STORE_TEST(service, an_overdue_task_can_be_completed_but_not_started)
+STORE_TEST(service, an_overdue_task_can_be_picked_up_and_completed)
 {
     char id[TASK_ID_SIZE];
     cr_assert_eq(create("2026-06-01", NULL, NULL, id, NULL), ERR_OK);
     struct patch start = status_patch(id, TASK_IN_PROGRESS);
-    cr_expect_eq(patch(&start), ERR_INVALID_TRANSITION);
+    cr_expect_eq(patch(&start), ERR_OK);
+    struct task t = get(id);
+    cr_expect_eq(t.status, TASK_IN_PROGRESS);
+    cr_expect_eq(task_effective_status(&t, TODAY), TASK_OVERDUE);
+    cr_expect_eq(t.started_at, NOW);
+    task_clear(&t);
     struct patch done = status_patch(id, TASK_COMPLETED);
     cr_assert_eq(patch(&done), ERR_OK);
-    struct task t = get(id);
+    t = get(id);
     cr_expect_eq(t.status, TASK_COMPLETED);
     cr_expect_eq(t.completed_at, NOW);
     task_clear(&t);
     struct history_entry *h;
     int n = history(id, &h);
-    cr_assert_eq(n, 3);
-    cr_expect_str_eq(h[2].from_json, "\"OVERDUE\"");
-    cr_expect_str_eq(h[2].to_json, "\"COMPLETED\"");
+    cr_assert_eq(n, 4);
+    cr_expect_str_eq(h[2].field, "work_status");
+    cr_expect_str_eq(h[2].from_json, "\"OPEN\"");
+    cr_expect_str_eq(h[2].to_json, "\"IN_PROGRESS\"");
+    cr_expect_str_eq(h[3].from_json, "\"OVERDUE\"");
+    cr_expect_str_eq(h[3].to_json, "\"COMPLETED\"");
     store_history_free(h, n);
 }
 

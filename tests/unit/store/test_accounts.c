@@ -954,10 +954,11 @@ STORE_TEST(accounts, audit_list_filters_by_type_prefix_actor_and_time_with_a_cur
     cr_expect_str_eq(audit_ids((struct audit_query){0}), "aud_06,aud_05,aud_04,aud_03,aud_02,aud_01", "newest first");
     cr_expect_str_eq(audit_ids((struct audit_query){.type = "login.failed"}), "aud_05,aud_02", "exact");
     cr_expect_str_eq(audit_ids((struct audit_query){.type = "login"}), "", "exact: no row is just login");
-    cr_expect_str_eq(audit_ids((struct audit_query){.type = "login.", .type_prefix = true}),
+    /* a prefix takes whole dotted words: login and login.*, not loginx or logout */
+    cr_expect_str_eq(audit_ids((struct audit_query){.type = "login", .type_prefix = true}),
                      "aud_05,aud_02,aud_01");
-    cr_expect_str_eq(audit_ids((struct audit_query){.type = "log", .type_prefix = true}),
-                     "aud_06,aud_05,aud_03,aud_02,aud_01");
+    cr_expect_str_eq(audit_ids((struct audit_query){.type = "log", .type_prefix = true}), "");
+    cr_expect_str_eq(audit_ids((struct audit_query){.type = "logout", .type_prefix = true}), "aud_03");
     cr_expect_str_eq(audit_ids((struct audit_query){.actor = "sta_a"}), "aud_03,aud_01");
     cr_expect_str_eq(audit_ids((struct audit_query){.actor = "token:tok_1"}), "aud_06");
     cr_expect_str_eq(audit_ids((struct audit_query){.from = NOW - 2 * HOUR, .to = NOW}), "aud_04,aud_03,aud_02",
@@ -971,7 +972,7 @@ STORE_TEST(accounts, audit_list_filters_by_type_prefix_actor_and_time_with_a_cur
     cr_expect_str_eq(audit_ids((struct audit_query){.limit = 2, .before_id = "aud_05"}), "aud_04,aud_03");
     cr_expect_str_eq(audit_ids((struct audit_query){.limit = 2, .before_id = "aud_03"}), "aud_02,aud_01");
     cr_expect_str_eq(audit_ids((struct audit_query){.limit = 2, .before_id = "aud_01"}), "");
-    cr_expect_str_eq(audit_ids((struct audit_query){.limit = 1, .type = "login.", .type_prefix = true,
+    cr_expect_str_eq(audit_ids((struct audit_query){.limit = 1, .type = "login", .type_prefix = true,
                                                     .before_id = "aud_05"}),
                      "aud_02", "a cursor with a filter");
 }
