@@ -79,6 +79,9 @@ struct store_conn *api_reader(struct request *r);
 /* The limit (100, at most 500) and cursor (an id with prefix; NULL: none) of
  * a list by id, query arguments all in known; false after answering 422. */
 bool api_id_page(struct request *r, const char *const *known, const char *prefix, int *limit, const char **after);
+/* The q of GET /ops/customers and /ops/staff as words (domain/text.h):
+ * true with w->n 0 when there is none; false after answering 422. */
+bool api_name_words(struct request *r, struct text_words *w);
 /* The id of a PUT's path, one the caller names (prefix and 1-64 of A-Z a-z
  * 0-9 _ -), copied to out; false after answering 422 naming field "id". */
 bool api_put_id(struct request *r, const char *prefix, const char *what, char out[EXT_ID_SIZE]);

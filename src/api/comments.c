@@ -125,7 +125,8 @@ static enum err add_run(struct store_conn *c, void *arg)
     rc = store_comment_add(c, &x->cm);
     if (rc == ERR_NOT_FOUND) return err_set(&x->e, rc, NULL, "no task %s", x->cm.task_id);
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
-    /* the task's search document takes the body here, in this job: store_task_search_refresh(c, task_id) */
+    /* the task's search document takes the body, in this job */
+    if ((rc = store_task_search_refresh(c, x->cm.task_id)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     return ERR_OK;
 }
 

@@ -20,15 +20,40 @@ static json_t *customer_json(const struct customer *c)
     return o;
 }
 
+/* The customers whose names have q's words (store name_search), by id. */
+static enum err find_by_name(struct store_conn *c, const struct text_words *w, const char *after, int limit,
+                             struct customer **out, int *n)
+{
+    char (*ids)[EXT_ID_SIZE] = calloc((size_t)limit, sizeof *ids);
+    *out = calloc((size_t)limit, sizeof **out);
+    *n = 0;
+    int found = 0;
+    enum err rc = ids && *out ? store_name_search(c, "cus_", w, after ? after : "", limit, ids, &found) : ERR_INTERNAL;
+    for (int i = 0; rc == ERR_OK && i < found; i++) {
+        enum err one = store_customer_get(c, ids[i], &(*out)[*n]);
+        if (one == ERR_OK) (*n)++;
+        else if (one != ERR_NOT_FOUND) rc = one;
+    }
+    free(ids);
+    if (rc != ERR_OK) {
+        for (int i = 0; i < *n; i++) store_customer_clear(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 void api_customers_list(struct request *r)
 {
-    static const char *const known[] = {"limit", "cursor", NULL};
+    static const char *const known[] = {"limit", "cursor", "q", NULL};
     int limit, n = 0;
     const char *after;
     struct store_conn *c;
-    if (!api_id_page(r, known, "cus_", &limit, &after) || !(c = api_reader(r))) return;
+    struct text_words w;
+    if (!api_id_page(r, known, "cus_", &limit, &after) || !api_name_words(r, &w) || !(c = api_reader(r))) return;
     struct customer *a = NULL;
-    enum err rc = store_customer_list(c, after, limit + 1, &a, &n);
+    enum err rc = w.n ? find_by_name(c, &w, after, limit + 1, &a, &n) : store_customer_list(c, after, limit + 1, &a, &n);
     store_reader_release(c);
     if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
@@ -68,6 +93,7 @@ static enum err customer_run(struct store_conn *c, void *arg)
     }
     x->cu.created_at = x->cu.updated_at = clock_now_ms();
     if ((rc = store_customer_put(c, &x->cu, &x->created)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if ((rc = store_customer_search_refresh(c, x->cu.id)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     struct customer back;
     if ((rc = store_customer_get(c, x->cu.id, &back)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     store_customer_clear(&x->cu);

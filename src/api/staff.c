@@ -32,15 +32,40 @@ static json_t *staff_json(const struct staff *s)
     return o;
 }
 
+/* The staff whose names have q's words (store name_search), by id. */
+static enum err find_by_name(struct store_conn *c, const struct text_words *w, const char *after, int limit,
+                             struct staff **out, int *n)
+{
+    char (*ids)[EXT_ID_SIZE] = calloc((size_t)limit, sizeof *ids);
+    *out = calloc((size_t)limit, sizeof **out);
+    *n = 0;
+    int found = 0;
+    enum err rc = ids && *out ? store_name_search(c, "sta_", w, after ? after : "", limit, ids, &found) : ERR_INTERNAL;
+    for (int i = 0; rc == ERR_OK && i < found; i++) {
+        enum err one = store_staff_get(c, ids[i], &(*out)[*n]);
+        if (one == ERR_OK) (*n)++;
+        else if (one != ERR_NOT_FOUND) rc = one;
+    }
+    free(ids);
+    if (rc != ERR_OK) {
+        for (int i = 0; i < *n; i++) store_staff_clear(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 void api_staff_list(struct request *r)
 {
-    static const char *const known[] = {"limit", "cursor", NULL};
+    static const char *const known[] = {"limit", "cursor", "q", NULL};
     int limit, n = 0;
     const char *after;
     struct store_conn *c;
-    if (!api_id_page(r, known, "sta_", &limit, &after) || !(c = api_reader(r))) return;
+    struct text_words w;
+    if (!api_id_page(r, known, "sta_", &limit, &after) || !api_name_words(r, &w) || !(c = api_reader(r))) return;
     struct staff *a = NULL;
-    enum err rc = store_staff_list(c, after, limit + 1, &a, &n);
+    enum err rc = w.n ? find_by_name(c, &w, after, limit + 1, &a, &n) : store_staff_list(c, after, limit + 1, &a, &n);
     store_reader_release(c);
     if (api_failed(r, rc, NULL)) return;
     json_t *data = json_array();
@@ -112,6 +137,7 @@ static enum err staff_run(struct store_conn *c, void *arg)
     x->s.created_at = x->s.updated_at = clock_now_ms();
     rc = store_staff_put(c, &x->s, &x->created);
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    if ((rc = store_staff_search_refresh(c, x->s.id)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     struct staff back;
     if ((rc = store_staff_get(c, x->s.id, &back)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     store_staff_clear(&x->s);

@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "domain/dates.h"
 #include "domain/sla.h"
+#include "domain/text.h"
 #include "service/task_json.h"
 #include "service/tasks.h"
 #include "util/clock.h"
@@ -582,6 +583,71 @@ static enum err one_assignee(const char *item, void *arg, struct errinfo *e)
     return ERR_OK;
 }
 
+static enum err one_source(const char *item, void *arg, struct errinfo *e)
+{
+    enum task_source src;
+    if (task_source_parse(item, &src) != 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "source", "source must be a comma list of MANUAL, RENEWAL, RULE");
+    *(unsigned *)arg |= 1u << src;
+    return ERR_OK;
+}
+
+static enum err one_sla_state(const char *item, void *arg, struct errinfo *e)
+{
+    static const char *const names[] = {"met", "at_risk", "breached", "none"};
+    for (unsigned i = 0; i < 4; i++)
+        if (strcmp(item, names[i]) == 0) {
+            *(unsigned *)arg |= 1u << i; /* SLA_STATE_MET .. SLA_STATE_NONE */
+            return ERR_OK;
+        }
+    if (strcmp(item, "paused") == 0)
+        return err_set(e, ERR_VALIDATION_FAILED, "sla_state", "sla_state=paused needs SLA pauses, which this "
+                       "server does not have yet");
+    return err_set(e, ERR_VALIDATION_FAILED, "sla_state", "sla_state must be a comma list of met, at_risk, breached, "
+                   "none");
+}
+
+/* A date bound on completed_at, in the server's timezone: the first
+ * instant of that day (next_day: of the day after, for an inclusive end). */
+static enum err read_completed(struct request *r, const char *name, bool next_day, int64_t *ms, struct errinfo *e)
+{
+    const char *s = http_query(r, name);
+    if (!s) return ERR_OK;
+    if (!dates_valid(s)) return err_set(e, ERR_VALIDATION_FAILED, name, "%s must be a date YYYY-MM-DD", name);
+    *ms = dates_day_start_ms(dates_to_days(s) + (next_day ? 1 : 0));
+    if (*ms == 0) *ms = 1; /* 0 is "no bound": 1970-01-01 in UTC still bounds */
+    return ERR_OK;
+}
+
+/* The search and the page's filters: q, source, completed_from/_to, sla_state. */
+static enum err read_search_filter(struct request *r, struct task_filter *f, struct errinfo *e)
+{
+    enum err rc;
+    const char *s;
+    if ((s = http_query(r, "q"))) {
+        switch (text_query_words(s, &f->q)) {
+        case TEXT_OK: break;
+        case TEXT_NO_WORDS: return err_set(e, ERR_VALIDATION_FAILED, "q", "q must hold at least one word");
+        case TEXT_TOO_MANY_WORDS:
+            return err_set(e, ERR_VALIDATION_FAILED, "q", "q may hold at most %d words", TEXT_WORDS_MAX);
+        default:
+            return err_set(e, ERR_VALIDATION_FAILED, "q", "each word of q may be at most %d characters",
+                           TEXT_WORD_CHARS);
+        }
+    }
+    if ((s = http_query(r, "source")) && (rc = each_item(s, "source", e, one_source, &f->source_mask)) != ERR_OK)
+        return rc;
+    if ((rc = read_completed(r, "completed_from", false, &f->completed_from_ms, e)) != ERR_OK ||
+        (rc = read_completed(r, "completed_to", true, &f->completed_to_ms, e)) != ERR_OK)
+        return rc;
+    if (f->completed_from_ms && f->completed_to_ms && f->completed_from_ms >= f->completed_to_ms)
+        return err_set(e, ERR_VALIDATION_FAILED, "completed_to", "completed_to must not be before completed_from");
+    if ((s = http_query(r, "sla_state")) &&
+        (rc = each_item(s, "sla_state", e, one_sla_state, &f->sla_state_mask)) != ERR_OK)
+        return rc;
+    return ERR_OK;
+}
+
 static enum err read_filter(struct request *r, struct task_filter *f, bool with_status, struct errinfo *e)
 {
     memset(f, 0, sizeof *f);
@@ -620,19 +686,47 @@ static enum err read_filter(struct request *r, struct task_filter *f, bool with_
             return err_set(e, ERR_VALIDATION_FAILED, "renewal_id", "renewal_id must be a renewal id (ren_...)");
         snprintf(f->renewal_id, sizeof f->renewal_id, "%s", s);
     }
-    return ERR_OK;
+    return read_search_filter(r, f, e);
 }
 
-static const char *const sort_names[] = {"due_date", "-due_date", "priority", "created_at", "-created_at", NULL};
+static const char *const sort_names[] = {"due_date", "-due_date", "priority", "created_at", "-created_at",
+                                         "relevance", "sla_due_at", "-updated_at", NULL};
+
+/* The sorts of search and the page's views have their own cursor:
+ * base64url("v2|sort|key|due_date|id"), key the rank, the SLA key or
+ * updated_at (due_date for sla_due_at's second key). */
+static bool cursor_v2(enum task_sort s) { return s >= SORT_RELEVANCE; }
 
 /* Cursor: base64url("v1|sort|due_date|prio_rank|created_at|id"), opaque to clients. */
 #define CURSOR_CREATED_MAX 253402300800000LL /* 10000-01-01T00:00:00Z in ms: no time of ours is later */
-static void encode_cursor(enum task_sort sort, const struct task *t, char *out, size_t n)
+static void encode_cursor(enum task_sort sort, const struct task *t, int64_t rank, char *out, size_t n)
 {
     char raw[128];
-    int len = snprintf(raw, sizeof raw, "v1|%d|%s|%d|%lld|%s", (int)sort, t->due_date, task_priority_rank(t->priority),
-                       (long long)t->created_at, t->id);
+    int64_t key = sort == SORT_RELEVANCE ? rank
+                  : sort == SORT_SLA_DUE_AT ? (t->has_sla ? sla_due_at(t) : TASK_SLA_KEY_NONE)
+                                            : t->updated_at;
+    int len = cursor_v2(sort)
+                  ? snprintf(raw, sizeof raw, "v2|%d|%lld|%s|%s", (int)sort, (long long)key, t->due_date, t->id)
+                  : snprintf(raw, sizeof raw, "v1|%d|%s|%d|%lld|%s", (int)sort, t->due_date,
+                             task_priority_rank(t->priority), (long long)t->created_at, t->id);
     sodium_bin2base64(out, n, (const unsigned char *)raw, (size_t)len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* The five fields of a v2 cursor (cursor_v2). */
+static enum err decode_v2(char **f, enum task_sort sort, struct task_cursor *c, struct errinfo *e)
+{
+    long long sort_i, key;
+    if (!api_digits(f[1], 1, &sort_i) || !api_digits(f[2], 19, &key)) goto bad;
+    if (sort_i != (long long)sort)
+        return err_set(e, ERR_VALIDATION_FAILED, "cursor", "this cursor belongs to another sort order");
+    if (strlen(f[3]) >= DATE_SIZE || !dates_valid(f[3]) || !api_valid_task_id(f[4])) goto bad;
+    c->set = true;
+    c->rank = c->sla_key = c->updated_at = key;
+    memcpy(c->due_date, f[3], DATE_SIZE);
+    memcpy(c->id, f[4], strlen(f[4]) + 1);
+    return ERR_OK;
+bad:
+    return err_set(e, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
 }
 
 static enum err decode_cursor(const char *s, enum task_sort sort, struct task_cursor *c, struct errinfo *e)
@@ -649,6 +743,7 @@ static enum err decode_cursor(const char *s, enum task_sort sort, struct task_cu
     int nf = 0;
     if (memchr(raw, 0, len)) goto bad;
     for (char *tok = strsep(&p, "|"); tok && nf < 6; tok = strsep(&p, "|")) f[nf++] = tok;
+    if (nf == 5 && !p && strcmp(f[0], "v2") == 0) return decode_v2(f, sort, c, e);
     if (nf != 6 || p || strcmp(f[0], "v1") != 0) goto bad;
     long long sort_i, prio, created;
     if (!api_digits(f[1], 1, &sort_i) || !api_digits(f[3], 1, &prio) || !api_digits(f[4], 15, &created)) goto bad;
@@ -672,22 +767,28 @@ void api_tasks_list(struct request *r)
 {
     static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
                                         "sort", "limit", "cursor", "sla_breached", "sla_at_risk",
-                                        "renewal_id", NULL};
+                                        "renewal_id", "q", "source", "completed_from", "completed_to",
+                                        "sla_state", NULL};
     struct errinfo e = {0};
     struct task_query q = {0};
     if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &q.filter, true, &e) != ERR_OK ||
         api_limit(r, 50, 500, &q.limit, &e) != ERR_OK)
         goto fail;
     const char *s = http_query(r, "sort");
-    q.sort = SORT_DUE_DATE;
+    q.sort = q.filter.q.n ? SORT_RELEVANCE : SORT_DUE_DATE; /* a search: best match first */
     if (s) {
         int i = 0;
         while (sort_names[i] && strcmp(sort_names[i], s) != 0) i++;
         if (!sort_names[i]) {
-            err_set(&e, ERR_VALIDATION_FAILED, "sort", "sort must be due_date, -due_date, priority, created_at or -created_at");
+            err_set(&e, ERR_VALIDATION_FAILED, "sort", "sort must be due_date, -due_date, priority, created_at, "
+                    "-created_at, relevance (with q), sla_due_at or -updated_at");
             goto fail;
         }
         q.sort = (enum task_sort)i;
+    }
+    if (q.sort == SORT_RELEVANCE && !q.filter.q.n) {
+        err_set(&e, ERR_VALIDATION_FAILED, "sort", "sort=relevance needs q");
+        goto fail;
     }
     if ((s = http_query(r, "cursor")) && decode_cursor(s, q.sort, &q.after, &e) != ERR_OK) goto fail;
     int64_t now = clock_now_ms();
@@ -723,7 +824,7 @@ void api_tasks_list(struct request *r)
     buf_puts(&b, "],\"next_cursor\":");
     if (page.has_more && page.n > 0) {
         char cursor[256];
-        encode_cursor(q.sort, &page.items[page.n - 1], cursor, sizeof cursor);
+        encode_cursor(q.sort, &page.items[page.n - 1], page.last_rank, cursor, sizeof cursor);
         buf_json_string(&b, cursor);
     } else {
         buf_puts(&b, "null");
@@ -738,7 +839,8 @@ fail:
 
 void api_tasks_stats(struct request *r)
 {
-    static const char *const known[] = {"priority", "assignee_id", "user_id", "due_from", "due_to", NULL};
+    static const char *const known[] = {"priority", "assignee_id", "user_id", "due_from", "due_to", "q", "source",
+                                        "completed_from", "completed_to", "sla_state", NULL};
     struct errinfo e = {0};
     struct task_filter f;
     if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &f, false, &e) != ERR_OK) {
@@ -748,6 +850,7 @@ void api_tasks_stats(struct request *r)
     int64_t now = clock_now_ms();
     char today[DATE_SIZE];
     dates_today(now, today);
+    f.now_ms = now; /* sla_state */
     struct store_conn *c = api_reader(r);
     if (!c) return;
     struct task_stats st;

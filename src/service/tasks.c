@@ -105,6 +105,7 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     t->overdue_recorded = overdue;
     if ((rc = service_sla_stamp(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL); /* deadline from the SLA calendar */
     if ((rc = store_task_insert(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if ((rc = store_task_search_refresh(c, t->id)) != ERR_OK) return err_set(e, rc, NULL, NULL);
     if ((rc = add_history(c, t->id, now_ms, actor, "created", NULL, NULL, NULL)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
     if (overdue && (rc = status_history(c, t->id, now_ms, SYSTEM_ACTOR, t->status, TASK_OVERDUE)) != ERR_OK)
@@ -165,6 +166,13 @@ static bool str_eq(const char *a, const char *b)
 }
 
 /* History lines for every field that differs between old and new. */
+/* What the search's document of a task is made of changed (its comments
+ * and its customer's name are refreshed where they change). */
+static bool search_text_changed(const struct task *o, const struct task *n)
+{
+    return !str_eq(o->title, n->title) || !str_eq(o->description, n->description) || !str_eq(o->user_id, n->user_id);
+}
+
 static enum err field_history(struct store_conn *c, const struct task *o, const struct task *n, int64_t at,
                               const char *actor)
 {
@@ -291,6 +299,7 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
         goto fail;
     }
     if (rc != ERR_OK) goto fail_internal;
+    if (search_text_changed(&old, &nt) && store_task_search_refresh(c, id) != ERR_OK) goto fail_internal;
 
     /* History: the automatic OVERDUE the sweeper had not written yet comes
      * first, so the lines read as what happened; then the fields; then the

@@ -88,6 +88,27 @@ struct store_conn;
         (c, q, out)) \
     X(VALUE, enum err, task_stats, (struct store_conn *c, const struct task_filter *f, const char *today, \
         int64_t now_ms, struct task_stats *out), (c, f, today, now_ms, out)) \
+    /* search (store/sqlite/search.c, store/pg/search.c): the normalised \
+     * documents (domain/text.h) the q filter matches, kept by the writer \
+     * in the same transaction as the change they follow. \
+     * task_search_refresh: writes task_id's document again from its title, \
+     * description, customer's name and comments (task_comments, when the \
+     * table exists); removes it when there is no such task. \
+     * customer_search_refresh: the customer's name for name_search, and \
+     * the document of every task of that customer; staff_search_refresh: \
+     * the member's name. name_search: the ids of customers (prefix \
+     * "cus_") or staff ("sta_") whose name has a word starting with each \
+     * of q's words, by id after after_id ("" from the start), at most \
+     * limit, into ids[limit]. search_rebuild: every document again (a \
+     * copy leaves them out), in the writer's transaction; if_missing: only \
+     * when tasks, staff or customers exist without their documents (a \
+     * database from before the search: its migration cannot call C). */ \
+    X(VALUE, enum err, task_search_refresh, (struct store_conn *c, const char *task_id), (c, task_id)) \
+    X(VALUE, enum err, customer_search_refresh, (struct store_conn *c, const char *customer_id), (c, customer_id)) \
+    X(VALUE, enum err, staff_search_refresh, (struct store_conn *c, const char *staff_id), (c, staff_id)) \
+    X(VALUE, enum err, name_search, (struct store_conn *c, const char *prefix, const struct text_words *q, \
+        const char *after_id, int limit, char (*ids)[EXT_ID_SIZE], int *n), (c, prefix, q, after_id, limit, ids, n)) \
+    X(VALUE, enum err, search_rebuild, (struct store_conn *c, bool if_missing), (c, if_missing)) \
     /* ids of active tasks due before `today` whose move to OVERDUE is not yet \
      * in their history; at most `limit` (caller frees *ids and each entry). */ \
     X(VALUE, enum err, task_overdue_unrecorded, (struct store_conn *c, const char *today, int limit, char ***ids, \

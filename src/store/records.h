@@ -10,6 +10,7 @@
 
 #include "domain/renewal.h"
 #include "domain/task.h"
+#include "domain/text.h"
 
 /* ---- records besides tasks -------------------------------------------- */
 
@@ -151,7 +152,17 @@ struct event_query {
 
 /* ---- queue queries ------------------------------------------------------ */
 
-enum task_sort { SORT_DUE_DATE, SORT_DUE_DATE_DESC, SORT_PRIORITY, SORT_CREATED_AT, SORT_CREATED_AT_DESC };
+enum task_sort { SORT_DUE_DATE, SORT_DUE_DATE_DESC, SORT_PRIORITY, SORT_CREATED_AT, SORT_CREATED_AT_DESC,
+                 /* search and the page's views: relevance only with q (best rank first, then newest id);
+                  * sla_due_at soonest first, no SLA last, then due date, then id; -updated_at newest
+                  * change first, then id descending */
+                 SORT_RELEVANCE, SORT_SLA_DUE_AT, SORT_UPDATED_AT_DESC };
+
+/* sla_state: any of these bits matches (task_filter.sla_state_mask). met:
+ * completed by its deadline; at_risk: active, deadline ahead, 80% of its
+ * time gone; breached: completed after it or active past it; none: no SLA.
+ * A cancelled task with an SLA is none of them (as in the SLA report). */
+enum { SLA_STATE_MET = 1, SLA_STATE_AT_RISK = 2, SLA_STATE_BREACHED = 4, SLA_STATE_NONE = 8 };
 
 #define FILTER_MAX_ASSIGNEES 32
 
@@ -169,6 +180,12 @@ struct task_filter {
     bool sla_at_risk;
     int64_t now_ms;
     char renewal_id[EXT_ID_SIZE];  /* renewals: "" = any */
+    /* search: every word (normalised, domain/text.h) a prefix of a word of
+     * the task's title, description, customer's name or comments; n 0 = off */
+    struct text_words q;
+    unsigned source_mask;                        /* bit (1u << source); 0 = any */
+    int64_t completed_from_ms, completed_to_ms;  /* completed_at in [from, to); 0 = open-ended */
+    unsigned sla_state_mask;                     /* SLA_STATE_* bits, judged at now_ms; 0 = any */
 };
 
 /* Keyset position: the sort keys of the last row of the previous page. */
@@ -178,7 +195,12 @@ struct task_cursor {
     int prio_rank;
     int64_t created_at;
     char id[TASK_ID_SIZE];
+    int64_t rank;        /* SORT_RELEVANCE */
+    int64_t sla_key;     /* SORT_SLA_DUE_AT: sla_due_at, or TASK_SLA_KEY_NONE */
+    int64_t updated_at;  /* SORT_UPDATED_AT_DESC */
 };
+/* the sla_due_at sort key of a task without an SLA: after every deadline */
+#define TASK_SLA_KEY_NONE INT64_MAX
 
 struct task_query {
     struct task_filter filter;
@@ -192,6 +214,7 @@ struct task_page {
     struct task *items;  /* owned: free with store_task_page_free */
     int n;
     bool has_more;
+    int64_t last_rank;   /* SORT_RELEVANCE: the rank of items[n - 1] */
 };
 
 struct task_stats {

@@ -111,6 +111,20 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* The search's documents of rows written before the search existed (its
+ * migration cannot call the normalisation in C), in one writer transaction
+ * at open; nothing to do on every later open. */
+static int search_backfill(struct store_conn *c, struct errinfo *e)
+{
+    int rc = store_begin(c);
+    if (rc == 0) rc = (int)store_search_rebuild(c, true);
+    if (rc == 0) rc = store_commit(c);
+    if (rc == 0) return 0;
+    store_rollback(c);
+    err_set(e, ERR_INTERNAL, NULL, "cannot index the existing tasks for search: %s", store_last_error(c));
+    return -1;
+}
+
 int store_open(const char *path, struct store **out, struct errinfo *e)
 {
     const struct store_backend *b = store_backend_of(path);
@@ -133,7 +147,7 @@ int store_open(const char *path, struct store **out, struct errinfo *e)
         err_set(e, ERR_INTERNAL, NULL, "cannot open database %s", path);
         goto fail;
     }
-    if (store_migrate(s->writer_conn, e) != 0) goto fail;
+    if (store_migrate(s->writer_conn, e) != 0 || search_backfill(s->writer_conn, e) != 0) goto fail;
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
         err_set(e, ERR_INTERNAL, NULL, "cannot start the writer thread");
         goto fail;

@@ -50,7 +50,10 @@ extern const struct store_table store_tables[];
 extern const int store_tables_count;
 
 /* The tables of ours that are not in the list, because they are no data:
- * the schema's own version (each backend writes its own migrations). */
+ * the schema's own version (each backend writes its own migrations), and
+ * the search's documents (tables named search_*, SQLite's FTS5 shadow
+ * tables among them): derived from the tasks, customers and staff, left out
+ * of each backend's copy_columns and made again by its copy_finish. */
 bool store_table_is_schema(const char *name);
 
 /* A table's rows as text (NULL for SQL NULL): v[r * ncols + i] is column i

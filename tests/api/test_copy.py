@@ -43,7 +43,8 @@ def dump(db):
     try:
         out = {}
         for (t,) in c.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                              "AND name <> 'schema_migrations' ORDER BY name").fetchall():
+                              "AND name <> 'schema_migrations' AND name NOT LIKE 'search\\_%' ESCAPE '\\' "
+                              "ORDER BY name").fetchall():  # search_*: derived, rebuilt by the copy
             out[t] = sorted(c.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
         return out
     finally:

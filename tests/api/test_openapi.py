@@ -300,7 +300,7 @@ def test_a_declared_body_over_the_limit_is_answered_as_documented(probe, method,
 # A value each documented query parameter accepts, by the start of its pattern.
 SAMPLES = {"^sta_": "sta_qp", "^cus_": "cus_qp", "^ren_": "ren_qp", "^rul_": "rul_qp", "^(sta_": "none",
            "^[a-z][a-z0-9_]*(": "qp.sample", "^[0-9]{4}-": "2026-01-01",
-           "^[a-z0-9_]": "passport"}
+           "^[a-z0-9_]": "passport", "\\S": "passport", "^[A-Z,]": "MANUAL", "^[a-z_,]": "none"}
 
 
 def sample(schema):

@@ -230,11 +230,12 @@ enum err pg_copy_finish(struct store_conn *c)
         if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
         PQclear(res);
     }
-    return ERR_OK;
+    return pg_search_rebuild(c, false); /* the search's documents are derived: made here, never copied */
 }
 
 const char pg_columns_sql[] = "SELECT table_name || '.' || column_name FROM information_schema.columns "
                               "WHERE table_schema = current_schema() AND table_name <> 'schema_migrations' "
+                              "AND table_name NOT LIKE 'search\\_%' "
                               "ORDER BY 1";
 
 int pg_columns_of(const PGresult *res, char ***names, int *n)

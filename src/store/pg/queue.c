@@ -27,7 +27,21 @@ struct query {
      * PG_MAX_PARAMS beside the rest) */
     char assignees[FILTER_MAX_ASSIGNEES * (2 * EXT_ID_SIZE + 3) + 3];
     int n_today, n_now; /* their parameter numbers, 0 until written */
+    /* the tsquery texts of q: every word, those in the title, those in the
+     * customer's name (weights A and B of search_tasks.vec) */
+    char tsq[3][TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 1];
 };
+
+/* The tsquery of q's words, each a prefix ('word':*), all required, of
+ * weight w when w is not 0. Words hold no quote or backslash (text.h). */
+static const char *tsquery(const struct text_words *q, char w, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = 0;
+    for (int i = 0; i < q->n && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s'%s':*%.1s", i ? " & " : "", q->w[i], w ? &w : "");
+    return out;
+}
 
 static void add(struct query *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add(struct query *b, const char *fmt, ...)
@@ -177,13 +191,62 @@ static void add_filter(struct query *b, const struct task_filter *f, bool with_s
         add(b, " AND renewal_id = ");
         add_text(b, f->renewal_id);
     }
+    /* search and the page's views */
+    if (f->q.n) {
+        add(b, " AND id IN (SELECT task_id FROM search_tasks WHERE vec @@ ");
+        add_text(b, tsquery(&f->q, 0, b->tsq[0], sizeof b->tsq[0]));
+        add(b, "::tsquery)");
+    }
+    if (f->source_mask && f->source_mask != (1u << SOURCE__COUNT) - 1) {
+        add(b, " AND source IN (");
+        bool first = true;
+        for (int i = 0; i < SOURCE__COUNT; i++) {
+            if (!(f->source_mask & (1u << i))) continue;
+            add(b, "%s'%s'", first ? "" : ", ", task_source_name((enum task_source)i));
+            first = false;
+        }
+        add(b, ")");
+    }
+    if (f->completed_from_ms) {
+        add(b, " AND completed_at >= ");
+        add_int(b, f->completed_from_ms);
+    }
+    if (f->completed_to_ms) {
+        add(b, " AND completed_at < ");
+        add_int(b, f->completed_to_ms);
+    }
+    if (f->sla_state_mask) {
+        add(b, " AND (");
+        const char *sep = "";
+        if (f->sla_state_mask & SLA_STATE_MET) {
+            add(b, "%s(status = 'COMPLETED' AND completed_at <= sla_due_at)", sep);
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_AT_RISK) {
+            add(b, "%s(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= ", sep);
+            add_now(b);
+            add(b, " AND sla_risk_at <= ");
+            add_now(b);
+            add(b, ")");
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_BREACHED) {
+            add(b, "%s((status = 'COMPLETED' AND completed_at > sla_due_at) OR "
+                   "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ", sep);
+            add_now(b);
+            add(b, "))");
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_NONE) add(b, "%ssla_due_at IS NULL", sep);
+        add(b, ")");
+    }
 }
 
 /* Sort orders: the columns and directions, most significant first. Keyset
  * pagination compares the cursor's values against them in the same order.
  * Every column is NOT NULL, so PostgreSQL's NULL placement (last, where
  * SQLite puts them first) never arises. */
-enum cursor_value { C_DUE, C_PRIO, C_CREATED, C_ID, C__COUNT };
+enum cursor_value { C_DUE, C_PRIO, C_CREATED, C_ID, C_RANK, C_SLA, C_UPDATED, C__COUNT };
 
 struct sort_key {
     const char *col;
@@ -204,7 +267,15 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
      * the SQLite backend */
     static const struct sort_key created[] = {{"id", C_ID, false}};
     static const struct sort_key created_desc[] = {{"id", C_ID, true}};
+    /* relevance: the rank the subquery of pg_task_list computes */
+    static const struct sort_key relevance[] = {{"rank", C_RANK, true}, {"id", C_ID, true}};
+    static const struct sort_key sla[] = {
+        {"coalesce(sla_due_at, 9223372036854775807)", C_SLA, false}, {"due_date", C_DUE, false}, {"id", C_ID, false}};
+    static const struct sort_key updated_desc[] = {{"updated_at", C_UPDATED, true}, {"id", C_ID, true}};
     switch (s) {
+    case SORT_RELEVANCE: *n = 2; return relevance;
+    case SORT_SLA_DUE_AT: *n = 3; return sla;
+    case SORT_UPDATED_AT_DESC: *n = 2; return updated_desc;
     case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
     case SORT_PRIORITY: *n = 4; return prio;
     case SORT_CREATED_AT: *n = 1; return created;
@@ -221,6 +292,9 @@ static void add_cursor(struct query *b, const struct task_cursor *cur, enum curs
         case C_DUE: pg_p_opt_text(&b->p, cur->due_date); break;
         case C_PRIO: pg_p_int(&b->p, cur->prio_rank); break;
         case C_CREATED: pg_p_int(&b->p, cur->created_at); break;
+        case C_RANK: pg_p_int(&b->p, cur->rank); break;
+        case C_SLA: pg_p_int(&b->p, cur->sla_key); break;
+        case C_UPDATED: pg_p_int(&b->p, cur->updated_at); break;
         default: pg_p_opt_text(&b->p, cur->id); break;
         }
         num[v] = b->p.n;
@@ -232,8 +306,21 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
 {
     memset(out, 0, sizeof *out);
     struct query b = {.today = q->today, .now = q->filter.now_ms};
-    add(&b, "SELECT " PG_TASK_READ_COLS " FROM tasks");
+    /* relevance: 2 when the title has every word, plus 1 when the
+     * customer's name has them (as the SQLite backend ranks), a column of a
+     * subquery so that the cursor and the order can name it */
+    bool relevance = q->sort == SORT_RELEVANCE && q->filter.q.n;
+    if (relevance) {
+        add(&b, "SELECT * FROM (SELECT " PG_TASK_READ_COLS ", (SELECT 2 * (s.vec @@ ");
+        add_text(&b, tsquery(&q->filter.q, 'A', b.tsq[1], sizeof b.tsq[1]));
+        add(&b, "::tsquery)::int + (s.vec @@ ");
+        add_text(&b, tsquery(&q->filter.q, 'B', b.tsq[2], sizeof b.tsq[2]));
+        add(&b, "::tsquery)::int FROM search_tasks s WHERE s.task_id = tasks.id) AS rank FROM tasks");
+    } else {
+        add(&b, "SELECT " PG_TASK_READ_COLS " FROM tasks");
+    }
     add_filter(&b, &q->filter, true);
+    if (relevance) add(&b, ") AS r WHERE true");
     int nk;
     const struct sort_key *k = sort_keys(q->sort, &nk);
     if (q->after.set) {
@@ -279,6 +366,7 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
             break;
         }
         pg_read_task(res, r, &out->items[out->n++]);
+        if (relevance) out->last_rank = pg_col_int64(res, r, PQnfields(res) - 1); /* rank: the last */
     }
     PQclear(res);
     return ERR_OK;
@@ -318,7 +406,8 @@ enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const 
     /* Filters on priority and due dates are answered from the task_counts
      * totals (kept by triggers); assignee and customer filters need the
      * rows, through their own indexes. */
-    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0];
+    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
+                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask;
     struct query b = {.today = today, .now = now_ms};
     add(&b, "SELECT status, due_date < ");
     add_today(&b);

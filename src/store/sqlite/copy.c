@@ -192,15 +192,14 @@ enum err sqlite_copy_prepare(struct store_conn *c)
  * AUTOINCREMENT: SQLite numbers a new row past the largest one by itself. */
 enum err sqlite_copy_finish(struct store_conn *c)
 {
-    (void)c;
-    return ERR_OK;
+    return sqlite_search_rebuild(c, false); /* the search's documents are derived: made here, never copied */
 }
 
 int sqlite_schema_columns(sqlite3 *db, char ***names, int *n)
 {
     static const char sql[] = "SELECT m.name || '.' || p.name FROM sqlite_schema m, pragma_table_info(m.name) p "
                               "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                              "AND m.name <> 'schema_migrations' ORDER BY 1";
+                              "AND m.name <> 'schema_migrations' AND m.name NOT LIKE 'search\\_%' ESCAPE '\\' ORDER BY 1";
     *names = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;

@@ -61,6 +61,9 @@ enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *up
  * ?19 renewal_id, ?20 sla_risk_at, ?21-?23 rule_id, event_id, rule_depth. */
 void sqlite_read_task(sqlite3_stmt *st, struct task *t);
 
+/* search.c: a customer's search_names row alone */
+enum err sqlite_search_name_customer(struct store_conn *c, const char *id);
+
 /* One function per op: sqlite.c (connections, transactions, schema),
  * tasks.c, queue.c (queue queries, stats, metrics), people.c (staff,
  * customers, idempotency keys), accounts.c (sign-in, passwords, invites,

@@ -63,6 +63,73 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
         ADD(" AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now");
 #undef SLA_BREACHED_SQL
     if (f->renewal_id[0]) ADD(" AND renewal_id = :renewal"); /* renewals */
+    /* search and the page's views */
+    if (f->q.n) ADD(" AND id IN (SELECT task_id FROM search_docs WHERE rid IN (SELECT rowid FROM search_tasks "
+                    "WHERE search_tasks MATCH :q))");
+    if (f->source_mask && f->source_mask != (1u << SOURCE__COUNT) - 1) {
+        ADD(" AND source IN (");
+        bool first = true;
+        for (int i = 0; i < SOURCE__COUNT; i++) {
+            if (!(f->source_mask & (1u << i))) continue;
+            ADD("%s'%s'", first ? "" : ", ", task_source_name((enum task_source)i));
+            first = false;
+        }
+        ADD(")");
+    }
+    if (f->completed_from_ms) ADD(" AND completed_at >= :completed_from");
+    if (f->completed_to_ms) ADD(" AND completed_at < :completed_to");
+    if (f->sla_state_mask) {
+        ADD(" AND (");
+        const char *sep = "";
+        if (f->sla_state_mask & SLA_STATE_MET) {
+            ADD("%s(status = 'COMPLETED' AND completed_at <= sla_due_at)", sep);
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_AT_RISK) {
+            ADD("%s(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now)", sep);
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_BREACHED) {
+            ADD("%s((status = 'COMPLETED' AND completed_at > sla_due_at) OR "
+                "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now))", sep);
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_NONE) ADD("%ssla_due_at IS NULL", sep);
+        ADD(")");
+    }
+#undef ADD
+}
+
+/* The FTS5 query of q's words, each a prefix ("word"*), all required.
+ * Words hold no quote (text.h). */
+static void bind_query(sqlite3_stmt *st, const struct text_words *q)
+{
+    char text[TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 1];
+    size_t len = 0;
+    text[0] = 0;
+    for (int i = 0; i < q->n && len < sizeof text; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s\"%s\"*", i ? " AND " : "", q->w[i]);
+    sqlite_bind_named_text(st, ":q", text);
+    for (int i = 0; i < q->n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, ":w%d", i);
+        sqlite_bind_named_text(st, name, q->w[i]);
+    }
+}
+
+/* The relevance of the matched task `tasks.id`: 2 when its title has every
+ * word (each the start of a word: ' ' || word in the stored " word word",
+ * as FTS5 matches our space-separated words), plus 1 when its customer's
+ * name has them; from search_docs, on the matched rows only. */
+static void rank_sql(char *sql, size_t n, const struct text_words *q)
+{
+    size_t len = strlen(sql);
+#define ADD(...) len += (size_t)snprintf(sql + len, len < n ? n - len : 0, __VA_ARGS__)
+    ADD(", (SELECT 2 * (1");
+    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.title, ' ' || :w%d) > 0", i);
+    ADD(") + (1");
+    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.customer, ' ' || :w%d) > 0", i);
+    ADD(") FROM search_docs d WHERE d.task_id = tasks.id) AS rank");
 #undef ADD
 }
 
@@ -79,6 +146,10 @@ static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const cha
     if (f->due_to[0]) sqlite_bind_named_text(st, ":due_to", f->due_to);
     if (f->sla_breached || f->sla_at_risk) sqlite_bind_named_int64(st, ":now", f->now_ms);
     if (f->renewal_id[0]) sqlite_bind_named_text(st, ":renewal", f->renewal_id); /* renewals */
+    if (f->q.n) bind_query(st, &f->q);
+    if (f->completed_from_ms) sqlite_bind_named_int64(st, ":completed_from", f->completed_from_ms);
+    if (f->completed_to_ms) sqlite_bind_named_int64(st, ":completed_to", f->completed_to_ms);
+    if (f->sla_state_mask & (SLA_STATE_AT_RISK | SLA_STATE_BREACHED)) sqlite_bind_named_int64(st, ":now", f->now_ms);
 }
 
 /* Sort orders: the columns and directions, most significant first. Keyset
@@ -101,7 +172,16 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
      * unique id index serves these sorts */
     static const struct sort_key created[] = {{"id", ":c_id", false}};
     static const struct sort_key created_desc[] = {{"id", ":c_id", true}};
+    /* relevance: the rank the subquery of sqlite_task_list computes */
+    static const struct sort_key relevance[] = {{"rank", ":c_rank", true}, {"id", ":c_id", true}};
+    static const struct sort_key sla[] = {
+        {"coalesce(sla_due_at, 9223372036854775807)", ":c_sla", false}, {"due_date", ":c_due", false},
+        {"id", ":c_id", false}};
+    static const struct sort_key updated_desc[] = {{"updated_at", ":c_updated", true}, {"id", ":c_id", true}};
     switch (s) {
+    case SORT_RELEVANCE: *n = 2; return relevance;
+    case SORT_SLA_DUE_AT: *n = 3; return sla;
+    case SORT_UPDATED_AT_DESC: *n = 2; return updated_desc;
     case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
     case SORT_PRIORITY: *n = 4; return prio;
     case SORT_CREATED_AT: *n = 1; return created;
@@ -113,11 +193,20 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
 enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
 {
     memset(out, 0, sizeof *out);
-    char sql[4096] = "SELECT " TASK_READ_COLS " FROM tasks";
+    char sql[8192] = "SELECT " TASK_READ_COLS " FROM tasks";
+    /* relevance (rank_sql): the rank is a column of a subquery so that the
+     * cursor and the order can name it */
+    bool relevance = q->sort == SORT_RELEVANCE && q->filter.q.n;
+    if (relevance) {
+        snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " TASK_READ_COLS);
+        rank_sql(sql, sizeof sql, &q->filter.q);
+        strncat(sql, " FROM tasks", sizeof sql - strlen(sql) - 1);
+    }
     /* the tasks at risk are few (active, deadline ahead, 80% gone):
      * find them by deadline rather than walk the queue order over every task */
-    if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
+    else if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
     filter_sql(sql, sizeof sql, &q->filter, true);
+    if (relevance) strncat(sql, ") WHERE 1", sizeof sql - strlen(sql) - 1);
     size_t len = strlen(sql);
     int nk;
     const struct sort_key *k = sort_keys(q->sort, &nk);
@@ -146,6 +235,9 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
         sqlite_bind_named_int64(st, ":c_prio", q->after.prio_rank);
         sqlite_bind_named_int64(st, ":c_created", q->after.created_at);
         sqlite_bind_named_text(st, ":c_id", q->after.id);
+        sqlite_bind_named_int64(st, ":c_rank", q->after.rank);
+        sqlite_bind_named_int64(st, ":c_sla", q->after.sla_key);
+        sqlite_bind_named_int64(st, ":c_updated", q->after.updated_at);
     }
     sqlite_bind_named_int64(st, ":limit", q->limit + 1);
     out->items = calloc((size_t)q->limit + 1, sizeof *out->items);
@@ -160,6 +252,7 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
             break;
         }
         sqlite_read_task(st, &out->items[out->n++]);
+        if (relevance) out->last_rank = sqlite3_column_int64(st, sqlite3_column_count(st) - 1); /* rank: the last */
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_task_page_free(out);
@@ -176,8 +269,9 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     /* Filters on priority and due dates are answered from the task_counts
      * totals (migration 002); assignee and customer filters need the rows,
      * through their own indexes. */
-    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0];
-    char sql[2048];
+    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
+                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask;
+    char sql[4096];
     snprintf(sql, sizeof sql, "SELECT status, due_date < :today, %s FROM %s", totals ? "sum(n)" : "count(*)",
              totals ? "task_counts" : "tasks");
     filter_sql(sql, sizeof sql, f, false);
@@ -196,7 +290,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     if (rc != SQLITE_DONE) return sqlite_fail(c, st, "task_stats");
     sqlite_done(st);
 
-    char sql2[2048] = "SELECT count(*) FROM tasks";
+    char sql2[4096] = "SELECT count(*) FROM tasks";
     filter_sql(sql2, sizeof sql2, f, false);
     strncat(sql2, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now", sizeof sql2 - strlen(sql2) - 1);
     st = sqlite_stmt(c, sql2);
@@ -208,7 +302,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     sqlite_done(st);
 
     /* active tasks at risk (80% of their SLA time gone, not breached) */
-    char sql3[2048] = "SELECT count(*) FROM tasks";
+    char sql3[4096] = "SELECT count(*) FROM tasks";
     filter_sql(sql3, sizeof sql3, f, false);
     strncat(sql3, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now",
             sizeof sql3 - strlen(sql3) - 1);

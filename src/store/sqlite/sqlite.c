@@ -265,7 +265,15 @@ static int run_cached(struct store_conn *c, const char *sql)
 }
 
 int sqlite_begin(struct store_conn *c) { return run_cached(c, "BEGIN IMMEDIATE"); }
-int sqlite_commit(struct store_conn *c) { return run_cached(c, "COMMIT"); }
+/* The commit first indexes the search documents the transaction's jobs
+ * refreshed (migration 013: one FTS5 write per group, not per job). */
+int sqlite_commit(struct store_conn *c)
+{
+    int rc = run_cached(c, "INSERT OR REPLACE INTO search_tasks (rowid, doc_title, doc_customer, doc_rest) "
+                           "SELECT rid, title, customer, rest FROM search_docs WHERE pending = 1");
+    if (rc == 0) rc = run_cached(c, "UPDATE search_docs SET pending = 0, rest = NULL WHERE pending = 1");
+    return rc ? rc : run_cached(c, "COMMIT");
+}
 int sqlite_rollback(struct store_conn *c)
 {
     if (sqlite3_get_autocommit(SC(c)->db)) return 0;

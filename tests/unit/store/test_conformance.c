@@ -59,6 +59,8 @@ static struct task_cursor cursor_after(const struct task *last)
                               .created_at = last->created_at};
     memcpy(cur.due_date, last->due_date, DATE_SIZE);
     memcpy(cur.id, last->id, TASK_ID_SIZE);
+    cur.sla_key = last->has_sla ? last->sla_due_ms : TASK_SLA_KEY_NONE;
+    cur.updated_at = last->updated_at;
     return cur;
 }
 
@@ -517,6 +519,9 @@ static int sort_cmp(enum task_sort sort, const struct task *a, const struct task
     int prio = task_priority_rank(a->priority) - task_priority_rank(b->priority);
     int created = (a->created_at > b->created_at) - (a->created_at < b->created_at);
     int id = strcmp(a->id, b->id);
+    int64_t sa = a->has_sla ? a->sla_due_ms : TASK_SLA_KEY_NONE, sb = b->has_sla ? b->sla_due_ms : TASK_SLA_KEY_NONE;
+    int sla = (sa > sb) - (sa < sb);
+    int updated = (a->updated_at > b->updated_at) - (a->updated_at < b->updated_at);
 #define FIRST_OF(...)                                            \
     do {                                                         \
         int keys[] = {__VA_ARGS__};                              \
@@ -530,13 +535,16 @@ static int sort_cmp(enum task_sort sort, const struct task *a, const struct task
     case SORT_PRIORITY: FIRST_OF(prio, due, created, id);
     case SORT_CREATED_AT: FIRST_OF(created, id);
     case SORT_CREATED_AT_DESC: FIRST_OF(-created, -id);
+    case SORT_SLA_DUE_AT: FIRST_OF(sla, due, id);
+    case SORT_UPDATED_AT_DESC: FIRST_OF(-updated, -id);
+    case SORT_RELEVANCE: FIRST_OF(id); /* only with q: tests/unit/store/test_search.c */
     }
 #undef FIRST_OF
     return 0;
 }
 
 static const enum task_sort all_sorts[] = {SORT_DUE_DATE, SORT_DUE_DATE_DESC, SORT_PRIORITY, SORT_CREATED_AT,
-                                           SORT_CREATED_AT_DESC};
+                                           SORT_CREATED_AT_DESC, SORT_SLA_DUE_AT, SORT_UPDATED_AT_DESC};
 
 static void expect_each_once_in_order(enum task_sort sort, unsigned mask, struct task *rows, int n, int want)
 {
