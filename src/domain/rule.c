@@ -366,12 +366,34 @@ int rule_template_render(const char *tpl, const struct rv *ctx, size_t max_bytes
     return n_missing;
 }
 
+/* Length of the UTF-8 control character at p that a title refuses besides
+ * C0 and DEL: C1 controls (U+0080-U+009F) and the bidirectional overrides
+ * and isolates (U+202A-U+202E, U+2066-U+2069), which could make a title read
+ * other than it is; 0 for anything else. */
+static size_t wide_control(const unsigned char *p)
+{
+    if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) return 2;
+    if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) return 3;
+    if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9) return 3;
+    return 0;
+}
+
 bool rule_text_fit(char *s, bool keep_newlines, size_t max_chars)
 {
-    for (unsigned char *p = (unsigned char *)s; *p; p++) {
+    /* what an event's data brings in: controls become spaces */
+    unsigned char *w = (unsigned char *)s;
+    for (unsigned char *p = (unsigned char *)s; *p;) {
+        size_t n = wide_control(p);
+        if (n) {
+            *w++ = ' ';
+            p += n;
+            continue;
+        }
         bool nl = *p == '\n' || *p == '\r' || *p == '\t';
-        if ((*p < 0x20 && !(keep_newlines && nl)) || *p == 0x7f) *p = ' ';
+        *w++ = (*p < 0x20 && !(keep_newlines && nl)) || *p == 0x7f ? ' ' : *p;
+        p++;
     }
+    *w = 0;
     size_t len = strlen(s), start = 0;
     while (start < len && (s[start] == ' ' || s[start] == '\t' || s[start] == '\n' || s[start] == '\r')) start++;
     while (len > start && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))

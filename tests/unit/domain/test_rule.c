@@ -346,6 +346,10 @@ Test(rule, rendered_text_is_fitted_to_a_task_field)
     char u[64] = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"; /* four e-acute */
     cr_expect(rule_text_fit(u, false, 3));
     cr_expect_str_eq(u, "\xc3\xa9\xc3\xa9\xc3\xa9", "cut on a character boundary");
+    /* a right-to-left override and an isolate from the event's data, and a C1 control */
+    char b[64] = "invoice \xe2\x80\xaegpj.exe\xe2\x81\xa6 x\xc2\x85y";
+    cr_expect_not(rule_text_fit(b, false, 200));
+    cr_expect_str_eq(b, "invoice  gpj.exe  x y", "bidi and C1 controls become spaces");
     char w[64] = "ab cd";
     cr_expect(rule_text_fit(w, false, 3));
     cr_expect_str_eq(w, "ab", "no trailing space after a cut");
