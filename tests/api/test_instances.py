@@ -7,8 +7,8 @@ overdue sweeper, SLA breaches, the renewals engine) runs on the instance
 holding the lease, once, and another takes it over when that one is killed.
 """
 import datetime
-import re
 import http.client
+import re
 import threading
 import time
 
