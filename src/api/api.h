@@ -20,9 +20,9 @@ enum err api_string_field(json_t *obj, const char *name, bool null_ok, const cha
 /* A string field that must be there: 422 "<name> is required" when absent,
  * as api_string_field otherwise (null refused). */
 enum err api_required_string(json_t *obj, const char *name, const char **out, struct errinfo *e);
-/* True when s is 1 to max_digits (at most 18) decimal digits and nothing
- * else: no sign, no blank, no overflow (strtol takes "+5" and " 5"); *out is
- * its value. Every number in a query string is read with it. */
+/* True when s is 1 to max_digits decimal digits and nothing else: no sign,
+ * no blank, and a value that fits a long long (strtol takes "+5" and " 5");
+ * *out is its value. Every number in a query string is read with it. */
 bool api_digits(const char *s, int max_digits, long long *out);
 /* The limit and cursor query arguments of a list. */
 enum err api_limit(struct request *r, int def, int max, int *out, struct errinfo *e);

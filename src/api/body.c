@@ -1,5 +1,6 @@
 /* body.c: JSON request bodies, field checks and list helpers shared by the
  * resource files. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,9 @@ bool api_digits(const char *s, int max_digits, long long *out)
     int n = 0;
     for (; s[n]; n++) {
         if (s[n] < '0' || s[n] > '9' || n >= max_digits) return false;
-        v = v * 10 + (s[n] - '0');
+        int d = s[n] - '0';
+        if (v > (LLONG_MAX - d) / 10) return false; /* 19 digits can pass LLONG_MAX */
+        v = v * 10 + d;
     }
     *out = v;
     return n > 0;
