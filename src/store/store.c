@@ -116,7 +116,10 @@ static void *writer_main(void *arg)
  * at open; nothing to do on every later open. */
 static int search_backfill(struct store_conn *c, struct errinfo *e)
 {
+    /* its write lock may be another instance's, starting at the same time:
+     * each try waits the backend's own timeout */
     int rc = store_begin(c);
+    for (int tries = 1; rc == ERR_UNAVAILABLE && tries < 4; tries++) rc = store_begin(c);
     if (rc == 0) rc = (int)store_search_rebuild(c, true);
     if (rc == 0) rc = store_commit(c);
     if (rc == 0) return 0;

@@ -35,6 +35,27 @@ struct sqlite_conn {
 
 static struct sqlite_conn *SC(struct store_conn *c) { return (struct sqlite_conn *)c; }
 
+/* Tries of a statement that takes the database's lock at start (journal
+ * mode, the migrations' BEGIN IMMEDIATE), each waiting the busy timeout:
+ * several instances starting at once on one new file, on a busy machine,
+ * can each wait on the others' migrations past one timeout. */
+#define START_LOCK_TRIES 4
+
+static int exec(sqlite3 *db, const char *sql);
+
+/* exec, tried again while the database answers busy. */
+static int exec_at_start(sqlite3 *db, const char *sql)
+{
+    for (int i = 1;; i++) {
+        char *msg = NULL;
+        int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+        sqlite3_free(msg);
+        if (rc == SQLITE_OK) return 0;
+        if ((sqlite3_extended_errcode(db) & 0xff) != SQLITE_BUSY || i == START_LOCK_TRIES) return exec(db, sql);
+        log_info("sqlite: %s: the database is busy (another process starting?); waiting again", sql);
+    }
+}
+
 static int exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
@@ -229,7 +250,7 @@ int sqlite_conn_open(struct store *s, bool writer, struct store_conn **out)
     }
     sqlite3_busy_timeout(sc->db, 5000);
     sqlite3_extended_result_codes(sc->db, 1);
-    if ((writer && exec(sc->db, "PRAGMA journal_mode=WAL") != 0) ||
+    if ((writer && exec_at_start(sc->db, "PRAGMA journal_mode=WAL") != 0) ||
         exec(sc->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-8000;"
                      "PRAGMA temp_store=MEMORY") != 0 ||
         (!writer && exec(sc->db, "PRAGMA query_only=1") != 0)) {
@@ -490,7 +511,7 @@ out:
 int sqlite_migrate(struct store_conn *c, struct errinfo *e)
 {
     sqlite3 *db = SC(c)->db;
-    if (exec(db, "BEGIN IMMEDIATE") != 0) goto fail;
+    if (exec_at_start(db, "BEGIN IMMEDIATE") != 0) goto fail;
     if (exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                  " applied_at INTEGER NOT NULL)") != 0)
         goto fail_tx;
