@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -36,10 +37,10 @@ struct sqlite_conn {
 static struct sqlite_conn *SC(struct store_conn *c) { return (struct sqlite_conn *)c; }
 
 /* Tries of a statement that takes the database's lock at start (journal
- * mode, the migrations' BEGIN IMMEDIATE), each waiting the busy timeout:
- * several instances starting at once on one new file, on a busy machine,
- * can each wait on the others' migrations past one timeout. */
-#define START_LOCK_TRIES 4
+ * mode, the migrations' BEGIN IMMEDIATE), 100 ms apart: switching a new file
+ * to WAL answers busy at once, without the busy handler, while another
+ * instance starting at the same time holds a lock on it. */
+#define START_LOCK_TRIES 100
 
 static int exec(sqlite3 *db, const char *sql);
 
@@ -52,7 +53,9 @@ static int exec_at_start(sqlite3 *db, const char *sql)
         sqlite3_free(msg);
         if (rc == SQLITE_OK) return 0;
         if ((sqlite3_extended_errcode(db) & 0xff) != SQLITE_BUSY || i == START_LOCK_TRIES) return exec(db, sql);
-        log_info("sqlite: %s: the database is busy (another process starting?); waiting again", sql);
+        if (i == 1) log_info("sqlite: %s: the database is busy (another process starting?); trying again", sql);
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
     }
 }
 
