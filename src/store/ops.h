@@ -94,6 +94,9 @@ struct store_conn;
      * task_search_refresh: writes task_id's document again from its title, \
      * description, customer's name and comments (task_comments, when the \
      * table exists); removes it when there is no such task. \
+     * task_search_new: the document of a task this job just inserted \
+     * (no comments yet), from the texts the caller has (customer_name NULL \
+     * for none), without reading anything back: a create pays one insert. \
      * customer_search_refresh: the customer's name for name_search, and \
      * the document of every task of that customer; staff_search_refresh: \
      * the member's name. name_search: the ids of customers (prefix \
@@ -104,6 +107,8 @@ struct store_conn;
      * when tasks, staff or customers exist without their documents (a \
      * database from before the search: its migration cannot call C). */ \
     X(VALUE, enum err, task_search_refresh, (struct store_conn *c, const char *task_id), (c, task_id)) \
+    X(VALUE, enum err, task_search_new, (struct store_conn *c, const char *task_id, const char *title, \
+        const char *description, const char *customer_name), (c, task_id, title, description, customer_name)) \
     X(VALUE, enum err, customer_search_refresh, (struct store_conn *c, const char *customer_id), (c, customer_id)) \
     X(VALUE, enum err, staff_search_refresh, (struct store_conn *c, const char *staff_id), (c, staff_id)) \
     X(VALUE, enum err, name_search, (struct store_conn *c, const char *prefix, const struct text_words *q, \
