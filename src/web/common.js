@@ -109,8 +109,8 @@ const Ops = (() => {
   function formatDate(ymd) {
     const n = dayNumber(ymd);
     if (Number.isNaN(n)) return ymd || '';
-    return new Date(n * 86400000).toLocaleDateString(undefined, {day: 'numeric', month: 'short', year: 'numeric',
-                                                                 timeZone: 'UTC'});
+    return new Date(n * 86400000).toLocaleDateString('en-GB', {day: 'numeric', month: 'short', year: 'numeric',
+                                                               timeZone: 'UTC'});
   }
 
   function formatTime(ts) {
@@ -121,7 +121,7 @@ const Ops = (() => {
 
   /* "2 d 3 h", "5 h 10 min", "12 min" (the sign of ms is ignored) */
   function duration(ms) {
-    const min = Math.max(0, Math.round(Math.abs(ms) / 60000));
+    const min = Math.max(1, Math.round(Math.abs(ms) / 60000));  /* never "0 min" */
     if (min < 60) return `${min} min`;
     const h = Math.floor(min / 60);
     if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
@@ -129,8 +129,7 @@ const Ops = (() => {
   }
 
   function timeText(ts) {
-    const d = new Date(ts);
-    return d.toLocaleDateString(undefined, {day: 'numeric', month: 'short', year: 'numeric'});
+    return new Date(ts).toLocaleDateString('en-GB', {day: 'numeric', month: 'short', year: 'numeric'});
   }
 
   /* {text, state}: state is none, ok, risk, breached, met or cancelled. Time

@@ -462,7 +462,8 @@
       else if (w === 'cancel') bulk({status: 'CANCELLED'}, 'Cancel');
     });
     $('select-all').addEventListener('change', (ev) => {
-      for (const t of state.tasks) select(t.id, ev.target.checked);
+      const yes = ev.target.checked;
+      for (const t of state.tasks) select(t.id, yes);
     });
   }
 
@@ -739,8 +740,8 @@
     let query = location.search;
     if (!query) try { query = localStorage.getItem(LAST) || ''; } catch (e) { /* none */ }
     state.p = canon(query);
-    if (location.search) history.replaceState(null, '', '/tasks?' + qs(state.p));
-    else if (query) history.replaceState(null, '', '/tasks?' + qs(state.p));
+    if (query) history.replaceState(null, '', '/tasks?' + qs(state.p));
+    try { localStorage.setItem(LAST, qs(state.p)); } catch (e) { /* private mode */ }
     buildFilters();
     if (window.matchMedia('(max-width: 760px)').matches) $('filter-box').open = false;
     renderFilters();
