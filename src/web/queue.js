@@ -406,7 +406,7 @@
       box.replaceChildren(el('span', {}, `${verb}: ${plural(ok.length, 'task')} changed` +
                                          (bad.length ? `, ${bad.length} refused:` : '.')),
         bad.length ? el('ul', {class: 'refused'}, ...bad.map((r) => el('li', {},
-          el('bdi', {dir: 'auto'}, (before.get(r.id) || {}).title || r.id), ': ', (r.error && r.error.message) || `answered ${r.status}`))) : null);
+          el('bdi', {dir: 'auto'}, (before.get(r.id) || {}).title || r.id), ': ', r.error ? Ops.errorText(r.error) : `answered ${r.status}`))) : null);
       renderBulk();
       counts();
       if (bad.some((r) => r.status === 412)) refresh();
