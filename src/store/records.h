@@ -120,6 +120,19 @@ struct task_comment {
     int64_t created_at;
 };
 
+/* A saved view of the queue (view_*): query is a GET /ops/tasks query
+ * string; owner the actor who made it (a staff id, or token:ID). */
+#define VIEW_NAME_SIZE 401   /* 100 code points of UTF-8 + NUL */
+#define VIEW_QUERY_SIZE 2001 /* HTTP_PAIRS_TEXT_MAX + NUL */
+struct view_row {
+    char id[EXT_ID_SIZE];
+    char owner[96];
+    char name[VIEW_NAME_SIZE];
+    char query[VIEW_QUERY_SIZE];
+    bool shared;
+    int64_t created_at, updated_at;
+};
+
 /* ---- workflow rules: rule and event rows ------------------------ */
 
 #define STORE_EVENT_TYPE_SIZE 129  /* EVENT_TYPE_MAX (domain/rule.h) + NUL */

@@ -30,7 +30,7 @@ EXPECTED_CODES_FROM_OTHER_BRANCHES = {}
 # A well-shaped id that names nothing, by the path segment before the parameter.
 UNKNOWN_IDS = {"tasks": "tsk_" + "0" * 26, "staff": "sta_nobody", "customers": "cus_nobody",
                "renewals": "ren_nobody", "rules": "rul_nobody", "assets": "nope.css", "tokens": "tok_nobody",
-               "sessions": "ses_nobody", "invite": "A" * 43}
+               "sessions": "ses_nobody", "invite": "A" * 43, "views": "viw_nobody"}
 
 
 # ---- the routing table, the error map and the document ----------------------------
@@ -326,6 +326,7 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
     s = probe
     s.put("/ops/customers/cus_qp", {"name": "Query"})
     task_id = s.task(title="query parameters")["id"]  # for the routes under /ops/tasks/:id
+    assert s.put("/ops/views/viw_qp", {"name": "Query", "query": "q=passport"}).status == 201
     tried = 0
     for method, pattern in table_routes():
         op = operation(method, pattern)
@@ -334,7 +335,9 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
         query = [(p["name"], sample(p["schema"])) for p in params if p["in"] == "query" and p["name"] != "cursor"]
         if not query:
             continue
-        path = pattern.replace(":id", task_id if pattern.startswith("/ops/tasks/:id") else "cus_qp") + "?" + "&".join(f"{k}={v}" for k, v in query)
+        the_id = (task_id if pattern.startswith("/ops/tasks/:id") else "viw_qp" if pattern.startswith("/ops/views/")
+                  else "cus_qp")
+        path = pattern.replace(":id", the_id) + "?" + "&".join(f"{k}={v}" for k, v in query)
         r = s.request(method, path)
         assert r.status == 200, (path, r)
         check_answer(r, method, pattern, f" with every documented parameter ({path})")
