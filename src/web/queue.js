@@ -740,7 +740,8 @@
     let query = location.search;
     if (!query) try { query = localStorage.getItem(LAST) || ''; } catch (e) { /* none */ }
     state.p = canon(query);
-    if (query) history.replaceState(null, '', '/tasks?' + qs(state.p));
+    /* a bare /tasks stays bare for the default view */
+    if (location.search || qs(state.p) !== 'status=OPEN') history.replaceState(null, '', '/tasks?' + qs(state.p));
     try { localStorage.setItem(LAST, qs(state.p)); } catch (e) { /* private mode */ }
     buildFilters();
     if (window.matchMedia('(max-width: 760px)').matches) $('filter-box').open = false;
