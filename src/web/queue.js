@@ -181,8 +181,8 @@
       const n = stats.counts[s] || 0;
       const b = el('button', {type: 'button', class: `stat stat-${s.toLowerCase()}` + (s === 'OVERDUE' && n ? ' stat-alert' : ''),
                               'aria-pressed': String(only === s), 'data-status': s,
-                              'aria-label': `${Ops.STATUS_LABEL[s]}: ${n}. Show only ${Ops.STATUS_LABEL[s].toLowerCase()} tasks`},
-        el('span', {class: 'stat-count'}, n.toLocaleString()), el('span', {class: 'stat-label'}, Ops.STATUS_LABEL[s]));
+                              'aria-label': `${n.toLocaleString()} ${Ops.STATUS_LABEL[s]}: show only these`},
+        el('span', {class: 'stat-count'}, n.toLocaleString()), ' ', el('span', {class: 'stat-label'}, Ops.STATUS_LABEL[s]));
       b.addEventListener('click', () => { const p = new URLSearchParams(state.p); p.set('status', s); go(p, true); });
       return b;
     }));
