@@ -11,8 +11,8 @@
   const {el, api} = Ops;
   const $ = (id) => document.getElementById(id);
   const PAGE = 50, POLL_MS = 30000, SEARCH_MS = 100;
-  const KEYS = ['status', 'priority', 'assignee_id', 'user_id', 'sla_state', 'source', 'q', 'sort',
-                'completed_from', 'completed_to'];
+  const KEYS = ['status', 'priority', 'assignee_id', 'user_id', 'sla_state', 'source', 'q', 'sort', 'due_from',
+                'due_to', 'completed_from', 'completed_to', 'renewal_id'];
   const ACT = 'OPEN,IN_PROGRESS,OVERDUE';
   const LAST = 'opstasks.queue.view';
   const state = {p: null, tasks: [], cursor: null, me: null, today: null, seq: 0, ready: null, last: 0,
@@ -116,13 +116,6 @@
   }
 
   function buildFilters() {
-    const st = $('f-status');
-    for (const [v, l] of [['OPEN', 'Open'], [ACT, 'Active'], ['IN_PROGRESS', 'In progress'], ['OVERDUE', 'Overdue'],
-                          ['COMPLETED', 'Completed'], ['CANCELLED', 'Cancelled'], ['all', 'All']])
-      st.append(el('option', {value: v}, l));
-    const pr = $('f-priority');
-    pr.append(el('option', {value: ''}, 'Any'), el('option', {value: 'URGENT,HIGH'}, 'Urgent or high'));
-    for (const p of Ops.PRIORITIES) pr.append(el('option', {value: p}, Ops.PRIORITY_LABEL[p]));
     const form = $('filters');
     form.addEventListener('change', (ev) => {
       if (ev.target.id === 'f-customer') return;
@@ -165,7 +158,7 @@
     const id = p.get('user_id') || '';
     const cur = state.customer.value();
     if (!id) { if (cur) state.customer.clear(); }
-    else if (!cur || cur.id !== id) state.customer.set({id, name: Ops.customerName(id)});
+    else if (!cur || cur.id !== id || cur.name === id) state.customer.set({id, name: Ops.customerName(id)});
     const parts = [$('f-status').selectedOptions[0].text];
     for (const s of ['f-priority', 'f-assignee', 'f-sla', 'f-source'])
       if ($(s).value) parts.push($(s).selectedOptions[0].text);
@@ -435,13 +428,8 @@
 
   function buildBulk() {
     const a = $('b-assignee'), p = $('b-priority');
-    p.replaceChildren(el('option', {value: ''}, 'Priority…'), ...Ops.PRIORITIES.map((x) => el('option', {value: x}, Ops.PRIORITY_LABEL[x])));
-    a.replaceChildren(el('option', {value: ''}, 'Assign to…'), me() ? el('option', {value: me()}, 'Me') : null,
-      el('option', {value: 'none'}, 'Nobody (unassign)'),
-      ...Ops.staffList().filter((s) => s.active).map((s) => el('option', {value: s.id}, s.name)));
-    a.after(el('button', {type: 'button', class: 'btn btn-small', 'data-bulk': 'assign'}, 'Assign'));
-    p.after(el('button', {type: 'button', class: 'btn btn-small', 'data-bulk': 'priority'}, 'Set priority'));
-    $('b-due').after(el('button', {type: 'button', class: 'btn btn-small', 'data-bulk': 'due'}, 'Set due date'));
+    if (me()) a.options[1].value = me(); else a.options[1].remove();
+    a.append(...Ops.staffList().filter((s) => s.active).map((s) => el('option', {value: s.id}, s.name)));
     $('bulk').addEventListener('click', (ev) => {
       const b = ev.target.closest('[data-bulk]');
       if (!b) return;
@@ -505,9 +493,7 @@
       state.tasks = data.data;
       if (fresh && !byId(fresh.id)) { state.tasks.unshift(fresh); state.pending = null; }
       state.cursor = data.next_cursor;
-      if (state.editing.size) {  /* keep an open editor's row as it is */
-        state.editing.clear();
-      }
+      state.editing.clear();  /* the redraw closes an open editor */
       for (const t of state.tasks) state.known.set(t.id, t.version);
       draw();
       stamp();
@@ -552,8 +538,7 @@
       const t = byId(r.dataset.id), a = t && t.user_id && r.querySelector('.c-customer bdi');
       if (a) a.replaceChildren(...marked(Ops.customerName(t.user_id)));
     }
-    if (state.p.get('user_id') && state.customer.value() && state.customer.value().name === state.p.get('user_id'))
-      state.customer.set({id: state.p.get('user_id'), name: Ops.customerName(state.p.get('user_id'))});
+    renderFilters();  /* the customer filter's name */
   }
 
   /* Not while a row is being edited or a dialog is open: then only the counts. */
