@@ -491,7 +491,8 @@
       showError(null);
       const fresh = state.pending;
       state.tasks = data.data;
-      if (fresh && !byId(fresh.id)) { state.tasks.unshift(fresh); state.pending = null; }
+      if (fresh && !byId(fresh.id)) state.tasks.unshift(fresh);
+      state.pending = null;
       state.cursor = data.next_cursor;
       state.editing.clear();  /* the redraw closes an open editor */
       for (const t of state.tasks) state.known.set(t.id, t.version);
@@ -544,8 +545,8 @@
   /* Not while a row is being edited or a dialog is open: then only the counts. */
   function refresh() {
     if (state.editing.size || document.querySelector('dialog[open]')) { counts(); return Promise.resolve(); }
-    counts();
-    return load(true);
+    loadViews();
+    return load(true);  /* and the stats bar */
   }
 
   /* ---- live: `ops:changes` from live.js (someone else's changes) ---- */
@@ -554,7 +555,8 @@
     for (const c of ch) {
       if (!c.task_id) continue;
       const v = state.known.get(c.task_id);
-      if (!(c.version && v && v >= c.version)) state.changed.add(c.task_id);  /* our own change is no news */
+      /* a version we already show is our own change: no news (a comment keeps the version) */
+      if (c.type === 'comment.created' || !(c.version && v && v >= c.version)) state.changed.add(c.task_id);
     }
     clearTimeout(onChanges.t);
     onChanges.t = setTimeout(async () => {
