@@ -93,22 +93,24 @@ const Ops = (() => {
 
   function plural(n, word) { return `${n} ${word}${n === 1 ? '' : 's'}`; }
 
-  /* "in 2 days", "due today", "3 days overdue" */
+  /* "due today", "due tomorrow", "in 3 d", "2 d overdue"; beyond 60 days
+   * either way the date itself ("12 Mar 2031") */
   function dueText(task, today) {
     if (!ACTIVE.has(task.status)) return '';
     const d = dayNumber(task.due_date) - dayNumber(today);
     if (Number.isNaN(d)) return '';
-    if (d < 0) return `${plural(-d, 'day')} overdue`;
+    if (Math.abs(d) > 60) return formatDate(task.due_date);
+    if (d < 0) return `${-d} d overdue`;
     if (d === 0) return 'due today';
     if (d === 1) return 'due tomorrow';
-    return `in ${plural(d, 'day')}`;
+    return `in ${d} d`;
   }
 
   function formatDate(ymd) {
     const n = dayNumber(ymd);
     if (Number.isNaN(n)) return ymd || '';
-    return new Date(n * 86400000).toLocaleDateString(undefined, {day: 'numeric', month: 'short', year: 'numeric',
-                                                                 timeZone: 'UTC'});
+    return new Date(n * 86400000).toLocaleDateString('en-GB', {day: 'numeric', month: 'short', year: 'numeric',
+                                                               timeZone: 'UTC'});
   }
 
   function formatTime(ts) {
@@ -117,22 +119,35 @@ const Ops = (() => {
     return Number.isNaN(d.getTime()) ? ts : d.toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});
   }
 
+  /* "2 d 3 h", "5 h 10 min", "12 min" (the sign of ms is ignored) */
   function duration(ms) {
-    const min = Math.max(0, Math.round(ms / 60000));
+    const min = Math.max(1, Math.round(Math.abs(ms) / 60000));  /* never "0 min" */
     if (min < 60) return `${min} min`;
     const h = Math.floor(min / 60);
-    if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
-    return `${Math.floor(h / 24)} d ${h % 24} h`;
+    if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+    return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`;
   }
 
-  /* {text, state}: state is none, ok, risk, breached or met */
+  function timeText(ts) {
+    return new Date(ts).toLocaleDateString('en-GB', {day: 'numeric', month: 'short', year: 'numeric'});
+  }
+
+  /* {text, state}: state is none, ok, risk, breached, met or cancelled. Time
+   * left "2 d 3 h left", late "5 d overdue"; far off, the deadline's date. */
   function slaInfo(task, now) {
     if (!task.sla_due_at) return {text: 'No SLA', state: 'none'};
-    if (task.sla_breached === true) return {text: 'SLA breached', state: 'breached'};
-    if (!ACTIVE.has(task.status)) return {text: task.status === 'COMPLETED' ? 'SLA met' : 'No SLA', state: 'met'};
-    const left = Date.parse(task.sla_due_at) - (now || Date.now());
-    if (left <= 0) return {text: 'SLA breached', state: 'breached'};
-    const text = `${duration(left)} left`;
+    const due = Date.parse(task.sla_due_at);
+    if (task.status === 'CANCELLED') {
+      const before = Date.parse(task.cancelled_at) <= due;
+      return {text: before ? 'Cancelled before its deadline' : 'Cancelled after its deadline', state: 'cancelled'};
+    }
+    if (task.status === 'COMPLETED')
+      return task.sla_breached ? {text: 'SLA breached', state: 'breached'} : {text: 'SLA met', state: 'met'};
+    const left = due - (now || Date.now());
+    const d = Math.abs(left) > 60 * 86400000 ? null : duration(left);
+    if (left <= 0 || task.sla_breached === true)
+      return {text: d ? `${d} overdue` : `SLA breached ${timeText(due)}`, state: 'breached'};
+    const text = d ? `${d} left` : `SLA due ${timeText(due)}`;
     if (task.sla_at_risk === true) return {text: `${text} (at risk)`, state: 'risk'};
     return {text, state: 'ok'};
   }
@@ -527,8 +542,46 @@ const Ops = (() => {
   }
 
   return {STATUS_LABEL, STATUSES, PRIORITY_LABEL, PRIORITIES, ACTIVE, api, ApiError, el, dayNumber, dueText,
-          formatDate, formatTime, slaInfo, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
+          formatDate, formatTime, slaInfo, duration, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
           announce, toast, confirmCancel, patchTask, actionButtons, editor, field, clearErrors, showError,
           errorText, wireLogout, cookie, clearOnInput, meName, isAdmin, showNav, signedIn, listAll, actorName,
           passwordProblem, retryText, userAgentText, confirmAction, plural};
 })();
+
+/* ---- queue: a toast that holds an action (Undo) or a link, and undo ---- */
+/* Ops.notice(text, {label, run} | {href, linkText}, ms): a toast with a button
+ * (run() is called once, then the toast goes) or a link, shown ms (10 s). */
+Ops.notice = (text, act, ms) => {
+  let box = document.getElementById('notice');
+  if (!box) {
+    box = Ops.el('div', {id: 'notice', class: 'toast notice', role: 'status'});
+    document.body.append(box);
+  }
+  const a = act || {};
+  const ctl = a.href ? Ops.el('a', {href: a.href}, a.linkText || 'Open')
+    : a.run ? Ops.el('button', {type: 'button', class: 'btn btn-small'}, a.label || 'Undo') : null;
+  if (a.run) ctl.addEventListener('click', () => { box.hidden = true; a.run(); });
+  box.replaceChildren(Ops.el('span', {}, text), ctl ? ' ' : null, ctl);
+  box.hidden = false;
+  clearTimeout(Ops.notice.timer);
+  Ops.notice.timer = setTimeout(() => { box.hidden = true; }, ms || 10000);
+  return box;
+};
+
+/* After a task was completed or cancelled (t: as it is now, before: as it
+ * was): a toast with "Undo" for 10 s that reopens it into its old work
+ * status; done(reopened task | null, error) follows the undo. */
+Ops.undoToast = (t, before, done) => {
+  const verb = t.status === 'CANCELLED' ? 'cancelled' : 'completed';
+  Ops.announce(`“${t.title}” ${verb}. Undo is in the message at the bottom of the page.`);
+  Ops.notice(`“${t.title}” ${verb}`, {label: 'Undo', run: async () => {
+    try {
+      const back = await Ops.patchTask(t, {status: before.work_status === 'IN_PROGRESS' ? 'IN_PROGRESS' : 'OPEN'});
+      Ops.toast(`“${back.title}” reopened`);
+      done && done(back);
+    } catch (e) {
+      Ops.toast(Ops.errorText(e), true);
+      done && done(null, e);
+    }
+  }});
+};
