@@ -78,6 +78,7 @@ const struct http_route_table api_routes = {
     .rows = rows,
     .n = sizeof rows / sizeof rows[0],
     .auth_prefix = "/ops",
+    .not_found_page = web_not_found_page,
 };
 
 /* The --metrics-listen address: the metrics alone, without a token (it is
