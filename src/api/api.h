@@ -135,6 +135,7 @@ void api_renewals_run(struct request *r);
 /* workflow rules: events.c, rules.c */
 void api_events_post(struct request *r);
 void api_events_list(struct request *r);
+void api_event_get(struct request *r);
 void api_rules_list(struct request *r);
 void api_rule_get(struct request *r);
 void api_rule_put(struct request *r);

@@ -50,6 +50,7 @@ static const struct http_route rows[] = {
     /* workflow rules: events.c, rules.c */
     {"POST", "/ops/events", api_events_post, AUTH},
     {"GET", "/ops/events", api_events_list, AUTH},
+    {"GET", "/ops/events/:id", api_event_get, AUTH},
     {"GET", "/ops/rules", api_rules_list, AUTH},
     {"GET", "/ops/rules/:id", api_rule_get, AUTH},
     {"PUT", "/ops/rules/:id", api_rule_put, ADMIN},
