@@ -355,7 +355,7 @@ def test_one_event_is_read_by_its_id_as_the_list_shows_it(rules):
     assert r.status == 200, r
     assert [r.json()] == listed
     assert r.json()["data"] == {"reason": "blurred"}
-    assert_error(s.get("/ops/events/evt_nobody"), 404, "not_found")
+    assert_error(s.get("/ops/events/evt_never_posted_anywhere"), 404, "not_found")
     assert_error(s.get("/ops/events/tsk_nope"), 404, "not_found")
     assert_error(s.get("/ops/events/evt_one_by_id", token=None), 401, "unauthorized")
 
