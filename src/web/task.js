@@ -74,7 +74,7 @@
     if (field === 'due_date') return Ops.formatDate(v);
     if (field === 'sla_hours') return `${+v} h`;
     if (field === 'sla_due_at') return Ops.formatTime(v);
-    if (field === 'title') return el('q', {}, bdi(String(v)));
+    if (field === 'title') return el('bdi', {class: 'title-val'}, String(v));
     return bdi(String(v));
   }
 
@@ -102,7 +102,7 @@
     const set = (noun, add, drop) => h.from === null ? [add, to] : h.to === null ? [drop, ' (was ', from, ')']
       : [`changed the ${noun} from `, from, ' to ', to];
     switch (f) {
-      case 'title': return ['renamed it from ', from, ' to ', to];
+      case 'title': return ['renamed it from “', from, '” to “', to, '”'];
       case 'description':
         return [h.from === null ? 'added a description' : h.to === null ? 'removed the description'
           : 'changed the description'];
