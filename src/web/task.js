@@ -125,13 +125,22 @@
     return a ? `${kindText(it.kind)} expires ${a.expires_on}, ${a.days_before}-day threshold` : null;
   }
 
+  /* One entry per change: the lines one actor wrote at one moment (a PATCH
+   * of several fields, an escalation) read as one sentence. */
   function renderHistory() {
-    $('history').replaceChildren(...history.map((h) => {
-      const ctx = renewalContext(h);
+    const groups = [];
+    for (const h of history) {
+      const g = groups[groups.length - 1];
+      if (g && g[0].at === h.at && g[0].actor === h.actor && h.type !== 'created' && g[0].type !== 'sla_breached' &&
+          h.type !== 'sla_breached') g.push(h);
+      else groups.push([h]);
+    }
+    $('history').replaceChildren(...groups.map((g) => {
+      const h = g[0], ctx = renewalContext(h);
       return el('li', {},
         el('time', {datetime: h.at}, Ops.formatTime(h.at)), ' ',
         el('span', {class: 'what'}, el('span', {class: 'actor'}, bdi(actorText(h.actor, h.actor_name))), ': ',
-          ctx ? ctx + '; ' : null, ...what(h)));
+          ctx ? ctx + '; ' : null, ...g.flatMap((x, i) => i ? ['; ', ...what(x)] : what(x))));
     }));
   }
 
