@@ -98,6 +98,11 @@ describe('a task page', () => {
                  await page.evaluate((t) => Ops.dueText(t, t.today), {status: 'OPEN', due_date: addDays(today, 2), today}));
     assert.match(await page.locator('#why-body').textContent(), /^Made by hand by Anna Staff on /);
     assert.deepEqual(await historyLines(page), ['Anna Staff: created this task']);
+    // a token tied to nobody is named by its name, never its id
+    const tok = (await server.ok('GET', '/ops/tokens')).data.find((x) => !x.staff_id && x.role === 'admin');
+    await server.ok('PATCH', '/ops/tasks/' + ids.chase, {priority: 'URGENT'});
+    await openTask(page, ids.chase);
+    assert.equal((await historyLines(page))[1], `${tok.name} (API token): changed the priority from High to Urgent`);
     await openTask(page, ids.progress);
     assert.deepEqual(await historyLines(page), ['Anna Staff: created this task', 'Anna Staff: started it']);
     assert.equal(await page.locator('.description').count(), 0);
