@@ -198,6 +198,7 @@ describe('a task page', () => {
     await box.pressSequentially('Called them. @be');
     const opts = page.locator('#mention-list [role=option]');
     await opts.first().waitFor();
+    await page.screenshot({path: shotPath('task-mention-1280.png')});
     assert.deepEqual(await opts.locator('bdi').allTextContents(), ['Beatriz Núñez', 'Ben Worker'],
                      'active staff whose name has a word beginning so, by name');
     assert.equal(await box.getAttribute('aria-activedescendant'), 'mention-0');
@@ -212,7 +213,6 @@ describe('a task page', () => {
     await opts.first().click();
     assert.equal(await box.inputValue(), 'Called them. @sta_ben can you check? And @sta_bea ');
     await box.press('Escape');
-    await page.screenshot({path: shotPath('task-comment-1280.png'), fullPage: true});
     await page.getByRole('button', {name: 'Add comment'}).click();
     const c = page.locator('#comment-list .comment');
     await c.first().waitFor();
@@ -406,7 +406,7 @@ describe('the 404 page', () => {
     const res = await page.goto('/no/such/page');
     assert.equal(res.status(), 404);
     assert.equal(await page.title(), 'Page not found · opstasks');
-    await page.screenshot({path: shotPath('not-found-390.png')});
+    await page.screenshot({path: shotPath('not-found-1280.png')});
     await page.getByRole('link', {name: 'Go to the task queue'}).click();
     await page.waitForURL(/\/tasks$/);
     const api = await page.evaluate(async () => (await fetch('/no/such/page')).headers.get('Content-Type'));
