@@ -45,11 +45,12 @@ static bool authenticate(struct request *r)
 }
 
 /* The 404 of a path no pattern matches: the table's page for a browser's
- * GET outside the auth prefix, else JSON. */
+ * GET outside the auth prefix, else JSON (also for a path too long to keep,
+ * since it cannot be told to be outside the prefix). */
 static void reply_not_found(struct request *r, const struct http_route_table *t, const char *method)
 {
-    if (t->not_found_page && strcmp(method, "GET") == 0 && !(t->auth_prefix && under(r->path, t->auth_prefix)) &&
-        t->not_found_page(r))
+    if (t->not_found_page && !r->path_too_long && strcmp(method, "GET") == 0 &&
+        !(t->auth_prefix && under(r->path, t->auth_prefix)) && t->not_found_page(r))
         return;
     http_reply_err(r, ERR_NOT_FOUND, NULL, "%s", t->not_found ? t->not_found : "no such route");
 }

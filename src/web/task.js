@@ -254,7 +254,7 @@
       add('Complete', 'btn-ok', (b) => change(b, {status: 'COMPLETED'}, 'completed'));
       add('Cancel', 'btn-quiet', async (b) => {
         const yes = await Ops.confirmAction({title: 'Cancel this task?', danger: true, yes: 'Cancel task',
-          text: `“${t.title}” will be cancelled. You can undo it for 10 seconds, or reopen it later.`});
+          text: `“\u2068${t.title}\u2069” will be cancelled. You can undo it for 10 seconds, or reopen it later.`});
         if (yes) change(b, {status: 'CANCELLED'}, 'cancelled');
         else b.focus();
       });

@@ -118,7 +118,7 @@ def test_unknown_assets_and_pages_as_assets_are_404(server, name):
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 
 
-@pytest.mark.parametrize("path", ["/nope", "/tasks/", "/customers", "/tasks/x/y", "/" + "a" * 600])
+@pytest.mark.parametrize("path", ["/nope", "/tasks/", "/customers", "/tasks/x/y", "/" + "a" * 500])
 def test_a_browser_asking_for_a_page_that_does_not_exist_gets_an_html_404(server, path):
     r = server.get(path, token=None, headers={"Accept": BROWSER_ACCEPT})
     assert r.status == 404, r
@@ -145,6 +145,8 @@ def test_the_api_and_other_methods_keep_the_json_404_for_browsers_too(server):
     assert_error(server.get("/ops/nope", token=None, headers=h), 401, "unauthorized")
     assert_error(server.get("/assets/nope.js", token=None, headers=h), 404, "not_found")
     assert_error(server.request("POST", "/nope", {"a": 1}, token=None, headers=h), 404, "not_found")
+    # a path too long to keep cannot be told to be outside /ops: JSON
+    assert_error(server.get("/ops/" + "a" * 600, token=None, headers=h), 404, "not_found")
 
 
 def test_page_routes_refuse_other_methods(server):
