@@ -148,6 +148,7 @@ void api_renewals_run(struct request *r);
 /* workflow rules: events.c, rules.c */
 void api_events_post(struct request *r);
 void api_events_list(struct request *r);
+void api_event_get(struct request *r);
 void api_rules_list(struct request *r);
 void api_rule_get(struct request *r);
 void api_rule_put(struct request *r);
@@ -161,6 +162,9 @@ void web_logout(struct request *r);
 void web_queue_page(struct request *r);
 void web_task_page(struct request *r);
 void web_asset(struct request *r);
+/* The route table's not_found_page: the HTML 404 page for a request whose
+ * Accept prefers text/html to JSON (a browser's navigation); false otherwise. */
+bool web_not_found_page(struct request *r);
 void api_me(struct request *r);
 void api_audit_list(struct request *r);
 /* signin.c */

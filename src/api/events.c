@@ -205,3 +205,24 @@ void api_events_list(struct request *r)
 fail:
     http_reply_error(r, &e);
 }
+
+/* GET /ops/events/{id}: one event as the list shows it (the task page shows
+ * the event that made a rule's task). */
+void api_event_get(struct request *r)
+{
+    if (!ids_valid_external(r->param, "evt_") && !ids_valid_external(r->param, "sys_")) {
+        http_reply_err(r, ERR_NOT_FOUND, NULL, "no event %.80s", r->param);
+        return;
+    }
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
+    struct event_row ev = {0};
+    enum err rc = store_event_get(c, r->param, &ev);
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc, NULL, rc == ERR_NOT_FOUND ? "no event %s" : NULL, r->param);
+        return;
+    }
+    http_reply_json(r, 200, event_json(&ev));
+    store_event_row_clear(&ev);
+}

@@ -213,11 +213,39 @@ static bool renewal_or_404(struct request *r, char cid[EXT_ID_SIZE], struct rene
     return rc == ERR_OK;
 }
 
+/* What the engine did for the item ("actions"): the task page says from it
+ * which expiry date and threshold made or escalated a task. An item has one
+ * row per (expiry date, threshold), so a few; at most 1,000 are listed. */
+#define ACTIONS_MAX 1000
+
 void api_renewal_get(struct request *r)
 {
     char cid[EXT_ID_SIZE];
     struct renewal_item it;
-    if (renewal_or_404(r, cid, &it)) http_reply_json(r, 200, item_json(&it));
+    if (!renewal_or_404(r, cid, &it)) return;
+    struct store_conn *c = api_reader(r);
+    if (!c) return;
+    struct renewal_action_row *a = NULL;
+    int n = 0;
+    enum err rc = store_renewal_actions(c, it.id, ACTIONS_MAX, &a, &n);
+    store_reader_release(c);
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    json_t *o = item_json(&it), *list = json_array();
+    for (int i = 0; i < n; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "expires_on", json_string(a[i].expires_on));
+        json_object_set_new(x, "days_before", json_integer(a[i].days_before));
+        json_object_set_new(x, "action", json_string(a[i].action));
+        json_object_set_new(x, "task_id", json_string(a[i].task_id));
+        api_ts(x, "at", a[i].at);
+        json_array_append_new(list, x);
+    }
+    free(a);
+    json_object_set_new(o, "actions", list);
+    http_reply_json(r, 200, o);
 }
 
 struct item_ctx {

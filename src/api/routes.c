@@ -54,6 +54,7 @@ static const struct http_route rows[] = {
     /* workflow rules: events.c, rules.c */
     {"POST", "/ops/events", api_events_post, AUTH},
     {"GET", "/ops/events", api_events_list, AUTH},
+    {"GET", "/ops/events/:id", api_event_get, AUTH},
     {"GET", "/ops/rules", api_rules_list, AUTH},
     {"GET", "/ops/rules/:id", api_rule_get, AUTH},
     {"PUT", "/ops/rules/:id", api_rule_put, ADMIN},
@@ -82,6 +83,7 @@ const struct http_route_table api_routes = {
     .rows = rows,
     .n = sizeof rows / sizeof rows[0],
     .auth_prefix = "/ops",
+    .not_found_page = web_not_found_page,
 };
 
 /* The --metrics-listen address: the metrics alone, without a token (it is

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "domain/dates.h"
@@ -255,6 +256,55 @@ void web_invite_page(struct request *r)
 }
 
 void web_login_page(struct request *r) { serve_page(r, "login.html"); }
+
+/* ---- the 404 page for browsers ----------------------------------------------------- */
+
+/* The q of the Accept entry for type ("text/html", "application/json",
+ * "*\/\*"), -1 when there is none. Parameters other than q are ignored. */
+static double accept_q(const char *accept, const char *type)
+{
+    size_t tn = strlen(type);
+    for (const char *p = accept; p && *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *semi = memchr(p, ';', n);
+        size_t name = semi ? (size_t)(semi - p) : n;
+        while (name && (p[name - 1] == ' ' || p[name - 1] == '\t')) name--;
+        if (name == tn && strncasecmp(p, type, tn) == 0) {
+            double q = 1;
+            for (const char *s = semi; s && s < p + n; s = memchr(s + 1, ';', (size_t)(p + n - s - 1))) {
+                const char *v = s + 1;
+                while (*v == ' ' || *v == '\t') v++;
+                if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=') q = strtod(v + 2, NULL);
+            }
+            return q;
+        }
+        p = end;
+    }
+    return -1;
+}
+
+/* A browser asks for text/html by name and above JSON (Chromium and Firefox
+ * send "text/html,...,*\/\*;q=0.8"); curl's and fetch()'s "*\/\*", and
+ * API clients asking for JSON, keep the JSON 404. */
+bool web_not_found_page(struct request *r)
+{
+    const char *accept = http_header(r, MHD_HTTP_HEADER_ACCEPT);
+    if (!accept) return false;
+    double html = accept_q(accept, "text/html"), json = accept_q(accept, "application/json");
+    if (json < 0) json = accept_q(accept, "application/*");
+    if (json < 0) json = accept_q(accept, "*/*");
+    if (html <= 0 || html <= json) return false;
+    const struct web_asset *a = asset_find("not-found.html");
+    if (!a) return false;
+    r->n_headers = 0;
+    security_headers(r);
+    http_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    reply_asset(r, a);
+    r->status = 404;
+    return true;
+}
 
 /* ---- GET /ops/me ---------------------------------------------------------------------- */
 

@@ -53,6 +53,10 @@ struct http_route_table {
      * whether it exists); NULL: none. */
     const char *auth_prefix;
     const char *not_found; /* the 404's message; NULL: "no such route" */
+    /* For a GET or HEAD of a path outside auth_prefix that no pattern
+     * matches: answers it and returns true (a browser's page), or returns
+     * false for the JSON 404. NULL: always the JSON 404. */
+    bool (*not_found_page)(struct request *r);
 };
 
 /* Server-wide settings and shared handles; read-only after start. */

@@ -44,15 +44,25 @@ static bool authenticate(struct request *r)
     return false;
 }
 
+/* The 404 of a path no pattern matches: the table's page for a browser's
+ * GET outside the auth prefix, else JSON (also for a path too long to keep,
+ * since it cannot be told to be outside the prefix). */
+static void reply_not_found(struct request *r, const struct http_route_table *t, const char *method)
+{
+    if (t->not_found_page && !r->path_too_long && strcmp(method, "GET") == 0 &&
+        !(t->auth_prefix && under(r->path, t->auth_prefix)) && t->not_found_page(r))
+        return;
+    http_reply_err(r, ERR_NOT_FOUND, NULL, "%s", t->not_found ? t->not_found : "no such route");
+}
+
 void http_route(struct request *r)
 {
     const struct http_route_table *t = r->app->routes;
-    const char *not_found = t->not_found ? t->not_found : "no such route";
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     if (r->path_too_long) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "%s", not_found);
+        reply_not_found(r, t, method);
         return;
     }
-    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     /* The first pattern that matches the path wins (literal segments are
      * listed before ":name" ones); its rows' methods are the only ones
      * allowed. Matched before authentication so that the access log names
@@ -86,7 +96,7 @@ void http_route(struct request *r)
         return;
     }
     if (!found) {
-        http_reply_err(r, ERR_NOT_FOUND, NULL, "%s", not_found);
+        reply_not_found(r, t, method);
         return;
     }
     if ((found->flags & (HTTP_ROUTE_AUTH | HTTP_ROUTE_ADMIN)) && !r->authed && !authenticate(r)) return;

@@ -375,6 +375,10 @@ struct store_conn;
     X(VALUE, enum err, renewal_action_insert, (struct store_conn *c, const char *id, const char *expires_on, \
         int days_before, const char *action, const char *task_id, int64_t at), \
         (c, id, expires_on, days_before, action, task_id, at)) \
+    /* every action taken for the item, oldest first (at most max); *out \
+     * owned by the caller (free()), NULL when none */ \
+    X(VALUE, enum err, renewal_actions, (struct store_conn *c, const char *id, int max, \
+        struct renewal_action_row **out, int *n), (c, id, max, out, n)) \
     /* the newest task with this renewal_id, ERR_NOT_FOUND when none */ \
     X(VALUE, enum err, renewal_latest_task, (struct store_conn *c, const char *renewal_id, \
         char task_id[TASK_ID_SIZE]), (c, renewal_id, task_id)) \

@@ -290,6 +290,17 @@ struct renewal_row {
     char task_due[DATE_SIZE];
 };
 
+/* One action the renewals engine took for an item (a row of
+ * renewal_actions): which expiry date and threshold, created or escalated,
+ * and the task. */
+struct renewal_action_row {
+    char expires_on[DATE_SIZE];
+    int days_before;
+    char action[16];  /* "created" or "escalated" */
+    char task_id[TASK_ID_SIZE];
+    int64_t at;
+};
+
 /* Owned-record cleanup helpers. */
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);

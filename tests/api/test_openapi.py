@@ -30,7 +30,7 @@ EXPECTED_CODES_FROM_OTHER_BRANCHES = {}
 # A well-shaped id that names nothing, by the path segment before the parameter.
 UNKNOWN_IDS = {"tasks": "tsk_" + "0" * 26, "staff": "sta_nobody", "customers": "cus_nobody",
                "renewals": "ren_nobody", "rules": "rul_nobody", "assets": "nope.css", "tokens": "tok_nobody",
-               "sessions": "ses_nobody", "invite": "A" * 43, "views": "viw_nobody"}
+               "sessions": "ses_nobody", "invite": "A" * 43, "views": "viw_nobody", "events": "evt_nobody"}
 
 
 # ---- the routing table, the error map and the document ----------------------------

@@ -68,7 +68,9 @@ def test_put_item_creates_with_201_then_updates_with_200(s):
     b = r.json()
     assert (b["kind"], b["expires_on"], b["assignee_id"], b["created_at"]) == ("passport", "2099-04-01", None,
                                                                                 a["created_at"])
-    assert s.get("/ops/customers/cus_r_1/renewals/ren_r_one").json() == b
+    got = s.get("/ops/customers/cus_r_1/renewals/ren_r_one").json()
+    assert got.pop("actions") == [], "the engine has done nothing for it yet"
+    assert got == b
 
 
 def test_put_of_the_same_item_again_changes_nothing(s):
@@ -227,6 +229,27 @@ def test_an_active_task_is_escalated_when_a_later_threshold_is_crossed(s):
     assert u["sla_hours"] is not None and u["sla_breached"] is False
     lines = [h for h in s.history(t["id"]) if h["actor"] == "renewals"]
     assert {h["field"] for h in lines if h["type"] == "field_changed"} == {"priority", "due_date", "sla_hours", "sla_due_at"}
+
+
+def test_an_item_lists_the_actions_taken_with_their_threshold_and_time(s):
+    put_item(s, "cus_r_1", "ren_r_acts", day(50))
+    run(s)
+    [t] = tasks_of(s, "ren_r_acts")
+    put_item(s, "cus_r_1", "ren_r_acts", day(5))
+    run(s)
+    item = s.get("/ops/customers/cus_r_1/renewals/ren_r_acts").json()
+    assert list(item) == ITEM_FIELDS + ["actions"]
+    acts = item["actions"]
+    assert [(a["expires_on"], a["days_before"], a["action"], a["task_id"]) for a in acts] == \
+        [(day(50), 60, "created", t["id"]), (day(5), 14, "escalated", t["id"])]
+    # each action's time is its history lines' time, so a page can tell which threshold a line is for
+    hist = s.history(t["id"])
+    created = [h["at"] for h in hist if h["actor"] == "renewals" and h["type"] == "created"]
+    escalated = {h["at"] for h in hist if h["actor"] == "renewals" and h["type"] == "field_changed"}
+    assert created == [acts[0]["at"]] and escalated == {acts[1]["at"]}
+    # the list of items is as it was
+    listed = s.get("/ops/customers/cus_r_1/renewals?limit=500").json()["data"]
+    assert all("actions" not in x for x in listed)
 
 
 def test_a_completed_task_means_a_new_task_at_the_next_threshold(s):

@@ -347,6 +347,19 @@ def test_event_data_up_to_64_kib_is_accepted(rules):
     assert rules.post("/ops/events", {"id": "evt_big", "type": "big.data", "data": {"blob": blob}}).status == 201
 
 
+def test_one_event_is_read_by_its_id_as_the_list_shows_it(rules):
+    s = rules
+    post_event(s, event("evt_one_by_id", "one.by_id", reason="blurred"))
+    listed = [e for e in s.get("/ops/events?type=one.by_id").json()["data"] if e["id"] == "evt_one_by_id"]
+    r = s.get("/ops/events/evt_one_by_id")
+    assert r.status == 200, r
+    assert [r.json()] == listed
+    assert r.json()["data"] == {"reason": "blurred"}
+    assert_error(s.get("/ops/events/evt_never_posted_anywhere"), 404, "not_found")
+    assert_error(s.get("/ops/events/tsk_nope"), 404, "not_found")
+    assert_error(s.get("/ops/events/evt_one_by_id", token=None), 401, "unauthorized")
+
+
 def test_events_list_pages_and_filters(rules):
     s = rules
     for i in range(3):

@@ -115,6 +115,40 @@ def test_unknown_assets_and_pages_as_assets_are_404(server, name):
     assert_error(server.get("/assets/" + name, token=None), 404, "not_found")
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("path", ["/nope", "/tasks/", "/customers", "/tasks/x/y", "/" + "a" * 500])
+def test_a_browser_asking_for_a_page_that_does_not_exist_gets_an_html_404(server, path):
+    r = server.get(path, token=None, headers={"Accept": BROWSER_ACCEPT})
+    assert r.status == 404, r
+    assert r.header("Content-Type") == "text/html; charset=utf-8"
+    assert r.header("Content-Security-Policy").startswith(CSP_START)
+    assert r.header("X-Frame-Options") == "DENY"
+    body = r.body.decode()
+    assert "<title>Page not found" in body and 'href="/tasks"' in body
+    assert "<style" not in body and " style=" not in body and "<script" not in body
+    head = server.request("HEAD", path, token=None, headers={"Accept": BROWSER_ACCEPT})
+    assert head.status == 404 and head.header("Content-Type") == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/json, text/html;q=0.5",
+                                    "text/html;q=0, */*", "text/*", "text/html;q=0.5, */*;q=0.5"])
+def test_api_clients_keep_the_json_404(server, accept):
+    headers = {"Accept": accept} if accept else {}
+    assert_error(server.get("/nope", token=None, headers=headers), 404, "not_found")
+
+
+def test_the_api_and_other_methods_keep_the_json_404_for_browsers_too(server):
+    h = {"Accept": BROWSER_ACCEPT}
+    assert_error(server.get("/ops/nope", headers=h), 404, "not_found")
+    assert_error(server.get("/ops/nope", token=None, headers=h), 401, "unauthorized")
+    assert_error(server.get("/assets/nope.js", token=None, headers=h), 404, "not_found")
+    assert_error(server.request("POST", "/nope", {"a": 1}, token=None, headers=h), 404, "not_found")
+    # a path too long to keep cannot be told to be outside /ops: JSON
+    assert_error(server.get("/ops/" + "a" * 600, token=None, headers=h), 404, "not_found")
+
+
 def test_page_routes_refuse_other_methods(server):
     r = server.request("DELETE", "/tasks", token=None)
     assert_error(r, 405, "method_not_allowed")

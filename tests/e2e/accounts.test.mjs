@@ -217,7 +217,7 @@ describe('nav bar and names', () => {
     await page.getByRole('button', {name: 'Start'}).click();
     await page.locator('.history li').nth(1).waitFor();
     const lines = await page.locator('.history li').allTextContents();
-    assert.ok(lines.some((l) => l.includes(ADA.name) && l.includes('Status')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.includes(ADA.name) && l.includes('started it')), lines.join('\n'));
     for (const l of lines) assert.ok(!/tok_|token:/.test(l), 'no token id in history: ' + l);
     assert.equal(await page.locator('.facts').getByText(CARL.name).count(), 1);
     assert.deepEqual(await navLinks(page), ['Queue', 'Account', 'Staff', 'Audit']);

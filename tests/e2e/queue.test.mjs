@@ -5,7 +5,8 @@
 // keyboard, Take/Start/Undo, selection and the bulk bar with a refused task,
 // rows leaving the view, the time format, the new-task form with pickers,
 // the live refresh on `ops:changes`, an XSS title, the CSRF refusal, load
-// more, the 30-second poll; screenshots at 1280 and 390 px wide.
+// more, the 30-second poll; screenshots at 1280 and 390 px wide (a task's
+// page is task.test.mjs).
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -725,17 +726,6 @@ describe('markup, the task page and the poll', () => {
     assert.equal((await server.get(t.id)).title, evil);
   });
 
-  test('a task page shows the description and history', async () => {
-    await page.goto('/tasks/' + ids.progress);
-    await page.locator('h1', {hasText: 'Translate birth certificate'}).waitFor();
-    assert.equal(await page.locator('.description').textContent(), 'Line one\nLine two');
-    const lines = await page.locator('.history li .what').allTextContents();
-    assert.deepEqual(lines, ['Created', 'Status: Open → In progress']);
-    await page.screenshot({path: shotPath('task-1280.png'), fullPage: true});
-    await page.goto('/tasks/tsk_01J00000000000000000000000');
-    await page.locator('#error').filter({hasText: 'no such task'}).waitFor();
-  });
-
   test('the view refreshes itself every 30 seconds and says when', async () => {
     const ctx = await browser.newContext({baseURL: server.url});
     await ctx.addCookies(await context.cookies());
@@ -817,11 +807,6 @@ describe('screenshots', () => {
       assert.ok(overflow <= 0, `no sideways scrolling at ${width} px (overflow ${overflow})`);
       await page.screenshot({path: shotPath(`queue-${width}.png`)});
       await page.screenshot({path: shotPath(`queue-${width}-full.png`), fullPage: true});
-      await page.goto('/tasks/' + ids.passport);
-      await page.locator('h1', {hasText: 'Copy of passport missing'}).waitFor();
-      const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(overflow2 <= 0, `no sideways scrolling on a task's page at ${width} px (overflow ${overflow2})`);
-      await page.screenshot({path: shotPath(`task-${width}.png`), fullPage: true});
       await page.goto('/login');
       await page.screenshot({path: shotPath(`login-${width}.png`)});
       await noProblems(page);

@@ -201,6 +201,39 @@ enum err pg_renewal_action_insert(struct store_conn *c, const char *id, const ch
     return n == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
+enum err pg_renewal_actions(struct store_conn *c, const char *id, int max, struct renewal_action_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, id);
+    pg_p_int(&p, max);
+    enum err rc;
+    /* the primary key's prefix: one item's few rows */
+    PGresult *res = pg_run(c, "SELECT expires_on, days_before, action, task_id, at FROM renewal_actions "
+                              "WHERE renewal_id = $1 ORDER BY at, days_before DESC LIMIT $2", &p, &rc);
+    if (!res) return rc;
+    int rows = PQntuples(res);
+    if (rows > max) rows = max;
+    struct renewal_action_row *a = rows ? calloc((size_t)rows, sizeof *a) : NULL;
+    if (rows && !a) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    for (int r = 0; r < rows; r++) {
+        struct renewal_action_row *x = &a[r];
+        pg_col_copy(res, r, 0, x->expires_on, sizeof x->expires_on);
+        x->days_before = (int)pg_col_int64(res, r, 1);
+        pg_col_copy(res, r, 2, x->action, sizeof x->action);
+        pg_col_copy(res, r, 3, x->task_id, sizeof x->task_id);
+        x->at = pg_col_int64(res, r, 4);
+    }
+    PQclear(res);
+    *out = a;
+    *n = rows;
+    return ERR_OK;
+}
+
 enum err pg_renewal_latest_task(struct store_conn *c, const char *renewal_id, char task_id[TASK_ID_SIZE])
 {
     struct pg_params p = {0};

@@ -195,6 +195,41 @@ enum err sqlite_renewal_action_insert(struct store_conn *c, const char *id, cons
     return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_DUPLICATE;
 }
 
+enum err sqlite_renewal_actions(struct store_conn *c, const char *id, int max, struct renewal_action_row **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    /* the primary key's prefix: one item's few rows */
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT expires_on, days_before, action, task_id, at FROM renewal_actions "
+                                      "WHERE renewal_id = ? ORDER BY at, days_before DESC LIMIT ?");
+    if (!st) return ERR_INTERNAL;
+    struct renewal_action_row *a = calloc((size_t)(max > 0 ? max : 1), sizeof *a);
+    if (!a) {
+        sqlite_done(st);
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, max);
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct renewal_action_row *x = &a[(*n)++];
+        sqlite_col_copy(st, 0, x->expires_on, sizeof x->expires_on);
+        x->days_before = sqlite3_column_int(st, 1);
+        sqlite_col_copy(st, 2, x->action, sizeof x->action);
+        sqlite_col_copy(st, 3, x->task_id, sizeof x->task_id);
+        x->at = sqlite3_column_int64(st, 4);
+    }
+    if (*n < max && rc != SQLITE_DONE) {
+        free(a);
+        *n = 0;
+        return sqlite_fail(c, st, "renewal_actions");
+    }
+    sqlite_done(st);
+    if (*n) *out = a;
+    else free(a);
+    return ERR_OK;
+}
+
 enum err sqlite_renewal_latest_task(struct store_conn *c, const char *renewal_id, char task_id[TASK_ID_SIZE])
 {
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT id FROM tasks INDEXED BY tasks_by_renewal WHERE renewal_id = ? "
