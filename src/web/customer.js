@@ -85,7 +85,7 @@
     fact('Owner', c.owner_id ? Ops.staffName(c.owner_id) : 'Nobody');
     fact('Since', Ops.formatTime(c.created_at));
     $('ren-all').href = '/renewals?user_id=' + q;
-    $('ren-all').setAttribute('aria-label', `Open ${c.name}'s items in Renewals`);
+    $('ren-all').setAttribute('aria-label', `Open in Renewals: ${c.name}'s items`);
 
     const tasks = Ops.pager({path: () => `/ops/tasks?user_id=${q}&status=${$('f-status').value}&limit=50`,
                              list: $('tasks'), more: $('tasks-more'), empty: $('tasks-empty'),

@@ -126,7 +126,7 @@ describe('the customer page', () => {
     assert.match(pass, /None yet/);
     assert.match(pass, /90-day threshold/);
     assert.equal(await page.locator('#renewals tr', {hasText: 'ren_bob'}).count(), 0, 'only this customer’s items');
-    assert.equal(await page.getByRole('link', {name: 'Open Ayşe Yılmaz\'s items in Renewals'}).getAttribute('href'),
+    assert.equal(await page.getByRole('link', {name: 'Open in Renewals: Ayşe Yılmaz\'s items'}).getAttribute('href'),
                  '/renewals?user_id=cus_ayse');
   });
 
