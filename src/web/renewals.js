@@ -1,6 +1,7 @@
 /* renewals.js: /renewals, every customer's renewal items (GET
  * /ops/renewals), soonest expiry first, filtered by customer, kind and
- * "expiring before" (kept in the URL: user_id, kind, expires_before); each
+ * "expiring before" (kept in the URL: user_id, kind, expires_before; the
+ * customer picked by name with picker.js); each
  * row links its customer and newest task, and "All tasks" shows the item's
  * tasks (GET /ops/tasks?renewal_id=&status=all). */
 'use strict';
@@ -9,8 +10,7 @@
   const {el, api} = Ops;
   const $ = (id) => document.getElementById(id);
   const KEYS = ['user_id', 'kind', 'expires_before'];
-  const names = new Map();  /* customer name -> id, from the picker's answers */
-  let today = '', view = {}, reload = null, pickerSeq = 0;
+  let today = '', view = {}, reload = null, picker = null;
 
   function readUrl() {
     const p = new URLSearchParams(location.search);
@@ -77,45 +77,14 @@
     return tr;
   }
 
-  /* ---- the customer filter: names looked up as one types ---- */
-  async function suggest(text) {
-    const my = ++pickerSeq;
-    if (!text.trim() || text.startsWith('cus_')) return;
-    try {
-      const {data} = await api('GET', '/ops/customers?limit=10&q=' + encodeURIComponent(text.trim()));
-      if (my !== pickerSeq) return;
-      $('f-customer-list').replaceChildren(...data.data.map((c) => {
-        names.set(c.name, c.id);
-        return el('option', {value: c.name}, c.id);
-      }));
-    } catch (e) { /* suggestions are a help only */ }
-  }
-
-  function pickCustomer() {
-    const text = $('f-customer').value.trim(), err = $('f-customer-error');
-    err.hidden = true;
-    $('f-customer').removeAttribute('aria-invalid');
-    let id = '';
-    if (/^cus_[A-Za-z0-9_-]{1,64}$/.test(text)) id = text;
-    else if (names.has(text)) id = names.get(text);
-    else if (text) {
-      err.textContent = `No customer named “${text}”: pick one from the list`;
-      err.hidden = false;
-      $('f-customer').setAttribute('aria-invalid', 'true');
-      return;
-    }
-    setView(Object.assign({}, view, {user_id: id || undefined}));
-  }
-
   async function showFilters() {
     $('f-kind').value = view.kind || '';
     $('f-before').value = view.expires_before || '';
-    $('f-customer').value = view.user_id || '';
+    picker.set(view.user_id ? {id: view.user_id, name: view.user_id} : null);
     if (view.user_id) {
       try {
         const {data} = await api('GET', '/ops/customers/' + encodeURIComponent(view.user_id));
-        names.set(data.name, data.id);
-        if ($('f-customer').value === view.user_id) $('f-customer').value = data.name;
+        if (view.user_id === data.id && !$('f-customer').matches(':focus')) picker.set(data);
       } catch (e) { /* the id stays shown */ }
     }
   }
@@ -142,13 +111,9 @@
     $('more').addEventListener('click', () => setTimeout(() => {
       $('count').textContent = `${list.querySelectorAll('tr.item').length} items shown`;
     }, 0));
-    let timer = null;
-    $('f-customer').addEventListener('input', () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => suggest($('f-customer').value), 120);
-      if (names.has($('f-customer').value.trim())) pickCustomer();  /* chosen from the list */
-    });
-    $('f-customer').addEventListener('change', pickCustomer);
+    /* the customer, picked by name (picker.js) */
+    picker = Ops.picker($('f-customer'), {kind: 'customer',
+      onPick: (c) => setView(Object.assign({}, view, {user_id: c ? c.id : undefined}))});
     $('f-kind').addEventListener('change', () => {
       const k = $('f-kind').value.trim().toLowerCase().replace(/[\s-]+/g, '_');
       $('f-kind').value = k;
