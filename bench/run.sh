@@ -336,12 +336,18 @@ V_BULK=$(verdict "$BK_MS < 1000 && \"${BK_CODES// /}\" == \"200200200200200\"")
 V_SLA=$(verdict "$(ms "$R_P99") < 1000 && $R_NON == 0 && $R_REQS > 0")
 V_RULES=$(verdict "$(ms "$E_P99") < 2 && $E_NON == 0") # workflow rules
 
-# the /tasks page: navigation to a usable queue in Chromium, 100,000 tasks
+# the /tasks page in Chromium, 100,000 tasks: usable after navigation, a
+# search after the last keystroke, a change from another browser
 echo "== the /tasks page in Chromium over ${PN:=100000} tasks"
-P_LINE=$(N=$PN RUNS=10 bench/page.sh 2>&1 | tail -1) || true
-echo "$P_LINE"
-P_MED=$(sed -n 's/.*"median_ms":\([0-9]*\).*/\1/p' <<<"$P_LINE")
-V_PAGE=$(verdict "${P_MED:-99999} < 1000")
+P_OUT=$(N=$PN RUNS=10 bench/page.sh 2>&1) || true
+echo "$P_OUT" | tail -2
+P_JSON=$(grep '^{' <<<"$P_OUT" | tail -1)
+pmed() { sed -n "s/.*\"$1\":{\"median\":\([0-9]*\),\"max\":\([0-9]*\).*/\1 ms (max \2)/p" <<<"$P_JSON"; }
+P_USABLE=$(pmed usable_ms) P_SEARCH=$(pmed search_ms) P_CHANGE=$(pmed change_ms)
+P_U=${P_USABLE%% *} P_S=${P_SEARCH%% *} P_C=${P_CHANGE%% *}
+V_PAGE=$(verdict "${P_U:-99999} < 300")
+V_PSEARCH=$(verdict "${P_S:-99999} < 150")
+V_PCHANGE=$(verdict "${P_C:-99999} < 2000")
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 MEM=$(awk '/^MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
@@ -372,7 +378,9 @@ of their CPU; runs of 10 s vary by about ±15%. Goals are the contract's speed g
 | start-up to "listening on", ${N} tasks, median of 5 | **${START_MED} ms** (${STARTS[*]}) | < 100 ms | ${V_START} |
 | renewals pass, POST /ops/renewals/run over ${RN} items, $((RN / 100)) crossing a threshold | **${R_MS} ms**, ${R_ROWS} tasks created; a second pass ${R2_MS} ms, ${R2_MADE} created | < 1 s, each crossing acted once | ${V_RENEW} |
 | workflow rules: POST /ops/events matching 2 of 1,000 rules over 50 types, tasks durably created, 1 client, ${DURATION} s | p50 ${E_P50}, **p99 ${E_P99}** (${E_RPS} events/s, ${E_NON} non-2xx; ${E_EVENTS} events, ${E_TASKS} tasks on disk: ${E_CHECK}) | < 2 ms per event | ${V_RULES} |
-| the /tasks page: navigation to the queue usable in Chromium, ${PN} tasks, median of 10 (bench/page.sh) | **${P_MED:-?} ms** | < 1 s | ${V_PAGE} |
+| the /tasks page: navigation to the first rows and counts on screen in Chromium, ${PN} tasks, median of 10 (bench/page.sh) | **${P_USABLE:-?}** | < 300 ms | ${V_PAGE} |
+| the /tasks page: last keystroke in the search box to the matches on screen, ${PN} tasks, median of 10 | **${P_SEARCH:-?}** | < 150 ms | ${V_PSEARCH} |
+| the /tasks page: a title changed in another browser to it on screen, ${PN} tasks, median of 10 | **${P_CHANGE:-?}** | < 2 s | ${V_PCHANGE} |
 | seeding ${N} tasks (bench/seed.c, one transaction) | ${SEED_S} s, ${DB_MB} MiB database | | |
 
 MD

@@ -171,6 +171,8 @@ void api_audit_list(struct request *r);
 void web_invite_accept(struct request *r);
 void web_invite_page(struct request *r);
 void web_account_page(struct request *r);
+void web_customer_page(struct request *r);
+void web_renewals_page(struct request *r);
 void web_staff_page(struct request *r);
 void web_audit_page(struct request *r);
 void api_me_password(struct request *r);

@@ -71,6 +71,8 @@ static const struct http_route rows[] = {
     {"POST", "/logout", web_logout, 0},
     {"GET", "/tasks", web_queue_page, 0},
     {"GET", "/tasks/:id", web_task_page, 0},
+    {"GET", "/customers/:id", web_customer_page, 0},
+    {"GET", "/renewals", web_renewals_page, 0},
     {"GET", "/invite/:id", web_invite_page, 0},
     {"POST", "/invite/:id", web_invite_accept, 0},
     {"GET", "/account", web_account_page, 0},

@@ -1,5 +1,5 @@
 /* web.c (api): the browser side of the same server. The pages
- * (/tasks, /tasks/{id}, /login) and their assets are compiled in (src/web/,
+ * (/tasks, /tasks/{id}, /customers/{id}, /renewals, /login) and their assets are compiled in (src/web/,
  * scripts/embed-web.sh); sign-in turns an API token into a cookie session
  * (http/session.c) and /ops/me tells the page who it is and what day it is
  * in the server's timezone. Every answer here carries a Content-Security-Policy
@@ -200,6 +200,8 @@ static void page(struct request *r, const char *name)
 void web_queue_page(struct request *r) { page(r, "tasks.html"); }
 void web_task_page(struct request *r) { page(r, "task.html"); }
 void web_account_page(struct request *r) { page(r, "account.html"); }
+void web_customer_page(struct request *r) { page(r, "customer.html"); }
+void web_renewals_page(struct request *r) { page(r, "renewals.html"); }
 
 /* An admin's page: for others, the queue (their links to it are not shown). */
 static void admin_page(struct request *r, const char *name)

@@ -3,6 +3,7 @@
  * SIGTERM/SIGINT with sigwait (no handler runs in a signal context) and stops
  * in order: listener and in-flight requests, sweeper, writer, database. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,28 +92,42 @@ static int split_listen(const char *s, char *host, size_t hn, char *port, size_t
     return 0;
 }
 
-static int open_listener(const char *host, const char *port, char *shown, size_t sn)
+/* Binds HOST:PORT (not yet listening), so that a port already in use is
+ * found before the database is opened and migrated, and no connection is
+ * taken before the server can answer it. shown gets the bound address
+ * (the port a port 0 picked). -1, with the reason on stderr, on failure. */
+static int bind_listener(const char *host, const char *port, const char *what, char *shown, size_t sn)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0) {
-        log_error("serve: cannot resolve %s: %s", host, gai_strerror(rc));
+        fprintf(stderr, "opstasks: cannot listen on %s:%s: %s\n", host, port, gai_strerror(rc));
         return -1;
     }
-    int fd = -1;
+    int fd = -1, why = 0;
     for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) continue;
+        if (fd < 0) {
+            why = errno;
+            continue;
+        }
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-            log_error("serve: cannot listen on %s:%s: %m", host, port);
+        if (bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            why = errno;
             close(fd);
             fd = -1;
         }
     }
     freeaddrinfo(res);
-    if (fd < 0) return -1;
+    if (fd < 0) {
+        if (why == EADDRINUSE)
+            fprintf(stderr, "opstasks: cannot listen on %s:%s: the port is in use (another server running?); "
+                    "stop it or choose another %s\n", host, port, what);
+        else
+            fprintf(stderr, "opstasks: cannot listen on %s:%s: %s\n", host, port, strerror(why));
+        return -1;
+    }
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     getsockname(fd, (struct sockaddr *)&ss, &len);
@@ -130,6 +145,24 @@ static int open_listener(const char *host, const char *port, char *shown, size_t
         snprintf(shown, sn, "%s:%d", addr, p);
     }
     return fd;
+}
+
+/* Logs how to make a token when the database has none (a server
+ * nobody can call otherwise); a failed count says nothing. */
+static void hint_without_tokens(struct store *store, const char *db)
+{
+    struct store_conn *c = store_reader_acquire(store);
+    if (!c) return;
+    int64_t n = -1;
+    enum err rc = store_token_count(c, &n);
+    store_reader_release(c);
+    if (rc != ERR_OK || n != 0) return;
+    char shown[512]; /* a URI's password is never printed */
+    store_db_display(db, shown, sizeof shown);
+    /* one log line, so --log-format json stays one JSON object a line */
+    log_info("serve: the database has no API token yet, so nobody can sign in or call the API; make the first "
+             "admin token with: opstasks init --db %s (or another with: opstasks token create --db %s --role admin)",
+             shown, shown);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -195,17 +228,31 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "opstasks: %s\n", tls_err);
         return 1;
     }
+    /* the addresses first: a port in use must not cost a migration (nor
+     * leave a new database behind) */
+    char shown[300], mshown[300] = "";
+    int fd = bind_listener(host, port, "--listen", shown, sizeof shown), mfd = -1;
+    if (fd >= 0 && v[O_METRICS][0] && (mfd = bind_listener(mhost, mport, "--metrics-listen", mshown, sizeof mshown)) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        http_tls_free(&app);
+        return 1;
+    }
     struct errinfo e = {0};
     struct store *store = NULL;
     if (store_open(v[O_DB], &store, &e) != 0) {
         fprintf(stderr, "opstasks: %s\n", e.message);
+        close(fd);
+        if (mfd >= 0) close(mfd);
         http_tls_free(&app);
         return 1;
     }
-    char shown[300];
-    int fd = open_listener(host, port, shown, sizeof shown);
-    if (fd < 0) {
-        fprintf(stderr, "opstasks: cannot listen on %s\n", v[O_LISTEN]);
+    if (listen(fd, 1024) != 0 || (mfd >= 0 && listen(mfd, 1024) != 0)) {
+        fprintf(stderr, "opstasks: cannot listen on %s: %s\n", v[O_LISTEN], strerror(errno));
+        close(fd);
+        if (mfd >= 0) close(mfd);
         http_tls_free(&app);
         store_close(store);
         return 1;
@@ -215,6 +262,7 @@ int cmd_serve(int argc, char **argv)
     if (events_mib > 0 && !(events_limit = ratelimit_new((int64_t)events_mib * 1024 * 1024, 60 * 1000))) {
         fprintf(stderr, "opstasks: out of memory\n");
         close(fd);
+        if (mfd >= 0) close(mfd);
         store_close(store);
         return 1;
     }
@@ -223,6 +271,7 @@ int cmd_serve(int argc, char **argv)
     if (!(signin_records = ratelimit_new(1, 60 * 1000))) {
         fprintf(stderr, "opstasks: out of memory\n");
         close(fd);
+        if (mfd >= 0) close(mfd);
         store_close(store);
         return 1;
     }
@@ -239,6 +288,7 @@ int cmd_serve(int argc, char **argv)
     if (!(app.passwords = passwords_start(PASSWORDS_THREADS, PASSWORDS_QUEUE_MAX, PASSWORDS_MAX_WAIT_MS))) {
         fprintf(stderr, "opstasks: cannot start the password threads\n");
         close(fd);
+        if (mfd >= 0) close(mfd);
         http_tls_free(&app);
         store_close(store);
         return 1;
@@ -248,6 +298,7 @@ int cmd_serve(int argc, char **argv)
         passwords_stop(app.passwords);
         fprintf(stderr, "opstasks: cannot start the HTTP server\n");
         close(fd);
+        if (mfd >= 0) close(mfd);
         http_tls_free(&app);
         store_close(store);
         return 1;
@@ -259,12 +310,10 @@ int cmd_serve(int argc, char **argv)
     metrics_app.tls = false;
     metrics_app.tls_cert = metrics_app.tls_key = NULL;
     struct MHD_Daemon *md = NULL;
-    char mshown[300] = "";
-    if (v[O_METRICS][0]) {
-        int mfd = open_listener(mhost, mport, mshown, sizeof mshown);
-        if (mfd < 0 || !(md = http_start(&metrics_app, &api_metrics_routes, mfd, 2))) {
+    if (mfd >= 0) {
+        if (!(md = http_start(&metrics_app, &api_metrics_routes, mfd, 2))) {
             fprintf(stderr, "opstasks: cannot serve metrics on %s\n", v[O_METRICS]);
-            if (mfd >= 0) close(mfd);
+            close(mfd);
             http_stop(d, store, 0);
             passwords_stop(app.passwords);
             http_tls_free(&app);
@@ -295,6 +344,7 @@ int cmd_serve(int argc, char **argv)
     char db_shown[512];
     store_db_display(v[O_DB], db_shown, sizeof db_shown);
     log_info("serve: database %s, timezone %s, %u HTTP threads", db_shown, v[O_TZ], threads);
+    hint_without_tokens(store, v[O_DB]);
     printf("listening on %s://%s\n", app.tls ? "https" : "http", shown);
     if (md) printf("metrics on http://%s/metrics\n", mshown);
     fflush(stdout);

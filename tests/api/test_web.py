@@ -331,3 +331,24 @@ def test_a_session_from_before_the_accounts_migration_stays_signed_in(make_serve
     assert me.status == 200, me
     assert re.fullmatch(r"ses_[0-9A-F]{26}", me.json()["session_id"]), me.json()
     assert db_query(s, "SELECT count(*) FROM sessions WHERE staff_id IS NULL AND last_seen_at >= created_at") == [(1,)]
+
+
+# ---- the customer and renewals pages ---------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/customers/cus_one", "/renewals"])
+def test_customer_and_renewals_pages_send_a_signed_out_visitor_to_login(server, path):
+    r = server.get(path + "?kind=passport", token=None)
+    assert r.status == 303
+    nxt = urllib.parse.parse_qs(urllib.parse.urlparse(r.header("Location")).query)["next"][0]
+    assert nxt == path + "?kind=passport"
+    assert server.get(path).status == 303, "a bearer token does not open a page"
+
+
+def test_customer_and_renewals_pages_are_served_to_a_signed_in_browser(server):
+    c = session(server)
+    for path, marker in [("/customers/cus_one", "customer.js"), ("/renewals", "renewals.js")]:
+        r = server.get(path, token=None, headers=cookie_headers(server, c, csrf=False, origin=False))
+        assert r.status == 200, (path, r)
+        assert r.header("Content-Type") == "text/html; charset=utf-8"
+        assert r.header("Content-Security-Policy").startswith(CSP_START)
+        assert marker in r.body.decode()
