@@ -19,6 +19,9 @@ static const struct http_route rows[] = {
     {"GET", "/ops/tasks/:id/history", api_task_history, AUTH},
     {"GET", "/ops/tasks/:id/comments", api_task_comments, AUTH},
     {"POST", "/ops/tasks/:id/comments", api_task_comment_add, AUTH},
+    /* the live feed (stream.c) */
+    {"GET", "/ops/stream", api_stream, AUTH},
+    {"GET", "/ops/changes", api_changes, AUTH},
     {"GET", "/ops/staff", api_staff_list, AUTH},
     {"GET", "/ops/staff/:id", api_staff_get, AUTH},
     {"PUT", "/ops/staff/:id", api_staff_put, ADMIN},
