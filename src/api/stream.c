@@ -136,6 +136,24 @@ static void changes_walk(const struct feed_change *rows, int n, struct pos *at,
     }
 }
 
+/* A read gives history rows, then comments, each list in seq order: the
+ * two merged by time (history first at the same instant), so a client
+ * catching up sees them as they happened. Each event still moves only its
+ * own half of the position, so any merge of the two lists resumes alike. */
+static void merge_by_time(struct feed_change *rows, int n)
+{
+    int split = 0;
+    while (split < n && rows[split].kind == 'h') split++;
+    if (split == 0 || split == n) return;
+    struct feed_change *m = malloc(sizeof *m * (size_t)n);
+    if (!m) return; /* kept as read: the same changes, in another order */
+    int i = 0, j = split, k = 0;
+    while (i < split || j < n)
+        m[k++] = j == n || (i < split && rows[i].at <= rows[j].at) ? rows[i++] : rows[j++];
+    memcpy(rows, m, sizeof *m * (size_t)n);
+    free(m);
+}
+
 /* ---- the poller ---- */
 
 struct sse_arg {
@@ -240,6 +258,7 @@ static void tick(struct pos *g, bool *g_known)
     int nb = 0;
     bool more = false;
     if (rc == ERR_OK) rc = store_feed_read(c, g->h, g->c, READ_LIMIT, &batch, &nb, &more);
+    if (rc == ERR_OK) merge_by_time(batch, nb);
     if (rc != ERR_OK) {
         log_error("stream: cannot read the feed: %s", store_last_error(c));
         store_reader_release(c);
@@ -260,6 +279,7 @@ static void tick(struct pos *g, bool *g_known)
             int no = 0;
             bool own_more = false;
             if (store_feed_read(c, w->at.h, w->at.c, READ_LIMIT, &own, &no, &own_more) == ERR_OK) {
+                merge_by_time(own, no);
                 deliver(w, own, no);
                 w->at = rows_end(w->at, own, no);
                 if (!own_more) w->at = pos_max(w->at, next);
@@ -450,6 +470,7 @@ void api_changes(struct request *r)
     enum err rc = now ? ERR_OK : store_feed_read(c, p.h, p.c, READ_LIMIT, &rows, &n, &more);
     store_reader_release(c);
     if (api_failed(r, rc, NULL)) return;
+    merge_by_time(rows, n);
     json_t *data = json_array();
     changes_walk(rows, n, &p, emit_json, data);
     free(rows);
