@@ -52,6 +52,7 @@ static struct {
     struct store *store;
     int max, open;
     struct watcher *list;
+    bool failing; /* the poller's last read failed: logged once until one works (poller thread only) */
 } feed = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static int64_t now_ms(void)
@@ -236,18 +237,21 @@ static int take_watchers(struct watcher ***out)
     return a ? n : 0;
 }
 
-static void tick(struct pos *g, bool *g_known)
+/* One round: the shared read, each stream's events, heartbeats. Returns
+ * true when the shared read was cut at READ_LIMIT (a burst of changes): the
+ * next round comes at once rather than after POLL_MS. */
+static bool tick(struct pos *g, bool *g_known)
 {
     struct watcher **ws;
     int n = take_watchers(&ws);
     if (n == 0) {
         *g_known = false; /* nobody listens: read nothing until someone does */
-        return;
+        return false;
     }
     struct store_conn *c = store_reader_acquire(feed.store);
     if (!c) {
         free(ws);
-        return;
+        return false;
     }
     enum err rc = ERR_OK;
     if (!*g_known) {
@@ -260,11 +264,14 @@ static void tick(struct pos *g, bool *g_known)
     if (rc == ERR_OK) rc = store_feed_read(c, g->h, g->c, READ_LIMIT, &batch, &nb, &more);
     if (rc == ERR_OK) merge_by_time(batch, nb);
     if (rc != ERR_OK) {
-        log_error("stream: cannot read the feed: %s", store_last_error(c));
+        if (!feed.failing) log_error("stream: cannot read the feed: %s", store_last_error(c));
+        feed.failing = true;
         store_reader_release(c);
         free(ws);
-        return;
+        return false;
     }
+    if (feed.failing) log_info("stream: reading the feed again");
+    feed.failing = false;
     struct pos next = rows_end(*g, batch, nb);
     int64_t now = now_ms();
     for (int i = 0; i < n; i++) {
@@ -298,7 +305,7 @@ static void tick(struct pos *g, bool *g_known)
     free(batch);
     free(ws);
     *g = next;
-    (void)more; /* the rest comes with the next tick */
+    return more;
 }
 
 static void *poller(void *arg)
@@ -306,8 +313,15 @@ static void *poller(void *arg)
     (void)arg;
     struct pos g = {0, 0};
     bool g_known = false;
+    bool again = false;
     pthread_mutex_lock(&feed.lock);
     while (!feed.stopping) {
+        if (again) {
+            pthread_mutex_unlock(&feed.lock);
+            again = tick(&g, &g_known);
+            pthread_mutex_lock(&feed.lock);
+            continue;
+        }
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += (long)POLL_MS * 1000000;
@@ -318,7 +332,7 @@ static void *poller(void *arg)
         pthread_cond_timedwait(&feed.wake, &feed.lock, &until);
         if (feed.stopping) break;
         pthread_mutex_unlock(&feed.lock);
-        tick(&g, &g_known);
+        again = tick(&g, &g_known);
         pthread_mutex_lock(&feed.lock);
     }
     pthread_mutex_unlock(&feed.lock);

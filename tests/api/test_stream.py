@@ -395,3 +395,26 @@ def test_head_answers_the_stream_headers_without_a_stream(srv):
     r = srv.request("HEAD", "/ops/stream")
     assert r.status == 200
     assert r.header("Content-Type").startswith("text/event-stream")
+
+
+def test_a_resume_far_behind_catches_up_in_pages_then_goes_live(make_server):
+    srv = make_server()
+    s = Stream(srv)
+    try:
+        start = ready(s)
+    finally:
+        s.close()
+    made = [srv.task(title=f"Burst {i}")["id"] for i in range(520)]
+    body = srv.get(f"/ops/changes?after={start}").json()
+    assert len(body["data"]) == 500 and body["more"] is True
+    rest = srv.get(f"/ops/changes?after={body['last_event_id']}").json()
+    assert [c["task_id"] for c in body["data"] + rest["data"]] == made and rest["more"] is False
+    s = Stream(srv, headers={"Last-Event-ID": start})
+    try:
+        ready(s)
+        evs = s.changes(520, timeout=10)
+        assert [e["data"]["task_id"] for e in evs] == made
+        t = srv.task(title="After the burst")
+        assert s.changes(1)[0]["data"]["task_id"] == t["id"]
+    finally:
+        s.close()
