@@ -418,3 +418,22 @@ def test_a_resume_far_behind_catches_up_in_pages_then_goes_live(make_server):
         assert s.changes(1)[0]["data"]["task_id"] == t["id"]
     finally:
         s.close()
+
+
+def test_open_streams_hold_no_http_thread(srv):
+    """More streams than the server has HTTP threads (2 to 16), and it still
+    answers at once, and a change reaches every one of them."""
+    streams = [Stream(srv) for _ in range(40)]
+    try:
+        for s in streams:
+            ready(s)
+        t0 = time.monotonic()
+        srv.healthy()
+        assert srv.get("/ops/tasks?limit=1").status == 200
+        assert time.monotonic() - t0 < 1 * SLOW
+        t = srv.task(title="To everyone")
+        for s in streams:
+            assert s.changes(1, timeout=3)[0]["data"]["task_id"] == t["id"]
+    finally:
+        for s in streams:
+            s.close()
