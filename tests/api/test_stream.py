@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import FUTURE, SLOW, Server, assert_error, new_db_uri, wait_until
+from conftest import SLOW, Server, assert_error, db_query, is_pg_uri, new_db_uri, wait_until
 from test_web import cookie_headers, session
 
 
@@ -437,3 +437,28 @@ def test_open_streams_hold_no_http_thread(srv):
     finally:
         for s in streams:
             s.close()
+
+
+def test_comments_from_before_the_feed_are_numbered_on_upgrade_in_their_order(make_server):
+    srv = make_server()
+    t = srv.task(title="Old comments")
+    old = [srv.post(f"/ops/tasks/{t['id']}/comments", {"body": f"old {i}"}).json()["id"] for i in range(3)]
+    srv.stop()
+    # the table as it was before its seq (and the migration forgotten)
+    if is_pg_uri(srv.db):
+        db_query(srv, "ALTER TABLE task_comments DROP COLUMN seq")
+        db_query(srv, "DELETE FROM schema_migrations WHERE version >= 7")
+    else:
+        db_query(srv, "CREATE TABLE old_comments AS SELECT id, task_id, author, body, mentions, created_at "
+                      "FROM task_comments")
+        db_query(srv, "DROP TABLE task_comments")
+        db_query(srv, "ALTER TABLE old_comments RENAME TO task_comments")
+        db_query(srv, "DELETE FROM schema_migrations WHERE version >= 15")
+    srv.start()
+    body = srv.get("/ops/changes?after=0-0").json()
+    got = [c["comment_id"] for c in body["data"] if c["type"] == "comment.created"]
+    assert got == old
+    new = srv.post(f"/ops/tasks/{t['id']}/comments", {"body": "new"}).json()["id"]
+    later = srv.get(f"/ops/changes?after={body['last_event_id']}").json()["data"]
+    assert [c.get("comment_id") for c in later] == [new]
+    assert srv.get(f"/ops/tasks/{t['id']}/comments").json()["data"][-1]["id"] == new
