@@ -154,6 +154,17 @@ void api_rule_get(struct request *r);
 void api_rule_put(struct request *r);
 void api_rule_delete(struct request *r);
 
+/* stream.c: the live feed of task changes, GET /ops/stream (server-sent
+ * events) and GET /ops/changes (the same as JSON, for polling). The poller
+ * thread: started once with the store it reads and the most streams open
+ * at once (past it GET /ops/stream answers 503 with Retry-After); 0, or -1
+ * when the thread cannot start. api_stream_stop ends every stream and
+ * joins the poller; before http_stop, so open streams do not hold it up. */
+void api_stream(struct request *r);
+void api_changes(struct request *r);
+int api_stream_start(struct store *store, int max_streams);
+void api_stream_stop(void);
+
 /* web.c: the browser page and its sign-in */
 void web_root(struct request *r);
 void web_login_page(struct request *r);

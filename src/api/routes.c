@@ -23,6 +23,9 @@ static const struct http_route rows[] = {
     {"GET", "/ops/views/:id", api_view_get, AUTH},
     {"PUT", "/ops/views/:id", api_view_put, AUTH},
     {"DELETE", "/ops/views/:id", api_view_delete, AUTH},
+    /* the live feed (stream.c) */
+    {"GET", "/ops/stream", api_stream, AUTH},
+    {"GET", "/ops/changes", api_changes, AUTH},
     {"GET", "/ops/staff", api_staff_list, AUTH},
     {"GET", "/ops/staff/:id", api_staff_get, AUTH},
     {"PUT", "/ops/staff/:id", api_staff_put, ADMIN},

@@ -27,7 +27,7 @@
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
        O_TLS_KEY, O_PER_ADDRESS, O_MAX_CONNS, O_HEADER_TIMEOUT, O_BODY_TIMEOUT, O_TRUSTED, O_WRITE_QUEUE,
-       O__COUNT };
+       O_MAX_STREAMS, O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -65,6 +65,8 @@ static const struct option_desc opts[] = {
                    "is taken from X-Forwarded-For (env: comma-separated)", true},
     [O_WRITE_QUEUE] = {"write-queue-max", "OPSTASKS_WRITE_QUEUE_MAX", OPT_INT, "10000", 1, 1000000,
                        "writes waiting for the writer; past it a write is answered 503"},
+    [O_MAX_STREAMS] = {"max-streams", "OPSTASKS_MAX_STREAMS", OPT_INT, "500", 1, 100000,
+                       "live streams (GET /ops/stream) open at once; past it one is answered 503"},
 };
 
 /* The per-token volume limit of POST /ops/events; lives as long as the
@@ -341,6 +343,9 @@ int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    /* the live feed's poller, last: nothing after it can fail */
+    if (api_stream_start(store, atoi(v[O_MAX_STREAMS])) != 0)
+        log_error("serve: cannot start the live feed; GET /ops/stream answers 503");
     char db_shown[512];
     store_db_display(v[O_DB], db_shown, sizeof db_shown);
     log_info("serve: database %s, timezone %s, %u HTTP threads", db_shown, v[O_TZ], threads);
@@ -352,6 +357,7 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     log_info("serve: %s received; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    api_stream_stop(); /* open streams end, so in-flight requests drain */
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
     recompute_stop(rw); /* likewise; it stops after its current batch */
     http_stop(d, store, 10000);

@@ -130,6 +130,7 @@ struct request {
     bool close;         /* answer with Connection: close */
     bool busy;          /* the writer's queue was full */
     char client_address[46]; /* http_client_address's answer, once asked */
+    struct http_stream *stream; /* the body is a stream (stream.c), not resp_body */
 };
 
 /* Starts the server on an already bound, listening socket, serving routes
@@ -203,6 +204,31 @@ void http_submit(struct request *r, enum err (*run)(struct store_conn *, void *)
 void http_submit_via(struct request *r, int (*enqueue)(void *queue, struct store_job *job), void *queue,
                      enum err (*run)(struct store_conn *, void *), void *ctx, void (*finish)(struct request *, enum err),
                      void (*ctx_free)(void *));
+
+/* ---- Streamed answers (stream.c): server-sent events ----
+ * http_stream_open answers r 200 text/event-stream (Connection: close),
+ * whose body is whatever http_stream_write hands over, until
+ * http_stream_end; while nothing is to be sent, the connection is suspended
+ * (no HTTP thread waits). Returns the stream, of which the caller holds a
+ * reference to give back with http_stream_release (any thread), or NULL
+ * with r answered 500. buffer_max bounds what waits unsent: a write past it
+ * ends the stream. http_stream_write copies text: false when the stream has
+ * ended (the client left, the buffer overflowed, or it was ended), which
+ * http_stream_ended also says. http_stream_end_all ends every open stream
+ * (http_stop, first). A handler that opened a stream sets no other
+ * answer. http_stream_response is server.c's: the MHD response
+ * for r->stream (NULL, and the stream ended, when it cannot be made). */
+struct http_stream;
+struct http_stream *http_stream_open(struct request *r, size_t buffer_max);
+bool http_stream_write(struct http_stream *s, const char *text, size_t n);
+void http_stream_end(struct http_stream *s);
+bool http_stream_ended(struct http_stream *s);
+void http_stream_release(struct http_stream *s);
+void http_stream_end_all(void);
+struct MHD_Response *http_stream_response(struct http_stream *s);
+/* server.c's, for a request that ends before its stream was queued: drops
+ * MHD's reference, the stream ended. */
+void http_stream_discard(struct http_stream *s);
 
 /* Routes r over r->app->routes (router.c): sets r->route_pattern (NULL: no
  * pattern matched) and r->metrics_series, then answers 404/405/401/403 or

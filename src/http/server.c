@@ -60,6 +60,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void request_free(struct request *r)
 {
     if (r->ctx && r->ctx_free) r->ctx_free(r->ctx);
+    if (r->stream) http_stream_discard(r->stream); /* never queued */
     free(r->body);
     free(r->resp_body);
     free(r);
@@ -89,9 +90,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static enum MHD_Result queue(struct request *r)
 {
     /* MHD takes the body over (no copy); it frees it with the response */
-    struct MHD_Response *resp = r->resp_body
-        ? MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_MUST_FREE)
+    struct MHD_Response *resp = r->stream ? http_stream_response(r->stream)
+        : r->resp_body ? MHD_create_response_from_buffer(r->resp_len, r->resp_body, MHD_RESPMEM_MUST_FREE)
         : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    r->stream = NULL; /* MHD's now (or ended, when resp is NULL) */
     if (!resp) return MHD_NO;
     r->resp_body = NULL;
     if (r->content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
@@ -372,6 +374,7 @@ struct MHD_Daemon *http_start(struct app *app, const struct http_route_table *ro
 void http_stop(struct MHD_Daemon *d, struct store *store, int timeout_ms)
 {
     atomic_store(&stopping, true);
+    http_stream_end_all(); /* open streams are in flight until their end goes out */
     struct timespec pause = {0, 10 * 1000 * 1000};
     for (int waited = 0; atomic_load(&in_flight) > 0 && waited < timeout_ms; waited += 10) nanosleep(&pause, NULL);
     /* Writes still queued hold their request: let the writer finish them all

@@ -135,6 +135,20 @@ struct store_conn;
     X(VALUE, enum err, comment_add, (struct store_conn *c, const struct task_comment *cm), (c, cm)) \
     X(VALUE, enum err, comment_list, (struct store_conn *c, const char *task_id, const char *after_id, int limit, \
         struct task_comment **out, int *n), (c, task_id, after_id, limit, out, n)) \
+    /* ---- the live feed (GET /ops/stream) ---- \
+     * task_history.seq and task_comments.seq number the rows in commit \
+     * order on both backends (every write goes through a writer, one \
+     * transaction at a time per database: SQLite's write lock, PostgreSQL's \
+     * writers' advisory lock), so a reader that has seen seq N has seen \
+     * every row below it. feed_read: history rows with seq > after_history \
+     * (oldest first) then comments with seq > after_comment (oldest \
+     * first), at most limit of each, with their task's version as of the \
+     * read; *out owned by the caller (free()). *more: either list was cut \
+     * at limit. feed_head: the largest seq of each (0 when none). */ \
+    X(VALUE, enum err, feed_read, (struct store_conn *c, int64_t after_history, int64_t after_comment, int limit, \
+        struct feed_change **out, int *n, bool *more), (c, after_history, after_comment, limit, out, n, more)) \
+    X(VALUE, enum err, feed_head, (struct store_conn *c, int64_t *history, int64_t *comment), \
+        (c, history, comment)) \
     /* put inserts or updates by id (created_at kept); *created says which, \
      * decided by the insert on the primary key: of several writers putting a \
      * new id at once exactly one reports created. */ \

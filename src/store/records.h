@@ -133,6 +133,20 @@ struct view_row {
     int64_t created_at, updated_at;
 };
 
+/* One change of the live feed (feed_read, GET /ops/stream): a task_history
+ * row (kind 'h': its seq, type and field) or a comment (kind 'c': its seq
+ * and id), with the task's version as of the read (0: no such task). */
+struct feed_change {
+    char kind;
+    int64_t seq;
+    char task_id[TASK_ID_SIZE];
+    char type[24];   /* the history row's type; "" for a comment */
+    char field[24];  /* the history row's field ("" for created), or "" */
+    char comment_id[TASK_ID_SIZE];
+    char actor[96];
+    int64_t at, version;
+};
+
 /* ---- workflow rules: rule and event rows ------------------------ */
 
 #define STORE_EVENT_TYPE_SIZE 129  /* EVENT_TYPE_MAX (domain/rule.h) + NUL */

@@ -30,7 +30,7 @@ static const struct store_column tasks_cols[] = {
 };
 static const struct store_column task_comments_cols[] = {
     {"id", COL_TEXT}, {"task_id", COL_TEXT}, {"author", COL_TEXT}, {"body", COL_TEXT},
-    {"mentions", COL_TEXT}, {"created_at", COL_INT},
+    {"mentions", COL_TEXT}, {"created_at", COL_INT}, {"seq", COL_INT},
 };
 static const struct store_column task_history_cols[] = {
     {"seq", COL_INT}, {"task_id", COL_TEXT}, {"at", COL_INT}, {"actor", COL_TEXT},
@@ -111,7 +111,7 @@ const struct store_table store_tables[] = {
     T(staff, K(0), 1, -1, false, NULL),
     T(customers, K(0), 1, -1, false, NULL),
     T(tasks, K(0), 1, -1, false, NULL),
-    T(task_comments, K(0), 1, -1, false, NULL),
+    T(task_comments, K(0), 1, 6, false, NULL),
     T(task_history, K(0), 1, 0, false, NULL),
     T(tokens, K(0), 1, -1, false, NULL),
     T(sessions, K(0), 1, -1, false, NULL),

@@ -25,8 +25,10 @@ enum err sqlite_comment_add(struct store_conn *c, const struct task_comment *cm)
      * insert) and holds its row for the insert */
     enum err rc = bump(c, cm->task_id, 1);
     if (rc != ERR_OK) return rc;
-    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO task_comments (id, task_id, author, body, mentions, created_at) "
-                                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    /* seq: the live feed's number, next in line under the write lock */
+    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO task_comments (id, task_id, author, body, mentions, created_at, "
+                                      "seq) VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 "
+                                      "FROM task_comments)) ON CONFLICT DO NOTHING");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, cm->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, cm->task_id, -1, SQLITE_TRANSIENT);
