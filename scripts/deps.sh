@@ -18,12 +18,14 @@ set -eu
 # postgresql: initdb, pg_ctl, createdb and psql for the throwaway cluster
 # the tests run the PostgreSQL backend on (scripts/pg-test-cluster.sh);
 # Debian enables its own cluster on :5432, which the tests do not use
+# esbuild: the build minifies the page's scripts and style sheets with it
+# (scripts/embed-web.sh)
 # python3-psycopg2: the API tests read and change rows of a PostgreSQL database
 # directly (conftest.py db_query), as they do with sqlite3 on SQLite
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
 prometheus chromium chromium-driver python3-yaml python3-jsonschema systemd libgnutls28-dev openssl
-clang libclang-rt-14-dev llvm libpq-dev postgresql python3-psycopg2"
+clang libclang-rt-14-dev llvm libpq-dev postgresql python3-psycopg2 esbuild"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
