@@ -403,11 +403,12 @@ describe('views', () => {
     await tab('Overdue').click();
     await page.waitForURL(/\/tasks\?status=OVERDUE$/);
     assert.equal(await tab('Overdue').getAttribute('aria-current'), 'page');
+    await page.locator('#queue-caption').filter({hasText: /^Tasks: Overdue$/}).waitFor();
     await page.waitForFunction((n) => document.querySelectorAll('#rows tr.task').length === n, overdue);
     await tab('My work').click();
     await page.waitForURL(/assignee_id=me/);
+    await page.locator('#queue-caption').filter({hasText: /^Tasks: My work$/}).waitFor();
     await page.waitForFunction((n) => document.querySelectorAll('#rows tr.task').length === n, data.length);
-    assert.equal(await page.locator('#queue-caption').textContent(), 'Tasks: My work');
     // completing a task changes the counts without a reload
     const t = await server.task({title: 'Done for the count', due_date: addDays(today, 2), assignee_id: 'sta_anna'});
     await page.getByRole('button', {name: 'Refresh now'}).click();
