@@ -37,11 +37,19 @@
   }
   const qs = (p) => p.toString().replace(/%2C/g, ',');
 
+  /* the last view, to open it next time; the task page's "back to the queue" link */
+  function remember() {
+    try {
+      localStorage.setItem(LAST, qs(state.p));
+      sessionStorage.setItem('opstasks.queue', location.pathname + location.search);
+    } catch (e) { /* private mode */ }
+  }
+
   function go(query, push) {
     state.p = canon(query);
     const url = '/tasks?' + qs(state.p);
     if (url !== location.pathname + location.search) history[push ? 'pushState' : 'replaceState'](null, '', url);
-    try { localStorage.setItem(LAST, qs(state.p)); } catch (e) { /* private mode */ }
+    remember();
     state.selected.clear();
     renderFilters();
     renderViews();
@@ -729,7 +737,7 @@
     state.p = canon(query);
     /* a bare /tasks stays bare for the default view */
     if (location.search || qs(state.p) !== 'status=OPEN') history.replaceState(null, '', '/tasks?' + qs(state.p));
-    try { localStorage.setItem(LAST, qs(state.p)); } catch (e) { /* private mode */ }
+    remember();
     buildFilters();
     if (window.matchMedia('(max-width: 760px)').matches) $('filter-box').open = false;
     renderFilters();

@@ -512,6 +512,8 @@ describe('doing work', () => {
     await page.locator('body').press('j');
     await page.keyboard.press('Enter');
     await page.waitForURL(new RegExp('/tasks/' + byTitle[second]));
+    // the task page leads back to the same view
+    await page.locator('#back[href*="q=keyboard"]').waitFor();
   });
 
   test('Take on unassigned rows; Start on overdue rows; "Overdue · in progress"', async () => {
