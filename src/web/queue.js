@@ -343,7 +343,11 @@
     try {
       const nt = await Ops.patchTask(t, body);
       changed(nt);
-      if (what === 'complete' || what === 'cancel') Ops.undoToast(nt, t, () => refresh());
+      /* after an undo, focus goes to the task's row again (the toast's button is gone) */
+      if (what === 'complete' || what === 'cancel') Ops.undoToast(nt, t, (back) => refresh().then(() => {
+        const r = back && rowOf(back.id);
+        if (r && (!document.activeElement || document.activeElement === document.body)) r.querySelector('.title-link').focus();
+      }));
       else {
         const msg = {take: 'taken', assign: 'assigned to you', start: 'started', reopen: 'reopened'}[what];
         Ops.toast(`“${nt.title}” ${msg}`);

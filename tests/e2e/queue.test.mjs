@@ -542,8 +542,10 @@ describe('doing work', () => {
     const notice = page.locator('#notice');
     await notice.filter({hasText: '“Undo me” completed'}).waitFor();
     assert.equal((await server.get(t.id)).status, 'COMPLETED');
-    await notice.getByRole('button', {name: 'Undo'}).click();
+    await notice.getByRole('button', {name: 'Undo'}).focus();
+    await page.keyboard.press('Enter');
     await rowsOf(page).filter({hasText: 'Undo me'}).waitFor();
+    await page.waitForFunction(() => document.activeElement.textContent === 'Undo me', null, {timeout: 2000});
     assert.equal((await server.get(t.id)).status, 'IN_PROGRESS', 'back to the work status it had');
     await page.getByRole('button', {name: 'Cancel: Undo me'}).click();
     await notice.filter({hasText: '“Undo me” cancelled'}).waitFor();
