@@ -622,18 +622,7 @@
 
   /* ---- the new-task form ---- */
   function buildNewForm() {
-    const prio = el('select', {name: 'priority'});
-    for (const p of Ops.PRIORITIES) prio.append(el('option', {value: p}, Ops.PRIORITY_LABEL[p]));
-    prio.value = 'MEDIUM';
-    const due = el('input', {name: 'due_date', type: 'date', required: true});
-    $('new-fields').append(
-      Ops.field('nt-title', 'Title', el('input', {name: 'title', type: 'text', maxlength: 200, required: true, autocomplete: 'off', dir: 'auto'}), 'up to 200 characters'),
-      Ops.field('nt-due', 'Due date', due),
-      Ops.field('nt-priority', 'Priority', prio),
-      Ops.field('nt-assignee', 'Assignee', el('input', {name: 'assignee_id', type: 'text', placeholder: 'Type a name'}), 'optional'),
-      Ops.field('nt-customer', 'Customer', el('input', {name: 'user_id', type: 'text', placeholder: 'Type a name'}), 'optional'),
-      Ops.field('nt-sla', 'SLA hours', el('input', {name: 'sla_hours', type: 'text', inputmode: 'decimal', autocomplete: 'off'}), 'optional'),
-      Ops.field('nt-description', 'Description', el('textarea', {name: 'description', rows: 3}), 'optional'));
+    const prio = $('nt-priority'), due = $('nt-due');
     const who = Ops.picker($('nt-assignee'), {kind: 'staff', filter: (s) => s.active, onPick() {}});
     const cust = Ops.picker($('nt-customer'), {kind: 'customer', onPick() {}});
     const form = $('new-form'), toggle = $('new-toggle');
@@ -677,7 +666,6 @@
         const {data} = await api('POST', '/ops/tasks', body);
         form.reset();
         who.clear(); cust.clear();
-        prio.value = 'MEDIUM';
         open(false);
         Ops.notice(`Task “${data.title}” created`, {href: '/tasks/' + encodeURIComponent(data.id), linkText: 'Open it'});
         state.pending = data;  /* shown at the top even when the view does not answer it */
