@@ -760,6 +760,7 @@
     if (info) Ops.showNav(info);
     const sel = $('f-assignee');
     if (info && !info.staff_id && state.p.get('assignee_id') !== 'me') sel.querySelector('option[value=me]').remove();
+    for (const o of [...sel.options]) if (o.value.includes('sta_')) o.remove();  /* shown by id until the names came */
     for (const s of Ops.staffList()) sel.append(el('option', {value: s.id}, s.active ? s.name : `${s.name} (inactive)`));
     renderFilters();
     buildNewForm();

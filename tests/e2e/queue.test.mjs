@@ -234,6 +234,11 @@ describe('the queue', () => {
     await page.waitForURL(/assignee_id=sta_ben/);
     await page.waitForFunction(() => document.querySelectorAll('#rows tr.task').length === 2);
     assert.deepEqual((await titles(page)).sort(), ['File the archive', 'Translate birth certificate']);
+    await page.reload();
+    await page.locator('#updated').filter({hasText: 'Updated at'}).waitFor();
+    await page.waitForFunction(() => document.getElementById('whoami').textContent.startsWith('Signed in as'));
+    assert.equal(await page.locator('#f-assignee option:checked').textContent(), 'Ben Worker');
+    assert.equal(await page.locator('#f-assignee option[value=sta_ben]').count(), 1);
   });
 
   test('sort by priority and by SLA deadline', async () => {
