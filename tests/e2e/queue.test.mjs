@@ -652,6 +652,7 @@ describe('doing work', () => {
     await due.fill(addDays(today, 7));
     const cust = form.getByRole('combobox', {name: 'Customer'});
     await cust.fill('nobody at all');
+    await page.locator('#new-form .picker-note.is-empty').filter({hasText: 'No match'}).waitFor();
     await form.getByRole('button', {name: 'Create task'}).click();
     await page.locator('#nt-customer-error').filter({hasText: 'Pick a customer from the list'}).waitFor();
     await cust.fill('One');
