@@ -573,7 +573,6 @@ Ops.notice = (text, act, ms) => {
  * status; done(reopened task | null, error) follows the undo. */
 Ops.undoToast = (t, before, done) => {
   const verb = t.status === 'CANCELLED' ? 'cancelled' : 'completed';
-  Ops.announce(`“${t.title}” ${verb}. Undo is in the message at the bottom of the page.`);
   Ops.notice(`“${t.title}” ${verb}`, {label: 'Undo', run: async () => {
     try {
       const back = await Ops.patchTask(t, {status: before.work_status === 'IN_PROGRESS' ? 'IN_PROGRESS' : 'OPEN'});

@@ -37,11 +37,19 @@
   }
   const qs = (p) => p.toString().replace(/%2C/g, ',');
 
+  /* the last view, to open it next time; the task page's "back to the queue" link */
+  function remember() {
+    try {
+      localStorage.setItem(LAST, qs(state.p));
+      sessionStorage.setItem('opstasks.queue', location.pathname + location.search);
+    } catch (e) { /* private mode */ }
+  }
+
   function go(query, push) {
     state.p = canon(query);
     const url = '/tasks?' + qs(state.p);
     if (url !== location.pathname + location.search) history[push ? 'pushState' : 'replaceState'](null, '', url);
-    try { localStorage.setItem(LAST, qs(state.p)); } catch (e) { /* private mode */ }
+    remember();
     state.selected.clear();
     renderFilters();
     renderViews();
@@ -335,7 +343,11 @@
     try {
       const nt = await Ops.patchTask(t, body);
       changed(nt);
-      if (what === 'complete' || what === 'cancel') Ops.undoToast(nt, t, () => refresh());
+      /* after an undo, focus goes to the task's row again (the toast's button is gone) */
+      if (what === 'complete' || what === 'cancel') Ops.undoToast(nt, t, (back) => refresh().then(() => {
+        const r = back && rowOf(back.id);
+        if (r && (!document.activeElement || document.activeElement === document.body)) r.querySelector('.title-link').focus();
+      }));
       else {
         const msg = {take: 'taken', assign: 'assigned to you', start: 'started', reopen: 'reopened'}[what];
         Ops.toast(`“${nt.title}” ${msg}`);
@@ -610,18 +622,7 @@
 
   /* ---- the new-task form ---- */
   function buildNewForm() {
-    const prio = el('select', {name: 'priority'});
-    for (const p of Ops.PRIORITIES) prio.append(el('option', {value: p}, Ops.PRIORITY_LABEL[p]));
-    prio.value = 'MEDIUM';
-    const due = el('input', {name: 'due_date', type: 'date', required: true});
-    $('new-fields').append(
-      Ops.field('nt-title', 'Title', el('input', {name: 'title', type: 'text', maxlength: 200, required: true, autocomplete: 'off', dir: 'auto'}), 'up to 200 characters'),
-      Ops.field('nt-due', 'Due date', due),
-      Ops.field('nt-priority', 'Priority', prio),
-      Ops.field('nt-assignee', 'Assignee', el('input', {name: 'assignee_id', type: 'text', placeholder: 'Type a name'}), 'optional'),
-      Ops.field('nt-customer', 'Customer', el('input', {name: 'user_id', type: 'text', placeholder: 'Type a name'}), 'optional'),
-      Ops.field('nt-sla', 'SLA hours', el('input', {name: 'sla_hours', type: 'text', inputmode: 'decimal', autocomplete: 'off'}), 'optional'),
-      Ops.field('nt-description', 'Description', el('textarea', {name: 'description', rows: 3}), 'optional'));
+    const prio = $('nt-priority'), due = $('nt-due');
     const who = Ops.picker($('nt-assignee'), {kind: 'staff', filter: (s) => s.active, onPick() {}});
     const cust = Ops.picker($('nt-customer'), {kind: 'customer', onPick() {}});
     const form = $('new-form'), toggle = $('new-toggle');
@@ -665,7 +666,6 @@
         const {data} = await api('POST', '/ops/tasks', body);
         form.reset();
         who.clear(); cust.clear();
-        prio.value = 'MEDIUM';
         open(false);
         Ops.notice(`Task “${data.title}” created`, {href: '/tasks/' + encodeURIComponent(data.id), linkText: 'Open it'});
         state.pending = data;  /* shown at the top even when the view does not answer it */
@@ -729,7 +729,7 @@
     state.p = canon(query);
     /* a bare /tasks stays bare for the default view */
     if (location.search || qs(state.p) !== 'status=OPEN') history.replaceState(null, '', '/tasks?' + qs(state.p));
-    try { localStorage.setItem(LAST, qs(state.p)); } catch (e) { /* private mode */ }
+    remember();
     buildFilters();
     if (window.matchMedia('(max-width: 760px)').matches) $('filter-box').open = false;
     renderFilters();
@@ -760,6 +760,7 @@
     if (info) Ops.showNav(info);
     const sel = $('f-assignee');
     if (info && !info.staff_id && state.p.get('assignee_id') !== 'me') sel.querySelector('option[value=me]').remove();
+    for (const o of [...sel.options]) if (o.value.includes('sta_')) o.remove();  /* shown by id until the names came */
     for (const s of Ops.staffList()) sel.append(el('option', {value: s.id}, s.active ? s.name : `${s.name} (inactive)`));
     renderFilters();
     buildNewForm();

@@ -235,6 +235,11 @@ describe('the queue', () => {
     await page.waitForURL(/assignee_id=sta_ben/);
     await page.waitForFunction(() => document.querySelectorAll('#rows tr.task').length === 2);
     assert.deepEqual((await titles(page)).sort(), ['File the archive', 'Translate birth certificate']);
+    await page.reload();
+    await page.locator('#updated').filter({hasText: 'Updated at'}).waitFor();
+    await page.waitForFunction(() => document.getElementById('whoami').textContent.startsWith('Signed in as'));
+    assert.equal(await page.locator('#f-assignee option:checked').textContent(), 'Ben Worker');
+    assert.equal(await page.locator('#f-assignee option[value=sta_ben]').count(), 1);
   });
 
   test('sort by priority and by SLA deadline', async () => {
@@ -404,11 +409,12 @@ describe('views', () => {
     await tab('Overdue').click();
     await page.waitForURL(/\/tasks\?status=OVERDUE$/);
     assert.equal(await tab('Overdue').getAttribute('aria-current'), 'page');
+    await page.locator('#queue-caption').filter({hasText: /^Tasks: Overdue$/}).waitFor();
     await page.waitForFunction((n) => document.querySelectorAll('#rows tr.task').length === n, overdue);
     await tab('My work').click();
     await page.waitForURL(/assignee_id=me/);
+    await page.locator('#queue-caption').filter({hasText: /^Tasks: My work$/}).waitFor();
     await page.waitForFunction((n) => document.querySelectorAll('#rows tr.task').length === n, data.length);
-    assert.equal(await page.locator('#queue-caption').textContent(), 'Tasks: My work');
     // completing a task changes the counts without a reload
     const t = await server.task({title: 'Done for the count', due_date: addDays(today, 2), assignee_id: 'sta_anna'});
     await page.getByRole('button', {name: 'Refresh now'}).click();
@@ -512,6 +518,8 @@ describe('doing work', () => {
     await page.locator('body').press('j');
     await page.keyboard.press('Enter');
     await page.waitForURL(new RegExp('/tasks/' + byTitle[second]));
+    // the task page leads back to the same view
+    await page.locator('#back[href*="q=keyboard"]').waitFor();
   });
 
   test('Take on unassigned rows; Start on overdue rows; "Overdue · in progress"', async () => {
@@ -540,8 +548,10 @@ describe('doing work', () => {
     const notice = page.locator('#notice');
     await notice.filter({hasText: '“Undo me” completed'}).waitFor();
     assert.equal((await server.get(t.id)).status, 'COMPLETED');
-    await notice.getByRole('button', {name: 'Undo'}).click();
+    await notice.getByRole('button', {name: 'Undo'}).focus();
+    await page.keyboard.press('Enter');
     await rowsOf(page).filter({hasText: 'Undo me'}).waitFor();
+    await page.waitForFunction(() => document.activeElement.textContent === 'Undo me', null, {timeout: 2000});
     assert.equal((await server.get(t.id)).status, 'IN_PROGRESS', 'back to the work status it had');
     await page.getByRole('button', {name: 'Cancel: Undo me'}).click();
     await notice.filter({hasText: '“Undo me” cancelled'}).waitFor();
@@ -643,6 +653,7 @@ describe('doing work', () => {
     await due.fill(addDays(today, 7));
     const cust = form.getByRole('combobox', {name: 'Customer'});
     await cust.fill('nobody at all');
+    await page.locator('#new-form .picker-note.is-empty').filter({hasText: 'No match'}).waitFor();
     await form.getByRole('button', {name: 'Create task'}).click();
     await page.locator('#nt-customer-error').filter({hasText: 'Pick a customer from the list'}).waitFor();
     await cust.fill('One');
