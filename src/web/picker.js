@@ -66,6 +66,7 @@ Ops.picker = (input, opts) => {
     });
     open(items.length > 0);
     note.textContent = items.length ? `${items.length} found` : text ? 'No match' : '';
+    note.classList.toggle('is-empty', !items.length && !!text);  /* "No match" is shown, not only spoken */
     if (items.length) highlight(0);
   }
 
@@ -74,6 +75,7 @@ Ops.picker = (input, opts) => {
     input.value = picked ? picked.name : '';
     input.dataset.id = picked ? picked.id : '';
     note.textContent = '';
+    note.classList.remove('is-empty');
     open(false);
   }
 
@@ -131,10 +133,13 @@ Ops.picker = (input, opts) => {
       open(false);
     } else if (ev.key === 'Tab') {
       open(false);
+      note.classList.remove('is-empty');
     }
   });
 
-  input.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== input) open(false); }, 0));
+  input.addEventListener('blur', () => setTimeout(() => {
+    if (document.activeElement !== input) { open(false); note.classList.remove('is-empty'); }
+  }, 0));
 
   return {value: () => picked, set, clear: () => set(null)};
 };
