@@ -41,8 +41,9 @@ Ops.taskRow = (t, today) => {
     cell('SLA', 'c-sla', el('span', {class: 'sla-' + sla.state}, sla.text)));
 };
 /* A list that pages through next_cursor: load() starts again, the "more"
- * button appends; an older answer arriving late is dropped. */
-Ops.pager = ({path, list, more, empty, row, onError}) => {
+ * button appends; an older answer arriving late is dropped; onLoaded() after
+ * each page shown. */
+Ops.pager = ({path, list, more, empty, row, onError, onLoaded}) => {
   let cursor = null, seq = 0;
   async function load(reset) {
     const my = ++seq, p = path();
@@ -59,6 +60,7 @@ Ops.pager = ({path, list, more, empty, row, onError}) => {
       cursor = data.next_cursor;
       more.hidden = !cursor;
       empty.hidden = list.children.length > 0;
+      if (onLoaded) onLoaded();
     } catch (e) {
       if (my === seq) onError(e);
     } finally {
