@@ -93,24 +93,18 @@
     Ops.wireLogout($('logout'));
     readUrl();
     const list = $('rows');
-    reload = Ops.pager({
+    const count = () => {
+      const n = list.querySelectorAll('tr.item').length;
+      $('count').textContent = `${n} item${n === 1 ? '' : 's'}${$('more').hidden ? '' : ' shown'}`;
+    };
+    const load = Ops.pager({
       path: () => {
         const p = new URLSearchParams({limit: '100'});
         for (const k of KEYS) if (view[k]) p.set(k, view[k]);
         return '/ops/renewals?' + p;
       },
-      list, more: $('more'), empty: $('empty'), row,
-      onError: fail});
-    const done = reload;
-    reload = async () => {
-      $('error').hidden = true;
-      await done();
-      $('count').textContent = `${list.querySelectorAll('tr.item').length} item` +
-        (list.querySelectorAll('tr.item').length === 1 ? '' : 's') + ($('more').hidden ? '' : ' shown');
-    };
-    $('more').addEventListener('click', () => setTimeout(() => {
-      $('count').textContent = `${list.querySelectorAll('tr.item').length} items shown`;
-    }, 0));
+      list, more: $('more'), empty: $('empty'), row, onError: fail, onLoaded: count});
+    reload = () => { $('error').hidden = true; return load(); };
     /* the customer, picked by name (picker.js) */
     picker = Ops.picker($('f-customer'), {kind: 'customer',
       onPick: (c) => setView(Object.assign({}, view, {user_id: c ? c.id : undefined}))});

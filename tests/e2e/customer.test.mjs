@@ -261,5 +261,18 @@ describe('the renewals page', () => {
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(w <= 390, `no sideways scrolling on a phone (${w} px)`);
     await page.screenshot({path: shotPath('renewals-390.png'), fullPage: true});
+    await page.setViewportSize({width: 1280, height: 800});
+  });
+
+  test('pages through more than 100 items with "More items"', async () => {
+    for (let i = 0; i < 100; i++)
+      await server.ok('PUT', `/ops/customers/cus_bob/renewals/ren_more${String(i).padStart(3, '0')}`,
+                      {kind: 'visa', expires_on: addDays(today, 500 + i)});
+    await openRenewals(page);
+    assert.equal(await page.locator('#count').innerText(), '100 items shown');
+    await page.getByRole('button', {name: 'More items'}).click();
+    await page.locator('#count', {hasText: '103 items'}).waitFor();
+    assert.equal(await page.getByRole('button', {name: 'More items'}).isHidden(), true);
+    assert.equal(await page.locator('#rows tr.item').last().locator('.sub').innerText(), 'ren_more099');
   });
 });
