@@ -110,6 +110,24 @@ E_TASKS=$(sqlite3 "$E" "SELECT count(*) FROM tasks WHERE source = 'RULE'")
 if [ "$E_EVENTS" -gt 0 ] && [ "$E_TASKS" -eq $((2 * E_EVENTS)) ]; then E_CHECK="2 tasks per event"; else E_CHECK="**NOT 2 TASKS PER EVENT**"; fi
 echo "   $E_RPS events/s, p50 $E_P50, p99 $E_P99; $E_EVENTS events and $E_TASKS tasks on disk ($E_CHECK); non-2xx $E_NON"
 
+# bulk_ms PORT ROUND: POST /ops/tasks/bulk setting the priority of 500
+# active tasks of the read database (another 500 each round) to HIGH; prints
+# the milliseconds to the answer and its status ("ms code")
+bulk_ms() {
+    sqlite3 "$R" "SELECT json_object('ids', json_group_array(id), 'set', json_object('priority', 'HIGH')) FROM
+                  (SELECT id FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') ORDER BY id LIMIT 500 OFFSET $(( $2 * 500 )))" \
+        >"$TMP/bulk.json"
+    local out; out=$(curl -s -o "$TMP/bulk.out" -w '%{http_code} %{time_total}' -X POST -H "Authorization: Bearer $TOKEN" \
+        -H 'Content-Type: application/json' --data-binary @"$TMP/bulk.json" "http://127.0.0.1:$1/ops/tasks/bulk")
+    awk -v s="${out#* }" -v c="${out% *}" 'BEGIN { printf "%.0f %s\n", s * 1000, c }'
+}
+# bulk_median PORT FIRST_ROUND: the median of 5 bulk changes ("ms codes")
+bulk_median() {
+    local t=() codes="" ms code
+    for i in 0 1 2 3 4; do read -r ms code < <(bulk_ms "$1" $(( $2 + i ))); t+=("$ms"); codes="$codes$code "; done
+    echo "$(printf '%s\n' "${t[@]}" | sort -n | sed -n 3p) ${codes% }"
+}
+
 echo "== seeding $N tasks"
 R=$TMP/read.db
 "$BIN" init --db "$R" >/dev/null 2>&1
@@ -150,6 +168,9 @@ echo "   $A_REQS requests, p50 $A_P50, p99 $A_P99, non-2xx $A_NON"
 echo "== search: GET /ops/tasks?q=passport%20copy&status=all, 1 connection, ${DURATION}s"
 read -r QS_RPS QS_P50 QS_P99 QS_REQS QS_NON < <(wrk_run bench/queue.lua "http://127.0.0.1:$PORT/ops/tasks?q=passport%20copy&status=all" 1 1)
 echo "   $QS_REQS requests, p50 $QS_P50, p99 $QS_P99, non-2xx $QS_NON"
+echo "== bulk change: POST /ops/tasks/bulk of 500 tasks (priority), median of 5"
+read -r BK_MS BK_CODES < <(bulk_median "$PORT" 0)
+echo "   ${BK_MS} ms (HTTP ${BK_CODES// /,})"
 # the SLA report over a window holding ~10% of the tasks (bench/seed.c
 # gives a third of them an SLA, created evenly over a year: N/10 in N*0.33/365
 # per day, so about 110 days for 100,000 of 1,000,000)
@@ -285,13 +306,22 @@ if [ -n "$PG_BIN" ] && [ "${PG:-1}" = 1 ]; then
     echo "== PostgreSQL: default queue view over $N tasks, 2 instances, $CONNS connections in all, ${DURATION}s"
     start_second "$(pguri r)"
     read -r P2Q_RPS P2Q_P50 P2Q_P99 P2Q_REQS P2Q_NON < <(wrk_pair bench/queue.lua /ops/tasks)
-    stop_second; stop_server
+    stop_second
     echo "   $P2Q_RPS req/s, p50 $P2Q_P50, p99 $P2Q_P99, non-2xx $P2Q_NON"
+    echo "== PostgreSQL: search, GET /ops/tasks?q=passport%20copy&status=all, 1 connection, ${DURATION}s"
+    read -r PS_RPS PS_P50 PS_P99 PS_REQS PS_NON < <(wrk_run bench/queue.lua "http://127.0.0.1:$PORT/ops/tasks?q=passport%20copy&status=all" 1 1)
+    echo "   $PS_REQS requests, p50 $PS_P50, p99 $PS_P99, non-2xx $PS_NON"
+    echo "== PostgreSQL: bulk change of 500 tasks, median of 5"
+    read -r PB_MS PB_CODES < <(bulk_median "$PORT" 5)
+    echo "   ${PB_MS} ms (HTTP ${PB_CODES// /,})"
+    stop_server
     pg_cleanup
     trap cleanup EXIT
     PG_DONE=yes
     V_PGC=$(verdict "$PC_RPS >= 0.5 * $C_RPS && $PC_NON == 0")
     V_PGQ=$(verdict "$PQ_RPS >= 0.5 * $Q_RPS && $(ms "$PQ_P99") < 10 && $PQ_NON == 0")
+    V_PGS=$(verdict "$(ms "$PS_P99") < 100 && $PS_NON == 0")
+    V_PGB=$(verdict "$PB_MS < 1000 && \"${PB_CODES// /}\" == \"200200200200200\"")
     PC_RATIO=$(awk -v a="$PC_RPS" -v b="$C_RPS" 'BEGIN { printf "%.2f", a / b }')
     PQ_RATIO=$(awk -v a="$PQ_RPS" -v b="$Q_RPS" 'BEGIN { printf "%.2f", a / b }')
 fi
@@ -302,6 +332,7 @@ V_STATS=$(verdict "$(ms "$S_P99") < 50 && $S_NON == 0")
 V_MEM=$(verdict "$HWM < 100")
 V_START=$(verdict "$START_MED < 100")
 V_SEARCH=$(verdict "$(ms "$QS_P99") < 50 && $QS_NON == 0")
+V_BULK=$(verdict "$BK_MS < 1000 && \"${BK_CODES// /}\" == \"200200200200200\"")
 V_SLA=$(verdict "$(ms "$R_P99") < 1000 && $R_NON == 0 && $R_REQS > 0")
 V_RULES=$(verdict "$(ms "$E_P99") < 2 && $E_NON == 0") # workflow rules
 
@@ -334,6 +365,7 @@ of their CPU; runs of 10 s vary by about ±15%. Goals are the contract's speed g
 | GET /ops/tasks/stats over ${N} tasks, 1 client, ${S_REQS} requests | p50 ${S_P50}, **p99 ${S_P99}** | < 50 ms | ${V_STATS} |
 | GET /ops/tasks/stats?assignee_id=sta_07 (one of 50 staff), 1 client, ${A_REQS} requests | p50 ${A_P50}, p99 ${A_P99} | (no goal) | |
 | search, GET /ops/tasks?q=passport%20copy&status=all (two words of one title in 8, ranked) over ${N} tasks, 1 client, ${QS_REQS} requests | p50 ${QS_P50}, **p99 ${QS_P99}** (${QS_NON} non-2xx) | < 50 ms | ${V_SEARCH} |
+| bulk change, POST /ops/tasks/bulk of 500 active tasks (priority), over ${N} tasks, median of 5 | **${BK_MS} ms** (HTTP ${BK_CODES// /, }) | < 1 s | ${V_BULK} |
 | search index backfill of ${N} seeded tasks at open | ${INDEX_S} ms (database ${DB_MB} → ${DB2_MB} MiB) | | |
 | SLA report, GET /ops/reports/sla (${SLA_DAYS} days, ${SLA_IN} tasks in the window, group_by=assignee) over ${N} tasks, 1 client, ${R_REQS} requests | p50 ${R_P50}, **p99 ${R_P99}** (${R_NON} non-2xx) | < 1 s | ${V_SLA} |
 | resident memory after the runs, ${N} tasks | **${RSS} MiB** (peak ${HWM} MiB) | < 100 MiB | ${V_MEM} |
@@ -357,6 +389,8 @@ synchronous_commit on, shared_buffers 512MB), in the same run as the SQLite rows
 | durable creates, 2 instances on one database, ${CONNS} clients in all | **${P2C_RPS}/s**, p50 ${P2C_P50}, worse p99 ${P2C_P99} (${P2C_NON} non-2xx; ${P2C_ROWS} rows: ${P2C_CHECK}) | (measured) | |
 | default queue view over ${N} tasks, 1 instance, ${CONNS} clients | **${PQ_RPS} req/s** (${PQ_RATIO} of SQLite's), p50 ${PQ_P50}, **p99 ${PQ_P99}** (${PQ_NON} non-2xx) | ≥ 50% of SQLite's, p99 < 10 ms | ${V_PGQ} |
 | default queue view over ${N} tasks, 2 instances, ${CONNS} clients in all | **${P2Q_RPS} req/s**, p50 ${P2Q_P50}, worse p99 ${P2Q_P99} (${P2Q_NON} non-2xx) | (measured) | |
+| search, q=passport%20copy&status=all over ${N} tasks, 1 client, ${PS_REQS} requests | p50 ${PS_P50}, **p99 ${PS_P99}** (${PS_NON} non-2xx) | < 100 ms | ${V_PGS} |
+| bulk change of 500 active tasks (priority) over ${N} tasks, median of 5 | **${PB_MS} ms** (HTTP ${PB_CODES// /, }) | < 1 s | ${V_PGB} |
 | \`opstasks copy\` of the ${N}-task SQLite database to PostgreSQL | ${COPY_S} s | | |
 
 MD

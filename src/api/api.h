@@ -108,6 +108,19 @@ void api_task_get(struct request *r);
 void api_task_patch(struct request *r);
 void api_tasks_bulk(struct request *r); /* POST /ops/tasks/bulk */
 void api_task_history(struct request *r);
+/* The queue's query (GET /ops/tasks) read from r's query arguments (or
+ * r->query): every filter, the sort, limit and cursor, judged now. ERR_OK
+ * or 422 in e naming the parameter. */
+struct task_query;
+enum err api_task_query_read(struct request *r, struct task_query *q, struct errinfo *e);
+/* A history actor's name as JSON: a staff member's, a token's
+ * ("token:ID"), or null for the service's own work and unknown ids. */
+json_t *api_actor_name(struct store_conn *c, const char *actor);
+/* views.c: saved views of the queue */
+void api_views_list(struct request *r);
+void api_view_get(struct request *r);
+void api_view_put(struct request *r);
+void api_view_delete(struct request *r);
 /* comments.c: comments on a task */
 void api_task_comment_add(struct request *r);
 void api_task_comments(struct request *r);

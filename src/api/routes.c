@@ -19,6 +19,10 @@ static const struct http_route rows[] = {
     {"GET", "/ops/tasks/:id/history", api_task_history, AUTH},
     {"GET", "/ops/tasks/:id/comments", api_task_comments, AUTH},
     {"POST", "/ops/tasks/:id/comments", api_task_comment_add, AUTH},
+    {"GET", "/ops/views", api_views_list, AUTH},
+    {"GET", "/ops/views/:id", api_view_get, AUTH},
+    {"PUT", "/ops/views/:id", api_view_put, AUTH},
+    {"DELETE", "/ops/views/:id", api_view_delete, AUTH},
     /* the live feed (stream.c) */
     {"GET", "/ops/stream", api_stream, AUTH},
     {"GET", "/ops/changes", api_changes, AUTH},

@@ -458,7 +458,7 @@ void api_tasks_bulk(struct request *r)
 /* A history actor's name: a staff member's, a token's ("token:ID"), or
  * null for the service's own work ("system", "rule:...") and ids no longer
  * known. */
-static json_t *actor_name(struct store_conn *c, const char *actor)
+json_t *api_actor_name(struct store_conn *c, const char *actor)
 {
     json_t *name = NULL;
     if (strncmp(actor, "sta_", 4) == 0) {
@@ -488,7 +488,7 @@ void api_task_history(struct request *r)
     json_t *names = json_object();
     for (int i = 0; rc == ERR_OK && i < n; i++) {
         if (json_object_get(names, h[i].actor)) continue;
-        json_object_set_new(names, h[i].actor, actor_name(c, h[i].actor));
+        json_object_set_new(names, h[i].actor, api_actor_name(c, h[i].actor));
     }
     store_reader_release(c);
     if (api_failed(r, rc, NULL)) {
@@ -763,52 +763,56 @@ bad:
     return err_set(e, ERR_VALIDATION_FAILED, "cursor", "cursor is not one this server gave out");
 }
 
-void api_tasks_list(struct request *r)
+enum err api_task_query_read(struct request *r, struct task_query *qp, struct errinfo *e)
 {
     static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
                                         "sort", "limit", "cursor", "sla_breached", "sla_at_risk",
                                         "renewal_id", "q", "source", "completed_from", "completed_to",
                                         "sla_state", NULL};
-    struct errinfo e = {0};
     struct task_query q = {0};
-    if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &q.filter, true, &e) != ERR_OK ||
-        api_limit(r, 50, 500, &q.limit, &e) != ERR_OK)
-        goto fail;
+    if (http_query_check(r, known, e) != ERR_OK || read_filter(r, &q.filter, true, e) != ERR_OK ||
+        api_limit(r, 50, 500, &q.limit, e) != ERR_OK)
+        return e->code;
     const char *s = http_query(r, "sort");
     q.sort = q.filter.q.n ? SORT_RELEVANCE : SORT_DUE_DATE; /* a search: best match first */
     if (s) {
         int i = 0;
         while (sort_names[i] && strcmp(sort_names[i], s) != 0) i++;
-        if (!sort_names[i]) {
-            err_set(&e, ERR_VALIDATION_FAILED, "sort", "sort must be due_date, -due_date, priority, created_at, "
-                    "-created_at, relevance (with q), sla_due_at or -updated_at");
-            goto fail;
-        }
+        if (!sort_names[i])
+            return err_set(e, ERR_VALIDATION_FAILED, "sort", "sort must be due_date, -due_date, priority, "
+                           "created_at, -created_at, relevance (with q), sla_due_at or -updated_at");
         q.sort = (enum task_sort)i;
     }
-    if (q.sort == SORT_RELEVANCE && !q.filter.q.n) {
-        err_set(&e, ERR_VALIDATION_FAILED, "sort", "sort=relevance needs q");
-        goto fail;
-    }
-    if ((s = http_query(r, "cursor")) && decode_cursor(s, q.sort, &q.after, &e) != ERR_OK) goto fail;
+    if (q.sort == SORT_RELEVANCE && !q.filter.q.n)
+        return err_set(e, ERR_VALIDATION_FAILED, "sort", "sort=relevance needs q");
+    if ((s = http_query(r, "cursor")) && decode_cursor(s, q.sort, &q.after, e) != ERR_OK) return e->code;
     int64_t now = clock_now_ms();
     /* the SLA filters: breached or not, at risk */
     if ((s = http_query(r, "sla_breached"))) {
-        if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
-            err_set(&e, ERR_VALIDATION_FAILED, "sla_breached", "sla_breached must be true or false");
-            goto fail;
-        }
+        if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
+            return err_set(e, ERR_VALIDATION_FAILED, "sla_breached", "sla_breached must be true or false");
         q.filter.sla_breached = s[0] == 't' ? SLA_FILTER_BREACHED : SLA_FILTER_NOT_BREACHED;
     }
     if ((s = http_query(r, "sla_at_risk"))) {
-        if (strcmp(s, "true") != 0) {
-            err_set(&e, ERR_VALIDATION_FAILED, "sla_at_risk", "sla_at_risk can only be true");
-            goto fail;
-        }
+        if (strcmp(s, "true") != 0)
+            return err_set(e, ERR_VALIDATION_FAILED, "sla_at_risk", "sla_at_risk can only be true");
         q.filter.sla_at_risk = true;
     }
     q.filter.now_ms = now;
     dates_today(now, q.today);
+    *qp = q;
+    return ERR_OK;
+}
+
+void api_tasks_list(struct request *r)
+{
+    struct errinfo e = {0};
+    struct task_query q;
+    if (api_task_query_read(r, &q, &e) != ERR_OK) {
+        http_reply_error(r, &e);
+        return;
+    }
+    int64_t now = q.filter.now_ms;
     struct store_conn *c = api_reader(r);
     if (!c) return;
     struct task_page page;
@@ -832,9 +836,6 @@ void api_tasks_list(struct request *r)
     buf_putc(&b, '}');
     http_reply_text(r, 200, buf_take(&b));
     store_task_page_free(&page);
-    return;
-fail:
-    http_reply_error(r, &e);
 }
 
 void api_tasks_stats(struct request *r)

@@ -91,7 +91,9 @@ struct request {
     char actor[96];  /* history's name for them: a staff id, or token:ID */
     char scope[EXT_ID_SIZE];  /* what idempotency keys and rate limits are per: a token id, or a staff id */
     /* route parameters (:id) */
-    char param[512]; /* as long as path: handlers validate */
+    char param[512];
+    /* when set, the query arguments http_query reads instead of the URL's */
+    const struct http_pairs *query; /* as long as path: handlers validate */
     /* the response */
     bool response_ready;
     int status;
@@ -158,6 +160,24 @@ void http_add_header(struct request *r, const char *name, const char *value);
  * a trusted proxy (the proxy's own address when there is none). Valid for the
  * request (client.c). */
 const char *http_client_address(struct request *r);
+
+/* A query string the server holds rather than one a request carried (a
+ * saved view's): decoded once into key/value pairs, which http_query and
+ * http_query_check then read instead of the request's while r->query is
+ * set (query.c). */
+#define HTTP_PAIRS_MAX 32
+#define HTTP_PAIRS_TEXT_MAX 2000
+struct http_pairs {
+    int n;
+    const char *key[HTTP_PAIRS_MAX], *value[HTTP_PAIRS_MAX];
+    char text[HTTP_PAIRS_TEXT_MAX + 2 * HTTP_PAIRS_MAX + 2]; /* the decoded keys and values, NUL-ended */
+};
+/* Splits s ("a=1&b=x%2Cy") on '&' and '=', decoding %XX and '+' as a
+ * browser encodes a form; empty segments are skipped, a key without '='
+ * has the value "". ERR_VALIDATION_FAILED naming `field` for text over
+ * HTTP_PAIRS_TEXT_MAX bytes, more than HTTP_PAIRS_MAX pairs, a bad or NUL
+ * escape, an empty key, or a key given twice. */
+enum err http_pairs_parse(const char *s, const char *field, struct http_pairs *out, struct errinfo *e);
 
 /* Request headers and query arguments (NULL when absent). */
 const char *http_header(struct request *r, const char *name);

@@ -123,6 +123,11 @@ const char *http_header(struct request *r, const char *name)
 
 const char *http_query(struct request *r, const char *name)
 {
+    if (r->query) {
+        for (int i = 0; i < r->query->n; i++)
+            if (strcmp(r->query->key[i], name) == 0) return r->query->value[i];
+        return NULL;
+    }
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
@@ -144,7 +149,12 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 enum err http_query_check(struct request *r, const char *const *known, struct errinfo *e)
 {
     struct check_ctx c = {.known = known};
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &c);
+    if (r->query) {
+        for (int i = 0; i < r->query->n && !c.stranger; i++)
+            check_arg(&c, MHD_GET_ARGUMENT_KIND, r->query->key[i], r->query->value[i]);
+    } else {
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &c);
+    }
     if (c.stranger) {
         char name[48];
         snprintf(name, sizeof name, "%s", c.stranger);

@@ -56,8 +56,13 @@ static enum err status_history(struct store_conn *c, const char *id, int64_t at,
                        json_string(task_status_name(to)));
 }
 
-static enum err check_refs(struct store_conn *c, const char *assignee_id, const char *user_id, struct errinfo *e)
+/* The assignee must be an active staff member and the customer one that
+ * exists; *customer_name (when not NULL) takes the customer's name (NULL
+ * for none; the caller frees it). */
+static enum err check_refs(struct store_conn *c, const char *assignee_id, const char *user_id,
+                           char **customer_name, struct errinfo *e)
 {
+    if (customer_name) *customer_name = NULL;
     if (assignee_id && *assignee_id) {
         struct staff st;
         enum err rc = store_staff_get(c, assignee_id, &st);
@@ -73,6 +78,10 @@ static enum err check_refs(struct store_conn *c, const char *assignee_id, const 
         enum err rc = store_customer_get(c, user_id, &cu);
         if (rc == ERR_NOT_FOUND) return err_set(e, ERR_UNKNOWN_CUSTOMER, "user_id", "no customer %s", user_id);
         if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
+        if (customer_name) {
+            *customer_name = cu.name;
+            cu.name = NULL;
+        }
         store_customer_clear(&cu);
     }
     return ERR_OK;
@@ -94,7 +103,8 @@ static enum err task_event(struct store_conn *c, const struct task *t, const cha
 enum err service_task_create(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
                              struct errinfo *e)
 {
-    enum err rc = check_refs(c, t->assignee_id, t->user_id, e);
+    char *customer_name = NULL;
+    enum err rc = check_refs(c, t->assignee_id, t->user_id, &customer_name, e);
     if (rc != ERR_OK) return rc;
     ids_new("tsk_", now_ms, t->id, sizeof t->id);
     t->created_at = t->updated_at = now_ms;
@@ -104,8 +114,10 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     bool overdue = task_effective_status(t, today) == TASK_OVERDUE;
     t->overdue_recorded = overdue;
     if ((rc = service_sla_stamp(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL); /* deadline from the SLA calendar */
-    if ((rc = store_task_insert(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL);
-    if ((rc = store_task_search_refresh(c, t->id)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if ((rc = store_task_insert(c, t)) == ERR_OK)
+        rc = store_task_search_new(c, t->id, t->title, t->description, customer_name);
+    free(customer_name);
+    if (rc != ERR_OK) return err_set(e, rc, NULL, NULL);
     if ((rc = add_history(c, t->id, now_ms, actor, "created", NULL, NULL, NULL)) != ERR_OK)
         return err_set(e, rc, NULL, NULL);
     if (overdue && (rc = status_history(c, t->id, now_ms, SYSTEM_ACTOR, t->status, TASK_OVERDUE)) != ERR_OK)
@@ -270,7 +282,7 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
     }
     if (strcmp(old.assignee_id, nt.assignee_id) != 0 || strcmp(old.user_id, nt.user_id) != 0) {
         rc = check_refs(c, strcmp(old.assignee_id, nt.assignee_id) ? nt.assignee_id : NULL,
-                        strcmp(old.user_id, nt.user_id) ? nt.user_id : NULL, e);
+                        strcmp(old.user_id, nt.user_id) ? nt.user_id : NULL, NULL, e);
         if (rc != ERR_OK) goto fail;
     }
     enum task_status mid = task_effective_status(&nt, today);

@@ -94,6 +94,9 @@ struct store_conn;
      * task_search_refresh: writes task_id's document again from its title, \
      * description, customer's name and comments (task_comments, when the \
      * table exists); removes it when there is no such task. \
+     * task_search_new: the document of a task this job just inserted \
+     * (no comments yet), from the texts the caller has (customer_name NULL \
+     * for none), without reading anything back: a create pays one insert. \
      * customer_search_refresh: the customer's name for name_search, and \
      * the document of every task of that customer; staff_search_refresh: \
      * the member's name. name_search: the ids of customers (prefix \
@@ -104,6 +107,8 @@ struct store_conn;
      * when tasks, staff or customers exist without their documents (a \
      * database from before the search: its migration cannot call C). */ \
     X(VALUE, enum err, task_search_refresh, (struct store_conn *c, const char *task_id), (c, task_id)) \
+    X(VALUE, enum err, task_search_new, (struct store_conn *c, const char *task_id, const char *title, \
+        const char *description, const char *customer_name), (c, task_id, title, description, customer_name)) \
     X(VALUE, enum err, customer_search_refresh, (struct store_conn *c, const char *customer_id), (c, customer_id)) \
     X(VALUE, enum err, staff_search_refresh, (struct store_conn *c, const char *staff_id), (c, staff_id)) \
     X(VALUE, enum err, name_search, (struct store_conn *c, const char *prefix, const struct text_words *q, \
@@ -156,6 +161,27 @@ struct store_conn;
         (c, cu, created)) \
     X(VALUE, enum err, customer_list, (struct store_conn *c, const char *after_id, int limit, struct customer **out, \
         int *n), (c, after_id, limit, out, n)) \
+    /* Saved views. view_get: ERR_OK or ERR_NOT_FOUND. view_put writes v as \
+     * owner's: inserts a new id (*created true, owner v->owner), or replaces \
+     * name, query and shared of an existing one that v->owner owns, or (when \
+     * as_admin) a shared one of someone else's, keeping its owner and \
+     * created_at; decided by the statements themselves (insert on the key, \
+     * update with the owner in its WHERE), so two writers cannot both take an \
+     * id. ERR_FORBIDDEN: someone else's shared view; ERR_CONFLICT: someone \
+     * else's personal view. view_delete: the same rule, ERR_NOT_FOUND for \
+     * none or someone else's personal view. view_list: owner's views and \
+     * every shared one, shared first, then by name and id, at most limit; \
+     * *out owned by the caller (free()). view_count: views owner owns, and \
+     * shared views of anyone. */ \
+    X(VALUE, enum err, view_get, (struct store_conn *c, const char *id, struct view_row *out), (c, id, out)) \
+    X(VALUE, enum err, view_put, (struct store_conn *c, const struct view_row *v, bool as_admin, bool *created), \
+        (c, v, as_admin, created)) \
+    X(VALUE, enum err, view_delete, (struct store_conn *c, const char *id, const char *owner, bool as_admin), \
+        (c, id, owner, as_admin)) \
+    X(VALUE, enum err, view_list, (struct store_conn *c, const char *owner, int limit, struct view_row **out, \
+        int *n), (c, owner, limit, out, n)) \
+    X(VALUE, enum err, view_count, (struct store_conn *c, const char *owner, int64_t *owned, int64_t *shared), \
+        (c, owner, owned, shared)) \
     /* Sign-in by email (staff accounts): staff_login_find fills out with \
      * the ACTIVE staff member whose lower(email) equals email_lower (ASCII \
      * lower case) and who has a password; ERR_NOT_FOUND when there is none. \

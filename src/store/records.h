@@ -120,6 +120,19 @@ struct task_comment {
     int64_t created_at;
 };
 
+/* A saved view of the queue (view_*): query is a GET /ops/tasks query
+ * string; owner the actor who made it (a staff id, or token:ID). */
+#define VIEW_NAME_SIZE 401   /* 100 code points of UTF-8 + NUL */
+#define VIEW_QUERY_SIZE 2001 /* HTTP_PAIRS_TEXT_MAX + NUL */
+struct view_row {
+    char id[EXT_ID_SIZE];
+    char owner[96];
+    char name[VIEW_NAME_SIZE];
+    char query[VIEW_QUERY_SIZE];
+    bool shared;
+    int64_t created_at, updated_at;
+};
+
 /* One change of the live feed (feed_read, GET /ops/stream): a task_history
  * row (kind 'h': its seq, type and field) or a comment (kind 'c': its seq
  * and id), with the task's version as of the read (0: no such task). */

@@ -92,6 +92,10 @@ static const struct store_column job_leases_cols[] = {
 static const struct store_column task_counts_cols[] = {
     {"status", COL_TEXT}, {"prio", COL_INT}, {"due_date", COL_TEXT}, {"n", COL_INT},
 };
+static const struct store_column views_cols[] = {
+    {"id", COL_TEXT}, {"owner", COL_TEXT}, {"name", COL_TEXT}, {"query", COL_TEXT},
+    {"shared", COL_INT}, {"created_at", COL_INT}, {"updated_at", COL_INT},
+};
 static const struct store_column metric_counters_cols[] = {
     {"name", COL_TEXT}, {"n", COL_INT},
 };
@@ -127,6 +131,7 @@ const struct store_table store_tables[] = {
     T(rules, K(0), 1, -1, true, "id = 'rul_default_rejected_document' AND updated_at = created_at"),
     T(events, K(0), 1, 0, false, NULL),
     T(job_leases, K(0), 1, -1, false, NULL),
+    T(views, K(0), 1, -1, false, NULL),
     T(task_counts, K(0, 1, 2), 3, -1, true, NULL),
     /* SQLite's migration 004 counts the tasks there were: zeros on a new database */
     T(metric_counters, K(0), 1, -1, true, "n = 0"),

@@ -680,8 +680,8 @@ def sqlite_back_to_migration_10(s):
     """Undoes SQLite's migration 11 (staff accounts) on a stopped server's
     file: its tables, indexes and columns, and the sessions table as 007
     made it (empty), for tests of upgrades from before it. The later
-    migrations go first: 13 (search), 12 (comments)."""
-    for t in ("search_tasks", "search_docs", "search_names"):
+    migrations go first: 15 (views), 13 (search), 12 (comments)."""
+    for t in ("views", "search_tasks", "search_docs", "search_names"):
         db_query(s, f"DROP TABLE IF EXISTS {t}")
     db_query(s, "DROP TABLE task_comments")
     db_query(s, "ALTER TABLE tasks DROP COLUMN comment_count")

@@ -257,3 +257,20 @@ def test_kill_9_of_the_instance_running_the_jobs_under_load_loses_nothing_and_an
     missing = [t for t in acked if t not in listed]
     assert not missing, f"{len(missing)} acknowledged tasks lost of {len(acked)}"
     assert len(acked) > 20
+
+
+def test_two_people_saving_one_new_view_id_at_two_instances_one_gets_it(instances):
+    a, b, c = instances
+    a.staff("sta_inst_vw1", name="One")
+    a.staff("sta_inst_vw2", name="Two")
+    one, two = a.token("agent", staff="sta_inst_vw1"), a.token("agent", staff="sta_inst_vw2")
+    for round_ in range(6):
+        vid, shared = f"viw_race_{round_}", round_ % 2 == 0
+        answers = at_once([lambda s=s, t=t: s.put(f"/ops/views/{vid}", {"name": f"by {t[:6]}", "query": "",
+                                                                          "shared": shared}, token=t)
+                           for s, t in ((a, one), (b, two))])
+        # the loser finds the winner's view: shared, it may not change it
+        # (403); personal, the id is taken (409)
+        assert sorted(r.status for r in answers) == [201, 403 if shared else 409], answers
+        won = 0 if answers[0].status == 201 else 1
+        assert c.get(f"/ops/views/{vid}", token=(one, two)[won]).json() == answers[won].json()

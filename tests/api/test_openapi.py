@@ -35,7 +35,7 @@ STREAMED = {("GET", "/ops/stream")}
 # A well-shaped id that names nothing, by the path segment before the parameter.
 UNKNOWN_IDS = {"tasks": "tsk_" + "0" * 26, "staff": "sta_nobody", "customers": "cus_nobody",
                "renewals": "ren_nobody", "rules": "rul_nobody", "assets": "nope.css", "tokens": "tok_nobody",
-               "sessions": "ses_nobody", "invite": "A" * 43}
+               "sessions": "ses_nobody", "invite": "A" * 43, "views": "viw_nobody"}
 
 
 # ---- the routing table, the error map and the document ----------------------------
@@ -334,6 +334,7 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
     s = probe
     s.put("/ops/customers/cus_qp", {"name": "Query"})
     task_id = s.task(title="query parameters")["id"]  # for the routes under /ops/tasks/:id
+    assert s.put("/ops/views/viw_qp", {"name": "Query", "query": "q=passport"}).status == 201
     tried = 0
     for method, pattern in table_routes():
         op = operation(method, pattern)
@@ -342,7 +343,9 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
         query = [(p["name"], sample(p["schema"])) for p in params if p["in"] == "query" and p["name"] != "cursor"]
         if not query:
             continue
-        path = pattern.replace(":id", task_id if pattern.startswith("/ops/tasks/:id") else "cus_qp") + "?" + "&".join(f"{k}={v}" for k, v in query)
+        the_id = (task_id if pattern.startswith("/ops/tasks/:id") else "viw_qp" if pattern.startswith("/ops/views/")
+                  else "cus_qp")
+        path = pattern.replace(":id", the_id) + "?" + "&".join(f"{k}={v}" for k, v in query)
         streamed = (method, pattern) in STREAMED
         r = s.request("HEAD" if streamed else method, path)
         assert r.status == 200, (path, r)

@@ -447,13 +447,13 @@ def test_comments_from_before_the_feed_are_numbered_on_upgrade_in_their_order(ma
     # the table as it was before its seq (and the migration forgotten)
     if is_pg_uri(srv.db):
         db_query(srv, "ALTER TABLE task_comments DROP COLUMN seq")
-        db_query(srv, "DELETE FROM schema_migrations WHERE version >= 7")
+        db_query(srv, "DELETE FROM schema_migrations WHERE version >= 8")
     else:
         db_query(srv, "CREATE TABLE old_comments AS SELECT id, task_id, author, body, mentions, created_at "
                       "FROM task_comments")
         db_query(srv, "DROP TABLE task_comments")
         db_query(srv, "ALTER TABLE old_comments RENAME TO task_comments")
-        db_query(srv, "DELETE FROM schema_migrations WHERE version >= 15")
+        db_query(srv, "DELETE FROM schema_migrations WHERE version >= 16")
     srv.start()
     body = srv.get("/ops/changes?after=0-0").json()
     got = [c["comment_id"] for c in body["data"] if c["type"] == "comment.created"]

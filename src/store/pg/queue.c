@@ -407,7 +407,8 @@ enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const 
      * totals (kept by triggers); assignee and customer filters need the
      * rows, through their own indexes. */
     bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
-                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask;
+                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
+                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0];
     struct query b = {.today = today, .now = now_ms};
     add(&b, "SELECT status, due_date < ");
     add_today(&b);

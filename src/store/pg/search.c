@@ -145,6 +145,29 @@ out:
     return rc;
 }
 
+enum err pg_task_search_new(struct store_conn *c, const char *task_id, const char *title_raw,
+                            const char *description, const char *customer_name)
+{
+    char *title = text_normalize(title_raw), *name = text_normalize(customer_name),
+         *desc = text_normalize(description), *vec = NULL;
+    enum err rc = ERR_INTERNAL;
+    if (title && name && desc && (vec = tsvector_text(title, name, desc))) {
+        struct pg_params p = {0};
+        pg_p_opt_text(&p, task_id);
+        pg_p_opt_text(&p, vec);
+        /* nothing to wait for: in the writer's pipeline it goes with the
+         * job's next round trip */
+        rc = pg_cmd(c, "INSERT INTO search_tasks (task_id, vec) VALUES ($1, $2::tsvector) ON CONFLICT (task_id) "
+                       "DO UPDATE SET vec = excluded.vec",
+                    &p, NULL);
+    }
+    free(title);
+    free(name);
+    free(desc);
+    free(vec);
+    return rc;
+}
+
 /* search_names' row of one person (" word word"), or none when the person
  * is not there. */
 static enum err refresh_name(struct store_conn *c, const char *sql, const char *id, bool *changed)

@@ -270,7 +270,8 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
      * totals (migration 002); assignee and customer filters need the rows,
      * through their own indexes. */
     bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
-                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask;
+                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
+                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0];
     char sql[4096];
     snprintf(sql, sizeof sql, "SELECT status, due_date < :today, %s FROM %s", totals ? "sum(n)" : "count(*)",
              totals ? "task_counts" : "tasks");

@@ -55,6 +55,25 @@ static enum err add_comments(struct store_conn *c, const char *task_id, struct b
     return ERR_OK;
 }
 
+/* Writes task_id's document from its normalised parts, pending for the
+ * commit's FTS5 write (migration 013). */
+static enum err put_doc(struct store_conn *c, const char *task_id, const struct buf *title, const struct buf *name,
+                        const struct buf *body)
+{
+    if (title->oom || name->oom || body->oom) return ERR_INTERNAL;
+    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO search_docs (task_id, title, customer, rest, pending) VALUES "
+                                      "(?, ' ' || ?, ' ' || ?, ?, 1) ON CONFLICT (task_id) DO UPDATE SET title = "
+                                      "excluded.title, customer = excluded.customer, rest = excluded.rest, pending = 1");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, title->p ? title->p : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, name->p ? name->p : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, body->p ? body->p : "", -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "search doc");
+    sqlite_done(st);
+    return ERR_OK;
+}
+
 enum err sqlite_task_search_refresh(struct store_conn *c, const char *task_id)
 {
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT t.title, t.description, cu.name, EXISTS (SELECT 1 FROM sqlite_schema "
@@ -72,24 +91,22 @@ enum err sqlite_task_search_refresh(struct store_conn *c, const char *task_id)
     bool comments = sqlite3_column_int(st, 3) != 0;
     sqlite_done(st);
     if (comments && (rc = add_comments(c, task_id, &body)) != ERR_OK) goto out;
-    rc = ERR_INTERNAL;
-    if (title.oom || name.oom || body.oom) goto out;
-    /* search_tasks itself is written by the commit (migration 013) */
-    if (!(st = sqlite_stmt(c, "INSERT INTO search_docs (task_id, title, customer, rest, pending) VALUES "
-                              "(?, ' ' || ?, ' ' || ?, ?, 1) ON CONFLICT (task_id) DO UPDATE SET title = "
-                              "excluded.title, customer = excluded.customer, rest = excluded.rest, pending = 1")))
-        goto out;
-    sqlite3_bind_text(st, 1, task_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, title.p ? title.p : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, name.p ? name.p : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, body.p ? body.p : "", -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = sqlite_fail(c, st, "search doc");
-        goto out;
-    }
-    sqlite_done(st);
-    rc = ERR_OK;
+    rc = put_doc(c, task_id, &title, &name, &body);
 out:
+    buf_free(&title);
+    buf_free(&name);
+    buf_free(&body);
+    return rc;
+}
+
+enum err sqlite_task_search_new(struct store_conn *c, const char *task_id, const char *title_raw,
+                                const char *description, const char *customer_name)
+{
+    struct buf title = {0}, name = {0}, body = {0};
+    add_norm(&title, title_raw);
+    add_norm(&body, description);
+    add_norm(&name, customer_name);
+    enum err rc = put_doc(c, task_id, &title, &name, &body);
     buf_free(&title);
     buf_free(&name);
     buf_free(&body);

@@ -1,4 +1,4 @@
--- The live feed's number on each comment (SQLite's 015_comment_seq): an
+-- The live feed's number on each comment (SQLite's 016_comment_seq): an
 -- identity taken by the insert, in the writers' transaction under their
 -- advisory lock, so comments are numbered in commit order across instances.
 -- IF NOT EXISTS: the migration may run again over its own result.

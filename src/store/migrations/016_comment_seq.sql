@@ -1,4 +1,4 @@
--- 015_comment_seq: a number on each comment in commit order, for the live
+-- 016_comment_seq: a number on each comment in commit order, for the live
 -- feed (GET /ops/stream) to read comments past a position as it reads
 -- task_history by its seq. comment_add gives the next one inside the
 -- writer's transaction (one write transaction at a time on the file), so a
