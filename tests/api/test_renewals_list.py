@@ -149,7 +149,9 @@ def back_before_descriptions(srv, edited):
     version = 6 if srv.db.startswith("postgresql") else 14  # 006_descriptions, 014_descriptions
     db_query(srv, "UPDATE rules SET definition = ?, updated_at = created_at + ? "
                   "WHERE id = 'rul_default_rejected_document'", (OLD_DEFINITION, 1000 if edited else 0))
-    # and the migrations after it, which apply again as they are
+    # and the migrations after it, which apply again (the views table goes
+    # with its migration)
+    db_query(srv, "DROP TABLE views")
     db_query(srv, "DELETE FROM schema_migrations WHERE version >= ?", (version,))
 
 
