@@ -243,35 +243,6 @@ const Ops = (() => {
     toast.timer = setTimeout(() => { box.hidden = true; }, isError ? 8000 : 4000);
   }
 
-  /* ---- the cancel confirmation: a modal dialog, Escape keeps the task ---- */
-  function confirmCancel(task) {
-    let dlg = document.getElementById('confirm-cancel');
-    if (!dlg) {
-      dlg = el('dialog', {id: 'confirm-cancel', class: 'dialog', 'aria-labelledby': 'cc-title',
-                          'aria-describedby': 'cc-text'},
-        el('h2', {id: 'cc-title', text: 'Cancel this task?'}),
-        el('p', {id: 'cc-text'}),
-        el('div', {class: 'dialog-actions'},
-          el('button', {type: 'button', class: 'btn', id: 'cc-no'}, 'Keep it'),
-          el('button', {type: 'button', class: 'btn btn-danger', id: 'cc-yes'}, 'Cancel task')));
-      document.body.append(dlg);
-    }
-    dlg.querySelector('#cc-text').textContent = `“${task.title}” will be cancelled. This cannot be undone.`;
-    return new Promise((resolve) => {
-      const finish = (yes) => {
-        dlg.removeEventListener('close', onClose);
-        if (dlg.open) dlg.close();
-        resolve(yes);
-      };
-      const onClose = () => finish(false);
-      dlg.querySelector('#cc-yes').onclick = () => finish(true);
-      dlg.querySelector('#cc-no').onclick = () => finish(false);
-      dlg.addEventListener('close', onClose);
-      dlg.showModal();
-      dlg.querySelector('#cc-no').focus();
-    });
-  }
-
   /* PATCH a task, guarded by its version so nobody's change is lost. */
   async function patchTask(task, body) {
     const {data} = await api('PATCH', '/ops/tasks/' + encodeURIComponent(task.id), body,
@@ -282,46 +253,6 @@ const Ops = (() => {
   function errorText(e) {
     if (e.code === 'version_conflict') return 'Someone else changed this task meanwhile; it has been reloaded.';
     return e.message;
-  }
-
-  /* The buttons for what can be done to a task now. onDone(newTask, verb) */
-  function actionButtons(task, onDone, onEdit) {
-    const box = el('div', {class: 'actions'});
-    if (!ACTIVE.has(task.status)) return box;
-    const run = async (btn, body, verb) => {
-      btn.disabled = true;
-      try {
-        const t = await patchTask(task, body);
-        onDone(t, verb);
-      } catch (e) {
-        toast(errorText(e), true);
-        onDone(null, verb, e);
-      } finally {
-        btn.disabled = false;
-      }
-    };
-    if (task.status === 'OPEN') {
-      const b = el('button', {type: 'button', class: 'btn btn-small', 'aria-label': `Start: ${task.title}`}, 'Start');
-      b.addEventListener('click', () => run(b, {status: 'IN_PROGRESS'}, 'started'));
-      box.append(b);
-    }
-    const done = el('button', {type: 'button', class: 'btn btn-small btn-ok', 'aria-label': `Complete: ${task.title}`},
-                    'Complete');
-    done.addEventListener('click', () => run(done, {status: 'COMPLETED'}, 'completed'));
-    const cancel = el('button', {type: 'button', class: 'btn btn-small btn-quiet',
-                                 'aria-label': `Cancel: ${task.title}`}, 'Cancel');
-    cancel.addEventListener('click', async () => {
-      if (await confirmCancel(task)) run(cancel, {status: 'CANCELLED'}, 'cancelled');
-      else cancel.focus();
-    });
-    box.append(done, cancel);
-    if (onEdit) {
-      const edit = el('button', {type: 'button', class: 'btn btn-small btn-quiet', 'aria-expanded': 'false',
-                                 'aria-label': `Edit assignee, priority or due date: ${task.title}`}, 'Edit');
-      edit.addEventListener('click', () => onEdit(edit));
-      box.append(edit);
-    }
-    return box;
   }
 
   /* A field with its label and a place for the API's error about it. */
@@ -543,7 +474,7 @@ const Ops = (() => {
 
   return {STATUS_LABEL, STATUSES, PRIORITY_LABEL, PRIORITIES, ACTIVE, api, ApiError, el, dayNumber, dueText,
           formatDate, formatTime, slaInfo, duration, loadStaff, staffName, loadCustomers, customerName, staffOptions, staffList,
-          announce, toast, confirmCancel, patchTask, actionButtons, editor, field, clearErrors, showError,
+          announce, toast, patchTask, editor, field, clearErrors, showError,
           errorText, wireLogout, cookie, clearOnInput, meName, isAdmin, showNav, signedIn, listAll, actorName,
           passwordProblem, retryText, userAgentText, confirmAction, plural};
 })();

@@ -272,31 +272,9 @@
     (bs.find((b) => b.textContent === text) || bs[0]).focus();
   }
 
-  /* A toast with Undo for 10 s that reopens the task into the work status it
-   * had (the queue's Ops.undoToast when it is there). */
-  function ownUndo(t, before, done) {
-    const verb = t.status === 'CANCELLED' ? 'cancelled' : 'completed';
-    let box = $('undo-toast');
-    if (!box) document.body.append(box = el('div', {id: 'undo-toast', class: 'toast undo-toast', role: 'status'}));
-    const btn = el('button', {type: 'button', class: 'btn btn-small'}, 'Undo');
-    btn.addEventListener('click', async () => {
-      box.hidden = true;
-      try {
-        const back = await Ops.patchTask(t, {status: before.work_status === 'IN_PROGRESS' ? 'IN_PROGRESS' : 'OPEN'});
-        Ops.toast('Task reopened');
-        done(back);
-      } catch (e) {
-        Ops.toast(Ops.errorText(e), true);
-        done(null, e);
-      }
-    });
-    box.replaceChildren(el('span', {}, `Task ${verb}`), ' ', btn);
-    box.hidden = false;
-    clearTimeout(ownUndo.timer);
-    ownUndo.timer = setTimeout(() => { box.hidden = true; }, 10000);
-    Ops.announce(`Task ${verb}. Undo is in the message at the bottom of the page.`);
-  }
-  const undoToast = Ops.undoToast || ownUndo;
+  /* complete and cancel answer with the queue's toast: Undo for 10 s
+   * reopens the task into the work status it had (common.js) */
+  const undoToast = Ops.undoToast;
 
   async function change(btn, body, verb) {
     btn.disabled = true;

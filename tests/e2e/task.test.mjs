@@ -149,6 +149,7 @@ describe('a task page', () => {
                      ['Edited title', 'Now with\na description', 'URGENT', addDays(today, 12), 1.5, 'sta_ben', 'cus_two']);
     assert.equal(await fact(page, 'Assignee').textContent(), 'Ben Worker');
     assert.equal(await fact(page, 'Customer').textContent(), 'Customer Two');
+    await page.locator('#history li .what').nth(1).waitFor();
     const lines = await historyLines(page);
     assert.equal(lines.length, 2, 'one entry for the one save: ' + lines.join('\n'));
     assert.match(lines[1], new RegExp('^Anna Staff: renamed it from “Edit me” to “Edited title”; added a description; ' +
@@ -170,6 +171,8 @@ describe('a task page', () => {
     await page.locator('#edit-form').waitFor({state: 'detached'});
     const u = await server.get(ids.edit);
     assert.deepEqual([u.assignee_id, u.user_id, u.sla_hours], [null, null, null]);
+    // the history is read again after the save: wait for its third entry
+    await page.locator('#history li .what').nth(2).waitFor();
     assert.match((await historyLines(page))[2], /^Anna Staff: removed the SLA \(was 1.5 h\); unassigned it \(was Ben Worker\); removed the customer \(was Customer Two\)/);
     // Escape closes the editor without saving
     await page.getByRole('button', {name: 'Edit'}).click();
@@ -289,8 +292,8 @@ describe('a task page', () => {
     await server.ok('PATCH', '/ops/tasks/' + ids.undo, {status: 'IN_PROGRESS'});
     await openTask(page, ids.undo);
     await page.getByRole('button', {name: 'Complete'}).click();
-    const toast = page.locator('#undo-toast');
-    await toast.filter({hasText: 'Task completed'}).waitFor();
+    const toast = page.locator('#notice');
+    await toast.filter({hasText: 'completed'}).waitFor();
     assert.match(await fact(page, 'SLA').textContent(), /^SLA met: completed .* before its deadline/);
     assert.equal((await server.get(ids.undo)).status, 'COMPLETED');
     await toast.getByRole('button', {name: 'Undo'}).click();
@@ -313,13 +316,13 @@ describe('a task page', () => {
     assert.equal((await server.get(ids.cancel)).status, 'OPEN');
     await p.getByRole('button', {name: 'Cancel'}).click();
     await dlg.getByRole('button', {name: 'Cancel task'}).click();
-    await p.locator('#undo-toast', {hasText: 'Task cancelled'}).waitFor();
+    await p.locator('#notice', {hasText: 'cancelled'}).waitFor();
     assert.equal(await fact(p, 'SLA').locator('.sla-met').textContent(), 'Cancelled before its deadline');
     assert.equal(await p.getByRole('button', {name: 'Reopen'}).count(), 1);
     await p.clock.fastForward(9000);
-    assert.equal(await p.locator('#undo-toast').isVisible(), true, 'still there after 9 s');
+    assert.equal(await p.locator('#notice').isVisible(), true, 'still there after 9 s');
     await p.clock.fastForward(1500);
-    await p.locator('#undo-toast').waitFor({state: 'hidden'});
+    await p.locator('#notice').waitFor({state: 'hidden'});
     assert.equal((await server.get(ids.cancel)).status, 'CANCELLED');
     // Reopen from the page
     await p.getByRole('button', {name: 'Reopen'}).click();
