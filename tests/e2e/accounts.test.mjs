@@ -174,7 +174,7 @@ describe('invite and sign-in', () => {
     // an admin token tied to nobody: its own name, and the admin links
     await whoami(page).waitFor();
     assert.equal(await page.locator('#whoami').textContent(), 'Signed in as admin');
-    assert.deepEqual(await navLinks(page), ['Queue', 'Account', 'Staff', 'Audit']);
+    assert.deepEqual(await navLinks(page), ['Queue', 'Renewals', 'Account', 'Staff', 'Audit']);
     // its account page lists its session, and has no password to change
     await page.getByRole('link', {name: 'Account'}).click();
     await page.locator('#session-rows tr.is-current').waitFor();
@@ -186,10 +186,10 @@ describe('invite and sign-in', () => {
 });
 
 describe('nav bar and names', () => {
-  test('an agent sees Queue and Account, their name, and no admin pages', async () => {
+  test('an agent sees Queue, Renewals and Account, their name, and no admin pages', async () => {
     const {context, page} = await signedInWithPassword(browser, server, CARL.email, CARL.password);
     await whoami(page).waitFor();
-    assert.deepEqual(await navLinks(page), ['Queue', 'Account']);
+    assert.deepEqual(await navLinks(page), ['Queue', 'Renewals', 'Account']);
     assert.equal(await page.locator('.nav a[aria-current=page]').textContent(), 'Queue');
     // the admin pages: sent on to the queue (or refused, or the page says so and lists nothing)
     for (const path of ['/staff', '/audit']) {
@@ -210,7 +210,7 @@ describe('nav bar and names', () => {
     const {context, page} = await signedInWithPassword(browser, server, ADA.email, ADA.password);
     await whoami(page).waitFor();
     assert.equal(await page.locator('#whoami').textContent(), `Signed in as ${ADA.name}`);
-    assert.deepEqual(await navLinks(page), ['Queue', 'Account', 'Staff', 'Audit']);
+    assert.deepEqual(await navLinks(page), ['Queue', 'Renewals', 'Account', 'Staff', 'Audit']);
     // made with the admin token (tied to nobody), started by Ada in the page
     const t = await server.task({title: 'Ring the notary', assignee_id: CARL.id});
     await page.goto('/tasks/' + t.id);
@@ -220,7 +220,7 @@ describe('nav bar and names', () => {
     assert.ok(lines.some((l) => l.includes(ADA.name) && l.includes('started it')), lines.join('\n'));
     for (const l of lines) assert.ok(!/tok_|token:/.test(l), 'no token id in history: ' + l);
     assert.equal(await page.locator('.facts').getByText(CARL.name).count(), 1);
-    assert.deepEqual(await navLinks(page), ['Queue', 'Account', 'Staff', 'Audit']);
+    assert.deepEqual(await navLinks(page), ['Queue', 'Renewals', 'Account', 'Staff', 'Audit']);
     await page.screenshot({path: shotPath('task-history-1280.png'), fullPage: true});
     await noProblems(page);
     await context.close();
