@@ -147,3 +147,21 @@ def test_list_default_limit_is_100(server, kind):
                                          ("limit=", "limit"), ("sort=name", "sort"), ("cursor=%21%21", "cursor")])
 def test_bad_list_parameters_answer_422_naming_them(server, kind, query, field):
     assert_error(server.get(f"/ops/{kind}?{query}"), 422, "validation_failed", field)
+
+
+def test_customers_by_ids_come_in_the_order_given_without_the_unknown(server):
+    for cid, name in (("cus_ids_a", "Ayşe Yılmaz"), ("cus_ids_b", "Bora Demir"), ("cus_ids_c", "Cem Kaya")):
+        server.customer(cid, name=name)
+    r = server.get("/ops/customers?ids=cus_ids_c,cus_ids_nobody,cus_ids_a")
+    assert r.status == 200, r
+    assert [c["id"] for c in r.json()["data"]] == ["cus_ids_c", "cus_ids_a"] and r.json()["next_cursor"] is None
+    assert r.json()["data"][1] == server.get("/ops/customers/cus_ids_a").json()
+    r = server.get("/ops/customers?ids=cus_ids_a,cus_ids_b,cus_ids_c&q=ayse")
+    assert [c["id"] for c in r.json()["data"]] == ["cus_ids_a"], r
+    r = server.get("/ops/customers?ids=cus_ids_a,cus_ids_b,cus_ids_c&limit=2")
+    assert [c["id"] for c in r.json()["data"]] == ["cus_ids_a", "cus_ids_b"], r
+    many = ",".join(f"cus_ids_{i}" for i in range(101))
+    for bad, field in ((many, "ids"), ("cus_ids_a,cus_ids_a", "ids"), ("cus_ids_a,,cus_ids_b", "ids"),
+                       ("sta_x", "ids"), ("", "ids")):
+        assert_error(server.get(f"/ops/customers?ids={bad}"), 422, "validation_failed", field)
+    assert_error(server.get("/ops/customers?ids=cus_ids_a&cursor=cus_ids_a"), 422, "validation_failed", "cursor")

@@ -2,7 +2,10 @@
 // on 127.0.0.1 port 0 with a database in a temporary folder, makes tokens
 // with its CLI, seeds data through the JSON API, and launches Debian's
 // Chromium (/usr/bin/chromium, never a downloaded browser) through
-// playwright-core. Everything talks to 127.0.0.1 only.
+// playwright-core. Everything talks to 127.0.0.1 only. With OPSTASKS_TEST_PG
+// (the socket folder of the throwaway cluster scripts/with-pg.sh starts),
+// each server gets a new PostgreSQL database of that cluster instead, which
+// its stop() drops.
 import {spawn, execFileSync} from 'node:child_process';
 import {mkdtempSync, mkdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -16,6 +19,13 @@ export const BIN = process.env.OPSTASKS_BIN || path.join(ROOT, 'build', 'opstask
 export const SHOTS = process.env.OPSTASKS_SHOTS || path.join(ROOT, 'build', 'e2e');
 const SAN = process.env.OPSTASKS_SAN === '1';
 const SAN_MARKERS = ['ERROR: AddressSanitizer', 'runtime error:', 'LeakSanitizer'];
+const PG = process.env.OPSTASKS_TEST_PG || '';
+let pgDatabases = 0;
+
+/* CREATE or DROP DATABASE on the test cluster, through its Unix socket */
+function psql(sql) {
+  execFileSync('psql', ['-h', PG, '-U', 'postgres', '-d', 'postgres', '-Atqc', sql], {stdio: ['ignore', 'ignore', 'pipe']});
+}
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
                               '--disable-component-update', '--no-first-run'];
@@ -24,6 +34,11 @@ export class Server {
   constructor() {
     this.dir = mkdtempSync(path.join(tmpdir(), 'opstasks-e2e-'));
     this.db = path.join(this.dir, 'x.db');
+    if (PG) {
+      this.pgName = `e2e${process.pid}_${pgDatabases++}`;
+      psql(`CREATE DATABASE "${this.pgName}"`);
+      this.db = `postgresql:///${this.pgName}?host=${PG}&user=postgres`;
+    }
     this.stderr = '';
   }
 
@@ -57,6 +72,7 @@ export class Server {
     });
     this.proc = null;
     rmSync(this.dir, {recursive: true, force: true});
+    if (this.pgName) psql(`DROP DATABASE IF EXISTS "${this.pgName}" WITH (FORCE)`);
     if (code !== 0) throw new Error(`server exited ${code} after SIGTERM: ${this.stderr.slice(-2000)}`);
     if (SAN) for (const m of SAN_MARKERS) if (this.stderr.includes(m)) throw new Error(this.stderr.slice(-4000));
   }
