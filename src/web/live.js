@@ -16,7 +16,7 @@
   var POLL_MS = 2000, STREAM_RETRY_MS = 60000, BATCH_MS = 50, FAILS_BEFORE_POLLING = 3, HIDDEN_MS = 5000;
   var live = window.OpsLive = {mode: 'starting'}; /* mode: for tests and debugging only */
   var last = null, pending = [], flushTimer = 0, source = null, fails = 0, pollTimer = 0, retryTimer = 0,
-    hideTimer = 0;
+    hideTimer = 0, asking = false; /* asking: a poll is on its way (one chain of polls at a time) */
 
   function flush() {
     flushTimer = 0;
@@ -37,6 +37,7 @@
 
   function poll() {
     pollTimer = 0;
+    asking = true;
     var more = false, stop = false;
     fetch('/ops/changes' + after(), {credentials: 'same-origin', headers: {Accept: 'application/json'}})
       .then(function (r) {
@@ -51,6 +52,7 @@
       })
       .catch(function () {})
       .then(function () {
+        asking = false;
         if (live.mode === 'polling' && !stop) pollTimer = setTimeout(poll, more ? 0 : POLL_MS);
       });
   }
@@ -59,7 +61,7 @@
     if (source) { source.close(); source = null; }
     if (live.mode !== 'polling') {
       live.mode = 'polling';
-      poll();
+      if (!asking && !pollTimer) poll();
     }
     if (!retryTimer && window.EventSource) retryTimer = setTimeout(function () { retryTimer = 0; openStream(); }, STREAM_RETRY_MS);
   }
