@@ -6,13 +6,17 @@
  * When the stream is refused (503 past the server's cap, an old proxy) or
  * keeps failing, it polls GET /ops/changes every 2 s from the last position
  * instead, dispatching the same event, and tries the stream again every
- * 60 s. Pages depend on that event alone. Loaded once per page. */
+ * 60 s. A tab hidden for 5 s lets its stream go (browsers give a site six
+ * connections: hidden tabs must not hold them) and, shown again, resumes
+ * from its last position, so what changed meanwhile still arrives. Pages
+ * depend on that event alone. Loaded once per page. */
 (function () {
   'use strict';
   if (window.OpsLive) return;
-  var POLL_MS = 2000, STREAM_RETRY_MS = 60000, BATCH_MS = 50, FAILS_BEFORE_POLLING = 3;
+  var POLL_MS = 2000, STREAM_RETRY_MS = 60000, BATCH_MS = 50, FAILS_BEFORE_POLLING = 3, HIDDEN_MS = 5000;
   var live = window.OpsLive = {mode: 'starting'}; /* mode: for tests and debugging only */
-  var last = null, pending = [], flushTimer = 0, source = null, fails = 0, pollTimer = 0, retryTimer = 0;
+  var last = null, pending = [], flushTimer = 0, source = null, fails = 0, pollTimer = 0, retryTimer = 0,
+    hideTimer = 0, asking = false; /* asking: a poll is on its way (one chain of polls at a time) */
 
   function flush() {
     flushTimer = 0;
@@ -33,6 +37,7 @@
 
   function poll() {
     pollTimer = 0;
+    asking = true;
     var more = false, stop = false;
     fetch('/ops/changes' + after(), {credentials: 'same-origin', headers: {Accept: 'application/json'}})
       .then(function (r) {
@@ -47,6 +52,7 @@
       })
       .catch(function () {})
       .then(function () {
+        asking = false;
         if (live.mode === 'polling' && !stop) pollTimer = setTimeout(poll, more ? 0 : POLL_MS);
       });
   }
@@ -55,7 +61,7 @@
     if (source) { source.close(); source = null; }
     if (live.mode !== 'polling') {
       live.mode = 'polling';
-      poll();
+      if (!asking && !pollTimer) poll();
     }
     if (!retryTimer && window.EventSource) retryTimer = setTimeout(function () { retryTimer = 0; openStream(); }, STREAM_RETRY_MS);
   }
@@ -87,6 +93,25 @@
       }
     };
   }
+
+  function pause() {
+    hideTimer = 0;
+    if (source) { source.close(); source = null; }
+    clearTimeout(pollTimer);
+    clearTimeout(retryTimer);
+    pollTimer = retryTimer = 0;
+    live.mode = 'paused';
+  }
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'hidden') {
+      if (!hideTimer) hideTimer = setTimeout(pause, HIDDEN_MS);
+      return;
+    }
+    clearTimeout(hideTimer);
+    hideTimer = 0;
+    if (live.mode === 'paused') openStream();
+  });
 
   openStream();
 })();

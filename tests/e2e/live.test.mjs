@@ -4,7 +4,8 @@
 // signed in with their own session) must reach the first page as one
 // 'ops:changes' event on document within 2 s; when the stream is refused
 // (503, as past the server's cap) live.js polls GET /ops/changes and
-// dispatches the same event. Screenshots at 1280 and 390 px wide.
+// dispatches the same event; a hidden tab lets its stream go and resumes
+// when shown. Screenshots at 1280 and 390 px wide.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {Server, addDays, launch, signedIn, shotPath} from './harness.mjs';
@@ -103,6 +104,35 @@ describe('live.js', () => {
       await a.page.screenshot({path: shotPath('live-queue-1280.png')});
       await a.page.setViewportSize({width: 390, height: 844});
       await a.page.screenshot({path: shotPath('live-queue-390.png')});
+      assert.deepEqual(a.page.problems, [], 'no script errors or CSP refusals');
+    } finally {
+      await a.context.close();
+      await b.context.close();
+    }
+  });
+
+  test('a hidden tab lets its stream go and, shown again, gets what changed meanwhile', async () => {
+    const a = await signedIn(browser, server, anna, {width: 1280, height: 800});
+    const b = await signedIn(browser, server, ben);
+    const visibility = (page, state) => page.evaluate((state) => {
+      Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+    try {
+      await openWithLive(a.page);
+      await a.page.waitForFunction(() => window.OpsLive && window.OpsLive.mode === 'stream', null, {timeout: 5000});
+      await visibility(a.page, 'hidden');
+      await a.page.waitForFunction(() => window.OpsLive.mode === 'paused', null, {timeout: 8000});
+      const t = await write(b.context, 'POST', '/ops/tasks', {title: 'Made while hidden', due_date: addDays(today, 4)});
+      await a.page.waitForTimeout(1200); // past a poll of the server's feed: nothing comes while hidden
+      assert.deepEqual(await seen(a.page), []);
+      await visibility(a.page, 'visible');
+      await waitForChange(a.page, 'task.created', t.id, 2000);
+      await a.page.waitForFunction(() => window.OpsLive.mode === 'stream', null, {timeout: 2000});
+      const p = await write(b.context, 'PATCH', `/ops/tasks/${t.id}`, {status: 'IN_PROGRESS'});
+      assert.deepEqual(await waitForChange(a.page, 'task.updated', t.id, 2000),
+                       {task_id: t.id, type: 'task.updated', version: p.version});
+      assert.deepEqual((await seen(a.page)).map((c) => c.type), ['task.created', 'task.updated']);
       assert.deepEqual(a.page.problems, [], 'no script errors or CSP refusals');
     } finally {
       await a.context.close();
