@@ -34,7 +34,7 @@ UNIT_SRC  := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 $(UNIT_OBJ): CFLAGS += -Itests/unit
 
-.PHONY: all deps run test unit unit-pg api api-pg e2e openapi sanitize bench clean deb crash fuzz fuzz-build
+.PHONY: all deps run test unit unit-pg api api-pg e2e e2e-pg openapi sanitize bench clean deb crash fuzz fuzz-build
 all: $(BUILD)/opstasks
 
 deps:
@@ -99,8 +99,11 @@ api-pg: $(BUILD)/opstasks
 	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) scripts/with-pg.sh \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
-# Browser tests of the /tasks page: playwright-core from npm (no
-# browser download) driving Debian's /usr/bin/chromium; screenshots in build/e2e.
+# Browser tests of the pages: playwright-core from npm (no browser
+# download) driving Debian's /usr/bin/chromium; screenshots in build/e2e.
+# e2e-pg: the same tests with every server on a new database of a throwaway
+# PostgreSQL cluster (tests/e2e/harness.mjs, OPSTASKS_TEST_PG); screenshots
+# in build/e2e-pg.
 tests/e2e/node_modules/.installed: tests/e2e/package.json tests/e2e/package-lock.json
 	@cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
@@ -109,6 +112,11 @@ e2e: $(BUILD)/opstasks tests/e2e/node_modules/.installed
 	@echo "== browser tests ($(BUILD)/opstasks, /usr/bin/chromium)"
 	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) OPSTASKS_SHOTS=$(abspath $(BUILD)/e2e) \
 		node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+
+e2e-pg: $(BUILD)/opstasks tests/e2e/node_modules/.installed
+	@echo "== browser tests on PostgreSQL ($(BUILD)/opstasks, /usr/bin/chromium)"
+	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) OPSTASKS_SHOTS=$(abspath $(BUILD)/e2e-pg) \
+		scripts/with-pg.sh node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
 # docs/openapi.yaml against the official OpenAPI 3.1 schema and Redocly's
 # strict lint rules (tests/openapi/redocly.yaml); both from npm, run offline
@@ -136,19 +144,20 @@ crash: deps all
 		$(PYTHON) -m pytest -q -s -p no:cacheprovider tests/api/test_crash.py
 
 # Every test on both backends: unit tests (unit-pg runs SQLite's and
-# PostgreSQL's rows), the API suite on SQLite and on PostgreSQL, the OpenAPI
-# check and the browser tests. The two API suites run side by side (each
-# printed when it ends): they wait on fsyncs and process starts more than
-# on the CPU, and one after the other they took over half of the 10 minutes.
+# PostgreSQL's rows), the API suite and the browser tests on SQLite and on
+# PostgreSQL, and the OpenAPI check. The two API suites and the browser tests
+# on PostgreSQL run side by side (each printed when it ends): they wait on
+# fsyncs, process starts and the browser more than on the CPU, and one after
+# the other they took over the 10 minutes.
 test: deps
-	@$(MAKE) --no-print-directory all unit-pg
-	@$(MAKE) --no-print-directory -j2 --output-sync=target api api-pg
+	@$(MAKE) --no-print-directory all unit-pg tests/e2e/node_modules/.installed
+	@$(MAKE) --no-print-directory -j3 --output-sync=target api api-pg e2e-pg
 	@$(MAKE) --no-print-directory openapi e2e
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 sanitize: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit-pg
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 -j2 --output-sync=target api api-pg
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit-pg tests/e2e/node_modules/.installed
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 -j3 --output-sync=target api api-pg e2e-pg
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 openapi e2e
 
 bench: deps all tests/e2e/node_modules/.installed
