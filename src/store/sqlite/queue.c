@@ -117,20 +117,28 @@ static void bind_query(sqlite3_stmt *st, const struct text_words *q)
     }
 }
 
-/* The relevance of the matched task `tasks.id`: 2 when its title has every
- * word (each the start of a word: ' ' || word in the stored " word word",
- * as FTS5 matches our space-separated words), plus 1 when its customer's
- * name has them; from search_docs, on the matched rows only. */
-static void rank_sql(char *sql, size_t n, const struct text_words *q)
+/* Relevance answers rank by rank, 3 down to 0 (2 when the title has every
+ * word, plus 1 when the customer's name has them), each rank its own FTS5
+ * query (column filters and NOT), walked in FTS5 rowid order, newest
+ * document first (search_docs.rid: a task's document keeps its rid when it
+ * is rewritten): FTS5 serves `ORDER BY rowid DESC` and `rowid < ?` itself,
+ * so a page reads its 50 matches and stops, where ranking every match and
+ * sorting them took ~2 s for 125,000 matches of 1,000,000 tasks (bench/NOTES.md).
+ * The class query of rank r into out (sized as RANK_QUERY_SIZE). */
+#define RANK_QUERY_SIZE (3 * TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 128)
+static void rank_query(const struct text_words *q, int r, char *out, size_t n)
 {
-    size_t len = strlen(sql);
-#define ADD(...) len += (size_t)snprintf(sql + len, len < n ? n - len : 0, __VA_ARGS__)
-    ADD(", (SELECT 2 * (1");
-    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.title, ' ' || :w%d) > 0", i);
-    ADD(") + (1");
-    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.customer, ' ' || :w%d) > 0", i);
-    ADD(") FROM search_docs d WHERE d.task_id = tasks.id) AS rank");
-#undef ADD
+    char w[TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 1];
+    size_t len = 0;
+    w[0] = 0;
+    for (int i = 0; i < q->n && len < sizeof w; i++)
+        len += (size_t)snprintf(w + len, sizeof w - len, "%s\"%s\"*", i ? " AND " : "", q->w[i]);
+    switch (r) {
+    case 3: snprintf(out, n, "{doc_title}: (%s) AND {doc_customer}: (%s)", w, w); break;
+    case 2: snprintf(out, n, "{doc_title}: (%s) NOT {doc_customer}: (%s)", w, w); break;
+    case 1: snprintf(out, n, "{doc_customer}: (%s) NOT {doc_title}: (%s)", w, w); break;
+    default: snprintf(out, n, "(%s) NOT {doc_title}: (%s) NOT {doc_customer}: (%s)", w, w, w); break;
+    }
 }
 
 static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const char *today)
@@ -172,14 +180,11 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
      * unique id index serves these sorts */
     static const struct sort_key created[] = {{"id", ":c_id", false}};
     static const struct sort_key created_desc[] = {{"id", ":c_id", true}};
-    /* relevance: the rank the subquery of sqlite_task_list computes */
-    static const struct sort_key relevance[] = {{"rank", ":c_rank", true}, {"id", ":c_id", true}};
     static const struct sort_key sla[] = {
         {"coalesce(sla_due_at, 9223372036854775807)", ":c_sla", false}, {"due_date", ":c_due", false},
         {"id", ":c_id", false}};
     static const struct sort_key updated_desc[] = {{"updated_at", ":c_updated", true}, {"id", ":c_id", true}};
     switch (s) {
-    case SORT_RELEVANCE: *n = 2; return relevance;
     case SORT_SLA_DUE_AT: *n = 3; return sla;
     case SORT_UPDATED_AT_DESC: *n = 2; return updated_desc;
     case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
@@ -190,23 +195,67 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
     }
 }
 
+/* The page of a relevance sort (rank_query): rank by rank from the
+ * cursor's, each in document order from the cursor's document in its own
+ * rank, until limit + 1 rows (the one past the page says there are more). */
+static enum err relevance_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
+{
+    struct task_filter f = q->filter;
+    f.q.n = 0; /* the rank's own match is the q term */
+    int64_t last_rank = 0, last_seq = 0;
+    int top = q->after.set && q->after.rank >= 0 && q->after.rank < 3 ? (int)q->after.rank : 3;
+    for (int r = top; r >= 0 && out->n <= q->limit; r--) {
+        bool from_cursor = q->after.set && r == top;
+        char sql[8192] = "SELECT " TASK_READ_COLS ", search_tasks.rowid FROM search_tasks CROSS JOIN tasks";
+        filter_sql(sql, sizeof sql, &f, true);
+        size_t len = strlen(sql);
+        snprintf(sql + len, len < sizeof sql ? sizeof sql - len : 0,
+                 " AND search_tasks MATCH :m AND tasks.id = (SELECT task_id FROM search_docs WHERE rid = "
+                 "search_tasks.rowid)%s ORDER BY search_tasks.rowid DESC LIMIT :limit",
+                 from_cursor ? " AND search_tasks.rowid < :c_seq" : "");
+        if (strlen(sql) >= sizeof sql - 1) return ERR_INTERNAL;
+        sqlite3_stmt *st = sqlite_stmt(c, sql);
+        if (!st) return ERR_INTERNAL;
+        bind_filter(st, &f, q->today);
+        char m[RANK_QUERY_SIZE];
+        rank_query(&q->filter.q, r, m, sizeof m);
+        sqlite_bind_named_text(st, ":m", m);
+        if (from_cursor) sqlite_bind_named_int64(st, ":c_seq", q->after.doc_seq);
+        sqlite_bind_named_int64(st, ":limit", q->limit + 1 - out->n);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (out->n == q->limit) {
+                out->has_more = true;
+                break;
+            }
+            sqlite_read_task(st, &out->items[out->n++]);
+            last_rank = r;
+            last_seq = sqlite3_column_int64(st, sqlite3_column_count(st) - 1); /* the rowid: the last */
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_fail(c, st, "task_list relevance");
+        sqlite_done(st);
+        if (out->has_more) break;
+    }
+    out->last_rank = last_rank;
+    out->last_doc_seq = last_seq;
+    return ERR_OK;
+}
+
 enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
 {
     memset(out, 0, sizeof *out);
-    char sql[8192] = "SELECT " TASK_READ_COLS " FROM tasks";
-    /* relevance (rank_sql): the rank is a column of a subquery so that the
-     * cursor and the order can name it */
-    bool relevance = q->sort == SORT_RELEVANCE && q->filter.q.n;
-    if (relevance) {
-        snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " TASK_READ_COLS);
-        rank_sql(sql, sizeof sql, &q->filter.q);
-        strncat(sql, " FROM tasks", sizeof sql - strlen(sql) - 1);
+    if (q->sort == SORT_RELEVANCE && q->filter.q.n) {
+        out->items = calloc((size_t)q->limit + 1, sizeof *out->items);
+        if (!out->items) return ERR_INTERNAL;
+        enum err rc = relevance_list(c, q, out);
+        if (rc != ERR_OK) store_task_page_free(out);
+        return rc;
     }
+    char sql[8192] = "SELECT " TASK_READ_COLS " FROM tasks";
     /* the tasks at risk are few (active, deadline ahead, 80% gone):
      * find them by deadline rather than walk the queue order over every task */
-    else if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
+    if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
     filter_sql(sql, sizeof sql, &q->filter, true);
-    if (relevance) strncat(sql, ") WHERE 1", sizeof sql - strlen(sql) - 1);
     size_t len = strlen(sql);
     int nk;
     const struct sort_key *k = sort_keys(q->sort, &nk);
@@ -235,7 +284,6 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
         sqlite_bind_named_int64(st, ":c_prio", q->after.prio_rank);
         sqlite_bind_named_int64(st, ":c_created", q->after.created_at);
         sqlite_bind_named_text(st, ":c_id", q->after.id);
-        sqlite_bind_named_int64(st, ":c_rank", q->after.rank);
         sqlite_bind_named_int64(st, ":c_sla", q->after.sla_key);
         sqlite_bind_named_int64(st, ":c_updated", q->after.updated_at);
     }
@@ -252,7 +300,6 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
             break;
         }
         sqlite_read_task(st, &out->items[out->n++]);
-        if (relevance) out->last_rank = sqlite3_column_int64(st, sqlite3_column_count(st) - 1); /* rank: the last */
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_task_page_free(out);

@@ -122,6 +122,7 @@ static char *search(const char *q, enum task_sort sort, int limit)
             tq.after.prio_rank = task_priority_rank(l->priority);
             tq.after.created_at = l->created_at;
             tq.after.rank = p.last_rank;
+            tq.after.doc_seq = p.last_doc_seq;
             tq.after.updated_at = l->updated_at;
             tq.after.sla_key = l->has_sla ? l->sla_due_ms : TASK_SLA_KEY_NONE;
         }
