@@ -3,6 +3,7 @@
 marks, case-insensitive), each a prefix, all required, with every other
 filter and the cursor; sort=relevance|sla_due_at|-updated_at; the filters
 source, completed_from/_to and sla_state. Runs on both backends."""
+import base64
 import datetime
 import time
 import urllib.parse
@@ -166,6 +167,40 @@ def test_relevance_ranks_title_then_customer_then_the_rest(srv):
     time.sleep(0.005)  # ids begin with their millisecond: two in one are in no set order
     b = task(srv, title="Okapi two")
     assert ids(q(srv, "okapi")) == [b["id"], a["id"]]
+
+
+def test_a_relevance_walk_sees_every_match_once_while_tasks_are_created(srv):
+    srv.customer("cus_gecko", "Gecko Supplies")
+    # every rank: gecko in the title (2) and the customer's name (1), or only in the description (0)
+    before = [task(srv, title="Gecko terrarium" if i % 2 else "Other terrarium", description="gecko care",
+                   user_id="cus_gecko" if i % 3 == 0 else None) for i in range(8)]
+    want = set(t["id"] for t in before)
+    out, cursor, made = [], None, []
+    for _ in range(20):
+        p = {"q": "gecko", "status": "all", "limit": 2}
+        if cursor:
+            p["cursor"] = cursor
+        r = srv.get("/ops/tasks?" + urllib.parse.urlencode(p))
+        assert r.status == 200, r
+        page = r.json()
+        out += ids(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        # a new match of every rank between two pages
+        made.append(task(srv, title="Gecko food", user_id="cus_gecko")["id"])
+        made.append(task(srv, title="Other food", description="for the gecko")["id"])
+    assert cursor is None
+    assert len(out) == len(set(out))
+    assert want <= set(out)
+    assert set(out) <= want | set(made)
+
+
+def test_a_relevance_cursor_of_before_the_document_order_answers_422(srv):
+    t = task(srv, title="Oldcursor item")
+    raw = f"v2|5|2|2026-01-01|{t['id']}".encode()
+    c = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert_error(srv.get(f"/ops/tasks?status=all&q=oldcursor&cursor={c}"), 422, "validation_failed", "cursor")
 
 
 def test_sort_sla_due_at_puts_the_soonest_first_and_no_sla_last(srv):
