@@ -277,6 +277,21 @@ def test_stats_take_q_and_the_new_filters(srv):
     assert_error(srv.get("/ops/tasks/stats?q=%21%21"), 422, "validation_failed", "q")
 
 
+def test_stats_with_q_count_the_sla_of_the_matches_only(srv):
+    task(srv, title="Slacount breached", sla_hours=0.0001)
+    task(srv, title="Slacount running", sla_hours=100)
+    done = task(srv, title="Slacount done", sla_hours=0.0001)
+    srv.set_status(done["id"], "COMPLETED")
+    task(srv, title="Unrelated breached", sla_hours=0.0001)
+    time.sleep(0.6)
+    st = srv.stats("q=slacount")
+    assert sum(st["counts"].values()) == 3
+    assert st["sla_breached_active"] == 1
+    assert st["sla_at_risk_active"] == 0
+    st = srv.stats("q=slacount&source=RULE")
+    assert st["sla_breached_active"] == 0 and sum(st["counts"].values()) == 0
+
+
 @pytest.mark.parametrize("query", ["", "!!!", " , ", " ".join(f"w{i}" for i in range(11)), "x" * 65])
 def test_a_q_without_words_or_with_too_many_or_too_long_words_answers_422(srv, query):
     assert_error(srv.get("/ops/tasks?q=" + urllib.parse.quote(query)), 422, "validation_failed", "q")

@@ -309,6 +309,43 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
     return ERR_OK;
 }
 
+/* The stats of a search in one pass over its matches, driven by FTS5
+ * (each match's task read once for the counts and both SLA counts), where
+ * three statements each found every match again: q=passport copy over
+ * 1,000,000 tasks (125,000 matches) took ~1 s of CPU, ~0.25 s this way. */
+static enum err stats_of_matches(struct store_conn *c, const struct task_filter *f, const char *today,
+                                 int64_t now_ms, struct task_stats *out)
+{
+    struct task_filter g = *f;
+    g.q.n = 0; /* the q term is the FTS5 side of the join */
+    char sql[4096] = "SELECT status, due_date < :today, count(*), "
+                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now), "
+                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now) "
+                     "FROM search_tasks CROSS JOIN tasks";
+    filter_sql(sql, sizeof sql, &g, false);
+    strncat(sql, " AND search_tasks MATCH :q AND tasks.id = (SELECT task_id FROM search_docs WHERE rid = "
+                 "search_tasks.rowid) GROUP BY 1, 2", sizeof sql - strlen(sql) - 1);
+    if (strlen(sql) >= sizeof sql - 1) return ERR_INTERNAL;
+    sqlite3_stmt *st = sqlite_stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, &g, today);
+    bind_query(st, &f->q);
+    sqlite_bind_named_int64(st, ":now", now_ms);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum task_status s;
+        if (task_status_parse((const char *)sqlite3_column_text(st, 0), &s) != 0) continue;
+        bool late = sqlite3_column_int(st, 1) != 0;
+        if (late && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->counts[s] += sqlite3_column_int64(st, 2);
+        out->sla_breached_active += sqlite3_column_int64(st, 3);
+        out->sla_at_risk_active += sqlite3_column_int64(st, 4);
+    }
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "task_stats q");
+    sqlite_done(st);
+    return ERR_OK;
+}
+
 enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
                            struct task_stats *out)
 {
@@ -319,6 +356,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
                   !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
                   f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0];
+    if (f->q.n) return stats_of_matches(c, f, today, now_ms, out);
     char sql[4096];
     snprintf(sql, sizeof sql, "SELECT status, due_date < :today, %s FROM %s", totals ? "sum(n)" : "count(*)",
              totals ? "task_counts" : "tasks");
