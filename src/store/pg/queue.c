@@ -33,6 +33,7 @@ struct query {
     /* the tsquery text of q: every word; or of one relevance rank and the
      * part of it GIN looks up */
     char tsq[RANK_QUERY_SIZE], tsq_index[RANK_QUERY_SIZE];
+    bool q_frequent; /* q matches 1 document in FREQUENT_SHARE or more (add_filter) */
 };
 
 /* The tsquery of q's words, each a prefix ('word':*), all required, each
@@ -218,19 +219,22 @@ static void add_filter(struct query *b, const struct task_filter *f, bool with_s
         add(b, " AND renewal_id = ");
         add_text(b, f->renewal_id);
     }
-    /* search and the page's views: each word as ('w' | 'w':*), the same
-     * matches as 'w':*, because PostgreSQL estimates a prefix at 2% of
-     * the rows whatever it is, and a word from its statistics: a frequent
-     * word then walks the sort's index testing each task (-created_at,
-     * q=passport copy over 1,000,000 tasks: ~1.8 s -> ~11 ms), a rare one
-     * takes its few matches from GIN and sorts them */
+    /* search and the page's views; a frequent q (q_frequent) has each word
+     * as ('w' | 'w':*), the same matches as 'w':*: PostgreSQL estimates a
+     * prefix at a few % of the rows whatever it is, but a word from its
+     * statistics, so that the planner walks the sort's index testing each
+     * task (-created_at, q=passport copy over 1,000,000 tasks: ~1.8 s ->
+     * ~2 ms) where it took every match from GIN and sorted them; a rare q
+     * keeps the prefixes alone, which send the planner to GIN */
     if (f->q.n) {
         add(b, " AND id IN (SELECT task_id FROM search_tasks WHERE vec @@ ");
         size_t len = 0;
         b->tsq[0] = 0;
-        for (int i = 0; i < f->q.n && len < sizeof b->tsq; i++)
-            len += (size_t)snprintf(b->tsq + len, sizeof b->tsq - len, "%s('%s' | '%s':*)", i ? " & " : "",
-                                    f->q.w[i], f->q.w[i]);
+        for (int i = 0; i < f->q.n && len < sizeof b->tsq; i++) {
+            const char *w = f->q.w[i], *sep = i ? " & " : "";
+            len += b->q_frequent ? (size_t)snprintf(b->tsq + len, sizeof b->tsq - len, "%s('%s' | '%s':*)", sep, w, w)
+                                 : (size_t)snprintf(b->tsq + len, sizeof b->tsq - len, "%s'%s':*", sep, w);
+        }
         add_text(b, b->tsq);
         add(b, "::tsquery)");
     }
@@ -438,6 +442,24 @@ static enum err relevance_list(struct store_conn *c, const struct task_query *q,
     return ERR_OK;
 }
 
+/* Whether q matches at least 1 in FREQUENT_SHARE of the RANK_WINDOW newest
+ * documents (by the seq index, ~2 ms): a sample of how common it is, which
+ * PostgreSQL's estimates of prefixes cannot tell (add_filter). */
+#define FREQUENT_SHARE 128
+static bool q_is_frequent(struct store_conn *c, const struct text_words *q)
+{
+    char tsq[RANK_QUERY_SIZE], sql[256];
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, tsquery(q, "", tsq, sizeof tsq));
+    snprintf(sql, sizeof sql, "SELECT count(*) FILTER (WHERE vec @@ $1::tsquery), count(*) FROM (SELECT vec FROM "
+                              "search_tasks ORDER BY seq DESC LIMIT %d) AS w", RANK_WINDOW);
+    PGresult *res;
+    if (pg_row(c, sql, &p, &res) != ERR_OK) return false;
+    int64_t hits = pg_col_int64(res, 0, 0), docs = pg_col_int64(res, 0, 1);
+    PQclear(res);
+    return docs > 0 && hits * FREQUENT_SHARE >= docs;
+}
+
 enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
 {
     memset(out, 0, sizeof *out);
@@ -449,6 +471,7 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
         return rc;
     }
     struct query b = {.today = q->today, .now = q->filter.now_ms};
+    b.q_frequent = q->filter.q.n && q_is_frequent(c, &q->filter.q);
     add(&b, "SELECT " PG_TASK_READ_COLS " FROM tasks");
     add_filter(&b, &q->filter, true);
     int nk;

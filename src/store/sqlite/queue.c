@@ -124,9 +124,13 @@ static void bind_query(sqlite3_stmt *st, const struct text_words *q)
  * is rewritten): FTS5 serves `ORDER BY rowid DESC` and `rowid < ?` itself,
  * so a page reads its 50 matches and stops, where ranking every match and
  * sorting them took ~2 s for 125,000 matches of 1,000,000 tasks (bench/NOTES.md).
- * The class query of rank r into out (sized as RANK_QUERY_SIZE). */
+ * The class query of rank r into out (sized as RANK_QUERY_SIZE); in_title
+ * and in_name: whether the title and the customer's name columns hold
+ * words of every prefix of q at all (search_parts): where one does not,
+ * its part of the query matches nothing and is left out (FTS5 reads every
+ * document of each prefix in a query, ~2.5 ms a prefix of 1 task in 8). */
 #define RANK_QUERY_SIZE (3 * TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 128)
-static void rank_query(const struct text_words *q, int r, char *out, size_t n)
+static void rank_query(const struct text_words *q, int r, bool in_title, bool in_name, char *out, size_t n)
 {
     char w[TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 1];
     size_t len = 0;
@@ -135,9 +139,50 @@ static void rank_query(const struct text_words *q, int r, char *out, size_t n)
         len += (size_t)snprintf(w + len, sizeof w - len, "%s\"%s\"*", i ? " AND " : "", q->w[i]);
     switch (r) {
     case 3: snprintf(out, n, "{doc_title}: (%s) AND {doc_customer}: (%s)", w, w); break;
-    case 2: snprintf(out, n, "{doc_title}: (%s) NOT {doc_customer}: (%s)", w, w); break;
-    case 1: snprintf(out, n, "{doc_customer}: (%s) NOT {doc_title}: (%s)", w, w); break;
-    default: snprintf(out, n, "(%s) NOT {doc_title}: (%s) NOT {doc_customer}: (%s)", w, w, w); break;
+    case 2: snprintf(out, n, in_name ? "{doc_title}: (%s) NOT {doc_customer}: (%s)" : "{doc_title}: (%s)", w, w); break;
+    case 1: snprintf(out, n, in_title ? "{doc_customer}: (%s) NOT {doc_title}: (%s)" : "{doc_customer}: (%s)", w, w); break;
+    default:
+        if (in_title && in_name) snprintf(out, n, "(%s) NOT {doc_title}: (%s) NOT {doc_customer}: (%s)", w, w, w);
+        else if (in_title || in_name)
+            snprintf(out, n, "(%s) NOT {%s}: (%s)", w, in_title ? "doc_title" : "doc_customer", w);
+        else snprintf(out, n, "%s", w);
+        break;
+    }
+}
+
+/* Whether the title column and the customer's name column hold a word of
+ * each of q's prefixes (FTS5's term counts per column, temp.search_vocab of
+ * every connection, sqlite.c): a rank that needs a column that does not is
+ * empty. When the counts cannot be read, both are assumed. */
+static void search_parts(struct store_conn *c, const struct text_words *q, bool *in_title, bool *in_name)
+{
+    *in_title = *in_name = true;
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT col, sum(doc) FROM temp.search_vocab WHERE term >= ? AND term < ? "
+                                      "AND col IN ('doc_title', 'doc_customer') GROUP BY col");
+    if (!st) return;
+    for (int i = 0; i < q->n && (*in_title || *in_name); i++) {
+        char end[TEXT_WORD_SIZE];
+        size_t len = strlen(q->w[i]);
+        if (len == 0 || (unsigned char)q->w[i][len - 1] == 0xff) continue;
+        memcpy(end, q->w[i], len + 1);
+        end[len - 1]++; /* the first text past every word that begins with w */
+        sqlite3_bind_text(st, 1, q->w[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, end, -1, SQLITE_TRANSIENT);
+        bool title = false, name = false;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *col = (const char *)sqlite3_column_text(st, 0);
+            bool some = sqlite3_column_int64(st, 1) > 0;
+            if (col && strcmp(col, "doc_title") == 0) title = some;
+            else if (col) name = some;
+        }
+        sqlite_done(st);
+        if (rc != SQLITE_DONE) {
+            *in_title = *in_name = true;
+            return;
+        }
+        *in_title = *in_title && title;
+        *in_name = *in_name && name;
     }
 }
 
@@ -204,7 +249,10 @@ static enum err relevance_list(struct store_conn *c, const struct task_query *q,
     f.q.n = 0; /* the rank's own match is the q term */
     int64_t last_rank = 0, last_seq = 0;
     int top = q->after.set && q->after.rank >= 0 && q->after.rank < 3 ? (int)q->after.rank : 3;
+    bool in_title, in_name;
+    search_parts(c, &q->filter.q, &in_title, &in_name);
     for (int r = top; r >= 0 && out->n <= q->limit; r--) {
+        if ((r >= 2 && !in_title) || (r % 2 == 1 && !in_name)) continue; /* needs a column without the words */
         bool from_cursor = q->after.set && r == top;
         char sql[8192] = "SELECT " TASK_READ_COLS ", search_tasks.rowid FROM search_tasks CROSS JOIN tasks";
         filter_sql(sql, sizeof sql, &f, true);
@@ -218,7 +266,7 @@ static enum err relevance_list(struct store_conn *c, const struct task_query *q,
         if (!st) return ERR_INTERNAL;
         bind_filter(st, &f, q->today);
         char m[RANK_QUERY_SIZE];
-        rank_query(&q->filter.q, r, m, sizeof m);
+        rank_query(&q->filter.q, r, in_title, in_name, m, sizeof m);
         sqlite_bind_named_text(st, ":m", m);
         if (from_cursor) sqlite_bind_named_int64(st, ":c_seq", q->after.doc_seq);
         sqlite_bind_named_int64(st, ":limit", q->limit + 1 - out->n);
@@ -265,8 +313,8 @@ static bool sort_walks_an_index(const struct task_query *q)
 /* Whether q's words are frequent enough to walk for: at least one task in
  * WALK_DENSITY has a word of each prefix (FTS5's own term counts, the
  * temp.search_vocab of every connection: ~3 ms for a word of one task in 8
- * over 1,000,000; the words together may be rarer, and then the walk reads
- * more). */
+ * over 1,000,000; a document with the word in two columns counts twice, and
+ * the words together may be rarer: then the walk reads more). */
 #define WALK_DENSITY 128
 static bool query_is_frequent(struct store_conn *c, const struct text_words *q)
 {
