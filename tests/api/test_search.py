@@ -116,6 +116,20 @@ def test_the_cursor_pages_through_a_search_in_every_sort(srv, sort):
     assert walked == whole
 
 
+@pytest.mark.parametrize("sort", ["due_date", "priority", "created_at", "-created_at"])
+def test_the_cursor_pages_through_a_frequent_search_within_one_status(srv, sort):
+    # a word of many tasks: SQLite walks the sort's index testing each task
+    word = "oftwalk" + sort.replace("-", "x").replace("_", "")
+    made = [task(srv, title=f"{word} {i}", due_date=SOON if i % 2 else LATER,
+                 priority=["LOW", "HIGH", "MEDIUM"][i % 3])["id"] for i in range(9)]
+    srv.set_status(made[4], "IN_PROGRESS")
+    walked = walk(srv, {"q": word, "status": "OPEN", "sort": sort}, limit=2)
+    assert sorted(walked) == sorted(m for m in made if m != made[4])
+    assert walked == ids(q(srv, word, status="OPEN", sort=sort, limit=50))
+    if sort == "created_at":
+        assert walked == [m for m in made if m != made[4]]
+
+
 def test_search_follows_a_title_change(srv):
     t = task(srv, title="Wombat paperwork")
     assert t["id"] in ids(q(srv, "wombat"))
