@@ -693,16 +693,28 @@ static const char *const sort_names[] = {"due_date", "-due_date", "priority", "c
                                          "relevance", "sla_due_at", "-updated_at", NULL};
 
 /* The sorts of search and the page's views have their own cursor:
- * base64url("v2|sort|key|due_date|id"), key the rank, the SLA key or
+ * base64url("v2|sort|key|due_date|id"), key the relevance key, the SLA key or
  * updated_at (due_date for sla_due_at's second key). */
 static bool cursor_v2(enum task_sort s) { return s >= SORT_RELEVANCE; }
 
+/* The relevance key: the rank (0..3) and the search document's place,
+ * RELEVANCE_KEY_TAG | rank << 56 | doc_seq. The tag keeps the keys of the
+ * cursors before it (the rank alone, 0..3) from reading as a place: those
+ * are refused (422). */
+#define RELEVANCE_KEY_TAG (1LL << 60)
+#define RELEVANCE_SEQ_MASK ((1LL << 56) - 1)
+static int64_t relevance_key(int64_t rank, int64_t doc_seq)
+{
+    return RELEVANCE_KEY_TAG | rank << 56 | (doc_seq & RELEVANCE_SEQ_MASK);
+}
+
 /* Cursor: base64url("v1|sort|due_date|prio_rank|created_at|id"), opaque to clients. */
 #define CURSOR_CREATED_MAX 253402300800000LL /* 10000-01-01T00:00:00Z in ms: no time of ours is later */
-static void encode_cursor(enum task_sort sort, const struct task *t, int64_t rank, char *out, size_t n)
+static void encode_cursor(enum task_sort sort, const struct task *t, const struct task_page *page, char *out,
+                          size_t n)
 {
     char raw[128];
-    int64_t key = sort == SORT_RELEVANCE ? rank
+    int64_t key = sort == SORT_RELEVANCE ? relevance_key(page->last_rank, page->last_doc_seq)
                   : sort == SORT_SLA_DUE_AT ? (t->has_sla ? sla_due_at(t) : TASK_SLA_KEY_NONE)
                                             : t->updated_at;
     int len = cursor_v2(sort)
@@ -720,8 +732,14 @@ static enum err decode_v2(char **f, enum task_sort sort, struct task_cursor *c, 
     if (sort_i != (long long)sort)
         return err_set(e, ERR_VALIDATION_FAILED, "cursor", "this cursor belongs to another sort order");
     if (strlen(f[3]) >= DATE_SIZE || !dates_valid(f[3]) || !api_valid_task_id(f[4])) goto bad;
+    if (sort == SORT_RELEVANCE) {
+        if ((key & ~((4LL << 56) - 1)) != RELEVANCE_KEY_TAG || (key & RELEVANCE_SEQ_MASK) == 0) goto bad;
+        c->rank = (key >> 56) & 3;
+        c->doc_seq = key & RELEVANCE_SEQ_MASK;
+    } else {
+        c->sla_key = c->updated_at = key;
+    }
     c->set = true;
-    c->rank = c->sla_key = c->updated_at = key;
     memcpy(c->due_date, f[3], DATE_SIZE);
     memcpy(c->id, f[4], strlen(f[4]) + 1);
     return ERR_OK;
@@ -828,7 +846,7 @@ void api_tasks_list(struct request *r)
     buf_puts(&b, "],\"next_cursor\":");
     if (page.has_more && page.n > 0) {
         char cursor[256];
-        encode_cursor(q.sort, &page.items[page.n - 1], page.last_rank, cursor, sizeof cursor);
+        encode_cursor(q.sort, &page.items[page.n - 1], &page, cursor, sizeof cursor);
         buf_json_string(&b, cursor);
     } else {
         buf_puts(&b, "null");

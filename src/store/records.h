@@ -180,7 +180,9 @@ struct event_query {
 /* ---- queue queries ------------------------------------------------------ */
 
 enum task_sort { SORT_DUE_DATE, SORT_DUE_DATE_DESC, SORT_PRIORITY, SORT_CREATED_AT, SORT_CREATED_AT_DESC,
-                 /* search and the page's views: relevance only with q (best rank first, then newest id);
+                 /* search and the page's views: relevance only with q (best rank first, then the
+                  * newest search document: a task's document is made with the task and keeps its
+                  * place when rewritten; a rebuild makes them again in id order);
                   * sla_due_at soonest first, no SLA last, then due date, then id; -updated_at newest
                   * change first, then id descending */
                  SORT_RELEVANCE, SORT_SLA_DUE_AT, SORT_UPDATED_AT_DESC };
@@ -222,7 +224,8 @@ struct task_cursor {
     int prio_rank;
     int64_t created_at;
     char id[TASK_ID_SIZE];
-    int64_t rank;        /* SORT_RELEVANCE */
+    int64_t rank;        /* SORT_RELEVANCE: the rank, 0..3 */
+    int64_t doc_seq;     /* SORT_RELEVANCE: the place of the task's search document (task_page.last_doc_seq) */
     int64_t sla_key;     /* SORT_SLA_DUE_AT: sla_due_at, or TASK_SLA_KEY_NONE */
     int64_t updated_at;  /* SORT_UPDATED_AT_DESC */
 };
@@ -242,6 +245,7 @@ struct task_page {
     int n;
     bool has_more;
     int64_t last_rank;   /* SORT_RELEVANCE: the rank of items[n - 1] */
+    int64_t last_doc_seq; /* SORT_RELEVANCE: and its document's place, newest first within a rank (1 or more) */
 };
 
 struct task_stats {

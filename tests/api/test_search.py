@@ -3,6 +3,7 @@
 marks, case-insensitive), each a prefix, all required, with every other
 filter and the cursor; sort=relevance|sla_due_at|-updated_at; the filters
 source, completed_from/_to and sla_state. Runs on both backends."""
+import base64
 import datetime
 import time
 import urllib.parse
@@ -115,6 +116,20 @@ def test_the_cursor_pages_through_a_search_in_every_sort(srv, sort):
     assert walked == whole
 
 
+@pytest.mark.parametrize("sort", ["due_date", "priority", "created_at", "-created_at"])
+def test_the_cursor_pages_through_a_frequent_search_within_one_status(srv, sort):
+    # a word of many tasks: SQLite walks the sort's index testing each task
+    word = "oftwalk" + sort.replace("-", "x").replace("_", "")
+    made = [task(srv, title=f"{word} {i}", due_date=SOON if i % 2 else LATER,
+                 priority=["LOW", "HIGH", "MEDIUM"][i % 3])["id"] for i in range(9)]
+    srv.set_status(made[4], "IN_PROGRESS")
+    walked = walk(srv, {"q": word, "status": "OPEN", "sort": sort}, limit=2)
+    assert sorted(walked) == sorted(m for m in made if m != made[4])
+    assert walked == ids(q(srv, word, status="OPEN", sort=sort, limit=50))
+    if sort == "created_at":
+        assert walked == [m for m in made if m != made[4]]
+
+
 def test_search_follows_a_title_change(srv):
     t = task(srv, title="Wombat paperwork")
     assert t["id"] in ids(q(srv, "wombat"))
@@ -166,6 +181,40 @@ def test_relevance_ranks_title_then_customer_then_the_rest(srv):
     time.sleep(0.005)  # ids begin with their millisecond: two in one are in no set order
     b = task(srv, title="Okapi two")
     assert ids(q(srv, "okapi")) == [b["id"], a["id"]]
+
+
+def test_a_relevance_walk_sees_every_match_once_while_tasks_are_created(srv):
+    srv.customer("cus_gecko", "Gecko Supplies")
+    # every rank: gecko in the title (2) and the customer's name (1), or only in the description (0)
+    before = [task(srv, title="Gecko terrarium" if i % 2 else "Other terrarium", description="gecko care",
+                   user_id="cus_gecko" if i % 3 == 0 else None) for i in range(8)]
+    want = set(t["id"] for t in before)
+    out, cursor, made = [], None, []
+    for _ in range(20):
+        p = {"q": "gecko", "status": "all", "limit": 2}
+        if cursor:
+            p["cursor"] = cursor
+        r = srv.get("/ops/tasks?" + urllib.parse.urlencode(p))
+        assert r.status == 200, r
+        page = r.json()
+        out += ids(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        # a new match of every rank between two pages
+        made.append(task(srv, title="Gecko food", user_id="cus_gecko")["id"])
+        made.append(task(srv, title="Other food", description="for the gecko")["id"])
+    assert cursor is None
+    assert len(out) == len(set(out))
+    assert want <= set(out)
+    assert set(out) <= want | set(made)
+
+
+def test_a_relevance_cursor_of_before_the_document_order_answers_422(srv):
+    t = task(srv, title="Oldcursor item")
+    raw = f"v2|5|2|2026-01-01|{t['id']}".encode()
+    c = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert_error(srv.get(f"/ops/tasks?status=all&q=oldcursor&cursor={c}"), 422, "validation_failed", "cursor")
 
 
 def test_sort_sla_due_at_puts_the_soonest_first_and_no_sla_last(srv):
@@ -240,6 +289,21 @@ def test_stats_take_q_and_the_new_filters(srv):
     st = srv.stats("q=statsq&source=RULE")
     assert sum(st["counts"].values()) == 0
     assert_error(srv.get("/ops/tasks/stats?q=%21%21"), 422, "validation_failed", "q")
+
+
+def test_stats_with_q_count_the_sla_of_the_matches_only(srv):
+    task(srv, title="Slacount breached", sla_hours=0.0001)
+    task(srv, title="Slacount running", sla_hours=100)
+    done = task(srv, title="Slacount done", sla_hours=0.0001)
+    srv.set_status(done["id"], "COMPLETED")
+    task(srv, title="Unrelated breached", sla_hours=0.0001)
+    time.sleep(0.6)
+    st = srv.stats("q=slacount")
+    assert sum(st["counts"].values()) == 3
+    assert st["sla_breached_active"] == 1
+    assert st["sla_at_risk_active"] == 0
+    st = srv.stats("q=slacount&source=RULE")
+    assert st["sla_breached_active"] == 0 and sum(st["counts"].values()) == 0
 
 
 @pytest.mark.parametrize("query", ["", "!!!", " , ", " ".join(f"w{i}" for i in range(11)), "x" * 65])

@@ -91,6 +91,12 @@ bool pg_col_bytes(const PGresult *res, int r, int i, unsigned char *out, size_t 
 /* Reads row r of a result selecting PG_TASK_COLS (or PG_TASK_READ_COLS). */
 void pg_read_task(const PGresult *res, int r, struct task *t);
 
+/* The tags of the words a search document holds twice, the title's and
+ * the customer's (search.c, migration 008), so that a tsquery can ask for
+ * the words of one part: no normalised word holds a '!'. */
+#define SEARCH_TAG_TITLE "!t"
+#define SEARCH_TAG_CUSTOMER "!c"
+
 /* One function per op: pg.c (connections, transactions, schema), tasks.c,
  * queue.c, people.c, sla.c, renewals.c, rules.c, comments.c, as in the SQLite
  * backend. */

@@ -16,6 +16,9 @@
 #include "store/pg/internal.h"
 #include "util/log.h"
 
+/* a rank's tsquery: q's words three times over (rank_tsquery) */
+#define RANK_QUERY_SIZE (3 * TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 12) + 64)
+
 struct query {
     char sql[4096];
     size_t len; /* past sizeof sql: too long, refused before running */
@@ -27,19 +30,44 @@ struct query {
      * PG_MAX_PARAMS beside the rest) */
     char assignees[FILTER_MAX_ASSIGNEES * (2 * EXT_ID_SIZE + 3) + 3];
     int n_today, n_now; /* their parameter numbers, 0 until written */
-    /* the tsquery texts of q: every word, those in the title, those in the
-     * customer's name (weights A and B of search_tasks.vec) */
-    char tsq[3][TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 1];
+    /* the tsquery text of q: every word; or of one relevance rank and the
+     * part of it GIN looks up */
+    char tsq[RANK_QUERY_SIZE], tsq_index[RANK_QUERY_SIZE];
+    bool q_frequent; /* q matches 1 document in FREQUENT_SHARE or more (add_filter) */
 };
 
-/* The tsquery of q's words, each a prefix ('word':*), all required, of
- * weight w when w is not 0. Words hold no quote or backslash (text.h). */
-static const char *tsquery(const struct text_words *q, char w, char *out, size_t n)
+/* The tsquery of q's words, each a prefix ('word':*), all required, each
+ * under tag (search.c's tagged words, "" for the words of every part).
+ * Words hold no quote or backslash (text.h). */
+static const char *tsquery(const struct text_words *q, const char *tag, char *out, size_t n)
 {
     size_t len = 0;
     out[0] = 0;
     for (int i = 0; i < q->n && len < n; i++)
-        len += (size_t)snprintf(out + len, n - len, "%s'%s':*%.1s", i ? " & " : "", q->w[i], w ? &w : "");
+        len += (size_t)snprintf(out + len, n - len, "%s'%s%s':*", i ? " & " : "", tag, q->w[i]);
+    return out;
+}
+
+/* The tsquery of relevance rank r (2 when the title has every word, plus 1
+ * when the customer's name has them, as SQLite's queue.c ranks): every word
+ * in the title and in the name (3), in the title and not all in the name
+ * (2), in the name and not all in the title (1), anywhere but neither (0).
+ * With index_part, only the part of it GIN is to look up (the rest is
+ * checked on the rows): GIN reads every document of each prefix it is
+ * given before it intersects them (~50 ms for a word of one title in 8
+ * here), so it gets the words of one part, the customer's name for ranks 3
+ * and 1 (names have rarer words than titles), the title for 2, all for 0. */
+static const char *rank_tsquery(const struct text_words *q, int r, bool index_part, char *out, size_t n)
+{
+    char all[TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 12) + 1], t[sizeof all], cu[sizeof all];
+    tsquery(q, "", all, sizeof all);
+    tsquery(q, SEARCH_TAG_TITLE, t, sizeof t);
+    tsquery(q, SEARCH_TAG_CUSTOMER, cu, sizeof cu);
+    if (index_part) snprintf(out, n, "%s", r == 3 || r == 1 ? cu : r == 2 ? t : all);
+    else if (r == 3) snprintf(out, n, "(%s) & (%s)", t, cu);
+    else if (r == 2) snprintf(out, n, "(%s) & !(%s)", t, cu);
+    else if (r == 1) snprintf(out, n, "(%s) & !(%s)", cu, t);
+    else snprintf(out, n, "(%s) & !(%s) & !(%s)", all, t, cu);
     return out;
 }
 
@@ -191,10 +219,23 @@ static void add_filter(struct query *b, const struct task_filter *f, bool with_s
         add(b, " AND renewal_id = ");
         add_text(b, f->renewal_id);
     }
-    /* search and the page's views */
+    /* search and the page's views; a frequent q (q_frequent) has each word
+     * as ('w' | 'w':*), the same matches as 'w':*: PostgreSQL estimates a
+     * prefix at a few % of the rows whatever it is, but a word from its
+     * statistics, so that the planner walks the sort's index testing each
+     * task (-created_at, q=passport copy over 1,000,000 tasks: ~1.8 s ->
+     * ~2 ms) where it took every match from GIN and sorted them; a rare q
+     * keeps the prefixes alone, which send the planner to GIN */
     if (f->q.n) {
         add(b, " AND id IN (SELECT task_id FROM search_tasks WHERE vec @@ ");
-        add_text(b, tsquery(&f->q, 0, b->tsq[0], sizeof b->tsq[0]));
+        size_t len = 0;
+        b->tsq[0] = 0;
+        for (int i = 0; i < f->q.n && len < sizeof b->tsq; i++) {
+            const char *w = f->q.w[i], *sep = i ? " & " : "";
+            len += b->q_frequent ? (size_t)snprintf(b->tsq + len, sizeof b->tsq - len, "%s('%s' | '%s':*)", sep, w, w)
+                                 : (size_t)snprintf(b->tsq + len, sizeof b->tsq - len, "%s'%s':*", sep, w);
+        }
+        add_text(b, b->tsq);
         add(b, "::tsquery)");
     }
     if (f->source_mask && f->source_mask != (1u << SOURCE__COUNT) - 1) {
@@ -246,7 +287,7 @@ static void add_filter(struct query *b, const struct task_filter *f, bool with_s
  * pagination compares the cursor's values against them in the same order.
  * Every column is NOT NULL, so PostgreSQL's NULL placement (last, where
  * SQLite puts them first) never arises. */
-enum cursor_value { C_DUE, C_PRIO, C_CREATED, C_ID, C_RANK, C_SLA, C_UPDATED, C__COUNT };
+enum cursor_value { C_DUE, C_PRIO, C_CREATED, C_ID, C_SLA, C_UPDATED, C__COUNT };
 
 struct sort_key {
     const char *col;
@@ -267,13 +308,10 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
      * the SQLite backend */
     static const struct sort_key created[] = {{"id", C_ID, false}};
     static const struct sort_key created_desc[] = {{"id", C_ID, true}};
-    /* relevance: the rank the subquery of pg_task_list computes */
-    static const struct sort_key relevance[] = {{"rank", C_RANK, true}, {"id", C_ID, true}};
     static const struct sort_key sla[] = {
         {"coalesce(sla_due_at, 9223372036854775807)", C_SLA, false}, {"due_date", C_DUE, false}, {"id", C_ID, false}};
     static const struct sort_key updated_desc[] = {{"updated_at", C_UPDATED, true}, {"id", C_ID, true}};
     switch (s) {
-    case SORT_RELEVANCE: *n = 2; return relevance;
     case SORT_SLA_DUE_AT: *n = 3; return sla;
     case SORT_UPDATED_AT_DESC: *n = 2; return updated_desc;
     case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
@@ -292,7 +330,6 @@ static void add_cursor(struct query *b, const struct task_cursor *cur, enum curs
         case C_DUE: pg_p_opt_text(&b->p, cur->due_date); break;
         case C_PRIO: pg_p_int(&b->p, cur->prio_rank); break;
         case C_CREATED: pg_p_int(&b->p, cur->created_at); break;
-        case C_RANK: pg_p_int(&b->p, cur->rank); break;
         case C_SLA: pg_p_int(&b->p, cur->sla_key); break;
         case C_UPDATED: pg_p_int(&b->p, cur->updated_at); break;
         default: pg_p_opt_text(&b->p, cur->id); break;
@@ -302,25 +339,141 @@ static void add_cursor(struct query *b, const struct task_cursor *cur, enum curs
     add(b, "$%d", num[v]);
 }
 
+/* Relevance answers rank by rank, each rank walked in document order,
+ * newest first (search_tasks.seq), so that a page reads about its own rows
+ * and stops, as SQLite's walks FTS5 rowids; ranking every match and sorting
+ * them took ~1 s for 125,000 matches of 1,000,000 tasks (bench/NOTES.md).
+ * A rank is looked for first among the RANK_WINDOW newest documents below
+ * the cursor, by the seq index (a rank with many matches fills the page
+ * there); what is missing then comes from the GIN index (a rank with few
+ * matches, or none): walking the seq index alone would read every document
+ * for a rank without matches, and the planner cannot tell, as the ranks
+ * exclude each other (its estimates multiply the words' frequencies). */
+#define RANK_WINDOW 4096
+
+/* The rows of rank r below seq hi (0: from the newest), newest first, until
+ * out holds limit + 1 (the one past the page says there are more): from
+ * the window (the RANK_WINDOW documents below hi) or from the rest. */
+static enum err rank_rows(struct store_conn *c, const struct task_query *q, int r, int64_t hi, bool window,
+                          struct task_page *out, int64_t *last_seq)
+{
+    struct query b = {.today = q->today, .now = q->filter.now_ms};
+    struct task_filter f = q->filter;
+    f.q.n = 0; /* the rank's own tsquery is the q term */
+    if (window) {
+        add(&b, "SELECT " PG_TASK_READ_COLS ", s.seq FROM (SELECT task_id, vec, seq FROM search_tasks");
+        if (hi) {
+            add(&b, " WHERE seq < ");
+            add_int(&b, hi);
+        }
+        add(&b, " ORDER BY seq DESC LIMIT %d) s JOIN tasks ON tasks.id = s.task_id", RANK_WINDOW);
+    } else {
+        add(&b, "SELECT " PG_TASK_READ_COLS ", s.seq FROM search_tasks s JOIN tasks ON tasks.id = s.task_id");
+    }
+    add_filter(&b, &f, true);
+    if (!window) {
+        add(&b, " AND s.vec @@ ");
+        add_text(&b, rank_tsquery(&q->filter.q, r, true, b.tsq_index, sizeof b.tsq_index));
+        add(&b, "::tsquery");
+        if (hi) {
+            add(&b, " AND s.seq < ");
+            add_int(&b, hi);
+        }
+    }
+    /* IS TRUE: a test of the rows, not a condition for GIN */
+    add(&b, " AND (s.vec @@ ");
+    add_text(&b, rank_tsquery(&q->filter.q, r, false, b.tsq, sizeof b.tsq));
+    add(&b, "::tsquery) IS TRUE");
+    /* seq + 0 in the rest: not by walking the seq index */
+    add(&b, " ORDER BY %s DESC LIMIT ", window ? "s.seq" : "s.seq + 0");
+    add_int(&b, (int64_t)q->limit + 1 - out->n);
+    if (b.len >= sizeof b.sql) {
+        log_error("pg: task_list: the query is too long for its buffer");
+        return ERR_INTERNAL;
+    }
+    enum err rc;
+    PGresult *res = pg_run(c, b.sql, &b.p, &rc);
+    if (!res) return rc;
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows; i++) {
+        if (out->n == q->limit) {
+            out->has_more = true;
+            break;
+        }
+        pg_read_task(res, i, &out->items[out->n++]);
+        *last_seq = pg_col_int64(res, i, PQnfields(res) - 1); /* seq: the last */
+        out->last_rank = r;
+    }
+    PQclear(res);
+    return ERR_OK;
+}
+
+/* The seq the window below hi ends at (its oldest document), or 0 when the
+ * window holds every document below hi. */
+static enum err window_end(struct store_conn *c, int64_t hi, int64_t *end)
+{
+    struct pg_params p = {0};
+    char sql[256];
+    pg_p_int(&p, hi ? hi : INT64_MAX);
+    snprintf(sql, sizeof sql, "SELECT count(*), min(seq) FROM (SELECT seq FROM search_tasks WHERE seq < $1 "
+                              "ORDER BY seq DESC LIMIT %d) AS w", RANK_WINDOW);
+    PGresult *res;
+    enum err rc = pg_row(c, sql, &p, &res);
+    if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
+    *end = pg_col_int64(res, 0, 0) < RANK_WINDOW ? 0 : pg_col_int64(res, 0, 1);
+    PQclear(res);
+    return ERR_OK;
+}
+
+static enum err relevance_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
+{
+    int top = q->after.set && q->after.rank >= 0 && q->after.rank < 3 ? (int)q->after.rank : 3;
+    int64_t last_seq = 0;
+    for (int r = top; r >= 0 && !out->has_more; r--) {
+        int64_t hi = q->after.set && r == top ? q->after.doc_seq : 0;
+        enum err rc = rank_rows(c, q, r, hi, true, out, &last_seq);
+        if (rc != ERR_OK) return rc;
+        if (out->has_more) break;
+        int64_t end;
+        if ((rc = window_end(c, hi, &end)) != ERR_OK) return rc;
+        if (end && (rc = rank_rows(c, q, r, end, false, out, &last_seq)) != ERR_OK) return rc;
+    }
+    out->last_doc_seq = last_seq;
+    return ERR_OK;
+}
+
+/* Whether q matches at least 1 in FREQUENT_SHARE of the RANK_WINDOW newest
+ * documents (by the seq index, ~2 ms): a sample of how common it is, which
+ * PostgreSQL's estimates of prefixes cannot tell (add_filter). */
+#define FREQUENT_SHARE 128
+static bool q_is_frequent(struct store_conn *c, const struct text_words *q)
+{
+    char tsq[RANK_QUERY_SIZE], sql[256];
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, tsquery(q, "", tsq, sizeof tsq));
+    snprintf(sql, sizeof sql, "SELECT count(*) FILTER (WHERE vec @@ $1::tsquery), count(*) FROM (SELECT vec FROM "
+                              "search_tasks ORDER BY seq DESC LIMIT %d) AS w", RANK_WINDOW);
+    PGresult *res;
+    if (pg_row(c, sql, &p, &res) != ERR_OK) return false;
+    int64_t hits = pg_col_int64(res, 0, 0), docs = pg_col_int64(res, 0, 1);
+    PQclear(res);
+    return docs > 0 && hits * FREQUENT_SHARE >= docs;
+}
+
 enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
 {
     memset(out, 0, sizeof *out);
-    struct query b = {.today = q->today, .now = q->filter.now_ms};
-    /* relevance: 2 when the title has every word, plus 1 when the
-     * customer's name has them (as the SQLite backend ranks), a column of a
-     * subquery so that the cursor and the order can name it */
-    bool relevance = q->sort == SORT_RELEVANCE && q->filter.q.n;
-    if (relevance) {
-        add(&b, "SELECT * FROM (SELECT " PG_TASK_READ_COLS ", (SELECT 2 * (s.vec @@ ");
-        add_text(&b, tsquery(&q->filter.q, 'A', b.tsq[1], sizeof b.tsq[1]));
-        add(&b, "::tsquery)::int + (s.vec @@ ");
-        add_text(&b, tsquery(&q->filter.q, 'B', b.tsq[2], sizeof b.tsq[2]));
-        add(&b, "::tsquery)::int FROM search_tasks s WHERE s.task_id = tasks.id) AS rank FROM tasks");
-    } else {
-        add(&b, "SELECT " PG_TASK_READ_COLS " FROM tasks");
+    if (q->sort == SORT_RELEVANCE && q->filter.q.n) {
+        out->items = calloc((size_t)(q->limit > 0 ? q->limit : 0) + 1, sizeof *out->items);
+        if (!out->items) return ERR_INTERNAL;
+        enum err rc = relevance_list(c, q, out);
+        if (rc != ERR_OK) store_task_page_free(out);
+        return rc;
     }
+    struct query b = {.today = q->today, .now = q->filter.now_ms};
+    b.q_frequent = q->filter.q.n && q_is_frequent(c, &q->filter.q);
+    add(&b, "SELECT " PG_TASK_READ_COLS " FROM tasks");
     add_filter(&b, &q->filter, true);
-    if (relevance) add(&b, ") AS r WHERE true");
     int nk;
     const struct sort_key *k = sort_keys(q->sort, &nk);
     if (q->after.set) {
@@ -366,7 +519,6 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
             break;
         }
         pg_read_task(res, r, &out->items[out->n++]);
-        if (relevance) out->last_rank = pg_col_int64(res, r, PQnfields(res) - 1); /* rank: the last */
     }
     PQclear(res);
     return ERR_OK;
@@ -399,6 +551,41 @@ static enum err count_active(struct store_conn *c, const struct task_filter *f, 
     return ERR_OK;
 }
 
+/* The stats of a search in one pass over its matches (the counts and both
+ * SLA counts), where three statements each found every match again:
+ * q=passport copy over 1,000,000 tasks (125,000 matches) took ~4.5 s here. */
+static enum err stats_of_matches(struct store_conn *c, const struct task_filter *f, const char *today,
+                                 int64_t now_ms, struct task_stats *out)
+{
+    struct query b = {.today = today, .now = now_ms};
+    add(&b, "SELECT status, due_date < ");
+    add_today(&b);
+    add(&b, ", count(*), count(*) FILTER (WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ");
+    add_now(&b);
+    add(&b, "), count(*) FILTER (WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= ");
+    add_now(&b);
+    add(&b, " AND sla_risk_at <= ");
+    add_now(&b);
+    add(&b, ") FROM tasks");
+    add_filter(&b, f, false);
+    add(&b, " GROUP BY 1, 2");
+    if (b.len >= sizeof b.sql) return ERR_INTERNAL;
+    enum err rc;
+    PGresult *res = pg_run(c, b.sql, &b.p, &rc);
+    if (!res) return rc;
+    for (int r = 0; r < PQntuples(res); r++) {
+        enum task_status s;
+        if (task_status_parse(PQgetvalue(res, r, 0), &s) != 0) continue;
+        bool late = strcmp(PQgetvalue(res, r, 1), "t") == 0;
+        if (late && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->counts[s] += pg_col_int64(res, r, 2);
+        out->sla_breached_active += pg_col_int64(res, r, 3);
+        out->sla_at_risk_active += pg_col_int64(res, r, 4);
+    }
+    PQclear(res);
+    return ERR_OK;
+}
+
 enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
                        struct task_stats *out)
 {
@@ -409,6 +596,7 @@ enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const 
     bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
                   !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
                   f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0];
+    if (f->q.n) return stats_of_matches(c, f, today, now_ms, out);
     struct query b = {.today = today, .now = now_ms};
     add(&b, "SELECT status, due_date < ");
     add_today(&b);

@@ -17,7 +17,9 @@
 #define POS_MAX 16383
 #define WORD_MAX 512
 
+/* A lexeme: tag (SEARCH_TAG_TITLE, SEARCH_TAG_CUSTOMER or "") and the word. */
 struct word {
+    const char *tag;
     const char *w;
     size_t len;
     char weight; /* 'A', 'B', 'D' */
@@ -26,15 +28,22 @@ struct word {
 static int cmp_word(const void *a, const void *b)
 {
     const struct word *x = a, *y = b;
+    int c = strcmp(x->tag, y->tag);
+    if (c) return c;
     size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->w, y->w, n);
+    c = memcmp(x->w, y->w, n);
     if (c) return c;
     if (x->len != y->len) return x->len < y->len ? -1 : 1;
     return x->weight - y->weight;
 }
 
-/* Adds the words of normalised text s to *v (grown as needed). */
-static int add_words(const char *s, char weight, struct word **v, size_t *n, size_t *cap)
+static bool same_word(const struct word *x, const struct word *y)
+{
+    return strcmp(x->tag, y->tag) == 0 && x->len == y->len && memcmp(x->w, y->w, x->len) == 0;
+}
+
+/* Adds the words of normalised text s to *v (grown as needed), under tag. */
+static int add_words(const char *s, const char *tag, char weight, struct word **v, size_t *n, size_t *cap)
 {
     while (*s) {
         const char *end = strchr(s, ' ');
@@ -50,7 +59,7 @@ static int add_words(const char *s, char weight, struct word **v, size_t *n, siz
             cut = WORD_MAX;
             while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80) cut--;
         }
-        (*v)[(*n)++] = (struct word){s, cut, weight};
+        (*v)[(*n)++] = (struct word){tag, s, cut, weight};
         s += len;
         if (*s == ' ') s++;
     }
@@ -58,13 +67,16 @@ static int add_words(const char *s, char weight, struct word **v, size_t *n, siz
 }
 
 /* The tsvector literal of the three normalised texts: each distinct word
- * once per weight it has, with a position each ('w':1A,2B,3). NULL on oom. */
+ * once per weight it has, with a position each ('w':1A,2B,3), and the
+ * title's and the name's words again under their tags ('!tw':4 '!cw':5,
+ * migration 008). NULL on oom. */
 static char *tsvector_text(const char *title, const char *name, const char *body)
 {
     struct word *v = NULL;
     size_t n = 0, cap = 0;
-    if (add_words(title, 'A', &v, &n, &cap) != 0 || add_words(name, 'B', &v, &n, &cap) != 0 ||
-        add_words(body, 'D', &v, &n, &cap) != 0) {
+    if (add_words(title, "", 'A', &v, &n, &cap) != 0 || add_words(name, "", 'B', &v, &n, &cap) != 0 ||
+        add_words(body, "", 'D', &v, &n, &cap) != 0 || add_words(title, SEARCH_TAG_TITLE, 'D', &v, &n, &cap) != 0 ||
+        add_words(name, SEARCH_TAG_CUSTOMER, 'D', &v, &n, &cap) != 0) {
         free(v);
         return NULL;
     }
@@ -73,13 +85,14 @@ static char *tsvector_text(const char *title, const char *name, const char *body
     buf_puts(&b, "");
     int pos = 0;
     for (size_t i = 0; i < n; i++) {
-        bool same_word = i > 0 && v[i].len == v[i - 1].len && memcmp(v[i].w, v[i - 1].w, v[i].len) == 0;
-        if (same_word && v[i].weight == v[i - 1].weight) continue;
+        bool same = i > 0 && same_word(&v[i], &v[i - 1]);
+        if (same && v[i].weight == v[i - 1].weight) continue;
         if (pos < POS_MAX) pos++;
         char p[16];
-        if (!same_word) {
+        if (!same) {
             if (b.len) buf_putc(&b, ' ');
             buf_putc(&b, '\'');
+            buf_puts(&b, v[i].tag);
             buf_append(&b, v[i].w, v[i].len);
             buf_puts(&b, "':");
         } else {

@@ -117,20 +117,73 @@ static void bind_query(sqlite3_stmt *st, const struct text_words *q)
     }
 }
 
-/* The relevance of the matched task `tasks.id`: 2 when its title has every
- * word (each the start of a word: ' ' || word in the stored " word word",
- * as FTS5 matches our space-separated words), plus 1 when its customer's
- * name has them; from search_docs, on the matched rows only. */
-static void rank_sql(char *sql, size_t n, const struct text_words *q)
+/* Relevance answers rank by rank, 3 down to 0 (2 when the title has every
+ * word, plus 1 when the customer's name has them), each rank its own FTS5
+ * query (column filters and NOT), walked in FTS5 rowid order, newest
+ * document first (search_docs.rid: a task's document keeps its rid when it
+ * is rewritten): FTS5 serves `ORDER BY rowid DESC` and `rowid < ?` itself,
+ * so a page reads its 50 matches and stops, where ranking every match and
+ * sorting them took ~2 s for 125,000 matches of 1,000,000 tasks (bench/NOTES.md).
+ * The class query of rank r into out (sized as RANK_QUERY_SIZE); in_title
+ * and in_name: whether the title and the customer's name columns hold
+ * words of every prefix of q at all (search_parts): where one does not,
+ * its part of the query matches nothing and is left out (FTS5 reads every
+ * document of each prefix in a query, ~2.5 ms a prefix of 1 task in 8). */
+#define RANK_QUERY_SIZE (3 * TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 128)
+static void rank_query(const struct text_words *q, int r, bool in_title, bool in_name, char *out, size_t n)
 {
-    size_t len = strlen(sql);
-#define ADD(...) len += (size_t)snprintf(sql + len, len < n ? n - len : 0, __VA_ARGS__)
-    ADD(", (SELECT 2 * (1");
-    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.title, ' ' || :w%d) > 0", i);
-    ADD(") + (1");
-    for (int i = 0; i < q->n; i++) ADD(" AND instr(d.customer, ' ' || :w%d) > 0", i);
-    ADD(") FROM search_docs d WHERE d.task_id = tasks.id) AS rank");
-#undef ADD
+    char w[TEXT_WORDS_MAX * (TEXT_WORD_SIZE + 8) + 1];
+    size_t len = 0;
+    w[0] = 0;
+    for (int i = 0; i < q->n && len < sizeof w; i++)
+        len += (size_t)snprintf(w + len, sizeof w - len, "%s\"%s\"*", i ? " AND " : "", q->w[i]);
+    switch (r) {
+    case 3: snprintf(out, n, "{doc_title}: (%s) AND {doc_customer}: (%s)", w, w); break;
+    case 2: snprintf(out, n, in_name ? "{doc_title}: (%s) NOT {doc_customer}: (%s)" : "{doc_title}: (%s)", w, w); break;
+    case 1: snprintf(out, n, in_title ? "{doc_customer}: (%s) NOT {doc_title}: (%s)" : "{doc_customer}: (%s)", w, w); break;
+    default:
+        if (in_title && in_name) snprintf(out, n, "(%s) NOT {doc_title}: (%s) NOT {doc_customer}: (%s)", w, w, w);
+        else if (in_title || in_name)
+            snprintf(out, n, "(%s) NOT {%s}: (%s)", w, in_title ? "doc_title" : "doc_customer", w);
+        else snprintf(out, n, "%s", w);
+        break;
+    }
+}
+
+/* Whether the title column and the customer's name column hold a word of
+ * each of q's prefixes (FTS5's term counts per column, temp.search_vocab of
+ * every connection, sqlite.c): a rank that needs a column that does not is
+ * empty. When the counts cannot be read, both are assumed. */
+static void search_parts(struct store_conn *c, const struct text_words *q, bool *in_title, bool *in_name)
+{
+    *in_title = *in_name = true;
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT col, sum(doc) FROM temp.search_vocab WHERE term >= ? AND term < ? "
+                                      "AND col IN ('doc_title', 'doc_customer') GROUP BY col");
+    if (!st) return;
+    for (int i = 0; i < q->n && (*in_title || *in_name); i++) {
+        char end[TEXT_WORD_SIZE];
+        size_t len = strlen(q->w[i]);
+        if (len == 0 || (unsigned char)q->w[i][len - 1] == 0xff) continue;
+        memcpy(end, q->w[i], len + 1);
+        end[len - 1]++; /* the first text past every word that begins with w */
+        sqlite3_bind_text(st, 1, q->w[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, end, -1, SQLITE_TRANSIENT);
+        bool title = false, name = false;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *col = (const char *)sqlite3_column_text(st, 0);
+            bool some = sqlite3_column_int64(st, 1) > 0;
+            if (col && strcmp(col, "doc_title") == 0) title = some;
+            else if (col) name = some;
+        }
+        sqlite_done(st);
+        if (rc != SQLITE_DONE) {
+            *in_title = *in_name = true;
+            return;
+        }
+        *in_title = *in_title && title;
+        *in_name = *in_name && name;
+    }
 }
 
 static void bind_filter(sqlite3_stmt *st, const struct task_filter *f, const char *today)
@@ -172,14 +225,11 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
      * unique id index serves these sorts */
     static const struct sort_key created[] = {{"id", ":c_id", false}};
     static const struct sort_key created_desc[] = {{"id", ":c_id", true}};
-    /* relevance: the rank the subquery of sqlite_task_list computes */
-    static const struct sort_key relevance[] = {{"rank", ":c_rank", true}, {"id", ":c_id", true}};
     static const struct sort_key sla[] = {
         {"coalesce(sla_due_at, 9223372036854775807)", ":c_sla", false}, {"due_date", ":c_due", false},
         {"id", ":c_id", false}};
     static const struct sort_key updated_desc[] = {{"updated_at", ":c_updated", true}, {"id", ":c_id", true}};
     switch (s) {
-    case SORT_RELEVANCE: *n = 2; return relevance;
     case SORT_SLA_DUE_AT: *n = 3; return sla;
     case SORT_UPDATED_AT_DESC: *n = 2; return updated_desc;
     case SORT_DUE_DATE_DESC: *n = 4; return due_desc;
@@ -190,23 +240,127 @@ static const struct sort_key *sort_keys(enum task_sort s, int *n)
     }
 }
 
+/* The page of a relevance sort (rank_query): rank by rank from the
+ * cursor's, each in document order from the cursor's document in its own
+ * rank, until limit + 1 rows (the one past the page says there are more). */
+static enum err relevance_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
+{
+    struct task_filter f = q->filter;
+    f.q.n = 0; /* the rank's own match is the q term */
+    int64_t last_rank = 0, last_seq = 0;
+    int top = q->after.set && q->after.rank >= 0 && q->after.rank < 3 ? (int)q->after.rank : 3;
+    bool in_title, in_name;
+    search_parts(c, &q->filter.q, &in_title, &in_name);
+    for (int r = top; r >= 0 && out->n <= q->limit; r--) {
+        if ((r >= 2 && !in_title) || (r % 2 == 1 && !in_name)) continue; /* needs a column without the words */
+        bool from_cursor = q->after.set && r == top;
+        char sql[8192] = "SELECT " TASK_READ_COLS ", search_tasks.rowid FROM search_tasks CROSS JOIN tasks";
+        filter_sql(sql, sizeof sql, &f, true);
+        size_t len = strlen(sql);
+        snprintf(sql + len, len < sizeof sql ? sizeof sql - len : 0,
+                 " AND search_tasks MATCH :m AND tasks.id = (SELECT task_id FROM search_docs WHERE rid = "
+                 "search_tasks.rowid)%s ORDER BY search_tasks.rowid DESC LIMIT :limit",
+                 from_cursor ? " AND search_tasks.rowid < :c_seq" : "");
+        if (strlen(sql) >= sizeof sql - 1) return ERR_INTERNAL;
+        sqlite3_stmt *st = sqlite_stmt(c, sql);
+        if (!st) return ERR_INTERNAL;
+        bind_filter(st, &f, q->today);
+        char m[RANK_QUERY_SIZE];
+        rank_query(&q->filter.q, r, in_title, in_name, m, sizeof m);
+        sqlite_bind_named_text(st, ":m", m);
+        if (from_cursor) sqlite_bind_named_int64(st, ":c_seq", q->after.doc_seq);
+        sqlite_bind_named_int64(st, ":limit", q->limit + 1 - out->n);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (out->n == q->limit) {
+                out->has_more = true;
+                break;
+            }
+            sqlite_read_task(st, &out->items[out->n++]);
+            last_rank = r;
+            last_seq = sqlite3_column_int64(st, sqlite3_column_count(st) - 1); /* the rowid: the last */
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_fail(c, st, "task_list relevance");
+        sqlite_done(st);
+        if (out->has_more) break;
+    }
+    out->last_rank = last_rank;
+    out->last_doc_seq = last_seq;
+    return ERR_OK;
+}
+
+/* With q, the sorts an index gives in order for the filter (by id; by the
+ * queue's or the priority index within one status) can walk that index and
+ * test each task's document against the matches: a frequent word fills a
+ * page after a few hundred tasks, where taking every match and sorting them
+ * read each one (q=passport copy, -created_at, 1,000,000 tasks: ~120 ms of
+ * CPU -> ~25 ms). A rare word takes its matches and sorts them: the walk
+ * would test most tasks. */
+static bool sort_walks_an_index(const struct task_query *q)
+{
+    unsigned m = q->filter.status_mask;
+    bool one_status = m == 1u << TASK_OPEN || m == 1u << TASK_IN_PROGRESS || m == 1u << TASK_COMPLETED ||
+                      m == 1u << TASK_CANCELLED;
+    switch (q->sort) {
+    case SORT_CREATED_AT:
+    case SORT_CREATED_AT_DESC: return true;
+    case SORT_DUE_DATE:
+    case SORT_PRIORITY: return one_status;
+    default: return false;
+    }
+}
+
+/* Whether q's words are frequent enough to walk for: at least one task in
+ * WALK_DENSITY has a word of each prefix (FTS5's own term counts, the
+ * temp.search_vocab of every connection: ~3 ms for a word of one task in 8
+ * over 1,000,000; a document with the word in two columns counts twice, and
+ * the words together may be rarer: then the walk reads more). */
+#define WALK_DENSITY 128
+static bool query_is_frequent(struct store_conn *c, const struct text_words *q)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT coalesce(max(rid), 0) FROM search_docs");
+    if (!st) return false;
+    int64_t docs = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite_done(st);
+    if (!(st = sqlite_stmt(c, "SELECT coalesce(sum(doc), 0) FROM temp.search_vocab WHERE term >= ? AND term < ?")))
+        return false;
+    bool frequent = docs > 0;
+    for (int i = 0; i < q->n && frequent; i++) {
+        char end[TEXT_WORD_SIZE];
+        size_t len = strlen(q->w[i]);
+        memcpy(end, q->w[i], len + 1);
+        if (len == 0 || (unsigned char)end[len - 1] == 0xff) return false;
+        end[len - 1]++; /* the first text past every word that begins with w */
+        sqlite3_bind_text(st, 1, q->w[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, end, -1, SQLITE_TRANSIENT);
+        int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite_done(st);
+        frequent = n * WALK_DENSITY >= docs;
+    }
+    return frequent;
+}
+
 enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, struct task_page *out)
 {
     memset(out, 0, sizeof *out);
-    char sql[8192] = "SELECT " TASK_READ_COLS " FROM tasks";
-    /* relevance (rank_sql): the rank is a column of a subquery so that the
-     * cursor and the order can name it */
-    bool relevance = q->sort == SORT_RELEVANCE && q->filter.q.n;
-    if (relevance) {
-        snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " TASK_READ_COLS);
-        rank_sql(sql, sizeof sql, &q->filter.q);
-        strncat(sql, " FROM tasks", sizeof sql - strlen(sql) - 1);
+    if (q->sort == SORT_RELEVANCE && q->filter.q.n) {
+        out->items = calloc((size_t)q->limit + 1, sizeof *out->items);
+        if (!out->items) return ERR_INTERNAL;
+        enum err rc = relevance_list(c, q, out);
+        if (rc != ERR_OK) store_task_page_free(out);
+        return rc;
     }
+    char sql[8192] = "SELECT " TASK_READ_COLS " FROM tasks";
     /* the tasks at risk are few (active, deadline ahead, 80% gone):
      * find them by deadline rather than walk the queue order over every task */
-    else if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
-    filter_sql(sql, sizeof sql, &q->filter, true);
-    if (relevance) strncat(sql, ") WHERE 1", sizeof sql - strlen(sql) - 1);
+    if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
+    struct task_filter f = q->filter;
+    bool walk = f.q.n && sort_walks_an_index(q) && query_is_frequent(c, &f.q);
+    if (walk) f.q.n = 0; /* tested per task below */
+    filter_sql(sql, sizeof sql, &f, true);
+    if (walk)
+        strncat(sql, " AND (SELECT rid FROM search_docs WHERE task_id = tasks.id) IN (SELECT rowid FROM "
+                     "search_tasks WHERE search_tasks MATCH :q)", sizeof sql - strlen(sql) - 1);
     size_t len = strlen(sql);
     int nk;
     const struct sort_key *k = sort_keys(q->sort, &nk);
@@ -235,7 +389,6 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
         sqlite_bind_named_int64(st, ":c_prio", q->after.prio_rank);
         sqlite_bind_named_int64(st, ":c_created", q->after.created_at);
         sqlite_bind_named_text(st, ":c_id", q->after.id);
-        sqlite_bind_named_int64(st, ":c_rank", q->after.rank);
         sqlite_bind_named_int64(st, ":c_sla", q->after.sla_key);
         sqlite_bind_named_int64(st, ":c_updated", q->after.updated_at);
     }
@@ -252,12 +405,48 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
             break;
         }
         sqlite_read_task(st, &out->items[out->n++]);
-        if (relevance) out->last_rank = sqlite3_column_int64(st, sqlite3_column_count(st) - 1); /* rank: the last */
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         store_task_page_free(out);
         return sqlite_fail(c, st, "task_list");
     }
+    sqlite_done(st);
+    return ERR_OK;
+}
+
+/* The stats of a search in one pass over its matches, driven by FTS5
+ * (each match's task read once for the counts and both SLA counts), where
+ * three statements each found every match again: q=passport copy over
+ * 1,000,000 tasks (125,000 matches) took ~1 s of CPU, ~0.25 s this way. */
+static enum err stats_of_matches(struct store_conn *c, const struct task_filter *f, const char *today,
+                                 int64_t now_ms, struct task_stats *out)
+{
+    struct task_filter g = *f;
+    g.q.n = 0; /* the q term is the FTS5 side of the join */
+    char sql[4096] = "SELECT status, due_date < :today, count(*), "
+                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now), "
+                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now) "
+                     "FROM search_tasks CROSS JOIN tasks";
+    filter_sql(sql, sizeof sql, &g, false);
+    strncat(sql, " AND search_tasks MATCH :q AND tasks.id = (SELECT task_id FROM search_docs WHERE rid = "
+                 "search_tasks.rowid) GROUP BY 1, 2", sizeof sql - strlen(sql) - 1);
+    if (strlen(sql) >= sizeof sql - 1) return ERR_INTERNAL;
+    sqlite3_stmt *st = sqlite_stmt(c, sql);
+    if (!st) return ERR_INTERNAL;
+    bind_filter(st, &g, today);
+    bind_query(st, &f->q);
+    sqlite_bind_named_int64(st, ":now", now_ms);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum task_status s;
+        if (task_status_parse((const char *)sqlite3_column_text(st, 0), &s) != 0) continue;
+        bool late = sqlite3_column_int(st, 1) != 0;
+        if (late && (s == TASK_OPEN || s == TASK_IN_PROGRESS)) s = TASK_OVERDUE;
+        out->counts[s] += sqlite3_column_int64(st, 2);
+        out->sla_breached_active += sqlite3_column_int64(st, 3);
+        out->sla_at_risk_active += sqlite3_column_int64(st, 4);
+    }
+    if (rc != SQLITE_DONE) return sqlite_fail(c, st, "task_stats q");
     sqlite_done(st);
     return ERR_OK;
 }
@@ -272,6 +461,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
                   !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
                   f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0];
+    if (f->q.n) return stats_of_matches(c, f, today, now_ms, out);
     char sql[4096];
     snprintf(sql, sizeof sql, "SELECT status, due_date < :today, %s FROM %s", totals ? "sum(n)" : "count(*)",
              totals ? "task_counts" : "tasks");

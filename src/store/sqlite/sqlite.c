@@ -256,6 +256,9 @@ int sqlite_conn_open(struct store *s, bool writer, struct store_conn **out)
     if ((writer && exec_at_start(sc->db, "PRAGMA journal_mode=WAL") != 0) ||
         exec(sc->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-8000;"
                      "PRAGMA temp_store=MEMORY") != 0 ||
+        /* FTS5's term counts for the queue's search (queue.c), per
+         * connection in temp: the readers are query_only after this */
+        exec(sc->db, "CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, search_tasks, 'col')") != 0 ||
         (!writer && exec(sc->db, "PRAGMA query_only=1") != 0)) {
         sqlite3_close(sc->db);
         free(sc);

@@ -122,6 +122,7 @@ static char *search(const char *q, enum task_sort sort, int limit)
             tq.after.prio_rank = task_priority_rank(l->priority);
             tq.after.created_at = l->created_at;
             tq.after.rank = p.last_rank;
+            tq.after.doc_seq = p.last_doc_seq;
             tq.after.updated_at = l->updated_at;
             tq.after.sla_key = l->has_sla ? l->sla_due_ms : TASK_SLA_KEY_NONE;
         }
@@ -164,6 +165,97 @@ STORE_TEST(search, relevance_ranks_title_over_customer_over_the_rest_and_pages)
     cr_expect_str_eq(search("narwhal", SORT_RELEVANCE, 50), want);
     cr_expect_str_eq(search("narwhal", SORT_RELEVANCE, 1), want);
     cr_expect_str_eq(search("narwhal", SORT_RELEVANCE, 3), want);
+}
+
+/* Many tasks in one job: the kind of each (see many_kind), ids in order. */
+#define MANY 4600 /* past PostgreSQL's window of the 4,096 newest documents (pg/queue.c) */
+static char many_ids[MANY][TASK_ID_SIZE];
+
+/* The rank of task i of the many: a few of each rank among the oldest,
+ * where PostgreSQL looks past its window, and the rest filler. */
+static int many_kind(int i)
+{
+    if (i >= 40) return -1;
+    return i % 4 == 0 ? 3 : i % 4 == 1 ? 0 : i % 4 == 2 ? 2 : 1;
+}
+
+static enum err do_many(struct store_conn *c, void *arg)
+{
+    (void)arg;
+    int64_t at = clock_now_ms();
+    for (int i = 0; i < MANY; i++) {
+        int k = many_kind(i);
+        struct task t = {0};
+        ids_new("tsk_", at + i, t.id, sizeof t.id);
+        t.title = k == 3 || k == 2 ? "Zebra crossing permit" : k == -1 ? "Filler task" : "Other permit";
+        t.description = k == 0 ? "about the zebra" : NULL;
+        t.priority = PRIORITY_MEDIUM;
+        t.status = TASK_OPEN;
+        snprintf(t.due_date, sizeof t.due_date, "2026-07-01");
+        snprintf(t.user_id, sizeof t.user_id, "%s", k == 3 || k == 1 ? "cus_zebra" : "");
+        t.source = SOURCE_MANUAL;
+        t.created_at = t.updated_at = at + i;
+        t.version = 1;
+        enum err rc = store_task_insert(c, &t);
+        if (rc == ERR_OK)
+            rc = store_task_search_new(c, t.id, t.title, t.description, k == 3 || k == 1 ? "Zebra Holdings" : NULL);
+        if (rc != ERR_OK) return rc;
+        memcpy(many_ids[i], t.id, TASK_ID_SIZE);
+    }
+    clock_set_ms(at + MANY);
+    return ERR_OK;
+}
+
+/* Walks q by relevance in pages of limit; the ids in order, space-separated. */
+static void walk_relevance(const char *q, int limit, char *out, size_t n)
+{
+    struct task_query tq = {.sort = SORT_RELEVANCE, .limit = limit};
+    cr_assert_eq(text_query_words(q, &tq.filter.q), TEXT_OK);
+    tq.filter.now_ms = NOW;
+    snprintf(tq.today, sizeof tq.today, TODAY);
+    out[0] = 0;
+    for (int pages = 0; pages < 100; pages++) {
+        struct store_conn *c = store_reader_acquire(S);
+        cr_assert_not_null(c);
+        struct task_page p;
+        cr_assert_eq(store_task_list(c, &tq, &p), ERR_OK);
+        store_reader_release(c);
+        for (int i = 0; i < p.n; i++) {
+            size_t len = strlen(out);
+            snprintf(out + len, n - len, "%s%s", len ? " " : "", p.items[i].id);
+        }
+        bool more = p.has_more && p.n > 0;
+        if (more) {
+            tq.after.set = true;
+            memcpy(tq.after.id, p.items[p.n - 1].id, TASK_ID_SIZE);
+            tq.after.rank = p.last_rank;
+            tq.after.doc_seq = p.last_doc_seq;
+            cr_assert_gt(p.last_doc_seq, 0);
+        }
+        store_task_page_free(&p);
+        if (!more) return;
+    }
+    cr_assert_fail("the relevance walk did not end");
+}
+
+STORE_TEST(search, relevance_walks_every_rank_newest_first_past_the_newest_documents)
+{
+    customer("cus_zebra", "Zebra Holdings");
+    cr_assert_eq(store_run(S, do_many, NULL), ERR_OK);
+    static char want[8192], got[8192];
+    want[0] = 0;
+    for (int k = 3; k >= 0; k--)
+        for (int i = MANY - 1; i >= 0; i--) {
+            if (many_kind(i) != k) continue;
+            size_t len = strlen(want);
+            snprintf(want + len, sizeof want - len, "%s%s", len ? " " : "", many_ids[i]);
+        }
+    walk_relevance("zebra", 50, got, sizeof got);
+    cr_expect_str_eq(got, want);
+    walk_relevance("zebra", 3, got, sizeof got);
+    cr_expect_str_eq(got, want);
+    walk_relevance("zeb", 1, got, sizeof got);
+    cr_expect_str_eq(got, want);
 }
 
 STORE_TEST(search, documents_follow_a_title_change_and_a_customer_rename)
