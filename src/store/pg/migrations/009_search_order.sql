@@ -1,4 +1,4 @@
--- 008_search_order: the relevance sort walks each rank in document order,
+-- 009_search_order: the relevance sort walks each rank in document order,
 -- newest document first, as SQLite's walks FTS5 rowids (queue.c): seq
 -- numbers a task's document when it is made and stays when it is
 -- rewritten. The documents also hold the title's and the customer's words
