@@ -8,5 +8,5 @@
 -- are dropped: the store makes them again at its next open (the backfill of
 -- tasks without documents), numbered in task id order as a rebuild does.
 TRUNCATE search_tasks;
-ALTER TABLE search_tasks ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
-CREATE UNIQUE INDEX search_tasks_by_seq ON search_tasks (seq);
+ALTER TABLE search_tasks ADD COLUMN IF NOT EXISTS seq bigint GENERATED ALWAYS AS IDENTITY;
+CREATE UNIQUE INDEX IF NOT EXISTS search_tasks_by_seq ON search_tasks (seq);
