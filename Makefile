@@ -145,14 +145,16 @@ crash: deps all
 
 # Every test on both backends: unit tests (unit-pg runs SQLite's and
 # PostgreSQL's rows), the API suite and the browser tests on SQLite and on
-# PostgreSQL, and the OpenAPI check. The two API suites and the browser tests
-# on PostgreSQL run side by side (each printed when it ends): they wait on
-# fsyncs, process starts and the browser more than on the CPU, and one after
-# the other they took over the 10 minutes.
+# PostgreSQL, and the OpenAPI check. The two API suites run side by side, and
+# then the two browser suites (each printed when it ends): they wait on
+# fsyncs, process starts and the browser more than on the CPU. All three of
+# a kind at once crowded the two cores enough to upset the API suites'
+# timing tests.
 test: deps
 	@$(MAKE) --no-print-directory all unit-pg tests/e2e/node_modules/.installed
-	@$(MAKE) --no-print-directory -j3 --output-sync=target api api-pg e2e-pg
-	@$(MAKE) --no-print-directory openapi e2e
+	@$(MAKE) --no-print-directory -j2 --output-sync=target api api-pg
+	@$(MAKE) --no-print-directory openapi
+	@$(MAKE) --no-print-directory -j2 --output-sync=target e2e e2e-pg
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build
 # (the browser tests after the API suites: under ASan three at once crowd
