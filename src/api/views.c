@@ -101,16 +101,25 @@ static bool visible(const struct request *r, const struct view_row *v)
     return v->shared || strcmp(v->owner, owner_of(r)) == 0;
 }
 
-void api_views_list(struct request *r)
+/* The one query argument of the views' reads: counts=true|false into
+ * *counts; false after answering 422. */
+static bool read_counts(struct request *r, bool *counts)
 {
     static const char *const known[] = {"counts", NULL};
-    if (!api_query_known(r, known)) return;
+    if (!api_query_known(r, known)) return false;
     const char *s = http_query(r, "counts");
     if (s && strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
         http_reply_err(r, ERR_VALIDATION_FAILED, "counts", "counts must be true or false");
-        return;
+        return false;
     }
-    bool counts = s && s[0] == 't';
+    *counts = s && s[0] == 't';
+    return true;
+}
+
+void api_views_list(struct request *r)
+{
+    bool counts;
+    if (!read_counts(r, &counts)) return;
     struct store_conn *c = api_reader(r);
     if (!c) return;
     struct view_row *rows = NULL;
@@ -158,13 +167,8 @@ static bool view_or_404(struct request *r, struct store_conn *c, struct view_row
 
 void api_view_get(struct request *r)
 {
-    static const char *const known[] = {"counts", NULL};
-    if (!api_query_known(r, known)) return;
-    const char *s = http_query(r, "counts");
-    if (s && strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
-        http_reply_err(r, ERR_VALIDATION_FAILED, "counts", "counts must be true or false");
-        return;
-    }
+    bool counts;
+    if (!read_counts(r, &counts)) return;
     struct store_conn *c = api_reader(r);
     if (!c) return;
     struct view_row v;
@@ -174,7 +178,7 @@ void api_view_get(struct request *r)
     }
     json_t *o = view_json(c, &v);
     enum err rc = o ? ERR_OK : ERR_INTERNAL;
-    if (o && s && s[0] == 't') {
+    if (o && counts) {
         int64_t count;
         if ((rc = view_count(r, c, v.query, &count)) == ERR_OK)
             json_object_set_new(o, "count", count < 0 ? json_null() : json_integer(count));
