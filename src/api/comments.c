@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "domain/task.h"
+#include "service/announce.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
@@ -127,6 +128,14 @@ static enum err add_run(struct store_conn *c, void *arg)
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     /* the task's search document takes the body, in this job */
     if ((rc = store_task_search_refresh(c, x->cm.task_id)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    /* comment.created (and the mentions) for the announcement sinks */
+    struct task t;
+    if ((rc = store_task_get(c, x->cm.task_id, &t)) != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
+    struct announcement a = {.type = ANN_COMMENT_CREATED, .at = x->cm.created_at, .actor = x->cm.author, .task = &t,
+                             .comment = &x->cm};
+    rc = announce(c, &a);
+    task_clear(&t);
+    if (rc != ERR_OK) return err_set(&x->e, rc, NULL, NULL);
     return ERR_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "domain/dates.h"
+#include "service/announce.h"
 #include "service/tasks.h"
 
 /* An active staff member, or false. */
@@ -116,6 +117,10 @@ static enum err create_task(struct store_conn *c, const struct renewal_item *it,
     memcpy(t.renewal_id, it->id, EXT_ID_SIZE);
     t.source = SOURCE_RENEWAL;
     rc = service_task_create(c, &t, SERVICE_RENEWAL_ACTOR, now_ms, &e);
+    if (rc == ERR_OK) {
+        struct announcement a = {.type = ANN_RENEWAL_TASK_CREATED, .at = now_ms, .actor = SERVICE_RENEWAL_ACTOR, .task = &t};
+        rc = announce(c, &a);
+    }
     if (rc == ERR_OK) memcpy(task_id, t.id, TASK_ID_SIZE);
     task_clear(&t);
     return rc;
@@ -138,6 +143,11 @@ static enum err escalate_task(struct store_conn *c, const struct task *t, const 
     bool changed;
     struct errinfo e = {0};
     enum err rc = service_task_patch(c, t->id, &p, -1, SERVICE_RENEWAL_ACTOR, now_ms, &out, &changed, &e);
+    if (rc == ERR_OK && changed) {
+        struct announcement a = {.type = ANN_RENEWAL_TASK_ESCALATED, .at = now_ms, .actor = SERVICE_RENEWAL_ACTOR,
+                                 .task = &out, .before = t};
+        rc = announce(c, &a);
+    }
     if (rc == ERR_OK) task_clear(&out);
     return rc;
 }

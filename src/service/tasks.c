@@ -12,6 +12,7 @@
 #include "domain/dates.h"
 #include "domain/lifecycle.h"
 #include "domain/sla.h"
+#include "service/announce.h"
 #include "service/sla.h"
 #include "util/ids.h"
 
@@ -99,6 +100,14 @@ static enum err task_event(struct store_conn *c, const struct task *t, const cha
     return task_event_hook ? task_event_hook(c, t, type, now_ms) : ERR_OK;
 }
 
+/* Tells the announcement sinks (webhooks, notifications) of a change to t. */
+static enum err tell(struct store_conn *c, enum announce_type type, const struct task *t, const struct task *before,
+                     const char *actor, int64_t now_ms)
+{
+    struct announcement a = {.type = type, .at = now_ms, .actor = actor, .task = t, .before = before};
+    return announce(c, &a);
+}
+
 
 enum err service_task_create(struct store_conn *c, struct task *t, const char *actor, int64_t now_ms,
                              struct errinfo *e)
@@ -124,6 +133,10 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
         return err_set(e, rc, NULL, NULL);
     /* a task born overdue raises task.overdue for the workflow rules */
     if (overdue && (rc = task_event(c, t, "task.overdue", now_ms)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+    if ((rc = tell(c, ANN_TASK_CREATED, t, NULL, actor, now_ms)) != ERR_OK ||
+        (t->assignee_id[0] && (rc = tell(c, ANN_TASK_ASSIGNED, t, NULL, actor, now_ms)) != ERR_OK) ||
+        (overdue && (rc = tell(c, ANN_TASK_OVERDUE, t, NULL, SYSTEM_ACTOR, now_ms)) != ERR_OK))
+        return err_set(e, rc, NULL, NULL);
     return ERR_OK;
 }
 
@@ -350,8 +363,19 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
                          : after == TASK_CANCELLED && before != after ? "task.cancelled"
                                                                       : NULL;
         if (ev && (rc = task_event(c, &nt, ev, now_ms)) != ERR_OK) goto fail_internal;
-        if (after == TASK_OVERDUE && (before != TASK_OVERDUE || !old.overdue_recorded) &&
-            (rc = task_event(c, &nt, "task.overdue", now_ms)) != ERR_OK)
+        bool to_overdue = after == TASK_OVERDUE && (before != TASK_OVERDUE || !old.overdue_recorded);
+        if (to_overdue && (rc = task_event(c, &nt, "task.overdue", now_ms)) != ERR_OK) goto fail_internal;
+        /* and for the world outside: every change is task.updated, then
+         * what it means in particular */
+        enum announce_type ann = reopen                                       ? ANN_TASK_REOPENED
+                                 : after == TASK_COMPLETED && before != after ? ANN_TASK_COMPLETED
+                                 : after == TASK_CANCELLED && before != after ? ANN_TASK_CANCELLED
+                                                                              : ANN_COUNT;
+        if ((rc = tell(c, ANN_TASK_UPDATED, &nt, &old, actor, now_ms)) != ERR_OK ||
+            (strcmp(old.assignee_id, nt.assignee_id) != 0 && nt.assignee_id[0] &&
+             (rc = tell(c, ANN_TASK_ASSIGNED, &nt, &old, actor, now_ms)) != ERR_OK) ||
+            (ann != ANN_COUNT && (rc = tell(c, ann, &nt, &old, actor, now_ms)) != ERR_OK) ||
+            (to_overdue && (rc = tell(c, ANN_TASK_OVERDUE, &nt, &old, SYSTEM_ACTOR, now_ms)) != ERR_OK))
             goto fail_internal;
     }
     /* a reopened task past its SLA deadline is judged as any active one:
@@ -446,6 +470,7 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
     t.overdue_recorded = true;
     if ((rc = status_history(c, id, now_ms, SYSTEM_ACTOR, t.status, TASK_OVERDUE)) != ERR_OK) goto out;
     if ((rc = task_event(c, &t, "task.overdue", now_ms)) != ERR_OK) goto out; /* for the workflow rules */
+    if ((rc = tell(c, ANN_TASK_OVERDUE, &t, NULL, SYSTEM_ACTOR, now_ms)) != ERR_OK) goto out;
     *recorded = true;
 out:
     task_clear(&t);
@@ -481,6 +506,7 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
     if ((rc = store_history_add(c, id, &h)) != ERR_OK) goto out;
     /* the rules engine sees it in the same transaction */
     if ((rc = task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
+    if ((rc = tell(c, ANN_SLA_BREACHED, &t, NULL, SYSTEM_ACTOR, now_ms)) != ERR_OK) goto out;
     *recorded = true;
 out:
     task_clear(&t);
