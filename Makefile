@@ -2,7 +2,7 @@
 # Variant builds go to their own folder: `make sanitize` uses build/asan.
 BUILD    ?= build
 SAN      ?=
-PKGS     := libmicrohttpd jansson sqlite3 libsodium gnutls libpq
+PKGS     := libmicrohttpd jansson sqlite3 libsodium gnutls libpq libcurl
 PYTHON   := /usr/bin/python3
 
 CFLAGS   ?= -O2 -g

@@ -25,7 +25,8 @@ set -eu
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
 prometheus chromium chromium-driver python3-yaml python3-jsonschema systemd libgnutls28-dev openssl
-clang libclang-rt-14-dev llvm libpq-dev postgresql python3-psycopg2 esbuild"
+clang libclang-rt-14-dev llvm libpq-dev postgresql python3-psycopg2 esbuild
+libcurl4-gnutls-dev python3-aiosmtpd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
