@@ -69,6 +69,10 @@ enum err pg_put(struct store_conn *c, const char *insert_sql, const struct pg_pa
 bool pg_tx_calendar(struct store_conn *c, char **body, bool *found);
 void pg_tx_calendar_keep(struct store_conn *c, const char *body);
 void pg_tx_calendar_forget(struct store_conn *c);
+/* SLA clocks: the SLA policy, kept for the transaction as the calendar is
+ * (pg_tx_calendar_forget forgets it too). */
+bool pg_tx_policy(struct store_conn *c, bool has[4], double hours[4]);
+void pg_tx_policy_keep(struct store_conn *c, const bool has[4], const double hours[4]);
 
 /* Columns of row r: a copy the caller frees (NULL for SQL NULL); copied
  * into out[n], truncated to fit ("" for NULL); numbers (0 for NULL). */

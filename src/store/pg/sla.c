@@ -295,16 +295,20 @@ enum err pg_task_sla_marks_clear(struct store_conn *c, const char *id, bool brea
 enum err pg_sla_policy_get(struct store_conn *c, bool has[4], double hours[4])
 {
     for (int i = 0; i < 4; i++) has[i] = false, hours[i] = 0;
+    /* one read a group: a create without sla_hours asks for it each time */
+    if (pg_tx_policy(c, has, hours)) return ERR_OK;
     PGresult *res;
     /* columns in enum task_priority order: LOW, MEDIUM, HIGH, URGENT */
     enum err rc = pg_row(c, "SELECT low, medium, high, urgent FROM sla_policy WHERE id = 1", NULL, &res);
-    if (rc == ERR_NOT_FOUND) return ERR_OK;
-    if (rc != ERR_OK) return rc;
-    for (int i = 0; i < 4; i++) {
-        has[i] = !pg_col_null(res, 0, i);
-        hours[i] = has[i] ? pg_col_double(res, 0, i) : 0;
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND) return rc;
+    if (rc == ERR_OK) {
+        for (int i = 0; i < 4; i++) {
+            has[i] = !pg_col_null(res, 0, i);
+            hours[i] = has[i] ? pg_col_double(res, 0, i) : 0;
+        }
+        PQclear(res);
     }
-    PQclear(res);
+    pg_tx_policy_keep(c, has, hours);
     return ERR_OK;
 }
 
@@ -318,6 +322,7 @@ enum err pg_sla_policy_put(struct store_conn *c, const bool has[4], const double
             pg_p_null(&p);
     }
     pg_p_int(&p, now_ms);
+    pg_tx_calendar_forget(c); /* and the policy kept with it */
     return pg_cmd(c, "INSERT INTO sla_policy (id, low, medium, high, urgent, updated_at) VALUES "
                      "(1, $1::double precision, $2::double precision, $3::double precision, $4::double precision, $5) "
                      "ON CONFLICT (id) DO UPDATE SET low = excluded.low, medium = excluded.medium, "
