@@ -95,15 +95,15 @@ static void read_finish(struct request *r, enum err rc)
 void api_me_notifications_read(struct request *r)
 {
     static const char *const fields[] = {"ids", NULL};
-    if (!own_staff(r)) return;
     struct read_ctx *x = api_ctx(r, sizeof *x, read_ctx_clear);
     if (!x) return;
     struct errinfo e = {0};
-    json_t *obj = api_body(r, fields, &e);
+    json_t *obj = api_body(r, fields, &e); /* the body first: a malformed one is 4xx for anyone */
     if (!obj) {
         http_reply_error(r, &e);
         return;
     }
+    if (!own_staff(r)) return;
     json_t *ids = json_object_get(obj, "ids");
     x->n = -1;
     if (ids && !json_is_null(ids)) {
@@ -185,7 +185,6 @@ static void settings_finish(struct request *r, enum err rc)
 
 void api_me_notification_settings_put(struct request *r)
 {
-    if (!own_staff(r)) return;
     struct settings_ctx *x = api_ctx(r, sizeof *x, NULL);
     if (!x) return;
     struct errinfo e = {0};
@@ -194,6 +193,7 @@ void api_me_notification_settings_put(struct request *r)
         http_reply_error(r, &e);
         return;
     }
+    if (!own_staff(r)) return;
     for (int i = 0; i < 4; i++) {
         json_t *v = json_object_get(obj, setting_names[i]);
         x->set[i] = -1;

@@ -18,7 +18,8 @@ static enum err add(struct store_conn *c, const struct announcement *a, const ch
                     const char *task_id)
 {
     struct notification_row n = {0};
-    ids_new("ntf_", a->at, n.id, sizeof n.id);
+    /* sequenced: ids made in one millisecond keep their order (the list is by id) */
+    ids_new_sequenced("ntf_", a->at, n.id, sizeof n.id);
     snprintf(n.staff_id, sizeof n.staff_id, "%s", staff_id);
     snprintf(n.type, sizeof n.type, "%s", type);
     snprintf(n.task_id, sizeof n.task_id, "%s", task_id);

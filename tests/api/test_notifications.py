@@ -141,3 +141,20 @@ def test_in_app_notifications_are_kept_whatever_the_email_settings(server):
     assert r.status == 200
     server.task(assignee_id="sta_nt_lea")
     assert notes(server, lea)["unread"] == 1
+
+
+def test_answers_match_docs_openapi_yaml(server):
+    import test_openapi as oa  # the document's checker (its tests are not collected here)
+    mo = person(server, "sta_nt_mo")
+    server.task(assignee_id="sta_nt_mo")
+    oa.check_answer(server.get("/ops/me/notifications?limit=1", token=mo), "GET", "/ops/me/notifications")
+    oa.check_answer(server.get("/ops/me/notifications"), "GET", "/ops/me/notifications")  # 403
+    oa.check_answer(server.get("/ops/me/notifications?limit=x", token=mo), "GET", "/ops/me/notifications")
+    oa.check_answer(server.post("/ops/me/notifications/read", {"ids": []}, token=mo), "POST",
+                    "/ops/me/notifications/read")
+    oa.check_answer(server.post("/ops/me/notifications/read", {}, token=mo), "POST", "/ops/me/notifications/read")
+    oa.check_answer(server.get("/ops/me/notification-settings", token=mo), "GET", "/ops/me/notification-settings")
+    oa.check_answer(server.put("/ops/me/notification-settings", {"sla_at_risk": False}, token=mo), "PUT",
+                    "/ops/me/notification-settings")
+    oa.check_answer(server.put("/ops/me/notification-settings", {"x": 1}, token=mo), "PUT",
+                    "/ops/me/notification-settings")
