@@ -46,10 +46,13 @@ int mailer_parse_time(const char *s)
 
 struct mailer *mailer_new(struct store *s, const struct mailer_config *cfg)
 {
-    static atomic_bool curl_ready;
-    if (!atomic_exchange(&curl_ready, true)) curl_global_init(CURL_GLOBAL_DEFAULT);
     struct mailer *m = calloc(1, sizeof *m);
     if (!m) return NULL;
+    /* libcurl counts its inits (7.84 and later): each mailer holds one */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(m);
+        return NULL;
+    }
     m->store = s;
     m->smtp_url = strdup(cfg->smtp_url);
     m->from = strdup(cfg->from);
@@ -170,6 +173,18 @@ static int64_t retry_delay(int attempts)
     return d * 8 / 10 + (int64_t)(r % (uint32_t)(d * 4 / 10 + 1)); /* +-20% */
 }
 
+/* An address fit for an envelope: printable ASCII or UTF-8, one @, no
+ * blank, angle bracket or control character. */
+static bool is_plain_address(const char *s)
+{
+    int at = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == '"' || *p == '\\') return false;
+        at += *p == '@';
+    }
+    return at == 1 && strlen(s) < 320;
+}
+
 /* The message for it, read on c (caller frees); NULL with *state set to
  * what the email becomes instead: "none" when it has nothing to tell any
  * more (no address, setting off, task gone, nothing due), NULL on a read
@@ -194,7 +209,7 @@ static char *compose(struct mailer *m, struct store_conn *c, const struct mail_i
     bool on = it->digest ? set.daily_digest
             : strcmp(it->type, "assigned") == 0 ? set.assigned
             : strcmp(it->type, "mentioned") == 0 ? set.mentioned : set.sla_at_risk;
-    if (!st.active || !st.email || !st.email[0] || !on) {
+    if (!st.active || !st.email || !st.email[0] || !on || !is_plain_address(st.email)) {
         *state = "none";
         goto done;
     }
@@ -408,6 +423,7 @@ void mailer_free(struct mailer *m)
     }
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->cond);
+    curl_global_cleanup();
     free(m->smtp_url);
     free(m->from);
     free(m->base_url);
