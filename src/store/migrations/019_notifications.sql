@@ -7,8 +7,9 @@
 -- instances never send one email. notification_digests is the daily digest,
 -- one row per person and day (the key decides who sends it), with the same
 -- email state; notification_settings holds a member's four switches (no
--- row: all on).
-CREATE TABLE notifications (
+-- row: all on). IF NOT EXISTS: the migration can run again over its own
+-- result (the upgrade tests take a database back to an older version).
+CREATE TABLE IF NOT EXISTS notifications (
     id TEXT PRIMARY KEY,
     staff_id TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -22,11 +23,11 @@ CREATE TABLE notifications (
     email_lease_owner TEXT,
     email_lease_until INTEGER
 );
-CREATE INDEX notifications_by_staff ON notifications (staff_id, id);
-CREATE INDEX notifications_unread ON notifications (staff_id) WHERE read_at IS NULL;
-CREATE INDEX notifications_email_due ON notifications (email_next_at) WHERE email_state = 'pending';
+CREATE INDEX IF NOT EXISTS notifications_by_staff ON notifications (staff_id, id);
+CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (staff_id) WHERE read_at IS NULL;
+CREATE INDEX IF NOT EXISTS notifications_email_due ON notifications (email_next_at) WHERE email_state = 'pending';
 
-CREATE TABLE notification_digests (
+CREATE TABLE IF NOT EXISTS notification_digests (
     staff_id TEXT NOT NULL,
     day TEXT NOT NULL,
     created_at INTEGER NOT NULL,
@@ -37,9 +38,9 @@ CREATE TABLE notification_digests (
     email_lease_until INTEGER,
     PRIMARY KEY (staff_id, day)
 );
-CREATE INDEX notification_digests_due ON notification_digests (email_next_at) WHERE email_state = 'pending';
+CREATE INDEX IF NOT EXISTS notification_digests_due ON notification_digests (email_next_at) WHERE email_state = 'pending';
 
-CREATE TABLE notification_settings (
+CREATE TABLE IF NOT EXISTS notification_settings (
     staff_id TEXT PRIMARY KEY,
     assigned INTEGER NOT NULL,
     mentioned INTEGER NOT NULL,

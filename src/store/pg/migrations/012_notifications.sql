@@ -3,7 +3,7 @@
 -- ('none', 'pending', 'sent', 'failed') and the mailer's lease on it, the
 -- daily digest (one row per person and day: the key decides who sends it)
 -- and each member's four switches (no row: all on).
-CREATE TABLE notifications (
+CREATE TABLE IF NOT EXISTS notifications (
     id text COLLATE "C" PRIMARY KEY,
     staff_id text COLLATE "C" NOT NULL,
     type text COLLATE "C" NOT NULL,
@@ -17,11 +17,11 @@ CREATE TABLE notifications (
     email_lease_owner text COLLATE "C",
     email_lease_until bigint
 );
-CREATE INDEX notifications_by_staff ON notifications (staff_id, id);
-CREATE INDEX notifications_unread ON notifications (staff_id) WHERE read_at IS NULL;
-CREATE INDEX notifications_email_due ON notifications (email_next_at) WHERE email_state = 'pending';
+CREATE INDEX IF NOT EXISTS notifications_by_staff ON notifications (staff_id, id);
+CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (staff_id) WHERE read_at IS NULL;
+CREATE INDEX IF NOT EXISTS notifications_email_due ON notifications (email_next_at) WHERE email_state = 'pending';
 
-CREATE TABLE notification_digests (
+CREATE TABLE IF NOT EXISTS notification_digests (
     staff_id text COLLATE "C" NOT NULL,
     day text COLLATE "C" NOT NULL,
     created_at bigint NOT NULL,
@@ -32,9 +32,9 @@ CREATE TABLE notification_digests (
     email_lease_until bigint,
     PRIMARY KEY (staff_id, day)
 );
-CREATE INDEX notification_digests_due ON notification_digests (email_next_at) WHERE email_state = 'pending';
+CREATE INDEX IF NOT EXISTS notification_digests_due ON notification_digests (email_next_at) WHERE email_state = 'pending';
 
-CREATE TABLE notification_settings (
+CREATE TABLE IF NOT EXISTS notification_settings (
     staff_id text COLLATE "C" PRIMARY KEY,
     assigned integer NOT NULL,
     mentioned integer NOT NULL,
