@@ -252,17 +252,20 @@ done:
     return msg;
 }
 
-static void send_one(struct mailer *m, const struct mail_item *it, int *sent)
+/* Sends it and records the outcome. Returns the time the email is due
+ * again when the SMTP server failed it for now (the rest of the batch then
+ * waits as long), else 0. */
+static int64_t send_one(struct mailer *m, const struct mail_item *it, int *sent)
 {
     char to[320] = "";
     const char *state = NULL;
     struct store_conn *c = store_reader_acquire(m->store);
-    if (!c) return;
+    if (!c) return 0;
     char *msg = compose(m, c, it, to, sizeof to, &state);
     store_reader_release(c);
     if (!msg) {
         if (state) finish(m, it, state, 0);
-        return;
+        return 0;
     }
     char why[400] = "";
     int rc = smtp_send(m, to, msg, why, sizeof why);
@@ -281,7 +284,9 @@ static void send_one(struct mailer *m, const struct mail_item *it, int *sent)
         log_error("mailer: %s email to %s failed (try %d), again in %lld ms: %s", it->type, to, it->attempts + 1,
                   (long long)delay, why);
         finish(m, it, "pending", now + delay);
+        return now + delay;
     }
+    return 0;
 }
 
 /* ---- the round ---- */
@@ -368,9 +373,22 @@ static int run_round(struct mailer *m, bool claim_first)
         }
         struct claim k = {.owner = m->owner, .now = now};
         if (store_run(m->store, claim_run, &k) != ERR_OK) return -1;
-        for (int i = 0; i < k.n && !atomic_load(&m->stop); i++) send_one(m, &k.items[i], &sent);
-        /* items left by a stop keep their lease until it lapses: a restart sends them */
+        /* A failing server holds the rest of the batch back as long as the
+         * email it failed (released, not counted as tries); so does a lease
+         * too close to its end for another send. Items left by a stop keep
+         * their lease until it lapses: a restart sends them. */
+        int64_t hold = 0;
+        int i = 0;
+        for (; i < k.n && !atomic_load(&m->stop); i++) {
+            if (clock_now_ms() + MAILER_SEND_TIMEOUT_S * 1000LL + 10000 > k.now + MAILER_LEASE_MS) break;
+            if ((hold = send_one(m, &k.items[i], &sent)) != 0) {
+                i++;
+                break;
+            }
+        }
+        for (; i < k.n && !atomic_load(&m->stop); i++) finish(m, &k.items[i], "release", hold);
         free(k.items);
+        if (hold) break;
         if (k.n < MAILER_BATCH) break;
     }
     return sent;

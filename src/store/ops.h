@@ -209,8 +209,9 @@ struct store_conn;
      * leased (or whose lease ended), notifications' first, then digests', \
      * by a conditional UPDATE, so of several instances exactly one holds \
      * each (*out owned, free()). mail_finish, only while owner holds it: \
-     * state "sent" or "failed", or "pending" again with attempts + 1 and \
-     * next_at (a retry); the lease ends. mail_next_due: the earliest \
+     * state "sent", "failed" or "none" (nothing to tell any more), or \
+     * "pending" again with attempts + 1 and next_at (a retry), or \
+     * "release": pending at next_at, not counted as a try; the lease ends. mail_next_due: the earliest \
      * next_at of a pending email (0: none). digest_staff: ids after \
      * after_id of active staff with an email and daily_digest on who have \
      * active tasks due on or before today, by id, at most limit, into \

@@ -200,23 +200,28 @@ enum err pg_mail_claim(struct store_conn *c, const char *owner, int64_t now, int
     return ERR_OK;
 }
 
+/* "release": pending again, not counted as a try */
+#define STATE_OF_FINISH "CASE WHEN $3::text = 'release' THEN 'pending' ELSE $3::text END"
+
 enum err pg_mail_finish(struct store_conn *c, const struct mail_item *m, const char *owner, const char *state,
                         int64_t next_at)
 {
-    bool retry = strcmp(state, "pending") == 0;
+    bool retry = strcmp(state, "pending") == 0 || strcmp(state, "release") == 0;
     struct pg_params p = {0};
     pg_p_opt_text(&p, m->digest ? m->staff_id : m->id);
     pg_p_opt_text(&p, owner);
     pg_p_opt_text(&p, state);
     pg_p_int(&p, retry ? next_at : 0);
     pg_p_opt_text(&p, m->digest ? m->day : "");
+    pg_p_int(&p, strcmp(state, "release") == 0 ? 0 : 1);
     return pg_cmd(c,
-                  m->digest ? "UPDATE notification_digests SET email_state = $3, email_next_at = CASE WHEN "
-                              "$4::bigint > 0 THEN $4::bigint ELSE email_next_at END, email_attempts = "
-                              "email_attempts + 1, email_lease_owner = NULL, email_lease_until = NULL "
+                  m->digest ? "UPDATE notification_digests SET email_state = " STATE_OF_FINISH ", email_next_at = "
+                              "CASE WHEN $4::bigint > 0 THEN $4::bigint ELSE email_next_at END, email_attempts = "
+                              "email_attempts + $6::integer, email_lease_owner = NULL, email_lease_until = NULL "
                               "WHERE staff_id = $1 AND day = $5 AND email_lease_owner = $2"
-                            : "UPDATE notifications SET email_state = $3, email_next_at = CASE WHEN $4::bigint > 0 "
-                              "THEN $4::bigint ELSE email_next_at END, email_attempts = email_attempts + 1, "
+                            : "UPDATE notifications SET email_state = " STATE_OF_FINISH ", email_next_at = CASE WHEN "
+                              "$4::bigint > 0 THEN $4::bigint ELSE email_next_at END, email_attempts = "
+                              "email_attempts + $6::integer, "
                               "email_lease_owner = NULL, email_lease_until = NULL WHERE id = $1 AND $5::text = '' "
                               "AND email_lease_owner = $2",
                   &p, NULL);

@@ -212,23 +212,26 @@ fail:
     return ERR_INTERNAL;
 }
 
+/* "release": pending again, not counted as a try */
+#define STATE_OF_FINISH "CASE WHEN ?3 = 'release' THEN 'pending' ELSE ?3 END"
+
 enum err sqlite_mail_finish(struct store_conn *c, const struct mail_item *m, const char *owner, const char *state,
                             int64_t next_at)
 {
-    bool retry = strcmp(state, "pending") == 0;
+    bool retry = strcmp(state, "pending") == 0 || strcmp(state, "release") == 0;
     sqlite3_stmt *st = sqlite_stmt(
-        c, m->digest ? "UPDATE notification_digests SET email_state = ?3, email_next_at = CASE WHEN ?4 > 0 THEN ?4 "
-                       "ELSE email_next_at END, email_attempts = email_attempts + ?5, email_lease_owner = NULL, "
+        c, m->digest ? "UPDATE notification_digests SET email_state = " STATE_OF_FINISH ", email_next_at = CASE WHEN "
+                       "?4 > 0 THEN ?4 ELSE email_next_at END, email_attempts = email_attempts + ?5, email_lease_owner = NULL, "
                        "email_lease_until = NULL WHERE staff_id = ?1 AND day = ?6 AND email_lease_owner = ?2"
-                     : "UPDATE notifications SET email_state = ?3, email_next_at = CASE WHEN ?4 > 0 THEN ?4 "
-                       "ELSE email_next_at END, email_attempts = email_attempts + ?5, email_lease_owner = NULL, "
+                     : "UPDATE notifications SET email_state = " STATE_OF_FINISH ", email_next_at = CASE WHEN ?4 > 0 "
+                       "THEN ?4 ELSE email_next_at END, email_attempts = email_attempts + ?5, email_lease_owner = NULL, "
                        "email_lease_until = NULL WHERE id = ?1 AND ?6 = '' AND email_lease_owner = ?2");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_text(st, 1, m->digest ? m->staff_id : m->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, state, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, retry ? next_at : 0);
-    sqlite3_bind_int(st, 5, 1);
+    sqlite3_bind_int(st, 5, strcmp(state, "release") == 0 ? 0 : 1);
     sqlite3_bind_text(st, 6, m->digest ? m->day : "", -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "mail_finish");
     sqlite_done(st);

@@ -238,6 +238,48 @@ STORE_TEST(mailer, an_assignment_email_names_who_did_it_and_links_to_the_task)
     stop();
 }
 
+struct claim_job { struct mail_item *items; int n; int64_t now; };
+static enum err do_claim(struct store_conn *c, void *arg)
+{
+    struct claim_job *k = arg;
+    return store_mail_claim(c, "test", k->now, k->now + 60000, 50, &k->items, &k->n);
+}
+
+STORE_TEST(mailer, a_failing_server_is_tried_once_a_round_and_the_rest_wait_with_it)
+{
+    person("sta_boss", "Boss");
+    person("sta_ann", "Ann");
+    announce_reset();
+    announce_add_sink(notify_sink);
+    /* a port nobody listens on: the connection is refused */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    char url[64];
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", ntohs(a.sin_port));
+    struct mailer_config cfg = {.smtp_url = url, .from = "ops@example.com", .base_url = "http://x",
+                                .digest_minutes = 23 * 60 + 59};
+    struct mailer *m = mailer_new(S, &cfg);
+    for (int i = 0; i < 3; i++) task("Waits", "2026-07-01", "sta_ann");
+    cr_expect_eq(mailer_run_once(m), 0);
+    /* nothing is due again for about 2 s (1.6 to 2.4 with the jitter) */
+    struct claim_job early = {.now = NOW + 1500};
+    cr_assert_eq(store_run(S, do_claim, &early), ERR_OK);
+    cr_expect_eq(early.n, 0);
+    free(early.items);
+    struct claim_job k = {.now = NOW + 2500};
+    cr_assert_eq(store_run(S, do_claim, &k), ERR_OK);
+    cr_assert_eq(k.n, 3);
+    int tries = 0;
+    for (int i = 0; i < k.n; i++) tries += k.items[i].attempts;
+    cr_expect_eq(tries, 1, "one try: the other two waited with it, untried");
+    free(k.items);
+    mailer_free(m);
+    close(fd);
+}
+
 Test(mail, a_message_has_text_and_html_parts_and_safe_headers)
 {
     clock_set_ms(NOW);
