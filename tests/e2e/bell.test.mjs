@@ -3,8 +3,9 @@
 // binary: the unread count follows an assignment and a mention made by
 // someone else without a reload (ops:changes from live.js), the list opens
 // from the keyboard and closes with Escape, an item opens its task and is
-// marked read, "Mark all read" clears the count, a session with no staff
-// member behind it shows no bell. Screenshots at 1280x800 and 390x844.
+// marked read, "Mark all read" clears the count, the account page's email
+// switches save as they are ticked, a session with no staff member behind
+// it shows neither. Screenshots at 1280x800 and 390x844.
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {Server, launch, signedIn, shotPath} from './harness.mjs';
@@ -66,7 +67,7 @@ describe('the bell', () => {
       }
       assert.ok(reached, 'the bell is reachable with Tab');
       await page.keyboard.press('Enter');
-      const panel = page.getByRole('region', {name: 'Notifications'});
+      const panel = page.getByRole('region', {name: 'Notifications', exact: true});
       await panel.waitFor({state: 'visible', timeout: 3000});
       assert.equal(await bell.getAttribute('aria-expanded'), 'true');
       const items = panel.locator('.bell-item');
@@ -117,7 +118,7 @@ describe('the bell', () => {
                                  {timeout: 5000});
       await page.screenshot({path: shotPath('bell-390.png')});
       await page.getByRole('button', {name: /^Notifications/}).click();
-      const panel = page.getByRole('region', {name: 'Notifications'});
+      const panel = page.getByRole('region', {name: 'Notifications', exact: true});
       await page.waitForFunction(() => document.querySelectorAll('#bell-list .bell-item').length >= 3, null,
                                  {timeout: 3000});
       const box = await panel.boundingBox();
@@ -132,6 +133,31 @@ describe('the bell', () => {
     }
   });
 
+  test('the account page holds the email switches, each saved as it is ticked', async () => {
+    const {context, page} = await signedIn(browser, server, bea, {width: 1280, height: 800});
+    try {
+      await page.goto('/account');
+      const mention = page.getByLabel('When a comment mentions me');
+      await mention.waitFor({state: 'visible', timeout: 5000});
+      for (const name of ['When someone assigns me a task', 'When a comment mentions me',
+                          'When a task of mine is at risk of breaching its SLA',
+                          'A daily digest of my overdue tasks and those due today'])
+        assert.equal(await page.getByLabel(name).isChecked(), true, name);
+      await mention.focus();
+      await page.keyboard.press('Space');
+      await page.getByRole('status').filter({hasText: 'Saved.'}).waitFor({timeout: 3000});
+      const got = await server.api('GET', '/ops/me/notification-settings', undefined, bea);
+      assert.deepEqual(got.body, {assigned: true, mentioned: false, sla_at_risk: true, daily_digest: true});
+      await page.reload();
+      await page.getByLabel('When a comment mentions me').waitFor({state: 'visible', timeout: 5000});
+      assert.equal(await page.getByLabel('When a comment mentions me').isChecked(), false);
+      await page.locator('#notify-box').screenshot({path: shotPath('notify-settings-1280.png')});
+      assert.deepEqual(page.problems, [], 'no script errors or CSP refusals');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a session of a token tied to nobody shows no bell', async () => {
     const {context, page} = await signedIn(browser, server, server.admin, {width: 1280, height: 800});
     try {
@@ -139,6 +165,9 @@ describe('the bell', () => {
       await page.locator('#whoami').waitFor({state: 'visible', timeout: 5000});
       await page.waitForFunction(() => { const b = document.querySelector('.bell-box'); return b && b.hidden; },
                                  null, {timeout: 5000});
+      await page.goto('/account');
+      await page.locator('#me-line').filter({hasText: 'Admin'}).waitFor({timeout: 5000});
+      assert.equal(await page.locator('#notify-box').isHidden(), true, 'no email switches either');
       assert.deepEqual(page.problems, [], 'no script errors or CSP refusals');
     } finally {
       await context.close();
