@@ -33,7 +33,10 @@ struct mailer {
     atomic_bool stop;
 };
 
-static struct mailer *_Atomic running;
+/* The started mailer, for mailer_wake; running_lock keeps a waker from
+ * holding a mailer that mailer_free is about to free. */
+static struct mailer *running;
+static pthread_mutex_t running_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int mailer_parse_time(const char *s)
 {
@@ -74,12 +77,15 @@ struct mailer *mailer_new(struct store *s, const struct mailer_config *cfg)
 
 void mailer_wake(void)
 {
-    struct mailer *m = atomic_load(&running);
-    if (!m) return;
-    pthread_mutex_lock(&m->lock);
-    m->woken = true;
-    pthread_cond_signal(&m->cond);
-    pthread_mutex_unlock(&m->lock);
+    pthread_mutex_lock(&running_lock);
+    struct mailer *m = running;
+    if (m) {
+        pthread_mutex_lock(&m->lock);
+        m->woken = true;
+        pthread_cond_signal(&m->cond);
+        pthread_mutex_unlock(&m->lock);
+    }
+    pthread_mutex_unlock(&running_lock);
 }
 
 /* ---- sending ---- */
@@ -374,9 +380,9 @@ static int run_round(struct mailer *m, bool claim_first)
         struct claim k = {.owner = m->owner, .now = now};
         if (store_run(m->store, claim_run, &k) != ERR_OK) return -1;
         /* A failing server holds the rest of the batch back as long as the
-         * email it failed (released, not counted as tries); so does a lease
-         * too close to its end for another send. Items left by a stop keep
-         * their lease until it lapses: a restart sends them. */
+         * email it failed (released, not counted as tries); a stop, or a
+         * lease too close to its end for another send, releases the rest
+         * due at once (for the next round or instance). */
         int64_t hold = 0;
         int i = 0;
         for (; i < k.n && !atomic_load(&m->stop); i++) {
@@ -386,7 +392,7 @@ static int run_round(struct mailer *m, bool claim_first)
                 break;
             }
         }
-        for (; i < k.n && !atomic_load(&m->stop); i++) finish(m, &k.items[i], "release", hold);
+        for (; i < k.n; i++) finish(m, &k.items[i], "release", hold ? hold : clock_now_ms());
         free(k.items);
         if (hold) break;
         if (k.n < MAILER_BATCH) break;
@@ -424,7 +430,9 @@ int mailer_start(struct mailer *m)
 {
     if (pthread_create(&m->thread, NULL, mailer_main, m) != 0) return -1;
     m->started = true;
-    atomic_store(&running, m);
+    pthread_mutex_lock(&running_lock);
+    running = m;
+    pthread_mutex_unlock(&running_lock);
     return 0;
 }
 
@@ -432,7 +440,9 @@ void mailer_free(struct mailer *m)
 {
     if (!m) return;
     if (m->started) {
-        atomic_store(&running, NULL);
+        pthread_mutex_lock(&running_lock);
+        if (running == m) running = NULL;
+        pthread_mutex_unlock(&running_lock);
         pthread_mutex_lock(&m->lock);
         atomic_store(&m->stop, true);
         pthread_cond_signal(&m->cond);
