@@ -281,7 +281,7 @@ static int64_t send_one(struct mailer *m, const struct mail_item *it, int *sent)
         finish(m, it, "sent", 0);
         (*sent)++;
     } else if (atomic_load(&m->stop)) {
-        finish(m, it, "pending", now); /* broken off by the stop: due again at once */
+        finish(m, it, "release", now); /* broken off by the stop: due again at once, not a try */
     } else if (rc == 2 || now - it->created_at >= MAILER_GIVE_UP_MS) {
         log_error("mailer: %s email to %s failed for good: %s", it->type, to, why);
         finish(m, it, "failed", 0);
