@@ -206,15 +206,21 @@ char *mail_render(const struct mail_content *m)
     put_header_text(&b, m->from);
     buf_puts(&b, ">\r\nTo: ");
     if (m->to_name && m->to_name[0]) {
-        buf_putc(&b, '"');
+        /* an ASCII name as a quoted string (without quotes or backslashes
+         * of its own), any other as encoded words, which must stand bare */
         struct buf name = {0};
-        put_encoded(&name, m->to_name);
+        for (const char *s = m->to_name; *s; s++)
+            if (*s != '"' && *s != '\\') buf_putc(&name, *s);
         buf_putc(&name, 0);
-        if (name.p)
-            for (const char *s = name.p; *s; s++)
-                if (*s != '"' && *s != '\\') buf_putc(&b, *s);
+        if (name.p && is_ascii_clean(name.p)) {
+            buf_putc(&b, '"');
+            put_header_text(&b, name.p);
+            buf_puts(&b, "\" ");
+        } else if (name.p) {
+            put_encoded(&b, name.p);
+            buf_putc(&b, ' ');
+        }
         buf_free(&name);
-        buf_puts(&b, "\" ");
     }
     buf_putc(&b, '<');
     put_header_text(&b, m->to_email);

@@ -127,14 +127,15 @@ def test_an_assignment_sends_one_email_in_text_and_html_with_a_link(make_server,
 def test_a_mention_emails_each_person_named_but_the_author(make_server, smtp):
     s = make_server(timezone="UTC", extra_args=mail_args(smtp.url))
     bea = person(s, "sta_em_bea", "Bea")
-    person(s, "sta_em_cal", "Cal")
-    t = s.task(title="Quote")
+    person(s, "sta_em_cal", "Cal Müller")
+    t = s.task(title="Quote ünïcode")
     r = s.post(f"/ops/tasks/{t['id']}/comments", {"body": "@sta_em_bea @sta_em_cal please"}, token=bea)
     assert r.status == 201, r
     smtp.sink.wait(1)
     time.sleep(0.5)
-    assert [m["Subject"] for (_, _, m) in smtp.sink.messages] == ["You were mentioned: Quote"]
+    assert [m["Subject"] for (_, _, m) in smtp.sink.messages] == ["You were mentioned: Quote ünïcode"]
     assert smtp.sink.messages[0][1] == ["sta_em_cal@example.com"]
+    assert str(smtp.sink.messages[0][2]["To"]) == "Cal Müller <sta_em_cal@example.com>"
     text, _ = parts(smtp.sink.messages[0][2])
     assert "Bea mentioned you" in text and f"{PUBLIC}/tasks/{t['id']}" in text
 

@@ -290,7 +290,7 @@ Test(mail, a_message_has_text_and_html_parts_and_safe_headers)
     char *s = mail_render(&m);
     cr_assert_not_null(s);
     cr_expect(strstr(s, "\r\nBcc:") == NULL, "no header injection");
-    cr_expect(strstr(s, "To: \"=?UTF-8?B?") != NULL, "a non-ASCII name is encoded");
+    cr_expect(strstr(s, "To: =?UTF-8?B?") != NULL, "a non-ASCII name is encoded, bare");
     cr_expect(strstr(s, "Content-Type: multipart/alternative; boundary=\"=_opstasks_m123\"") != NULL);
     cr_expect(strstr(s, "Content-Type: text/plain; charset=utf-8") != NULL);
     cr_expect(strstr(s, "Content-Type: text/html; charset=utf-8") != NULL);
