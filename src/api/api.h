@@ -121,6 +121,11 @@ void api_views_list(struct request *r);
 void api_view_get(struct request *r);
 void api_view_put(struct request *r);
 void api_view_delete(struct request *r);
+/* notifications.c: the caller's notifications and switches (/ops/me/...) */
+void api_me_notifications(struct request *r);
+void api_me_notifications_read(struct request *r);
+void api_me_notification_settings(struct request *r);
+void api_me_notification_settings_put(struct request *r);
 /* comments.c: comments on a task */
 void api_task_comment_add(struct request *r);
 void api_task_comments(struct request *r);

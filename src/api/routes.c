@@ -71,6 +71,11 @@ static const struct http_route rows[] = {
     {"POST", "/ops/me/password", api_me_password, AUTH},
     {"GET", "/ops/me/sessions", api_me_sessions, AUTH},
     {"DELETE", "/ops/me/sessions/:id", api_me_session_delete, AUTH},
+    /* notifications.c */
+    {"GET", "/ops/me/notifications", api_me_notifications, AUTH},
+    {"POST", "/ops/me/notifications/read", api_me_notifications_read, AUTH},
+    {"GET", "/ops/me/notification-settings", api_me_notification_settings, AUTH},
+    {"PUT", "/ops/me/notification-settings", api_me_notification_settings_put, AUTH},
     {"GET", "/", web_root, 0},
     {"GET", "/login", web_login_page, 0},
     {"POST", "/login", web_login, 0},

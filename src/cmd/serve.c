@@ -19,6 +19,8 @@
 #include "http/http.h"
 #include "jobs/recompute.h"
 #include "jobs/sweeper.h"
+#include "jobs/mailer.h"
+#include "service/notify.h"
 #include "service/passwords.h"
 #include "service/rule_cache.h"
 #include "service/rule_engine.h"
@@ -27,7 +29,10 @@
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
        O_TLS_KEY, O_PER_ADDRESS, O_MAX_CONNS, O_HEADER_TIMEOUT, O_BODY_TIMEOUT, O_TRUSTED, O_WRITE_QUEUE,
-       O_MAX_STREAMS, O__COUNT };
+       O_MAX_STREAMS,
+       /* notifications: email */
+       O_SMTP_URL, O_SMTP_FROM, O_PUBLIC_URL, O_DIGEST_TIME,
+       O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -67,6 +72,17 @@ static const struct option_desc opts[] = {
                        "writes waiting for the writer; past it a write is answered 503"},
     [O_MAX_STREAMS] = {"max-streams", "OPSTASKS_MAX_STREAMS", OPT_INT, "500", 1, 100000,
                        "live streams (GET /ops/stream) open at once; past it one is answered 503"},
+    /* notifications: email (jobs/mailer.c) */
+    [O_SMTP_URL] = {"smtp-url", "OPSTASKS_SMTP_URL", OPT_STRING, "", 0, 0,
+                    "send notification emails through this SMTP server: smtp://HOST:PORT or smtps://HOST:PORT "
+                    "(user:password@ allowed; \"\": no email)"},
+    [O_SMTP_FROM] = {"smtp-from", "OPSTASKS_SMTP_FROM", OPT_STRING, "opstasks@localhost", 0, 0,
+                     "the address notification emails come from"},
+    [O_PUBLIC_URL] = {"public-url", "OPSTASKS_PUBLIC_URL", OPT_STRING, "", 0, 0,
+                      "the address people open opstasks at, for the links in emails (\"\": the listen address)"},
+    [O_DIGEST_TIME] = {"digest-time", "OPSTASKS_DIGEST_TIME", OPT_STRING, "08:00", 0, 0,
+                       "HH:MM in --timezone at which each person gets the day's digest of overdue tasks and "
+                       "tasks due today"},
 };
 
 /* The per-token volume limit of POST /ops/events; lives as long as the
@@ -206,6 +222,23 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
     guard_fit_fd_limit(&max_conns);
+    int digest_minutes = mailer_parse_time(v[O_DIGEST_TIME]);
+    if (digest_minutes < 0) {
+        fprintf(stderr, "opstasks: %s must be HH:MM (00:00 to 23:59), not '%s'\n", options_origin(O_DIGEST_TIME),
+                v[O_DIGEST_TIME]);
+        return 2;
+    }
+    if (v[O_SMTP_URL][0] && strncmp(v[O_SMTP_URL], "smtp://", 7) != 0 && strncmp(v[O_SMTP_URL], "smtps://", 8) != 0) {
+        fprintf(stderr, "opstasks: %s must start with smtp:// or smtps://, not '%s'\n", options_origin(O_SMTP_URL),
+                v[O_SMTP_URL]);
+        return 2;
+    }
+    if (v[O_PUBLIC_URL][0] && strncmp(v[O_PUBLIC_URL], "http://", 7) != 0 &&
+        strncmp(v[O_PUBLIC_URL], "https://", 8) != 0) {
+        fprintf(stderr, "opstasks: %s must start with http:// or https://, not '%s'\n", options_origin(O_PUBLIC_URL),
+                v[O_PUBLIC_URL]);
+        return 2;
+    }
     if (dates_set_timezone(v[O_TZ]) != 0) {
         fprintf(stderr, "opstasks: %s '%s' is not an IANA timezone name known to this system\n", options_origin(O_TZ),
                 v[O_TZ]);
@@ -223,6 +256,8 @@ int cmd_serve(int argc, char **argv)
     /* the service's own events (a task overdue, completed, cancelled, an SLA
      * breach) go to the rules engine; set before the writer thread starts */
     service_set_task_event_hook(rule_engine_task_event);
+    /* notifications: in-app rows and pending emails, in each change's transaction */
+    announce_add_sink(notify_sink);
 
     struct app app = {.timezone = v[O_TZ]};
     char tls_err[600];
@@ -343,6 +378,25 @@ int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    /* the mailer: emails go out when an SMTP server is given (a failure to
+     * start it leaves them pending for another instance or a restart) */
+    struct mailer *mailer = NULL;
+    if (v[O_SMTP_URL][0]) {
+        char base[600];
+        if (v[O_PUBLIC_URL][0]) snprintf(base, sizeof base, "%s", v[O_PUBLIC_URL]);
+        else snprintf(base, sizeof base, "%s://%s", app.tls ? "https" : "http", shown);
+        size_t bl = strlen(base);
+        while (bl > 0 && base[bl - 1] == '/') base[--bl] = 0;
+        struct mailer_config mc = {.smtp_url = v[O_SMTP_URL], .from = v[O_SMTP_FROM], .base_url = base,
+                                   .digest_minutes = digest_minutes};
+        if (!(mailer = mailer_new(store, &mc)) || mailer_start(mailer) != 0) {
+            log_error("serve: cannot start the mailer; notification emails wait");
+            mailer_free(mailer);
+            mailer = NULL;
+        } else {
+            notify_set_wake(mailer_wake);
+        }
+    }
     /* the live feed's poller, last: nothing after it can fail */
     if (api_stream_start(store, atoi(v[O_MAX_STREAMS])) != 0)
         log_error("serve: cannot start the live feed; GET /ops/stream answers 503");
@@ -360,6 +414,8 @@ int cmd_serve(int argc, char **argv)
     api_stream_stop(); /* open streams end, so in-flight requests drain */
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
     recompute_stop(rw); /* likewise; it stops after its current batch */
+    notify_set_wake(NULL);
+    mailer_free(mailer); /* breaks off a send in progress: the email stays pending */
     http_stop(d, store, 10000);
     if (md) http_stop(md, store, 1000);
     passwords_stop(app.passwords); /* after the requests that wait on it */

@@ -182,6 +182,55 @@ struct store_conn;
         int *n), (c, owner, limit, out, n)) \
     X(VALUE, enum err, view_count, (struct store_conn *c, const char *owner, int64_t *owned, int64_t *shared), \
         (c, owner, owned, shared)) \
+    /* ---- notifications (service/notify.c, api/notifications.c, \
+     * jobs/mailer.c) ---- \
+     * notification_add: inserts n (id, staff_id, type, task_id, actor, \
+     * created_at) when n->staff_id is an active staff member (else nothing, \
+     * ERR_OK), its email 'pending' when the member has an email and the \
+     * setting of n->type is on, else 'none': one INSERT ... SELECT decides. \
+     * notification_list: staff_id's notifications with id before before_id \
+     * ("" from the newest), newest first, at most limit, with their task's \
+     * title (*out owned, free()); *unread counts staff_id's unread ones. \
+     * notification_read: read_at = now on staff_id's unread ones among \
+     * ids[n] (n < 0: all of them); other people's ids change nothing; \
+     * *unread as after. settings_get: all on when none is stored. */ \
+    X(VALUE, enum err, notification_add, (struct store_conn *c, const struct notification_row *n), (c, n)) \
+    X(VALUE, enum err, notification_list, (struct store_conn *c, const char *staff_id, const char *before_id, \
+        int limit, struct notification_row **out, int *n, int64_t *unread), \
+        (c, staff_id, before_id, limit, out, n, unread)) \
+    X(VALUE, enum err, notification_read, (struct store_conn *c, const char *staff_id, const char *const *ids, \
+        int n, int64_t now, int64_t *unread), (c, staff_id, ids, n, now, unread)) \
+    X(VALUE, enum err, notification_settings_get, (struct store_conn *c, const char *staff_id, \
+        struct notification_settings *out), (c, staff_id, out)) \
+    X(VALUE, enum err, notification_settings_put, (struct store_conn *c, const char *staff_id, \
+        const struct notification_settings *s, int64_t now), (c, staff_id, s, now)) \
+    /* The mailer's outbox. mail_claim leases to owner, until `until`, at \
+     * most limit emails that are pending, due (next_at <= now) and not \
+     * leased (or whose lease ended), notifications' first, then digests', \
+     * by a conditional UPDATE, so of several instances exactly one holds \
+     * each (*out owned, free()). mail_finish, only while owner holds it: \
+     * state "sent", "failed" or "none" (nothing to tell any more), or \
+     * "pending" again with attempts + 1 and next_at (a retry), or \
+     * "release": pending at next_at, not counted as a try; the lease ends. mail_next_due: the earliest \
+     * next_at of a pending email (0: none). digest_staff: ids after \
+     * after_id of active staff with an email and daily_digest on who have \
+     * active tasks due on or before today, by id, at most limit, into \
+     * ids[limit]. digest_add: staff_id's digest of day, pending from now; \
+     * ERR_DUPLICATE (nothing written) when the day has one already, so \
+     * each person gets one a day whichever instance adds it. digest_tasks: \
+     * staff_id's active tasks due on or before today, by due date and id, \
+     * at most limit (*out owned, free()). */ \
+    X(VALUE, enum err, mail_claim, (struct store_conn *c, const char *owner, int64_t now, int64_t until, \
+        int limit, struct mail_item **out, int *n), (c, owner, now, until, limit, out, n)) \
+    X(VALUE, enum err, mail_finish, (struct store_conn *c, const struct mail_item *m, const char *owner, \
+        const char *state, int64_t next_at), (c, m, owner, state, next_at)) \
+    X(VALUE, enum err, mail_next_due, (struct store_conn *c, int64_t *next_at), (c, next_at)) \
+    X(VALUE, enum err, digest_staff, (struct store_conn *c, const char *today, const char *after_id, int limit, \
+        char (*ids)[EXT_ID_SIZE], int *n), (c, today, after_id, limit, ids, n)) \
+    X(VALUE, enum err, digest_add, (struct store_conn *c, const char *staff_id, const char *day, int64_t now), \
+        (c, staff_id, day, now)) \
+    X(VALUE, enum err, digest_tasks, (struct store_conn *c, const char *staff_id, const char *today, int limit, \
+        struct digest_task **out, int *n), (c, staff_id, today, limit, out, n)) \
     /* Sign-in by email (staff accounts): staff_login_find fills out with \
      * the ACTIVE staff member whose lower(email) equals email_lower (ASCII \
      * lower case) and who has a password; ERR_NOT_FOUND when there is none. \

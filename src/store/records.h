@@ -337,4 +337,42 @@ void store_rule_rows_free(struct rule_row *r, int n);
 void store_event_row_clear(struct event_row *ev);
 void store_event_rows_free(struct event_row *ev, int n);
 
+/* ---- notifications (service/notify.c, api/notifications.c, jobs/mailer.c) ---- */
+#define NOTIFY_TYPE_SIZE 16
+/* One in-app notification (a row of notifications): type "assigned",
+ * "mentioned" or "sla_at_risk"; actor who made the change; read_at 0 while
+ * unread; task_title (lists only) the task's title, "" when it is gone. */
+struct notification_row {
+    char id[TASK_ID_SIZE];  /* "ntf_" + 26 */
+    char staff_id[EXT_ID_SIZE];
+    char type[NOTIFY_TYPE_SIZE];
+    char task_id[TASK_ID_SIZE];
+    char actor[96];
+    int64_t created_at, read_at;
+    char task_title[4 * TASK_TITLE_MAX_CHARS + 1];
+};
+/* A member's switches (notification_settings; all on when never set). */
+struct notification_settings {
+    bool assigned, mentioned, sla_at_risk, daily_digest;
+};
+/* An email the mailer holds (mail_claim): a notification's (digest false:
+ * id, type, task_id, actor) or a day's digest (digest true: day). */
+struct mail_item {
+    bool digest;
+    char id[TASK_ID_SIZE];
+    char staff_id[EXT_ID_SIZE];
+    char type[NOTIFY_TYPE_SIZE];
+    char task_id[TASK_ID_SIZE];
+    char actor[96];
+    char day[DATE_SIZE];
+    int attempts;  /* tries before this one */
+    int64_t created_at;
+};
+/* A task a digest lists (digest_tasks). */
+struct digest_task {
+    char id[TASK_ID_SIZE];
+    char title[4 * TASK_TITLE_MAX_CHARS + 1];
+    char due_date[DATE_SIZE];
+};
+
 #endif

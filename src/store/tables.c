@@ -106,6 +106,21 @@ static const struct store_column views_cols[] = {
 static const struct store_column metric_counters_cols[] = {
     {"name", COL_TEXT}, {"n", COL_INT},
 };
+/* ---- notifications ---- */
+static const struct store_column notifications_cols[] = {
+    {"id", COL_TEXT}, {"staff_id", COL_TEXT}, {"type", COL_TEXT}, {"task_id", COL_TEXT}, {"actor", COL_TEXT},
+    {"created_at", COL_INT}, {"read_at", COL_INT}, {"email_state", COL_TEXT}, {"email_attempts", COL_INT},
+    {"email_next_at", COL_INT}, {"email_lease_owner", COL_TEXT}, {"email_lease_until", COL_INT},
+};
+static const struct store_column notification_digests_cols[] = {
+    {"staff_id", COL_TEXT}, {"day", COL_TEXT}, {"created_at", COL_INT}, {"email_state", COL_TEXT},
+    {"email_attempts", COL_INT}, {"email_next_at", COL_INT}, {"email_lease_owner", COL_TEXT},
+    {"email_lease_until", COL_INT},
+};
+static const struct store_column notification_settings_cols[] = {
+    {"staff_id", COL_TEXT}, {"assigned", COL_INT}, {"mentioned", COL_INT}, {"sla_at_risk", COL_INT},
+    {"daily_digest", COL_INT}, {"updated_at", COL_INT},
+};
 
 #define T(name, key, nkey, serial, replace, seeded) {#name, name##_cols, N(name##_cols), key, nkey, serial, replace, seeded}
 #define K(...) {__VA_ARGS__}
@@ -140,6 +155,10 @@ const struct store_table store_tables[] = {
     T(events, K(0), 1, 0, false, NULL),
     T(job_leases, K(0), 1, -1, false, NULL),
     T(views, K(0), 1, -1, false, NULL),
+    /* notifications */
+    T(notifications, K(0), 1, -1, false, NULL),
+    T(notification_digests, K(0, 1), 2, -1, false, NULL),
+    T(notification_settings, K(0), 1, -1, false, NULL),
     T(task_counts, K(0, 1, 2), 3, -1, true, NULL),
     /* SQLite's migration 004 counts the tasks there were: zeros on a new database */
     T(metric_counters, K(0), 1, -1, true, "n = 0"),

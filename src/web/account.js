@@ -124,3 +124,32 @@
 
   start();
 })();
+
+/* ---- notify: the email switches (GET/PUT /ops/me/notification-settings),
+ * each saved as it is ticked; hidden for a session with no staff member ---- */
+(() => {
+  const box = document.getElementById('notify-box');
+  if (!box) return;
+  const status = document.getElementById('notify-status');
+  const inputs = [...box.querySelectorAll('input[type=checkbox]')];
+  function show(s) { for (const i of inputs) i.checked = !!s[i.name]; }
+  Ops.api('GET', '/ops/me/notification-settings').then(({data}) => {
+    show(data);
+    box.hidden = false;
+  }).catch(() => {}); /* 403: a token tied to nobody has no notifications */
+  for (const input of inputs) {
+    input.addEventListener('change', async () => {
+      input.disabled = true;
+      try {
+        const {data} = await Ops.api('PUT', '/ops/me/notification-settings', {[input.name]: input.checked});
+        show(data);
+        status.textContent = 'Saved.';
+      } catch (e) {
+        input.checked = !input.checked;
+        status.textContent = Ops.errorText(e);
+      } finally {
+        input.disabled = false;
+      }
+    });
+  }
+})();

@@ -512,3 +512,132 @@ Ops.undoToast = (t, before, done) => {
     }
   }});
 };
+
+/* ---- notify ---- */
+/* The bell in every signed-in page's header: the count of unread
+ * notifications (GET /ops/me/notifications), a list on click whose items
+ * open their task (and are marked read), and "Mark all read". The count
+ * follows the live feed's ops:changes (live.js, on the pages that load it),
+ * a 30 s timer and the tab coming back into view. Sessions without a staff
+ * member (403) and signed-out pages get no bell. */
+Ops.bell = (() => {
+  const REFRESH_MS = 30000, CHANGES_WAIT_MS = 400, LIST_MAX = 20;
+  const TYPE_TEXT = {assigned: 'Assigned to you', mentioned: 'You were mentioned', sla_at_risk: 'SLA at risk'};
+  let box = null, button = null, count = null, panel = null, list = null, allBtn = null;
+  let unread = 0, timer = 0, changesTimer = 0, asking = false;
+
+  function bellIcon() {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    svg.setAttribute('class', 'bell-icon');
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', 'M12 2a6 6 0 0 0-6 6v3.6L4.3 15a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 11.6V8a6 6 0 0 0-6-6zm-2.5 16a2.5 2.5 0 0 0 5 0z');
+    svg.append(path);
+    return svg;
+  }
+
+  function show(n) {
+    unread = n;
+    count.textContent = n > 99 ? '99+' : String(n);
+    count.hidden = n === 0;
+    button.setAttribute('aria-label', n ? `Notifications, ${n} unread` : 'Notifications, none unread');
+    button.classList.toggle('has-unread', n > 0);
+    allBtn.disabled = n === 0;
+  }
+
+  function itemOf(n) {
+    const when = n.created_at ? Ops.formatTime(n.created_at) : '';
+    const a = Ops.el('a', {href: `/tasks/${encodeURIComponent(n.task_id)}`, class: 'bell-link'},
+      Ops.el('span', {class: 'bell-kind', text: TYPE_TEXT[n.type] || n.type}),
+      Ops.el('span', {class: 'bell-title', text: n.task_title || n.task_id}),
+      Ops.el('time', {class: 'bell-when', datetime: n.created_at || '', text: when}));
+    a.addEventListener('click', () => {
+      if (n.read_at) return;
+      /* keepalive: the page may be gone before the answer */
+      fetch('/ops/me/notifications/read', {method: 'POST', keepalive: true, credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': Ops.cookie('opstasks_csrf')},
+        body: JSON.stringify({ids: [n.id]})}).catch(() => {});
+    });
+    return Ops.el('li', {class: n.read_at ? 'bell-item' : 'bell-item is-unread'}, a);
+  }
+
+  async function refresh(withList) {
+    if (asking) return;
+    asking = true;
+    try {
+      const {data} = await Ops.api('GET', `/ops/me/notifications?limit=${withList ? LIST_MAX : 1}`);
+      show(data.unread);
+      if (withList) {
+        list.replaceChildren(...data.data.map(itemOf));
+        if (!data.data.length) list.append(Ops.el('li', {class: 'bell-empty', text: 'Nothing yet: assignments, mentions and SLA warnings show here.'}));
+      }
+    } catch (e) {
+      if (e.status === 403 || e.status === 401) stop(); /* no staff member behind this session */
+    } finally {
+      asking = false;
+    }
+  }
+
+  function stop() {
+    clearInterval(timer);
+    if (box) box.hidden = true;
+  }
+
+  function open(yes) {
+    panel.hidden = !yes;
+    button.setAttribute('aria-expanded', yes ? 'true' : 'false');
+    if (yes) {
+      list.replaceChildren(Ops.el('li', {class: 'bell-empty', text: 'Loading…'}));
+      refresh(true);
+    }
+  }
+
+  async function markAll() {
+    try {
+      const {data} = await Ops.api('POST', '/ops/me/notifications/read', {});
+      show(data.unread);
+      for (const li of list.querySelectorAll('.is-unread')) li.classList.remove('is-unread');
+      Ops.announce && Ops.announce('All notifications marked read');
+    } catch (e) {
+      Ops.toast(Ops.errorText(e), true);
+    }
+  }
+
+  function build(header) {
+    count = Ops.el('span', {class: 'bell-count', 'aria-hidden': 'true', hidden: true});
+    button = Ops.el('button', {type: 'button', id: 'bell', class: 'bell', 'aria-expanded': 'false', 'aria-controls': 'bell-panel', 'aria-label': 'Notifications'}, bellIcon(), count);
+    allBtn = Ops.el('button', {type: 'button', id: 'bell-all', class: 'btn btn-small', disabled: true}, 'Mark all read');
+    list = Ops.el('ul', {class: 'bell-list', id: 'bell-list'});
+    panel = Ops.el('div', {id: 'bell-panel', class: 'bell-panel', role: 'region', 'aria-labelledby': 'bell-h', hidden: true},
+      Ops.el('div', {class: 'bell-head'}, Ops.el('h2', {id: 'bell-h', text: 'Notifications'}), allBtn), list);
+    box = Ops.el('div', {class: 'bell-box'}, button, panel);
+    const logout = header.querySelector('#logout');
+    header.insertBefore(box, logout || null);
+    button.addEventListener('click', () => open(panel.hidden));
+    allBtn.addEventListener('click', markAll);
+    box.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !panel.hidden) { open(false); button.focus(); }
+    });
+    document.addEventListener('click', (ev) => { if (!panel.hidden && !box.contains(ev.target)) open(false); });
+  }
+
+  function start() {
+    const header = document.querySelector('header.top');
+    if (!header || !header.querySelector('#logout') || box) return;
+    build(header);
+    refresh(false);
+    timer = setInterval(() => refresh(!panel.hidden), REFRESH_MS);
+    document.addEventListener('ops:changes', () => {
+      clearTimeout(changesTimer);
+      changesTimer = setTimeout(() => refresh(!panel.hidden), CHANGES_WAIT_MS);
+    });
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(!panel.hidden); });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+  return {refresh: () => refresh(panel && !panel.hidden), get unread() { return unread; }};
+})();
