@@ -32,6 +32,7 @@ struct sqlite_conn {
         sqlite3_stmt *st;
     } cache[CACHE_SIZE];
     int n_cache, next_evict;
+    struct sqlite_checkpointer *checkpointer; /* the writer's (checkpoint.c) */
     /* the PRAGMA data_version this connection last read (data_version) */
     bool dv_known;
     int64_t dv_seen;
@@ -267,6 +268,7 @@ int sqlite_conn_open(struct store *s, bool writer, struct store_conn **out)
         free(sc);
         return -1;
     }
+    if (writer) sc->checkpointer = sqlite_checkpointer_start(s->path, sc->db);
     *out = &sc->base;
     return 0;
 }
@@ -278,6 +280,7 @@ void sqlite_conn_close(struct store_conn *c)
         sqlite3_finalize(sc->cache[i].st);
         free(sc->cache[i].sql);
     }
+    sqlite_checkpointer_stop(sc->checkpointer, sc->db);
     if (sc->writer) sqlite3_exec(sc->db, "PRAGMA optimize", NULL, NULL, NULL);
     sqlite3_close(sc->db);
     free(sc);
