@@ -43,7 +43,9 @@ const Ops = (() => {
   async function api(method, path, body, headers) {
     const h = Object.assign({Accept: 'application/json'}, headers || {});
     if (method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = cookie('opstasks_csrf');
-    const init = {method, headers: h, credentials: 'same-origin', cache: 'no-store'};
+    /* a GET revalidates what the browser kept: the queue's answers carry an
+     * ETag, so an unchanged one comes back as a 304 without a body */
+    const init = {method, headers: h, credentials: 'same-origin', cache: method === 'GET' ? 'no-cache' : 'no-store'};
     if (body !== undefined) {
       h['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
