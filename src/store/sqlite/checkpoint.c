@@ -3,8 +3,8 @@
  * SQLite's default runs that copy (and the database file's fsync) inside
  * whichever commit pushes the WAL past 1,000 pages: the writer stops for it,
  * and every write queued behind stops too. Here the writer's WAL hook only
- * says how long the WAL is; past CKPT_PAGES, and at least once a second
- * while commits come, the thread runs a PASSIVE checkpoint (it never waits
+ * says how long the WAL is; past CKPT_PAGES (as often as SQLite's own
+ * would), the thread runs a PASSIVE checkpoint (it never waits
  * for a reader or blocks the writer); under writes that never pause the
  * writer finishes one itself every HARD_PAGES (wal_hook); after IDLE_MS without
  * a commit, one TRUNCATE gives the WAL's disk space back. */
@@ -32,6 +32,7 @@ struct sqlite_checkpointer {
     pthread_t thread;
     bool stop;
     int pages;          /* the WAL's length after the last commit */
+    int next_at;        /* the length at which the next checkpoint runs */
     uint64_t commits;   /* commits seen by the hook */
     sqlite3 *db;        /* the thread's own connection */
 };
@@ -55,9 +56,10 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     struct sqlite_checkpointer *k = arg;
     pthread_mutex_lock(&k->lock);
+    if (pages < k->pages) k->next_at = CKPT_PAGES; /* the WAL started again */
     k->pages = pages;
     k->commits++;
-    if (pages >= CKPT_PAGES) pthread_cond_signal(&k->cond);
+    if (pages >= k->next_at) pthread_cond_signal(&k->cond);
     pthread_mutex_unlock(&k->lock);
     if (pages >= HARD_PAGES) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_FULL, NULL, NULL);
     return SQLITE_OK;
@@ -73,19 +75,28 @@ static void *run(void *arg)
     while (!k->stop) {
         /* at once when commits since the last round filled the WAL, else
          * after a period (or the hook's signal) */
-        if (k->commits == seen || k->pages < CKPT_PAGES) {
+        if (k->commits == seen || k->pages < k->next_at) {
             struct timespec until = clock_wait_until(PERIOD_MS);
             pthread_cond_timedwait(&k->cond, &k->lock, &until);
         }
         if (k->stop) break;
-        bool busy = k->commits != seen;
+        bool busy = k->commits != seen, full = busy && k->pages >= k->next_at;
         seen = k->commits;
         pthread_mutex_unlock(&k->lock);
         int64_t now = mono_ms();
         if (busy) last_commit = now, truncated = false;
         int rc = SQLITE_OK;
-        if (busy) {
-            rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        /* only a full WAL: a page checkpointed while writes keep changing it
+         * would be copied again and again (30% more bytes written per create
+         * when this ran every second) */
+        if (full) {
+            /* the next one CKPT_PAGES new frames later: the WAL does not start
+             * again while writes go on, and its length stays past the mark */
+            int log = -1;
+            rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, NULL);
+            pthread_mutex_lock(&k->lock);
+            if (log >= 0 && log + CKPT_PAGES > k->next_at) k->next_at = log + CKPT_PAGES;
+            pthread_mutex_unlock(&k->lock);
         } else if (!truncated && now - last_commit >= IDLE_MS) {
             sqlite3_busy_timeout(k->db, TRUNCATE_WAIT_MS);
             rc = sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -123,6 +134,7 @@ struct sqlite_checkpointer *sqlite_checkpointer_start(const char *path, sqlite3 
         free(k);
         return NULL;
     }
+    k->next_at = CKPT_PAGES;
     pthread_mutex_init(&k->lock, NULL);
     clock_cond_init(&k->cond);
     if (pthread_create(&k->thread, NULL, run, k) != 0) {
