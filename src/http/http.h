@@ -191,8 +191,7 @@ enum err http_pairs_parse(const char *s, const char *field, struct http_pairs *o
 struct buf;
 bool http_query_canonical(struct request *r, struct buf *b);
 /* 200 with json_text (owned) and the entity tag etag (quoted), or 304
- * without a body when the request's If-None-Match holds that tag; with
- * Cache-Control "private, no-cache", so a browser revalidates each time. */
+ * without a body when the request's If-None-Match holds that tag. */
 void http_reply_tagged(struct request *r, char *json_text, const char *etag);
 
 /* Request headers and query arguments (NULL when absent). */

@@ -244,9 +244,8 @@ static bool none_match(const char *header, const char *etag)
 
 void http_reply_tagged(struct request *r, char *json_text, const char *etag)
 {
-    /* a browser keeps the answer and asks again with If-None-Match each
-     * time (no-cache); private: never a shared cache */
-    http_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+    /* Cache-Control stays no-store: an API answer is never written to a
+     * browser's disk; a client keeps the tag and the body itself */
     if (!json_text) {
         http_reply_text(r, 200, NULL);
         return;
