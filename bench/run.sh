@@ -60,7 +60,7 @@ last() { awk -v k="$1" '$1 == k {v = $2} END {print v}' "$FIGS"; }
 # fig KEY [UNIT]: "median UNIT" and, with several runs, "(runs: a, b, c)"
 fig() { if [ "$RUNS" -gt 1 ]; then echo "$(med "$1")${2:-} (runs: $(runs "$1"))"; else echo "$(med "$1")${2:-}"; fi; }
 # ratio KEY CEIL: records KEY_ratio, this run's KEY_rps over CEIL_rps
-ratio() { rec "${1}_ratio" "$(awk -v a="$(last "${1}_rps")" -v b="$(last "${2}_rps")" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"; }
+ratio() { rec "${1}_ratio" "$(awk -v a="$(last "${1}_rps")" -v b="$(last "${2}_rps")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"; }
 
 # ms LATENCY: wrk's "850.12us" / "2.43ms" / "1.02s" as milliseconds (99999: none).
 ms() {
@@ -258,7 +258,7 @@ rules() {
     if [ "$events" -gt 0 ] && [ "$tasks" -eq $((2 * events)) ]; then rec ev_bad 0; E_CHECK="2 tasks per event"
     else rec ev_bad 1; E_CHECK="**NOT 2 TASKS PER EVENT**"; fi
     echo "   $events events and $tasks tasks on disk ($E_CHECK)"
-    rec ev_floor "$(awk -v a="$(last ev_p99)" -v b="$(last fs_ring_p99)" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+    rec ev_floor "$(awk -v a="$(last ev_p99)" -v b="$(last fs_ring_p99)" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
     rm -f "$db" "$db-wal" "$db-shm"
 }
 
@@ -689,8 +689,8 @@ if [ "$PG_ON" = yes ]; then
     V_PGB=$(verdict "$(m pbk_ms) < 1000 && $(tot pbk_bad) == 0")
     PMC_RATE_NOTE=""
     awk "BEGIN { exit !($(m pmc_rate) < 0.95 * $RATE) }" && PMC_RATE_NOTE=" **(below the $RATE/s asked: the tail is of a lighter load)**"
-    pc_sq=$(awk -v a="$(m pc_rps)" -v b="$(m c_rps)" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
-    pq_sq=$(awk -v a="$(m pg_q_rps)" -v b="$(m q_rps)" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+    pc_sq=$(awk -v a="$(m pc_rps)" -v b="$(m c_rps)" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    pq_sq=$(awk -v a="$(m pg_q_rps)" -v b="$(m q_rps)" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 cat <<MD
 ## PostgreSQL
 
