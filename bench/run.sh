@@ -602,8 +602,8 @@ no_errors() { local s=0 k; for k in "$@"; do s=$((s + $(tot "${k}_non") + $(tot 
 # lat KEY: "p50 X ms, **p99 Y ms**" of the medians, with the runs' p99s
 lat() { if [ "$RUNS" -gt 1 ]; then echo "p50 $(m "${1}_p50") ms, **p99 $(m "${1}_p99") ms** (runs: $(runs "${1}_p99"))"; else echo "p50 $(m "${1}_p50") ms, **p99 $(m "${1}_p99") ms**"; fi; }
 errs() { echo "$(tot "${1}_non") non-2xx, $(tot "${1}_err") socket errors in $(tot "${1}_reqs") requests"; }
-CG="GET $(fig ceil_get /s)"
-CP="POST $(fig ceil_post /s)"
+CG="GET $(fig ceil_get_rps /s)"
+CP="POST $(fig ceil_post_rps /s)"
 
 V_CREATE=$(verdict "$(m c_rps) >= 20000 && $(m c_ratio) >= 0.25 && $(no_errors c) && $(tot c_lost) == 0")
 V_CREATE_MIN=$(verdict "$(m cm_rps) >= 20000 && $(m cm_ratio) >= 0.25 && $(no_errors cm) && $(tot cm_lost) == 0")
