@@ -638,6 +638,7 @@ the figures it is the ceiling of (POST before the creates, GET before the reads)
 values in brackets); a ratio is the median of each run's figure over its own run's ceiling. wrk runs on
 the same cores and takes part of their CPU. Goals are issue 17's.
 
+$( [ "$N" -lt 1000000 ] || [ "$RUNS" -lt 3 ] && printf '%s\n\n' "**A quick run (N=${N}, RUNS=${RUNS}): not the measurement of the goals, which need N=1000000 and RUNS=3 on a quiet machine.**")
 - Date: $(date -u +%Y-%m-%dT%H:%MZ); load average at the start of each run: $(runs load) (on $(nproc) cores)
 - Machine: $(nproc) cores, ${CPU}, ${MEM} RAM, Linux $(uname -r)
 - Build: $(cc --version | head -1), -O2; SQLite $(sqlite3 --version | cut -d' ' -f1), WAL, synchronous=FULL
