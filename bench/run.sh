@@ -404,8 +404,8 @@ wrk_pair() {
     wrk_start "$TMP/pair1" "$2" "http://127.0.0.1:$PORT$3" $((CONNS / 2)) 1 "$DURATION"; local b1=$BG
     wrk_start "$TMP/pair2" "$2" "http://127.0.0.1:$PORT2$3" $((CONNS / 2)) 1 "$DURATION"
     wrk_wait; BG=$b1; wrk_wait
-    local a1 a2 a3 a4 a5 a6 b1_ b2 b3 b4 b5 b6
-    read -r a1 a2 a3 a4 a5 a6 < <(wrk_parse "$TMP/pair1"); read -r b1_ b2 b3 b4 b5 b6 < <(wrk_parse "$TMP/pair2")
+    local a1 a2 a3 a4 a5 a6 b1_ b3 b4 b5 b6
+    read -r a1 a2 a3 a4 a5 a6 < <(wrk_parse "$TMP/pair1"); read -r b1_ _ b3 b4 b5 b6 < <(wrk_parse "$TMP/pair2")
     rec "${1}_rps" "$(awk -v x="$a1" -v y="$b1_" 'BEGIN { printf "%.2f", x + y }')"
     rec "${1}_p50" "$(ms "$a2")"
     rec "${1}_p99" "$(awk -v x="$(ms "$a3")" -v y="$(ms "$b3")" 'BEGIN { print (x > y ? x : y) }')"
