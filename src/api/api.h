@@ -134,6 +134,9 @@ void api_customer_put(struct request *r);
 void api_sla_calendar_get(struct request *r);
 void api_sla_calendar_put(struct request *r);
 void api_report_sla(struct request *r);
+/* SLA clocks: the SLA policy by priority (sla.c) */
+void api_sla_policy_get(struct request *r);
+void api_sla_policy_put(struct request *r);
 void api_report_overdue(struct request *r);
 void api_metrics(struct request *r);
 /* renewals.c */

@@ -43,6 +43,9 @@ static const struct http_route rows[] = {
     {"GET", "/ops/sla-calendar", api_sla_calendar_get, ADMIN},
     {"PUT", "/ops/sla-calendar", api_sla_calendar_put, ADMIN},
     {"GET", "/ops/reports/sla", api_report_sla, AUTH},
+    /* SLA clocks: the SLA policy by priority (sla.c) */
+    {"GET", "/ops/sla-policy", api_sla_policy_get, ADMIN},
+    {"PUT", "/ops/sla-policy", api_sla_policy_put, ADMIN},
     {"GET", "/ops/reports/overdue", api_report_overdue, AUTH},
     {"GET", "/metrics", api_metrics, ADMIN},
     /* renewals.c */

@@ -103,13 +103,71 @@ fail: /* the one error answer of the checks above; the context goes with the req
     http_reply_error(r, &e);
 }
 
+/* ---- the SLA policy by priority (GET/PUT /ops/sla-policy) ---------------------------- */
+
+void api_sla_policy_get(struct request *r)
+{
+    struct store_conn *c = store_reader_acquire(r->app->store);
+    struct sla_policy p;
+    enum err rc = c ? service_sla_policy_load(c, &p) : ERR_INTERNAL;
+    if (c) store_reader_release(c);
+    if (rc != ERR_OK)
+        http_reply_err(r, ERR_INTERNAL, NULL, NULL);
+    else
+        http_reply_json(r, 200, service_sla_policy_to_json(&p));
+}
+
+struct policy_ctx {
+    struct sla_policy p;
+    struct api_who who;
+};
+
+/* One writer job: the policy and its audit line. Tasks already created
+ * keep their hours; the policy counts at creation and at a priority change. */
+static enum err policy_run(struct store_conn *c, void *arg)
+{
+    struct policy_ctx *x = arg;
+    struct sla_policy old;
+    enum err rc = service_sla_policy_load(c, &old);
+    if (rc == ERR_OK) rc = service_sla_policy_put(c, &x->p, clock_now_ms());
+    if (rc != ERR_OK) return rc;
+    return api_audit(c, &x->who, "sla_policy.updated",
+                     json_pack("{s:o, s:o}", "before", service_sla_policy_to_json(&old), "after",
+                               service_sla_policy_to_json(&x->p)));
+}
+
+static void policy_finish(struct request *r, enum err rc)
+{
+    if (rc != ERR_OK) {
+        http_reply_err(r, rc == ERR_UNAVAILABLE ? rc : ERR_INTERNAL, NULL, NULL);
+        return;
+    }
+    http_reply_json(r, 200, service_sla_policy_to_json(&((struct policy_ctx *)r->ctx)->p));
+}
+
+void api_sla_policy_put(struct request *r)
+{
+    static const char *const known[] = {"URGENT", "HIGH", "MEDIUM", "LOW", NULL};
+    struct errinfo e = {0};
+    struct policy_ctx *x = api_ctx(r, sizeof *x, NULL);
+    if (!x) return;
+    json_t *obj = api_body(r, known, &e);
+    if (!obj || service_sla_policy_from_json(obj, &x->p, &e) != ERR_OK) {
+        http_reply_error(r, &e);
+        return;
+    }
+    api_who_of(r, &x->who);
+    api_submit(r, policy_run, policy_finish);
+}
+
 /* ---- GET /ops/reports/sla ------------------------------------------------------- */
 
 struct group {
     char *key;       /* NULL: the null key (no assignee, no customer) */
     char *name;      /* by assignee or customer: its name (NULL: none known) */
     int64_t tasks, met, breached, breached_active, cancelled;
-    double *hours;   /* hours to complete of the completed tasks */
+    int64_t paused_ms;  /* SLA clocks: the time paused, finished pauses of the group's clocks */
+    double *hours;   /* hours to complete of the completed tasks, paused time not counted */
     size_t n_hours, cap_hours;
     double compliance, median, p90;  /* NaN when none */
 };
@@ -177,19 +235,24 @@ static bool add_hours(struct group *g, double h)
     return true;
 }
 
+/* Hours to complete count the SLA clock's unpaused time: from its start
+ * (created_at unless restarted) to completion, less the time paused. */
 static void count_row(struct report *rp, struct group *g, const struct sla_row *row)
 {
     g->tasks++;
+    g->paused_ms += row->sla_paused_ms;
     if (row->status == TASK_COMPLETED) {
         if (row->completed_at <= row->sla_due_at)
             g->met++;
         else
             g->breached++;
-        if (!add_hours(g, (double)(row->completed_at - row->created_at) / 3600000.0)) rp->oom = true;
+        int64_t start = row->sla_started_at ? row->sla_started_at : row->created_at;
+        int64_t worked = row->completed_at - start - row->sla_paused_ms;
+        if (!add_hours(g, (double)(worked > 0 ? worked : 0) / 3600000.0)) rp->oom = true;
     } else if (row->status == TASK_CANCELLED) {
         g->cancelled++;
-    } else if (rp->now > row->sla_due_at) {
-        g->breached_active++;
+    } else if ((row->sla_paused_at && row->sla_paused_at < rp->now ? row->sla_paused_at : rp->now) > row->sla_due_at) {
+        g->breached_active++; /* a paused clock is judged at its pause's start */
     }
 }
 
@@ -288,6 +351,7 @@ static json_t *group_json(const struct report *rp, const struct group *g, const 
                                "p90_hours_to_complete", num_or_null(g->p90, 3));
     json_object_update(o, counts);
     json_decref(counts);
+    json_object_set_new(o, "paused_seconds", json_integer((json_int_t)(g->paused_ms / 1000))); /* SLA clocks */
     return o;
 }
 
@@ -314,6 +378,8 @@ static void group_csv(struct buf *b, const struct report *rp, const struct group
     csv_num(b, g->compliance, 4);
     csv_num(b, g->median, 3);
     csv_num(b, g->p90, 3);
+    snprintf(s, sizeof s, "%lld", (long long)(g->paused_ms / 1000)); /* SLA clocks */
+    api_csv_field(b, s, false);
     buf_puts(b, "\r\n");
 }
 
@@ -395,7 +461,7 @@ void api_report_sla(struct request *r)
             buf_putc(&b, ',');
         }
         buf_puts(&b, "tasks_with_sla,met,breached,breached_active,cancelled,compliance,"
-                     "median_hours_to_complete,p90_hours_to_complete\r\n");
+                     "median_hours_to_complete,p90_hours_to_complete,paused_seconds\r\n");
         for (size_t i = 0; i < n; i++) group_csv(&b, &rp, &rp.groups[i], rp.groups[i].key, false);
         group_csv(&b, &rp, &rp.total, "total", true);
         api_reply_csv(r, &b, "sla-report");

@@ -34,6 +34,10 @@ static void reply_task(struct request *r, int status, const struct task *t)
 
 static const char *const task_fields[] = {"title", "description", "priority", "due_date", "sla_hours",
                                           "assignee_id", "user_id", "status", NULL};
+/* a PATCH's: the task's fields and the SLA clock's */
+static const char *const patch_fields[] = {"title", "description", "priority", "due_date", "sla_hours",
+                                           "assignee_id", "user_id", "status", "waiting_on_customer",
+                                           "sla_restart", NULL};
 
 /* A reference to a person, id of prefix or null (clears: ""): into out
  * with *has set when present; unknown (code, msg) when no id of ours. */
@@ -104,6 +108,19 @@ static enum err read_fields(json_t *obj, struct task_patch *p, struct errinfo *e
         return err_set(e, ERR_VALIDATION_FAILED, "status",
                        "status must be OPEN, IN_PROGRESS, COMPLETED or CANCELLED");
     p->has_status = present;
+
+    /* SLA clocks: PATCH only (not in task_fields: api_body refuses them elsewhere) */
+    if ((v = json_object_get(obj, "waiting_on_customer"))) {
+        if (!json_is_boolean(v))
+            return err_set(e, ERR_VALIDATION_FAILED, "waiting_on_customer", "waiting_on_customer must be true or false");
+        p->has_waiting = true;
+        p->waiting = json_is_true(v);
+    }
+    if ((v = json_object_get(obj, "sla_restart"))) {
+        if (!json_is_true(v))
+            return err_set(e, ERR_VALIDATION_FAILED, "sla_restart", "sla_restart can only be true");
+        p->sla_restart = true;
+    }
     return ERR_OK;
 }
 
@@ -212,6 +229,7 @@ void api_tasks_create(struct request *r)
     memcpy(t->due_date, p->due_date, DATE_SIZE);
     t->has_sla = p->has_sla_hours && !p->sla_null;
     t->sla_hours = t->has_sla ? p->sla_hours : 0;
+    t->sla_by_policy = !p->has_sla_hours; /* SLA clocks: the policy's hours for its priority */
     memcpy(t->assignee_id, p->assignee_id, EXT_ID_SIZE);
     memcpy(t->user_id, p->user_id, EXT_ID_SIZE);
     t->source = SOURCE_MANUAL;
@@ -298,9 +316,14 @@ void api_task_patch(struct request *r)
         http_reply_err(r, ERR_VERSION_CONFLICT, NULL, "If-Match must be a version the task had, as \"N\"");
         return;
     }
-    json_t *obj = api_body(r, task_fields, &x->e);
+    json_t *obj = api_body(r, patch_fields, &x->e);
     if (!obj || read_fields(obj, &x->p, &x->e) != ERR_OK) {
         http_reply_error(r, &x->e);
+        return;
+    }
+    /* restarting an SLA clock is an admin's decision (or the system's) */
+    if (x->p.sla_restart && r->token.role != ROLE_ADMIN) {
+        http_reply_err(r, ERR_FORBIDDEN, "sla_restart", "sla_restart needs an admin token");
         return;
     }
     snprintf(x->actor, sizeof x->actor, "%s", r->actor);
@@ -412,7 +435,7 @@ static enum err read_bulk(json_t *obj, struct bulk_ctx *x, struct errinfo *e)
     json_t *val;
     json_object_foreach(set, key, val) {
         bool known = false;
-        for (const char *const *k = task_fields; *k && !known; k++) known = strcmp(*k, key) == 0;
+        for (const char *const *k = patch_fields; *k && !known; k++) known = strcmp(*k, key) == 0;
         if (!known) {
             err_set(e, ERR_VALIDATION_FAILED, NULL, "unknown field '%.100s' in set", key);
             snprintf(e->field, sizeof e->field, "set.%.50s", key);
@@ -449,6 +472,10 @@ void api_tasks_bulk(struct request *r)
     json_t *obj = api_body(r, fields, &e);
     if (!obj || read_bulk(obj, x, &e) != ERR_OK) {
         http_reply_error(r, &e);
+        return;
+    }
+    if (x->p.sla_restart && r->token.role != ROLE_ADMIN) { /* as for one PATCH */
+        http_reply_err(r, ERR_FORBIDDEN, "set.sla_restart", "sla_restart needs an admin token");
         return;
     }
     snprintf(x->actor, sizeof x->actor, "%s", r->actor);
@@ -594,17 +621,14 @@ static enum err one_source(const char *item, void *arg, struct errinfo *e)
 
 static enum err one_sla_state(const char *item, void *arg, struct errinfo *e)
 {
-    static const char *const names[] = {"met", "at_risk", "breached", "none"};
-    for (unsigned i = 0; i < 4; i++)
+    static const char *const names[] = {"met", "at_risk", "breached", "none", "paused"};
+    for (unsigned i = 0; i < 5; i++)
         if (strcmp(item, names[i]) == 0) {
-            *(unsigned *)arg |= 1u << i; /* SLA_STATE_MET .. SLA_STATE_NONE */
+            *(unsigned *)arg |= 1u << i; /* SLA_STATE_MET .. SLA_STATE_PAUSED */
             return ERR_OK;
         }
-    if (strcmp(item, "paused") == 0)
-        return err_set(e, ERR_VALIDATION_FAILED, "sla_state", "sla_state=paused needs SLA pauses, which this "
-                       "server does not have yet");
     return err_set(e, ERR_VALIDATION_FAILED, "sla_state", "sla_state must be a comma list of met, at_risk, breached, "
-                   "none");
+                   "none, paused");
 }
 
 /* A date bound on completed_at, in the server's timezone: the first
@@ -645,6 +669,12 @@ static enum err read_search_filter(struct request *r, struct task_filter *f, str
     if ((s = http_query(r, "sla_state")) &&
         (rc = each_item(s, "sla_state", e, one_sla_state, &f->sla_state_mask)) != ERR_OK)
         return rc;
+    /* SLA clocks */
+    if ((s = http_query(r, "waiting_on_customer"))) {
+        if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
+            return err_set(e, ERR_VALIDATION_FAILED, "waiting_on_customer", "waiting_on_customer must be true or false");
+        f->waiting = s[0] == 't' ? WAITING_YES : WAITING_NO;
+    }
     return ERR_OK;
 }
 
@@ -786,7 +816,7 @@ enum err api_task_query_read(struct request *r, struct task_query *qp, struct er
     static const char *const known[] = {"status", "priority", "assignee_id", "user_id", "due_from", "due_to",
                                         "sort", "limit", "cursor", "sla_breached", "sla_at_risk",
                                         "renewal_id", "q", "source", "completed_from", "completed_to",
-                                        "sla_state", NULL};
+                                        "sla_state", "waiting_on_customer", NULL};
     struct task_query q = {0};
     if (http_query_check(r, known, e) != ERR_OK || read_filter(r, &q.filter, true, e) != ERR_OK ||
         api_limit(r, 50, 500, &q.limit, e) != ERR_OK)
@@ -930,7 +960,7 @@ void api_tasks_list(struct request *r)
 void api_tasks_stats(struct request *r)
 {
     static const char *const known[] = {"priority", "assignee_id", "user_id", "due_from", "due_to", "q", "source",
-                                        "completed_from", "completed_to", "sla_state", NULL};
+                                        "completed_from", "completed_to", "sla_state", "waiting_on_customer", NULL};
     struct errinfo e = {0};
     struct task_filter f;
     if (http_query_check(r, known, &e) != ERR_OK || read_filter(r, &f, false, &e) != ERR_OK) {

@@ -242,16 +242,14 @@ void renewal_escalate(const struct task *t, const struct renewal_threshold *th, 
         out->pull_due = true;
         memcpy(out->due_date, due, DATE_SIZE);
     }
+    /* the threshold's hours as given, on a clock restarted now: only when
+     * that deadline is sooner than the task's (never relaxing it; compared
+     * in plain hours, the calendar is the service's) */
     if (th->has_sla) {
         int64_t target = now_ms + (int64_t)llround(th->sla_hours * 3600000.0);
         if (!t->has_sla || sla_due_at(t) > target) {
-            double hours = ceil((double)(target - t->created_at) / 3600000.0);
-            if (hours < 1) hours = 1;
-            if (hours > TASK_SLA_HOURS_MAX) hours = TASK_SLA_HOURS_MAX;
-            if (!t->has_sla || hours < t->sla_hours) {
-                out->set_sla = true;
-                out->sla_hours = hours;
-            }
+            out->set_sla = true;
+            out->sla_hours = th->sla_hours;
         }
     }
 }

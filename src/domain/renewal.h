@@ -124,9 +124,10 @@ void renewal_render_title(const char *tmpl, const char *kind, const char *custom
 /* Escalation of an active renewal task when a more urgent threshold is
  * crossed: what changes, never relaxing anything. priority rises to the
  * threshold's when lower; the due date moves in to `due` when that is
- * earlier; with an SLA on the threshold, the SLA deadline moves in to
- * now + sla_hours (sla_hours counts from the task's creation, so the new
- * value is the whole hours from creation to that deadline, rounded up). */
+ * earlier; with an SLA on the threshold whose deadline from now (now +
+ * sla_hours) is sooner than the task's, set_sla: the task takes the
+ * threshold's sla_hours as given and its SLA clock restarts now (the
+ * service's sla_restart), so 12 means 12 hours from the escalation. */
 struct renewal_escalation {
     bool raise_priority;
     enum task_priority priority;

@@ -2,12 +2,20 @@
 #include "domain/sla.h"
 
 #include <math.h>
+#include <string.h>
+
+int64_t sla_clock_start(const struct task *t) { return t->sla_started_at ? t->sla_started_at : t->created_at; }
+
+int64_t sla_judged_at(const struct task *t, int64_t now_ms)
+{
+    return t->sla_paused_at && t->sla_paused_at < now_ms ? t->sla_paused_at : now_ms;
+}
 
 int64_t sla_due_at(const struct task *t)
 {
     if (!t->has_sla) return 0;
     if (t->sla_due_ms) return t->sla_due_ms; /* stamped with the SLA calendar */
-    return t->created_at + (int64_t)llround(t->sla_hours * 3600000.0);
+    return sla_clock_start(t) + (int64_t)llround(t->sla_hours * 3600000.0) + t->sla_paused_ms;
 }
 
 enum sla_state sla_breached(const struct task *t, enum task_status effective, int64_t now_ms)
@@ -15,8 +23,30 @@ enum sla_state sla_breached(const struct task *t, enum task_status effective, in
     if (!t->has_sla) return SLA_NONE;
     int64_t due = sla_due_at(t);
     if (effective == TASK_COMPLETED) return t->completed_at > due ? SLA_BREACHED : SLA_OK;
-    if (task_status_is_active(effective)) return now_ms > due ? SLA_BREACHED : SLA_OK;
+    if (task_status_is_active(effective)) return sla_judged_at(t, now_ms) > due ? SLA_BREACHED : SLA_OK;
     return SLA_OK;
+}
+
+void sla_policy_default(struct sla_policy *p) { memset(p, 0, sizeof *p); }
+
+void sla_policy_apply(const struct sla_policy *p, struct task *t)
+{
+    t->has_sla = p->has[t->priority];
+    t->sla_hours = t->has_sla ? p->hours[t->priority] : 0;
+    t->sla_by_policy = true;
+}
+
+bool sla_policy_on_priority(const struct sla_policy *p, const struct task *t, enum task_priority to, bool *has,
+                            double *hours)
+{
+    enum task_priority from = t->priority;
+    if (!t->sla_by_policy || from == to) return false;
+    bool was = t->has_sla == p->has[from] && (!t->has_sla || t->sla_hours == p->hours[from]);
+    bool same = p->has[from] == p->has[to] && (!p->has[to] || p->hours[from] == p->hours[to]);
+    if (!was || same) return false;
+    *has = p->has[to];
+    *hours = p->has[to] ? p->hours[to] : 0;
+    return true;
 }
 
 /* ---- SLA tracking -------------------------------------------------- */
@@ -239,22 +269,51 @@ int64_t sla_calendar_add(const struct sla_calendar *cal, int64_t start_ms, doubl
     return at;
 }
 
+int64_t sla_calendar_between(const struct sla_calendar *cal, int64_t from_ms, int64_t to_ms)
+{
+    if (to_ms <= from_ms) return 0;
+    if (!cal || cal->mode != SLA_BUSINESS_HOURS) return to_ms - from_ms;
+    char date[11];
+    dates_today(from_ms, date);
+    int64_t day = dates_to_days(date), first = day, total = 0;
+    int hol = 0;
+    while (hol < cal->n_holidays && cal->holidays[hol] < day) hol++;
+    /* each edge by mktime (local_ms): a pause is days or weeks, not years */
+    for (int64_t mid = sla_window_start_of(day); mid < to_ms && day - first < SLA_CAL_HORIZON_DAYS; day++) {
+        int64_t next = sla_window_start_of(day + 1);
+        while (hol < cal->n_holidays && cal->holidays[hol] < day) hol++;
+        bool holiday = hol < cal->n_holidays && cal->holidays[hol] == day;
+        int wd = sla_weekday(day);
+        for (int k = 0; !holiday && next > from_ms && k < cal->n_spans[wd]; k++) {
+            int s0 = cal->spans[wd][k].start_min, s1 = cal->spans[wd][k].end_min;
+            int64_t a = local_ms(day, s0), b = s1 == 24 * 60 ? next : local_ms(day, s1);
+            if (a < from_ms) a = from_ms;
+            if (b > to_ms) b = to_ms;
+            if (b > a) total += b - a;
+        }
+        mid = next;
+    }
+    return total;
+}
+
 void sla_stamp(struct task *t, const struct sla_calendar *cal)
 {
     if (!t->has_sla) {
         t->sla_due_ms = t->sla_risk_ms = 0;
         return;
     }
-    int64_t amount[2] = {(int64_t)llround(t->sla_hours * SLA_RISK_FRACTION * 3600000.0),
-                         (int64_t)llround(t->sla_hours * 3600000.0)};
+    /* the paused time is SLA time the clock did not count: added to both */
+    int64_t start = sla_clock_start(t);
+    int64_t amount[2] = {(int64_t)llround(t->sla_hours * SLA_RISK_FRACTION * 3600000.0) + t->sla_paused_ms,
+                         (int64_t)llround(t->sla_hours * 3600000.0) + t->sla_paused_ms};
     if (!cal || cal->mode != SLA_BUSINESS_HOURS) {
-        t->sla_risk_ms = t->created_at + amount[0];
-        t->sla_due_ms = t->created_at + amount[1];
+        t->sla_risk_ms = start + amount[0];
+        t->sla_due_ms = start + amount[1];
         return;
     }
     /* one walk for both: the 80% instant is on the way to the deadline */
     int64_t at[2];
-    calendar_walk(cal, t->created_at, 2, amount, at);
+    calendar_walk(cal, start, 2, amount, at);
     t->sla_risk_ms = at[0];
     t->sla_due_ms = at[1];
 }
@@ -263,13 +322,14 @@ int64_t sla_risk_at(const struct task *t)
 {
     if (!t->has_sla) return 0;
     if (t->sla_risk_ms) return t->sla_risk_ms;
-    return t->created_at + (int64_t)llround(t->sla_hours * SLA_RISK_FRACTION * 3600000.0);
+    return sla_clock_start(t) + (int64_t)llround(t->sla_hours * SLA_RISK_FRACTION * 3600000.0) + t->sla_paused_ms;
 }
 
 bool sla_at_risk(const struct task *t, enum task_status effective, int64_t now_ms)
 {
     if (!t->has_sla || !task_status_is_active(effective)) return false;
-    return now_ms >= sla_risk_at(t) && now_ms <= sla_due_at(t);
+    int64_t at = sla_judged_at(t, now_ms);
+    return at >= sla_risk_at(t) && at <= sla_due_at(t);
 }
 
 double sla_percentile(const double *sorted, size_t n, double p)

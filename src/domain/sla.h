@@ -1,6 +1,8 @@
-/* sla.h: service-level targets. sla_due_at = created_at + sla_hours.
+/* sla.h: service-level targets. sla_due_at = sla_started_at + sla_hours of
+ * SLA time + the time paused (created_at unless the clock was restarted).
  * sla_breached is null without an SLA; true when completed after sla_due_at
- * or still active past it; false otherwise (cancelled tasks included). */
+ * or still active past it (judged at the pause's start while the clock is
+ * paused); false otherwise (cancelled tasks included). */
 #ifndef OPSTASKS_SLA_H
 #define OPSTASKS_SLA_H
 
@@ -10,6 +12,12 @@
 
 /* The deadline in ms, or 0 when the task has no SLA. */
 int64_t sla_due_at(const struct task *t);
+/* The SLA clock's start: sla_started_at, or created_at when never set. */
+int64_t sla_clock_start(const struct task *t);
+/* The instant an active task's SLA is judged at: now_ms, or the start of
+ * the pause in progress (a paused clock stands still: no breach, no risk
+ * comes of time passing). */
+int64_t sla_judged_at(const struct task *t, int64_t now_ms);
 
 enum sla_state { SLA_NONE = -1, SLA_OK = 0, SLA_BREACHED = 1 };
 /* effective is the task's effective status at now_ms. */
@@ -76,13 +84,40 @@ enum err sla_calendar_check_capacity(const struct sla_calendar *cal, struct erri
  * a holiday or a DST change are counted in one step. */
 int64_t sla_calendar_add(const struct sla_calendar *cal, int64_t start_ms, double hours);
 
-/* Sets t->sla_due_ms and t->sla_risk_ms from created_at and sla_hours with
+/* The SLA time between from_ms and to_ms (0 when to <= from): plain time
+ * in calendar_hours mode (or without cal), the working time of the spans
+ * in business_hours mode, holidays excluded, right across DST changes.
+ * Walks day by day, at most SLA_CAL_HORIZON_YEARS. */
+int64_t sla_calendar_between(const struct sla_calendar *cal, int64_t from_ms, int64_t to_ms);
+
+/* ---- the SLA policy by priority -------------------------------------- */
+
+/* The hours a task created without sla_hours gets for its priority:
+ * has[p] false is "no SLA" for that priority. */
+struct sla_policy {
+    bool has[4];      /* indexed by enum task_priority */
+    double hours[4];
+};
+/* The default: no SLA for any priority. */
+void sla_policy_default(struct sla_policy *p);
+/* Gives t (a new task created without sla_hours) the policy's hours for
+ * its priority, and marks them as the policy's. */
+void sla_policy_apply(const struct sla_policy *p, struct task *t);
+/* What a change of t's priority to `to` does to its SLA: true, with the
+ * new hours in *has and *hours, when t's hours came from the policy (never
+ * hand-set ones), equal the old priority's policy value (none counting as
+ * a value) and the new priority's value differs; false: hours stay. */
+bool sla_policy_on_priority(const struct sla_policy *p, const struct task *t, enum task_priority to, bool *has,
+                            double *hours);
+
+/* Sets t->sla_due_ms and t->sla_risk_ms from the clock's start (sla_clock_start), sla_hours and the paused time with
  * cal (both 0 when the task has no SLA), in one walk of the calendar; the
  * 80% instant is never after the deadline. */
 void sla_stamp(struct task *t, const struct sla_calendar *cal);
 /* The 80% instant, or 0 without an SLA. */
 int64_t sla_risk_at(const struct task *t);
-/* True while the task is active, not breached, and now_ms >= its 80% instant. */
+/* True while the task is active, not breached, and now_ms >= its 80% instant
+ * (both judged at sla_judged_at). */
 bool sla_at_risk(const struct task *t, enum task_status effective, int64_t now_ms);
 
 /* The p-th percentile (0..1) of n sorted values, by linear interpolation

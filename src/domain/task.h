@@ -55,6 +55,14 @@ struct task {
     /* how many comments the task has: kept by the store's comment_add,
      * never written by a task insert or update */
     int64_t comment_count;
+    /* SLA clocks: the clock's start (created_at unless restarted; 0 reads
+     * as created_at), the pause in progress while waiting on the customer
+     * (0: none), the SLA time paused on this clock by finished pauses (ms,
+     * working time with a business-hours calendar), and whether sla_hours
+     * came from the SLA policy by priority (or its "none") rather than
+     * from someone's hand */
+    int64_t sla_started_at, sla_paused_at, sla_paused_ms;
+    bool sla_by_policy;
 };
 
 void task_clear(struct task *t);

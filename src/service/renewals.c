@@ -139,6 +139,7 @@ static enum err escalate_task(struct store_conn *c, const struct task *t, const 
     memcpy(p.due_date, esc.due_date, DATE_SIZE);
     p.has_sla_hours = esc.set_sla;
     p.sla_hours = esc.sla_hours;
+    p.sla_restart = esc.set_sla; /* the hours count from the escalation */
     struct task out;
     bool changed;
     struct errinfo e = {0};

@@ -245,7 +245,8 @@ enum err service_sla_recompute_batch(struct store_conn *c, long *recomputed, boo
          * of rows, in order (k <= i: only rows already read are overwritten) */
         int k = 0;
         while (i < n && !spent) {
-            struct task t = {.created_at = rows[i].created_at, .has_sla = true, .sla_hours = rows[i].sla_hours};
+            struct task t = {.created_at = rows[i].created_at, .has_sla = true, .sla_hours = rows[i].sla_hours,
+                             .sla_started_at = rows[i].sla_started_at, .sla_paused_ms = rows[i].sla_paused_ms};
             sla_stamp(&t, cal);
             if (t.sla_due_ms != rows[i].sla_due_at || t.sla_risk_ms != rows[i].sla_risk_at) {
                 struct sla_stamp_row changed = rows[i];
@@ -288,4 +289,67 @@ enum err service_sla_refresh(struct store_conn *c, struct task *t, bool *moved)
     if ((rc = service_sla_stamp(c, t)) != ERR_OK) return rc;
     *moved = sla_due_at(t) != due || sla_risk_at(t) != risk;
     return ERR_OK;
+}
+
+/* ---- SLA clocks: paused time and the policy by priority ---- */
+
+enum err service_sla_between(struct store_conn *c, int64_t from_ms, int64_t to_ms, int64_t *out)
+{
+    *out = 0;
+    if (to_ms <= from_ms) return ERR_OK;
+    struct sla_calendar *cal = malloc(sizeof *cal);
+    if (!cal) return ERR_INTERNAL;
+    enum err rc = service_sla_calendar_load(c, cal);
+    if (rc == ERR_OK) *out = sla_calendar_between(cal, from_ms, to_ms);
+    free(cal);
+    return rc;
+}
+
+enum err service_sla_policy_load(struct store_conn *c, struct sla_policy *p)
+{
+    sla_policy_default(p);
+    return store_sla_policy_get(c, p->has, p->hours);
+}
+
+enum err service_sla_policy_put(struct store_conn *c, const struct sla_policy *p, int64_t now_ms)
+{
+    return store_sla_policy_put(c, p->has, p->hours, now_ms);
+}
+
+enum err service_sla_policy_from_json(json_t *obj, struct sla_policy *p, struct errinfo *e)
+{
+    sla_policy_default(p);
+    if (!json_is_object(obj)) return err_set(e, ERR_VALIDATION_FAILED, NULL, "the policy must be a JSON object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        enum task_priority pr;
+        char name[48];
+        snprintf(name, sizeof name, "%s", key);
+        if (task_priority_parse(key, &pr) != 0)
+            return err_set(e, ERR_VALIDATION_FAILED, name, "unknown field '%s': the keys are URGENT, HIGH, MEDIUM, LOW",
+                           name);
+        if (json_is_null(v)) continue;
+        if (!json_is_number(v) || task_validate_sla_hours(json_number_value(v), e) != ERR_OK)
+            return err_set(e, ERR_VALIDATION_FAILED, name, "%s must be null or a number of hours > 0 and <= 8760", name);
+        p->has[pr] = true;
+        p->hours[pr] = json_number_value(v);
+    }
+    return ERR_OK;
+}
+
+json_t *service_sla_policy_to_json(const struct sla_policy *p)
+{
+    json_t *o = json_object();
+    static const enum task_priority order[] = {PRIORITY_URGENT, PRIORITY_HIGH, PRIORITY_MEDIUM, PRIORITY_LOW};
+    for (int i = 0; o && i < 4; i++) {
+        enum task_priority pr = order[i];
+        double h = p->hours[pr];
+        json_t *v = !p->has[pr] ? json_null() : h == (double)(int64_t)h ? json_integer((json_int_t)h) : json_real(h);
+        if (json_object_set_new(o, task_priority_name(pr), v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }

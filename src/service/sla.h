@@ -57,4 +57,20 @@ void service_sla_recompute_wake(void);
 /* Sets t's SLA deadline and 80% instant with the stored calendar. */
 enum err service_sla_stamp(struct store_conn *c, struct task *t);
 
+/* ---- SLA clocks ---- */
+
+/* The SLA time between from_ms and to_ms with the stored calendar
+ * (sla_calendar_between): what a pause from from_ms to to_ms adds. */
+enum err service_sla_between(struct store_conn *c, int64_t from_ms, int64_t to_ms, int64_t *out);
+/* The SLA policy by priority (all none when never set). */
+enum err service_sla_policy_load(struct store_conn *c, struct sla_policy *p);
+enum err service_sla_policy_put(struct store_conn *c, const struct sla_policy *p, int64_t now_ms);
+/* The policy from its API JSON object {"URGENT": 4, "HIGH": 24, "MEDIUM":
+ * null, "LOW": null}: every key optional (absent: none), each null or a
+ * number within the sla_hours bounds; an unknown key 422 naming it. */
+enum err service_sla_policy_from_json(json_t *obj, struct sla_policy *p, struct errinfo *e);
+/* The policy as the API shows it, all four keys (new reference; NULL when
+ * out of memory). */
+json_t *service_sla_policy_to_json(const struct sla_policy *p);
+
 #endif

@@ -56,6 +56,12 @@ INLINE void fields(const struct sink *k, void *to, const struct task *t, const c
         k->flag(to, "sla_breached", s == SLA_NONE ? -1 : s == SLA_BREACHED);
         /* null without an SLA, like sla_breached */
         k->flag(to, "sla_at_risk", !t->has_sla ? -1 : sla_at_risk(t, eff, now_ms));
+        /* SLA clocks: the start, and the pause while waiting on the customer
+         * (sla_paused_seconds: the finished pauses of this clock) */
+        k->ts(to, "sla_started_at", sla_clock_start(t));
+        k->flag(to, "waiting_on_customer", t->sla_paused_at != 0);
+        k->ts(to, "sla_paused_at", t->sla_paused_at);
+        k->integer(to, "sla_paused_seconds", t->sla_paused_ms / 1000);
     }
     k->integer(to, "version", t->version);
     if (api) k->string(to, "renewal_id", opt(t->renewal_id));

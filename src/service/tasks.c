@@ -122,6 +122,15 @@ enum err service_task_create(struct store_conn *c, struct task *t, const char *a
     dates_today(now_ms, today);
     bool overdue = task_effective_status(t, today) == TASK_OVERDUE;
     t->overdue_recorded = overdue;
+    /* SLA clocks: the clock starts now; a task created without sla_hours
+     * takes the policy's hours for its priority */
+    t->sla_started_at = now_ms;
+    t->sla_paused_at = t->sla_paused_ms = 0;
+    if (t->sla_by_policy) {
+        struct sla_policy pol;
+        if ((rc = service_sla_policy_load(c, &pol)) != ERR_OK) return err_set(e, rc, NULL, NULL);
+        sla_policy_apply(&pol, t);
+    }
     if ((rc = service_sla_stamp(c, t)) != ERR_OK) return err_set(e, rc, NULL, NULL); /* deadline from the SLA calendar */
     if ((rc = store_task_insert(c, t)) == ERR_OK)
         rc = store_task_search_new(c, t->id, t->title, t->description, customer_name);
@@ -275,11 +284,28 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
     }
     if (p->has_assignee) snprintf(nt.assignee_id, sizeof nt.assignee_id, "%s", p->assignee_id);
     if (p->has_user) snprintf(nt.user_id, sizeof nt.user_id, "%s", p->user_id);
+    /* SLA clocks: hours given by hand are never the policy's again; a
+     * priority change moves hours that were the old priority's policy
+     * value to the new one's, restarting the clock at the change */
+    bool policy_moved = false;
+    if (p->has_sla_hours) nt.sla_by_policy = false;
+    else if (p->has_priority && nt.priority != old.priority && old.sla_by_policy) {
+        struct sla_policy pol;
+        bool has;
+        double hours;
+        if (service_sla_policy_load(c, &pol) != ERR_OK) goto fail_internal;
+        if ((policy_moved = sla_policy_on_priority(&pol, &old, nt.priority, &has, &hours))) {
+            nt.has_sla = has;
+            nt.sla_hours = hours;
+        }
+    }
+    bool was_waiting = old.sla_paused_at != 0;
+    bool clock_change = (p->has_waiting && p->waiting != was_waiting) || p->sla_restart;
 
     bool fields_same = task_equal(&old, &nt);
     /* asking for the status a task has, or for the work status it has
      * under the overdue overlay, is no change */
-    if (fields_same && (!p->has_status || p->status == before || p->status == old.status)) {
+    if (fields_same && !clock_change && (!p->has_status || p->status == before || p->status == old.status)) {
         /* nothing to do: a retry of a PATCH that already applied */
         *out = old;
         task_clear(&nt);
@@ -309,13 +335,34 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
     nt.updated_at = now_ms;
     /* a breach the sweeper has not recorded yet is written first, so
      * a task finished late between two sweeps still has its line */
-    if (task_status_is_active(before) && old.has_sla && now_ms > sla_due_at(&old)) {
+    if (task_status_is_active(before) && old.has_sla && sla_judged_at(&old, now_ms) > sla_due_at(&old)) {
         bool rec;
         if (service_task_record_sla_breach(c, id, now_ms, &rec) != ERR_OK) goto fail_internal;
     }
-    /* a new sla_hours gets a new deadline, with the SLA calendar */
+    /* SLA clocks: pause, resume, restart. A final status ends the pause;
+     * a resume adds the SLA time paused (working time with the calendar),
+     * moving the deadline later; a restart starts the clock now with
+     * nothing paused (a pause in progress goes on from now). */
+    bool to_wait = p->has_waiting ? p->waiting : was_waiting;
+    if (task_status_is_final(after)) to_wait = false;
+    if (was_waiting && !to_wait) {
+        int64_t paused;
+        if (service_sla_between(c, old.sla_paused_at, now_ms, &paused) != ERR_OK) goto fail_internal;
+        nt.sla_paused_ms += paused;
+        nt.sla_paused_at = 0;
+    } else if (!was_waiting && to_wait) {
+        nt.sla_paused_at = now_ms;
+    }
+    bool restart = p->sla_restart || policy_moved;
+    if (restart) {
+        nt.sla_started_at = now_ms;
+        nt.sla_paused_ms = 0;
+        if (nt.sla_paused_at) nt.sla_paused_at = now_ms;
+    }
+    /* a new sla_hours or a moved clock gets a new deadline, with the SLA calendar */
     bool sla_moved = false;
-    if (old.has_sla != nt.has_sla || old.sla_hours != nt.sla_hours) {
+    if (old.has_sla != nt.has_sla || old.sla_hours != nt.sla_hours || nt.sla_paused_ms != old.sla_paused_ms ||
+        sla_clock_start(&nt) != sla_clock_start(&old)) {
         if (service_sla_stamp(c, &nt) != ERR_OK) goto fail_internal;
         sla_moved = sla_due_at(&old) != sla_due_at(&nt);
     }
@@ -333,9 +380,32 @@ static enum err patch_once(struct store_conn *c, const char *id, const struct ta
         (rc = status_history(c, id, now_ms, SYSTEM_ACTOR, old.status, TASK_OVERDUE)) != ERR_OK)
         goto fail_internal;
     if ((rc = field_history(c, &old, &nt, now_ms, actor)) != ERR_OK) goto fail_internal;
+    if (was_waiting != to_wait &&
+        (rc = add_history(c, id, now_ms, actor, "field_changed", "waiting_on_customer", json_boolean(was_waiting),
+                          json_boolean(to_wait))) != ERR_OK)
+        goto fail_internal;
+    if (sla_clock_start(&nt) != sla_clock_start(&old) &&
+        (rc = add_history(c, id, now_ms, actor, "field_changed", "sla_started_at", ts_json(sla_clock_start(&old)),
+                          ts_json(sla_clock_start(&nt)))) != ERR_OK)
+        goto fail_internal;
     if (sla_moved && (rc = add_history(c, id, now_ms, actor, "field_changed", "sla_due_at", ts_json(sla_due_at(&old)),
                                        ts_json(sla_due_at(&nt)))) != ERR_OK)
         goto fail_internal;
+    /* a deadline that moved (or a clock restarted) on an active task: a
+     * breach it no longer has is cleared, in the history too, so that the
+     * next one is recorded again; so is the at-risk warning when the task
+     * is no longer at risk */
+    if ((sla_moved || restart) && task_status_is_active(after)) {
+        bool was_breached = sla_breached(&old, before, now_ms) == SLA_BREACHED;
+        bool is_breached = sla_breached(&nt, after, now_ms) == SLA_BREACHED;
+        bool clear_risk = !sla_at_risk(&nt, after, now_ms);
+        if ((!is_breached || clear_risk) && store_task_sla_marks_clear(c, id, !is_breached, clear_risk) != ERR_OK)
+            goto fail_internal;
+        if (was_breached && !is_breached && nt.has_sla &&
+            (rc = add_history(c, id, now_ms, actor, "field_changed", "sla_breached", json_true(), json_false())) !=
+                ERR_OK)
+            goto fail_internal;
+    }
     if (reopen) {
         /* the person's reopen, then (its due date passed) the system's move
          * into OVERDUE: every move into OVERDUE is the system's */
@@ -490,7 +560,8 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
     char today[DATE_SIZE];
     dates_today(now_ms, today);
     int64_t due = sla_due_at(&t);
-    if (!t.has_sla || !task_status_is_active(task_effective_status(&t, today)) || now_ms <= due) goto out;
+    if (!t.has_sla || !task_status_is_active(task_effective_status(&t, today)) || sla_judged_at(&t, now_ms) <= due)
+        goto out;
     /* the flag flips only once: a second call finds nothing to mark */
     if ((rc = store_task_sla_breach_mark(c, id)) != ERR_OK) {
         if (rc == ERR_NOT_FOUND) rc = ERR_OK;
@@ -507,6 +578,34 @@ enum err service_task_record_sla_breach(struct store_conn *c, const char *id, in
     /* the rules engine sees it in the same transaction */
     if ((rc = task_event(c, &t, "sla.breached", now_ms)) != ERR_OK) goto out;
     if ((rc = tell(c, ANN_SLA_BREACHED, &t, NULL, SYSTEM_ACTOR, now_ms)) != ERR_OK) goto out;
+    *recorded = true;
+out:
+    task_clear(&t);
+    return rc;
+}
+
+enum err service_task_record_sla_at_risk(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded)
+{
+    *recorded = false;
+    struct task t;
+    enum err rc = store_task_get(c, id, &t);
+    if (rc != ERR_OK) return rc;
+    /* judged by the calendar in force, as a breach is */
+    bool moved;
+    if ((rc = service_sla_refresh(c, &t, &moved)) != ERR_OK) goto out;
+    if (moved && (rc = store_task_sla_set(c, id, sla_due_at(&t), sla_risk_at(&t))) != ERR_OK) goto out;
+    char today[DATE_SIZE];
+    dates_today(now_ms, today);
+    if (t.sla_paused_at || !sla_at_risk(&t, task_effective_status(&t, today), now_ms)) goto out;
+    /* the flag flips once per clock: a second call finds nothing to mark */
+    if ((rc = store_task_sla_risk_mark(c, id)) != ERR_OK) {
+        if (rc == ERR_NOT_FOUND) rc = ERR_OK;
+        goto out;
+    }
+    if ((rc = add_history(c, id, now_ms, SYSTEM_ACTOR, "sla_at_risk", "sla_due_at", json_null(),
+                          ts_json(sla_due_at(&t)))) != ERR_OK)
+        goto out;
+    if ((rc = tell(c, ANN_SLA_AT_RISK, &t, NULL, SYSTEM_ACTOR, now_ms)) != ERR_OK) goto out;
     *recorded = true;
 out:
     task_clear(&t);

@@ -25,6 +25,11 @@ struct task_patch {
     char assignee_id[EXT_ID_SIZE];  /* "" clears */
     char user_id[EXT_ID_SIZE];      /* "" clears */
     enum task_status status;
+    /* SLA clocks: waiting_on_customer (has_waiting: present; same value =
+     * no change) and sla_restart (the clock starts again now: admins, the
+     * rules engine and renewals; the API checks who asks) */
+    bool has_waiting, waiting;
+    bool sla_restart;
 };
 
 void task_patch_clear(struct task_patch *p);
@@ -113,6 +118,15 @@ enum err service_task_record_overdue(struct store_conn *c, const char *id, int64
  * once only, then raises the task's sla.breached event.
  * *recorded says whether it wrote anything. */
 enum err service_task_record_sla_breach(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
+
+/* SLA clocks: one at-risk warning per task per clock. When task id is
+ * active, its clock running (not paused), past its 80% instant and not past
+ * its deadline at now_ms, and the warning of this clock is not recorded,
+ * writes the `sla_at_risk` history line (actor system, field sla_due_at, to
+ * the deadline), sets the flag that makes it once only (task_sla_risk_mark:
+ * of several writers one records) and announces sla.at_risk, all in the
+ * caller's transaction. *recorded says whether it wrote anything. */
+enum err service_task_record_sla_at_risk(struct store_conn *c, const char *id, int64_t now_ms, bool *recorded);
 
 /* The service's own events, for the workflow rules. The rules engine
  * registers one hook at start-up (before any thread runs); each time a task

@@ -354,6 +354,25 @@ struct store_conn;
      * backend pays a round trip per statement). */ \
     X(VALUE, enum err, task_sla_set_many, (struct store_conn *c, const struct sla_stamp_row *rows, int n), \
         (c, rows, n)) \
+    /* ---- SLA clocks ---- \
+     * task_sla_risk_unrecorded: ids of active tasks with a running (not \
+     * paused) clock, past their 80% instant and not past their deadline at \
+     * now_ms, whose at-risk line is not written for this clock; at most \
+     * limit (caller frees). task_sla_risk_mark sets that flag: ERR_OK when \
+     * this call set it (of several writers exactly one), ERR_NOT_FOUND when \
+     * it was set. task_sla_marks_clear resets the breach flag (breach) and \
+     * the at-risk flag (risk) of a task whose deadline moved, so that the \
+     * next breach and warning are recorded again. sla_policy_get: the hours \
+     * by priority (index enum task_priority; has false: no SLA), all none \
+     * when never set; sla_policy_put replaces them. */ \
+    X(VALUE, enum err, task_sla_risk_unrecorded, (struct store_conn *c, int64_t now_ms, int limit, char ***ids, \
+        int *n), (c, now_ms, limit, ids, n)) \
+    X(VALUE, enum err, task_sla_risk_mark, (struct store_conn *c, const char *id), (c, id)) \
+    X(VALUE, enum err, task_sla_marks_clear, (struct store_conn *c, const char *id, bool breach, bool risk), \
+        (c, id, breach, risk)) \
+    X(VALUE, enum err, sla_policy_get, (struct store_conn *c, bool has[4], double hours[4]), (c, has, hours)) \
+    X(VALUE, enum err, sla_policy_put, (struct store_conn *c, const bool has[4], const double hours[4], \
+        int64_t now_ms), (c, has, hours, now_ms)) \
     /* The calendar's JSON text (*body owned by the caller), or ERR_NOT_FOUND. */ \
     X(VALUE, enum err, sla_calendar_get, (struct store_conn *c, char **body), (c, body)) \
     /* Stores the calendar and marks its recompute pending from the start. */ \

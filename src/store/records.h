@@ -191,7 +191,7 @@ enum task_sort { SORT_DUE_DATE, SORT_DUE_DATE_DESC, SORT_PRIORITY, SORT_CREATED_
  * completed by its deadline; at_risk: active, deadline ahead, 80% of its
  * time gone; breached: completed after it or active past it; none: no SLA.
  * A cancelled task with an SLA is none of them (as in the SLA report). */
-enum { SLA_STATE_MET = 1, SLA_STATE_AT_RISK = 2, SLA_STATE_BREACHED = 4, SLA_STATE_NONE = 8 };
+enum { SLA_STATE_MET = 1, SLA_STATE_AT_RISK = 2, SLA_STATE_BREACHED = 4, SLA_STATE_NONE = 8, SLA_STATE_PAUSED = 16 };
 
 #define FILTER_MAX_ASSIGNEES 32
 
@@ -215,6 +215,8 @@ struct task_filter {
     unsigned source_mask;                        /* bit (1u << source); 0 = any */
     int64_t completed_from_ms, completed_to_ms;  /* completed_at in [from, to); 0 = open-ended */
     unsigned sla_state_mask;                     /* SLA_STATE_* bits, judged at now_ms; 0 = any */
+    /* SLA clocks: waiting_on_customer=true|false */
+    enum { WAITING_ANY, WAITING_YES, WAITING_NO } waiting;
 };
 
 /* Keyset position: the sort keys of the last row of the previous page. */
@@ -263,6 +265,9 @@ struct sla_row {
     const char *name;  /* the assignee's or customer's name ("" when none); NULL for the other groupings */
     enum task_status status;  /* stored work status */
     int64_t created_at, completed_at, sla_due_at;
+    /* SLA clocks: the clock's start, the pause in progress (0: none), the
+     * time paused by finished pauses */
+    int64_t sla_started_at, sla_paused_at, sla_paused_ms;
 };
 
 /* A task's SLA inputs and stamped instants, for the calendar recompute. */
@@ -270,6 +275,7 @@ struct sla_stamp_row {
     char id[TASK_ID_SIZE];
     int64_t created_at, sla_due_at, sla_risk_at;
     double sla_hours;
+    int64_t sla_started_at, sla_paused_ms;  /* SLA clocks: the start (created_at when never set) and paused time */
 };
 
 enum sla_group { SLA_GROUP_ASSIGNEE, SLA_GROUP_PRIORITY, SLA_GROUP_SOURCE, SLA_GROUP_CUSTOMER, SLA_GROUP_DAY,

@@ -27,6 +27,9 @@ static const struct store_column tasks_cols[] = {
     {"cancelled_at", COL_INT}, {"version", COL_INT}, {"sla_breach_recorded", COL_INT}, {"sla_risk_at", COL_INT},
     {"renewal_id", COL_TEXT}, {"rule_id", COL_TEXT}, {"event_id", COL_TEXT}, {"rule_depth", COL_INT},
     {"comment_count", COL_INT},
+    /* SLA clocks (migration 017) */
+    {"sla_started_at", COL_INT}, {"sla_paused_at", COL_INT}, {"sla_paused_ms", COL_INT},
+    {"sla_risk_recorded", COL_INT}, {"sla_by_policy", COL_INT},
 };
 static const struct store_column task_comments_cols[] = {
     {"id", COL_TEXT}, {"task_id", COL_TEXT}, {"author", COL_TEXT}, {"body", COL_TEXT},
@@ -63,6 +66,10 @@ static const struct store_column idempotency_keys_cols[] = {
 };
 static const struct store_column sla_calendar_cols[] = {
     {"id", COL_INT}, {"body", COL_TEXT}, {"updated_at", COL_INT}, {"recompute_after", COL_TEXT},
+};
+static const struct store_column sla_policy_cols[] = {
+    {"id", COL_INT}, {"urgent", COL_REAL}, {"high", COL_REAL}, {"medium", COL_REAL}, {"low", COL_REAL},
+    {"updated_at", COL_INT},
 };
 static const struct store_column renewal_items_cols[] = {
     {"id", COL_TEXT}, {"customer_id", COL_TEXT}, {"kind", COL_TEXT}, {"expires_on", COL_TEXT},
@@ -120,6 +127,7 @@ const struct store_table store_tables[] = {
     T(audit_log, K(0), 1, -1, false, NULL),
     T(idempotency_keys, K(0, 1), 2, -1, false, NULL),
     T(sla_calendar, K(0), 1, -1, false, NULL),
+    T(sla_policy, K(0), 1, -1, false, NULL),
     T(renewal_items, K(0), 1, -1, false, NULL),
     /* SQLite's migration 005 installs the default policy (updated_at 0) and
      * its thresholds; a put of the policy stamps updated_at */

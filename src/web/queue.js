@@ -223,9 +223,17 @@
                          'aria-label': `${label}: ${t.title}`}, label);
   }
 
+  /* SLA clocks: a paused clock (waiting on the customer) stands still,
+   * judged at its pause's start, with a marker in the SLA cell */
+  function slaOf(t) {
+    if (!t.waiting_on_customer || !Ops.ACTIVE.has(t.status)) return Ops.slaInfo(t);
+    if (!t.sla_due_at) return {text: 'No SLA · waiting', state: 'none'};
+    return {text: '⏸ ' + Ops.slaInfo(t, Date.parse(t.sla_paused_at)).text + ' · paused', state: 'paused'};
+  }
+
   function row(t) {
     const overdue = t.status === 'OVERDUE', active = Ops.ACTIVE.has(t.status);
-    const sla = Ops.slaInfo(t);
+    const sla = slaOf(t);
     const due = Ops.dueText(t, state.today);
     const pr = t.priority.toLowerCase();
     const src = t.source && t.source !== 'MANUAL' ? t.source.charAt(0) + t.source.slice(1).toLowerCase() : '';

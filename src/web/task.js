@@ -49,6 +49,11 @@
 
   /* ---- the SLA: time left while active, how it ended once final ---- */
   function slaText(t) {
+    /* SLA clocks: a paused clock stands still, judged at its pause's start */
+    if (t.sla_due_at && t.waiting_on_customer && Ops.ACTIVE.has(t.status)) {
+      const s = Ops.slaInfo(t, Date.parse(t.sla_paused_at));
+      return {text: `Paused (waiting on the customer): ${s.text}`, state: 'paused'};
+    }
     if (!t.sla_due_at || Ops.ACTIVE.has(t.status)) return Ops.slaInfo(t);
     const late = Date.parse(t.status === 'COMPLETED' ? t.completed_at : t.cancelled_at) - Date.parse(t.sla_due_at);
     if (t.status === 'COMPLETED')
@@ -73,7 +78,7 @@
     if (field === 'user_id') return bdi(Ops.customerName(v));
     if (field === 'due_date') return Ops.formatDate(v);
     if (field === 'sla_hours') return `${+v} h`;
-    if (field === 'sla_due_at') return Ops.formatTime(v);
+    if (field === 'sla_due_at' || field === 'sla_started_at') return Ops.formatTime(v);
     if (field === 'title') return el('bdi', {class: 'title-val'}, String(v));
     return bdi(String(v));
   }
@@ -85,6 +90,7 @@
       if (h.actor && h.actor.startsWith('rule:') && task.event_id) return [`created this task for event ${task.event_id}`];
       return ['created this task'];
     }
+    if (h.type === 'sla_at_risk') return ['the SLA is at risk: its deadline is ', to];
     if (h.type === 'sla_breached') {
       const late = Date.parse(h.at) - Date.parse(h.to);
       return [late >= 60000 ? `SLA breached ${dur(late)} after its deadline` : 'SLA breached at its deadline'];
@@ -112,6 +118,10 @@
       case 'due_date': return ['moved the due date from ', from, ' to ', to];
       case 'sla_hours': return set('SLA', 'set an SLA of ', 'removed the SLA');
       case 'sla_due_at': return h.to === null ? ['the SLA deadline is gone'] : ['the SLA deadline is now ', to];
+      case 'waiting_on_customer':
+        return [h.to ? 'paused the SLA clock: waiting on the customer' : 'resumed the SLA clock'];
+      case 'sla_started_at': return ['restarted the SLA clock'];
+      case 'sla_breached': return ['the SLA breach was cleared: the deadline moved later'];
       default: return [`changed ${f} from `, from, ' to ', to];
     }
   }
@@ -230,6 +240,8 @@
       due ? el('span', {class: 'due-rel' + (overdue ? ' due-late' : '')}, due) : null);
     fact('SLA', el('span', {class: 'sla-' + sla.state}, sla.text),
       t.sla_hours ? el('span', {class: 'muted'}, ` (${+t.sla_hours} h)`) : null);
+    if (t.waiting_on_customer)
+      fact('Waiting', el('span', {class: 'sla-paused'}, 'On the customer since ', Ops.formatTime(t.sla_paused_at)));
     fact('Assignee', t.assignee_id ? bdi(Ops.staffName(t.assignee_id)) : 'Unassigned');
     fact('Customer', customerLink(t.user_id));
     fact('Source', {MANUAL: 'Made by hand', RENEWAL: 'Renewals', RULE: 'A rule'}[t.source] || t.source);
@@ -252,6 +264,10 @@
     if (Ops.ACTIVE.has(t.status)) {
       if (t.work_status === 'OPEN') add('Start', 'btn-primary', (b) => change(b, {status: 'IN_PROGRESS'}, 'started'));
       add('Complete', 'btn-ok', (b) => change(b, {status: 'COMPLETED'}, 'completed'));
+      /* SLA clocks: waiting on the customer pauses the clock */
+      add('Waiting on customer', 'btn-quiet btn-waiting', (b) => change(b, {waiting_on_customer: !t.waiting_on_customer},
+        t.waiting_on_customer ? 'no longer waiting' : 'waiting on the customer'),
+        {id: 'waiting-btn', 'aria-pressed': String(!!t.waiting_on_customer)});
       add('Cancel', 'btn-quiet', async (b) => {
         const yes = await Ops.confirmAction({title: 'Cancel this task?', danger: true, yes: 'Cancel task',
           text: `“\u2068${t.title}\u2069” will be cancelled. You can undo it for 10 seconds, or reopen it later.`});
@@ -283,7 +299,8 @@
       task = await Ops.patchTask(task, body);
       closeEditor();
       renderTask();
-      focusAction(verb === 'started' ? 'Complete' : verb === 'reopened' ? 'Start' : 'Reopen');
+      focusAction(verb === 'started' ? 'Complete' : verb === 'reopened' ? 'Start'
+        : verb.includes('waiting') ? 'Waiting on customer' : 'Reopen');
       if (verb === 'completed' || verb === 'cancelled') {
         undoToast(task, before, async (back) => {
           if (!back) return;

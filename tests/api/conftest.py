@@ -35,7 +35,8 @@ FUTURE = f"{datetime.date.today().year + 10}-06-05"
 PAST = "2020-01-01"
 TASK_FIELDS = ["id", "title", "description", "priority", "status", "work_status", "due_date", "sla_hours",
                "assignee_id", "user_id", "source", "rule_id", "event_id", "created_at", "updated_at", "started_at",
-               "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk", "version",
+               "completed_at", "cancelled_at", "sla_due_at", "sla_breached", "sla_at_risk",
+               "sla_started_at", "waiting_on_customer", "sla_paused_at", "sla_paused_seconds", "version",
                "renewal_id", "comment_count"]  # renewal_id: the renewal that made it; rule_id, event_id: the rule and event that did
 STATUSES = ["OPEN", "IN_PROGRESS", "OVERDUE", "COMPLETED", "CANCELLED"]
 
@@ -676,11 +677,26 @@ def account(server, sid, password, name=None, email=None, role=None, client=None
     return c
 
 
+def sqlite_undo_sla_clock(s):
+    """Undoes SQLite's migration 17 (SLA clocks) on a stopped server's file:
+    its columns, indexes and table, and the SLA report's index as 004 made
+    it, for tests of upgrades from before a migration under it (ADD COLUMN
+    cannot run twice)."""
+    db_query(s, "DROP INDEX tasks_sla_risk_unrecorded")
+    db_query(s, "DROP INDEX tasks_by_sla_due")
+    for col in ("sla_started_at", "sla_paused_at", "sla_paused_ms", "sla_risk_recorded", "sla_by_policy"):
+        db_query(s, f"ALTER TABLE tasks DROP COLUMN {col}")
+    db_query(s, "DROP TABLE sla_policy")
+    db_query(s, "CREATE INDEX tasks_by_sla_due ON tasks (sla_due_at, status, created_at, completed_at, prio, "
+                "source, assignee_id, user_id) WHERE sla_due_at IS NOT NULL")
+
+
 def sqlite_back_to_migration_10(s):
     """Undoes SQLite's migration 11 (staff accounts) on a stopped server's
     file: its tables, indexes and columns, and the sessions table as 007
     made it (empty), for tests of upgrades from before it. The later
-    migrations go first: 15 (views), 13 (search), 12 (comments)."""
+    migrations go first: 17 (SLA clocks), 15 (views), 13 (search), 12 (comments)."""
+    sqlite_undo_sla_clock(s)
     for t in ("views", "search_tasks", "search_docs", "search_names"):
         db_query(s, f"DROP TABLE IF EXISTS {t}")
     db_query(s, "DROP TABLE task_comments")

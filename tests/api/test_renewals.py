@@ -226,9 +226,12 @@ def test_an_active_task_is_escalated_when_a_later_threshold_is_crossed(s):
     [u] = tasks_of(s, "ren_r_esc")
     assert (u["priority"], u["status"], u["version"]) == ("URGENT", "IN_PROGRESS", t["version"] + 2)
     assert u["due_date"] == day(2), "pulled in from " + t["due_date"]
-    assert u["sla_hours"] is not None and u["sla_breached"] is False
+    # the threshold's 24 hours as given, on a clock restarted at the escalation
+    assert u["sla_hours"] == 24 and u["sla_breached"] is False
+    assert u["sla_started_at"] > t["sla_started_at"] and u["sla_paused_seconds"] == 0
     lines = [h for h in s.history(t["id"]) if h["actor"] == "renewals"]
-    assert {h["field"] for h in lines if h["type"] == "field_changed"} == {"priority", "due_date", "sla_hours", "sla_due_at"}
+    assert {h["field"] for h in lines if h["type"] == "field_changed"} == {"priority", "due_date", "sla_hours",
+                                                                         "sla_started_at", "sla_due_at"}
 
 
 def test_an_item_lists_the_actions_taken_with_their_threshold_and_time(s):

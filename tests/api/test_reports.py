@@ -85,7 +85,7 @@ def g(key, tasks, met, breached, active, cancelled, compliance, median, p90, **n
     grouping has names."""
     return {"key": key, **name, "tasks_with_sla": tasks, "met": met, "breached": breached, "breached_active": active,
             "cancelled": cancelled, "compliance": compliance, "median_hours_to_complete": median,
-            "p90_hours_to_complete": p90}
+            "p90_hours_to_complete": p90, "paused_seconds": 0}
 
 
 TOTAL = g("total", 10, 5, 2, 2, 1, 0.5556, 3.0, 8.4)
@@ -246,10 +246,10 @@ def test_csv_quotes_fields_per_rfc_4180(make_server):
     s.task(sla_hours=1)  # source MANUAL, nothing to quote; the quoting itself:
     r = s.get("/ops/reports/sla?from=2026-01-01&to=2026-01-01&format=csv")
     assert r.body.decode().splitlines()[0] == ("key,assignee_name,tasks_with_sla,met,breached,breached_active,"
-                                               "cancelled,compliance,median_hours_to_complete,p90_hours_to_complete")
+                                               "cancelled,compliance,median_hours_to_complete,p90_hours_to_complete,paused_seconds")
     r = s.get("/ops/reports/sla?from=2026-01-01&to=2026-01-01&group_by=source&format=csv")
     assert r.body.decode().splitlines()[0] == ("key,tasks_with_sla,met,breached,breached_active,cancelled,"
-                                               "compliance,median_hours_to_complete,p90_hours_to_complete")
+                                               "compliance,median_hours_to_complete,p90_hours_to_complete,paused_seconds")
 
 
 def test_sla_report_by_customer_names_each_customer_and_labels_no_customer(make_server):

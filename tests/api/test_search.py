@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Server, assert_error, db_query, is_pg_uri, new_db_uri, run_cli
+from conftest import Server, assert_error, db_query, is_pg_uri, new_db_uri, run_cli, sqlite_undo_sla_clock
 
 SOON = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 LATER = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()
@@ -277,7 +277,7 @@ def test_sla_state_filter(srv):
     assert ids(q(srv, "slastate", sla_state="at_risk")) == []
     assert set(ids(q(srv, "slastate", sla_state="met,none"))) == {met["id"], none["id"]}
     assert running["id"] not in ids(q(srv, "slastate", sla_state="met,breached,none,at_risk"))
-    assert_error(srv.get("/ops/tasks?sla_state=paused"), 422, "validation_failed", "sla_state")
+    assert ids(q(srv, "slastate", sla_state="paused")) == [], "no clock is paused"
     assert_error(srv.get("/ops/tasks?sla_state=late"), 422, "validation_failed", "sla_state")
 
 
@@ -399,6 +399,9 @@ def test_a_database_from_before_the_search_is_indexed_on_upgrade(make_server):
     else:
         for name in ("search_tasks", "search_docs", "search_names", "views"):
             db_query(s, f"DROP TABLE {name}")
+        # 017_sla_clock altered tasks (ADD COLUMN cannot run twice): undone
+        # as well, so that it applies again after the search's
+        sqlite_undo_sla_clock(s)
         db_query(s, "DELETE FROM schema_migrations WHERE name >= '013_search'")
     s.start()
     finds_the_old_rows(s, t)

@@ -63,6 +63,7 @@ before(async () => {
   ids.undo = await asAnna({title: 'Finish and undo', due_date: addDays(today, 4), sla_hours: 48});
   ids.cancel = await asAnna({title: 'Cancel and undo', due_date: addDays(today, 4), sla_hours: 48});
   ids.talk = await asAnna({title: 'Talk it over', due_date: addDays(today, 4)});
+  ids.wait = await asAnna({title: 'Wait for the scan', due_date: addDays(today, 4), sla_hours: 24});
   // a renewal task: the item expires in 20 days, so the 30-day threshold is crossed
   await server.ok('PUT', '/ops/customers/cus_one/renewals/ren_pass', {kind: 'passport', expires_on: addDays(today, 20)});
   const run = await server.ok('POST', '/ops/renewals/run');
@@ -286,6 +287,26 @@ describe('a task page', () => {
     const t = await server.get(ids.late);
     assert.deepEqual([t.status, t.work_status], ['OVERDUE', 'IN_PROGRESS']);
     await page.locator('#history li', {hasText: 'Anna Staff: started it while overdue'}).waitFor();
+  });
+
+  test('Waiting on customer pauses the SLA clock and says so, pressed again it resumes', async () => {
+    await openTask(page, ids.wait);
+    const btn = page.getByRole('button', {name: 'Waiting on customer'});
+    assert.equal(await btn.getAttribute('aria-pressed'), 'false');
+    await btn.click();
+    await fact(page, 'Waiting').waitFor();
+    assert.match(await fact(page, 'SLA').textContent(), /^Paused \(waiting on the customer\): .* left/);
+    assert.equal(await page.getByRole('button', {name: 'Waiting on customer'}).getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Waiting on customer');
+    assert.equal((await server.get(ids.wait)).waiting_on_customer, true);
+    await page.locator('#history li', {hasText: 'Anna Staff: paused the SLA clock: waiting on the customer'}).waitFor();
+    await page.screenshot({path: shotPath('task-waiting-1280.png')});
+    await page.getByRole('button', {name: 'Waiting on customer'}).click();
+    await page.locator('#history li', {hasText: 'Anna Staff: resumed the SLA clock'}).waitFor();
+    assert.equal(await fact(page, 'Waiting').count(), 0);
+    assert.match(await fact(page, 'SLA').textContent(), /^1 d left/);
+    const t = await server.get(ids.wait);
+    assert.deepEqual([t.waiting_on_customer, t.sla_paused_at], [false, null]);
   });
 
   test('complete answers with Undo, which reopens the task', async () => {

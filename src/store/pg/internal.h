@@ -69,6 +69,10 @@ enum err pg_put(struct store_conn *c, const char *insert_sql, const struct pg_pa
 bool pg_tx_calendar(struct store_conn *c, char **body, bool *found);
 void pg_tx_calendar_keep(struct store_conn *c, const char *body);
 void pg_tx_calendar_forget(struct store_conn *c);
+/* SLA clocks: the SLA policy, kept for the transaction as the calendar is
+ * (pg_tx_calendar_forget forgets it too). */
+bool pg_tx_policy(struct store_conn *c, bool has[4], double hours[4]);
+void pg_tx_policy_keep(struct store_conn *c, const bool has[4], const double hours[4]);
 
 /* Columns of row r: a copy the caller frees (NULL for SQL NULL); copied
  * into out[n], truncated to fit ("" for NULL); numbers (0 for NULL). */
@@ -87,7 +91,9 @@ bool pg_col_bytes(const PGresult *res, int r, int i, unsigned char *out, size_t 
     "source, created_at, updated_at, started_at, completed_at, cancelled_at, version, renewal_id, "           \
     "rule_id, event_id, rule_depth"
 /* then comment_count, read only (comment_add keeps it; see sqlite/internal.h) */
-#define PG_TASK_READ_COLS PG_TASK_COLS ", sla_due_at, sla_risk_at, comment_count"
+#define PG_TASK_READ_COLS PG_TASK_COLS ", sla_due_at, sla_risk_at, comment_count, " PG_TASK_CLOCK_READ_COLS
+/* the SLA clock's columns (migration 010), read after comment_count: 24-27 */
+#define PG_TASK_CLOCK_READ_COLS "coalesce(sla_started_at, created_at), sla_paused_at, sla_paused_ms, sla_by_policy"
 /* Reads row r of a result selecting PG_TASK_COLS (or PG_TASK_READ_COLS). */
 void pg_read_task(const PGresult *res, int r, struct task *t);
 

@@ -68,6 +68,10 @@ struct pg_conn {
     bool cache_suspect;    /* a prepare sent in the pipeline failed */
     bool cal_known;        /* the SLA calendar as this transaction read it */
     char *cal_body;
+    /* SLA clocks: the SLA policy as this transaction read it (forgotten with the calendar) */
+    bool pol_known;
+    bool pol_has[4];
+    double pol_hours[4];
 };
 
 static struct pg_conn *PC(struct store_conn *c) { return (struct pg_conn *)c; }
@@ -713,6 +717,26 @@ void pg_tx_calendar_forget(struct store_conn *c)
     free(pc->cal_body);
     pc->cal_body = NULL;
     pc->cal_known = false;
+    pc->pol_known = false;
+}
+
+/* SLA clocks: the policy by priority, kept like the calendar */
+bool pg_tx_policy(struct store_conn *c, bool has[4], double hours[4])
+{
+    struct pg_conn *pc = PC(c);
+    if (!pc->pipe || !pc->pol_known) return false;
+    memcpy(has, pc->pol_has, sizeof pc->pol_has);
+    memcpy(hours, pc->pol_hours, sizeof pc->pol_hours);
+    return true;
+}
+
+void pg_tx_policy_keep(struct store_conn *c, const bool has[4], const double hours[4])
+{
+    struct pg_conn *pc = PC(c);
+    if (!pc->pipe) return;
+    memcpy(pc->pol_has, has, sizeof pc->pol_has);
+    memcpy(pc->pol_hours, hours, sizeof pc->pol_hours);
+    pc->pol_known = true;
 }
 
 /* ---- transactions ------------------------------------------------------------------ */

@@ -105,13 +105,16 @@ static void add_today(struct query *b)
     add(b, "$%d", b->n_today);
 }
 
+/* The instant a task's SLA is judged at: now, or the start of its pause in
+ * progress (SLA clocks: a paused clock stands still), as domain/sla.c's
+ * sla_judged_at. Every use compares an SLA instant with it. */
 static void add_now(struct query *b)
 {
     if (!b->n_now) {
         pg_p_int(&b->p, b->now);
         b->n_now = b->p.n;
     }
-    add(b, "$%d", b->n_now);
+    add(b, "coalesce(sla_paused_at, $%d::bigint)", b->n_now);
 }
 
 /* The array literal {"a","b"} of ids[0..n) in out (sized as
@@ -278,9 +281,15 @@ static void add_filter(struct query *b, const struct task_filter *f, bool with_s
             add(b, "))");
             sep = " OR ";
         }
-        if (f->sla_state_mask & SLA_STATE_NONE) add(b, "%ssla_due_at IS NULL", sep);
+        if (f->sla_state_mask & SLA_STATE_NONE) {
+            add(b, "%ssla_due_at IS NULL", sep);
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_PAUSED) add(b, "%s(sla_due_at IS NOT NULL AND sla_paused_at IS NOT NULL)", sep);
         add(b, ")");
     }
+    /* SLA clocks: waiting on the customer is a pause in progress */
+    if (f->waiting != WAITING_ANY) add(b, " AND sla_paused_at IS %s", f->waiting == WAITING_YES ? "NOT NULL" : "NULL");
 }
 
 /* Sort orders: the columns and directions, most significant first. Keyset
@@ -595,7 +604,8 @@ enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const 
      * rows, through their own indexes. */
     bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
                   !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
-                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0];
+                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0] &&
+                  f->waiting == WAITING_ANY;
     if (f->q.n) return stats_of_matches(c, f, today, now_ms, out);
     struct query b = {.today = today, .now = now_ms};
     add(&b, "SELECT status, due_date < ");
@@ -701,7 +711,7 @@ enum err pg_metrics_read(struct store_conn *c, const char *today, int64_t now_ms
     PQclear(res);
     struct pg_params q = {0};
     pg_p_int(&q, now_ms);
-    res = pg_run(c, "SELECT count(*) FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < $1", &q,
+    res = pg_run(c, "SELECT count(*) FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < coalesce(sla_paused_at, $1::bigint)", &q,
                  &rc);
     if (!res) return rc;
     out->sla_breached_active = PQntuples(res) ? pg_col_int64(res, 0, 0) : 0;

@@ -21,7 +21,8 @@ enum err pg_task_sla_breach_unrecorded(struct store_conn *c, int64_t now_ms, int
      * set on every run */
     enum err rc;
     PGresult *res = pg_run(c, "SELECT id FROM tasks WHERE sla_breach_recorded = 0 AND sla_due_at IS NOT NULL "
-                              "AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < $1 ORDER BY sla_due_at, id LIMIT $2",
+                              "AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < $1 AND sla_paused_at IS NULL "
+                              "ORDER BY sla_due_at, id LIMIT $2",
                            &p, &rc);
     if (!res) return rc;
     char **out = calloc(limit > 0 ? (size_t)limit : 1, sizeof *out);
@@ -62,7 +63,8 @@ enum err pg_task_sla_active_batch(struct store_conn *c, const char *after_id, in
      * the planner (a prepared statement's generic plan, which cannot see
      * how far after $1 is) off the status indexes, which read every active
      * task and sort them, as on SQLite */
-    PGresult *res = pg_run(c, "SELECT id, created_at, sla_hours, sla_due_at, sla_risk_at FROM tasks "
+    PGresult *res = pg_run(c, "SELECT id, created_at, sla_hours, sla_due_at, sla_risk_at, "
+                              "coalesce(sla_started_at, created_at), sla_paused_ms FROM tasks "
                               "WHERE id > $1 AND sla_hours IS NOT NULL AND (status || '') IN ('OPEN', 'IN_PROGRESS') "
                               "ORDER BY id LIMIT $2",
                            &p, &rc);
@@ -80,6 +82,8 @@ enum err pg_task_sla_active_batch(struct store_conn *c, const char *after_id, in
         s->sla_hours = pg_col_double(res, r, 2);
         s->sla_due_at = pg_col_int64(res, r, 3);
         s->sla_risk_at = pg_col_int64(res, r, 4);
+        s->sla_started_at = pg_col_int64(res, r, 5);
+        s->sla_paused_ms = pg_col_int64(res, r, 6);
     }
     PQclear(res);
     *rows = out;
@@ -190,7 +194,8 @@ enum err pg_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_
     /* the key column as text, and beside it the name the report shows for
      * an assignee or a customer; day and week come from sla_due_at */
 #define SLA_SCAN_WHERE "WHERE t.sla_due_at >= $1 AND t.sla_due_at < $2"
-#define SLA_SCAN_COLS "t.status, t.created_at, t.completed_at, t.sla_due_at"
+#define SLA_SCAN_COLS "t.status, t.created_at, t.completed_at, t.sla_due_at, " \
+                      "coalesce(t.sla_started_at, t.created_at), t.sla_paused_at, t.sla_paused_ms"
     static const char *const sql[] = {
         [SLA_GROUP_ASSIGNEE] = "SELECT t.assignee_id, " SLA_SCAN_COLS ", s.name FROM tasks t "
                                "LEFT JOIN staff s ON s.id = t.assignee_id " SLA_SCAN_WHERE,
@@ -224,9 +229,103 @@ enum err pg_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t end_
         r.created_at = pg_col_int64(res, i, 2);
         r.completed_at = pg_col_int64(res, i, 3);
         r.sla_due_at = pg_col_int64(res, i, 4);
-        if (g == SLA_GROUP_ASSIGNEE || g == SLA_GROUP_CUSTOMER) r.name = pg_col_null(res, i, 5) ? "" : PQgetvalue(res, i, 5);
+        r.sla_started_at = pg_col_int64(res, i, 5);
+        r.sla_paused_at = pg_col_null(res, i, 6) ? 0 : pg_col_int64(res, i, 6);
+        r.sla_paused_ms = pg_col_int64(res, i, 7);
+        if (g == SLA_GROUP_ASSIGNEE || g == SLA_GROUP_CUSTOMER) r.name = pg_col_null(res, i, 8) ? "" : PQgetvalue(res, i, 8);
         row(arg, &r);
     }
     PQclear(res);
     return ERR_OK;
+}
+
+/* ---- SLA clocks: the at-risk warning, the marks a moved deadline clears, the policy ---- */
+
+enum err pg_task_sla_risk_unrecorded(struct store_conn *c, int64_t now_ms, int limit, char ***ids, int *n)
+{
+    *ids = NULL;
+    *n = 0;
+    struct pg_params p = {0};
+    pg_p_int(&p, now_ms);
+    pg_p_int(&p, limit);
+    /* the condition of the partial index tasks_sla_risk_unrecorded */
+    enum err rc;
+    PGresult *res = pg_run(c, "SELECT id FROM tasks WHERE sla_risk_recorded = 0 AND sla_risk_at IS NOT NULL "
+                              "AND sla_paused_at IS NULL AND status IN ('OPEN', 'IN_PROGRESS') "
+                              "AND sla_risk_at <= $1::bigint AND sla_due_at >= $1::bigint "
+                              "ORDER BY sla_risk_at, id LIMIT $2",
+                           &p, &rc);
+    if (!res) return rc;
+    char **out = calloc(limit > 0 ? (size_t)limit : 1, sizeof *out);
+    if (!out) {
+        PQclear(res);
+        return ERR_INTERNAL;
+    }
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows && *n < limit; r++) {
+        if (!(out[*n] = pg_col_dup(res, r, 0))) break;
+        (*n)++;
+    }
+    PQclear(res);
+    *ids = out;
+    return ERR_OK;
+}
+
+enum err pg_task_sla_risk_mark(struct store_conn *c, const char *id)
+{
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, id);
+    int64_t n = 0;
+    enum err rc = pg_cmd(c, "UPDATE tasks SET sla_risk_recorded = 1 WHERE id = $1 AND sla_risk_recorded = 0", &p, &n);
+    if (rc != ERR_OK) return rc;
+    return n == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+enum err pg_task_sla_marks_clear(struct store_conn *c, const char *id, bool breach, bool risk)
+{
+    struct pg_params p = {0};
+    pg_p_opt_text(&p, id);
+    pg_p_int(&p, breach);
+    pg_p_int(&p, risk);
+    return pg_cmd(c, "UPDATE tasks SET sla_breach_recorded = CASE WHEN $2::integer = 1 THEN 0 ELSE sla_breach_recorded END, "
+                     "sla_risk_recorded = CASE WHEN $3::integer = 1 THEN 0 ELSE sla_risk_recorded END WHERE id = $1",
+                  &p, NULL);
+}
+
+enum err pg_sla_policy_get(struct store_conn *c, bool has[4], double hours[4])
+{
+    for (int i = 0; i < 4; i++) has[i] = false, hours[i] = 0;
+    /* one read a group: a create without sla_hours asks for it each time */
+    if (pg_tx_policy(c, has, hours)) return ERR_OK;
+    PGresult *res;
+    /* columns in enum task_priority order: LOW, MEDIUM, HIGH, URGENT */
+    enum err rc = pg_row(c, "SELECT low, medium, high, urgent FROM sla_policy WHERE id = 1", NULL, &res);
+    if (rc != ERR_OK && rc != ERR_NOT_FOUND) return rc;
+    if (rc == ERR_OK) {
+        for (int i = 0; i < 4; i++) {
+            has[i] = !pg_col_null(res, 0, i);
+            hours[i] = has[i] ? pg_col_double(res, 0, i) : 0;
+        }
+        PQclear(res);
+    }
+    pg_tx_policy_keep(c, has, hours);
+    return ERR_OK;
+}
+
+enum err pg_sla_policy_put(struct store_conn *c, const bool has[4], const double hours[4], int64_t now_ms)
+{
+    struct pg_params p = {0};
+    for (int i = 0; i < 4; i++) {
+        if (has[i])
+            pg_p_double(&p, hours[i]);
+        else
+            pg_p_null(&p);
+    }
+    pg_p_int(&p, now_ms);
+    pg_tx_calendar_forget(c); /* and the policy kept with it */
+    return pg_cmd(c, "INSERT INTO sla_policy (id, low, medium, high, urgent, updated_at) VALUES "
+                     "(1, $1::double precision, $2::double precision, $3::double precision, $4::double precision, $5) "
+                     "ON CONFLICT (id) DO UPDATE SET low = excluded.low, medium = excluded.medium, "
+                     "high = excluded.high, urgent = excluded.urgent, updated_at = excluded.updated_at",
+                  &p, NULL);
 }

@@ -39,6 +39,12 @@ void pg_read_task(const PGresult *res, int r, struct task *t)
         t->sla_risk_ms = t->has_sla ? pg_col_int64(res, r, 22) : 0;
     }
     if (PQnfields(res) > 23) t->comment_count = pg_col_int64(res, r, 23);
+    if (PQnfields(res) > 27) { /* SLA clocks */
+        t->sla_started_at = pg_col_int64(res, r, 24);
+        t->sla_paused_at = pg_col_null(res, r, 25) ? 0 : pg_col_int64(res, r, 25);
+        t->sla_paused_ms = pg_col_int64(res, r, 26);
+        t->sla_by_policy = pg_col_int64(res, r, 27) != 0;
+    }
 }
 
 enum err pg_task_get(struct store_conn *c, const char *id, struct task *out)
@@ -93,14 +99,21 @@ static void task_params(struct pg_params *p, const struct task *t, bool with_rul
         pg_p_null(p);
         pg_p_null(p);
     }
+    /* SLA clocks: $24-$27 of an insert, $21-$24 of an update */
+    pg_p_int(p, t->sla_started_at ? t->sla_started_at : t->created_at);
+    pg_p_ts(p, t->sla_paused_at);
+    pg_p_int(p, t->sla_paused_ms);
+    pg_p_int(p, t->sla_by_policy);
 }
 
 enum err pg_task_insert(struct store_conn *c, const struct task *t)
 {
     struct pg_params p = {0};
     task_params(&p, t, true);
-    return pg_cmd(c, "INSERT INTO tasks (" PG_TASK_COLS ", sla_due_at, sla_risk_at) VALUES ($1, $2, $3, $4, $5, "
-                     "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+    return pg_cmd(c, "INSERT INTO tasks (" PG_TASK_COLS ", sla_due_at, sla_risk_at, sla_started_at, sla_paused_at, "
+                     "sla_paused_ms, sla_by_policy) VALUES ($1, $2, $3, $4, $5, "
+                     "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, "
+                     "$26, $27)",
                   &p, NULL);
 }
 
@@ -113,7 +126,8 @@ enum err pg_task_update(struct store_conn *c, const struct task *t)
                             "overdue_recorded = $6, due_date = $7, sla_hours = $8, assignee_id = $9, user_id = $10, "
                             "source = $11, created_at = $12, updated_at = $13, started_at = $14, completed_at = $15, "
                             "cancelled_at = $16, version = $17, renewal_id = $18, sla_due_at = $19, "
-                            "sla_risk_at = $20 WHERE id = $1 AND version = $17::bigint - 1",
+                            "sla_risk_at = $20, sla_started_at = $21, sla_paused_at = $22, sla_paused_ms = $23, "
+                            "sla_by_policy = $24 WHERE id = $1 AND version = $17::bigint - 1",
                          &p, &changed);
     if (rc != ERR_OK) return rc;
     if (changed == 1) return ERR_OK;

@@ -54,11 +54,15 @@ enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *up
 /* what a read selects, the stored SLA deadline and 80% instant after
  * TASK_COLS, then comment_count (read only: comment_add keeps it, so no
  * insert or update writes it and an update cannot reset it) */
-#define TASK_READ_COLS TASK_COLS ", sla_due_at, sla_risk_at, comment_count"
+#define TASK_READ_COLS TASK_COLS ", sla_due_at, sla_risk_at, comment_count, " TASK_CLOCK_READ_COLS
+/* the SLA clock's columns (migration 017), read after comment_count */
+#define TASK_CLOCK_READ_COLS "coalesce(sla_started_at, created_at), sla_paused_at, sla_paused_ms, sla_by_policy"
 /* Columns read: 0-16 the core's, 17 renewal_id, 18-20 rule_id,
- * event_id, rule_depth, 21-22 sla_due_at, sla_risk_at, 23 comment_count.
+ * event_id, rule_depth, 21-22 sla_due_at, sla_risk_at, 23 comment_count,
+ * 24-27 sla_started_at, sla_paused_at, sla_paused_ms, sla_by_policy.
  * Bound parameters (bind_task): ?1-?17 the core's, ?18 sla_due_at,
- * ?19 renewal_id, ?20 sla_risk_at, ?21-?23 rule_id, event_id, rule_depth. */
+ * ?19 renewal_id, ?20 sla_risk_at, ?21-?23 rule_id, event_id, rule_depth,
+ * ?24-?27 the SLA clock's. */
 void sqlite_read_task(sqlite3_stmt *st, struct task *t);
 
 /* search.c: a customer's search_names row alone */

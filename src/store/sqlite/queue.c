@@ -56,11 +56,11 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
     if (f->due_to[0]) ADD(" AND due_date <= :due_to");
     /* the SLA filters, the same rules as domain/sla.c */
 #define SLA_BREACHED_SQL "((status = 'COMPLETED' AND completed_at > sla_due_at) OR " \
-                         "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now))"
+                         "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < coalesce(sla_paused_at, :now)))"
     if (f->sla_breached == SLA_FILTER_BREACHED) ADD(" AND sla_due_at IS NOT NULL AND %s", SLA_BREACHED_SQL);
     if (f->sla_breached == SLA_FILTER_NOT_BREACHED) ADD(" AND sla_due_at IS NOT NULL AND NOT %s", SLA_BREACHED_SQL);
     if (f->sla_at_risk)
-        ADD(" AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now");
+        ADD(" AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= coalesce(sla_paused_at, :now) AND sla_risk_at <= coalesce(sla_paused_at, :now)");
 #undef SLA_BREACHED_SQL
     if (f->renewal_id[0]) ADD(" AND renewal_id = :renewal"); /* renewals */
     /* search and the page's views */
@@ -86,17 +86,23 @@ static void filter_sql(char *sql, size_t n, const struct task_filter *f, bool wi
             sep = " OR ";
         }
         if (f->sla_state_mask & SLA_STATE_AT_RISK) {
-            ADD("%s(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now)", sep);
+            ADD("%s(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= coalesce(sla_paused_at, :now) AND sla_risk_at <= coalesce(sla_paused_at, :now))", sep);
             sep = " OR ";
         }
         if (f->sla_state_mask & SLA_STATE_BREACHED) {
             ADD("%s((status = 'COMPLETED' AND completed_at > sla_due_at) OR "
-                "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now))", sep);
+                "(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < coalesce(sla_paused_at, :now)))", sep);
             sep = " OR ";
         }
-        if (f->sla_state_mask & SLA_STATE_NONE) ADD("%ssla_due_at IS NULL", sep);
+        if (f->sla_state_mask & SLA_STATE_NONE) {
+            ADD("%ssla_due_at IS NULL", sep);
+            sep = " OR ";
+        }
+        if (f->sla_state_mask & SLA_STATE_PAUSED) ADD("%s(sla_due_at IS NOT NULL AND sla_paused_at IS NOT NULL)", sep);
         ADD(")");
     }
+    /* SLA clocks: waiting on the customer is a pause in progress */
+    if (f->waiting != WAITING_ANY) ADD(" AND sla_paused_at IS %s", f->waiting == WAITING_YES ? "NOT NULL" : "NULL");
 #undef ADD
 }
 
@@ -424,8 +430,8 @@ static enum err stats_of_matches(struct store_conn *c, const struct task_filter 
     struct task_filter g = *f;
     g.q.n = 0; /* the q term is the FTS5 side of the join */
     char sql[4096] = "SELECT status, due_date < :today, count(*), "
-                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now), "
-                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now) "
+                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < coalesce(sla_paused_at, :now)), "
+                     "sum(status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= coalesce(sla_paused_at, :now) AND sla_risk_at <= coalesce(sla_paused_at, :now)) "
                      "FROM search_tasks CROSS JOIN tasks";
     filter_sql(sql, sizeof sql, &g, false);
     strncat(sql, " AND search_tasks MATCH :q AND tasks.id = (SELECT task_id FROM search_docs WHERE rid = "
@@ -460,7 +466,8 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
      * through their own indexes. */
     bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
                   !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
-                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0];
+                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0] &&
+                  f->waiting == WAITING_ANY;
     if (f->q.n) return stats_of_matches(c, f, today, now_ms, out);
     char sql[4096];
     snprintf(sql, sizeof sql, "SELECT status, due_date < :today, %s FROM %s", totals ? "sum(n)" : "count(*)",
@@ -483,7 +490,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
 
     char sql2[4096] = "SELECT count(*) FROM tasks";
     filter_sql(sql2, sizeof sql2, f, false);
-    strncat(sql2, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < :now", sizeof sql2 - strlen(sql2) - 1);
+    strncat(sql2, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < coalesce(sla_paused_at, :now)", sizeof sql2 - strlen(sql2) - 1);
     st = sqlite_stmt(c, sql2);
     if (!st) return ERR_INTERNAL;
     bind_filter(st, f, today);
@@ -495,7 +502,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     /* active tasks at risk (80% of their SLA time gone, not breached) */
     char sql3[4096] = "SELECT count(*) FROM tasks";
     filter_sql(sql3, sizeof sql3, f, false);
-    strncat(sql3, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= :now AND sla_risk_at <= :now",
+    strncat(sql3, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= coalesce(sla_paused_at, :now) AND sla_risk_at <= coalesce(sla_paused_at, :now)",
             sizeof sql3 - strlen(sql3) - 1);
     st = sqlite_stmt(c, sql3);
     if (!st) return ERR_INTERNAL;
@@ -584,7 +591,7 @@ enum err sqlite_metrics_read(struct store_conn *c, const char *today, int64_t no
     }
     if (rc != SQLITE_DONE) return sqlite_fail(c, st, "metrics_read counts");
     sqlite_done(st);
-    st = sqlite_stmt(c, "SELECT count(*) FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ?");
+    st = sqlite_stmt(c, "SELECT count(*) FROM tasks WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < coalesce(sla_paused_at, ?)");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_int64(st, 1, now_ms);
     if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "metrics_read sla");

@@ -37,7 +37,7 @@ enum err sqlite_task_sla_breach_unrecorded(struct store_conn *c, int64_t now_ms,
 {
     sqlite3_stmt *st = sqlite_stmt(c, "SELECT id FROM tasks INDEXED BY tasks_sla_unrecorded WHERE sla_breach_recorded = 0"
                                " AND sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ?"
-                               " ORDER BY sla_due_at LIMIT ?");
+                               " AND sla_paused_at IS NULL ORDER BY sla_due_at LIMIT ?");
     if (!st) return ERR_INTERNAL;
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_int(st, 2, limit);
@@ -62,7 +62,8 @@ enum err sqlite_task_sla_active_batch(struct store_conn *c, const char *after_id
     /* in id order along the primary key: the unary + keeps the planner off
      * the status indexes, which read every active task and sorted them (~40 ms
      * a chunk at 60,000 active tasks, against 0.2 ms) */
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, created_at, sla_hours, sla_due_at, sla_risk_at FROM tasks"
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT id, created_at, sla_hours, sla_due_at, sla_risk_at,"
+                               " coalesce(sla_started_at, created_at), sla_paused_ms FROM tasks"
                                " WHERE id > ? AND +sla_hours IS NOT NULL AND +status IN ('OPEN', 'IN_PROGRESS')"
                                " ORDER BY id LIMIT ?");
     if (!st) return ERR_INTERNAL;
@@ -81,6 +82,8 @@ enum err sqlite_task_sla_active_batch(struct store_conn *c, const char *after_id
         r->sla_hours = sqlite3_column_double(st, 2);
         r->sla_due_at = sqlite3_column_int64(st, 3);
         r->sla_risk_at = sqlite3_column_int64(st, 4);
+        r->sla_started_at = sqlite3_column_int64(st, 5);
+        r->sla_paused_ms = sqlite3_column_int64(st, 6);
     }
     if (*n < limit && rc != SQLITE_DONE) {
         free(out);
@@ -163,7 +166,8 @@ enum err sqlite_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t 
      * an assignee or a customer; day and week come from sla_due_at */
 #define SLA_SCAN_FROM "FROM tasks t INDEXED BY tasks_by_sla_due "
 #define SLA_SCAN_WHERE "WHERE t.sla_due_at >= ? AND t.sla_due_at < ?"
-#define SLA_SCAN_COLS "t.status, t.created_at, t.completed_at, t.sla_due_at"
+#define SLA_SCAN_COLS "t.status, t.created_at, t.completed_at, t.sla_due_at, " \
+                      "coalesce(t.sla_started_at, t.created_at), t.sla_paused_at, t.sla_paused_ms"
     static const char *const sql[] = {
         [SLA_GROUP_ASSIGNEE] = "SELECT t.assignee_id, " SLA_SCAN_COLS ", s.name " SLA_SCAN_FROM
                                "LEFT JOIN staff s ON s.id = t.assignee_id " SLA_SCAN_WHERE,
@@ -195,8 +199,11 @@ enum err sqlite_sla_report_scan(struct store_conn *c, int64_t start_ms, int64_t 
         r.created_at = sqlite3_column_int64(st, 2);
         r.completed_at = sqlite3_column_int64(st, 3);
         r.sla_due_at = sqlite3_column_int64(st, 4);
+        r.sla_started_at = sqlite3_column_int64(st, 5);
+        r.sla_paused_at = sqlite3_column_int64(st, 6);
+        r.sla_paused_ms = sqlite3_column_int64(st, 7);
         if (g == SLA_GROUP_ASSIGNEE || g == SLA_GROUP_CUSTOMER) {
-            const char *name = (const char *)sqlite3_column_text(st, 5);
+            const char *name = (const char *)sqlite3_column_text(st, 8);
             r.name = name ? name : "";
         }
         row(arg, &r);
@@ -211,4 +218,78 @@ enum err sqlite_task_sla_set_many(struct store_conn *c, const struct sla_stamp_r
     enum err rc = ERR_OK;
     for (int i = 0; i < n && rc == ERR_OK; i++) rc = sqlite_task_sla_set(c, rows[i].id, rows[i].sla_due_at, rows[i].sla_risk_at);
     return rc;
+}
+
+/* ---- SLA clocks: the at-risk warning, the marks a moved deadline clears, the policy ---- */
+
+enum err sqlite_task_sla_risk_unrecorded(struct store_conn *c, int64_t now_ms, int limit, char ***ids, int *n)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT id FROM tasks INDEXED BY tasks_sla_risk_unrecorded WHERE sla_risk_recorded = 0"
+                               " AND sla_risk_at IS NOT NULL AND sla_paused_at IS NULL AND status IN ('OPEN', 'IN_PROGRESS')"
+                               " AND sla_risk_at <= ?1 AND sla_due_at >= ?1 ORDER BY sla_risk_at LIMIT ?2");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int(st, 2, limit);
+    return collect_ids(c, st, limit, ids, n);
+}
+
+enum err sqlite_task_sla_risk_mark(struct store_conn *c, const char *id)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "UPDATE tasks SET sla_risk_recorded = 1 WHERE id = ? AND sla_risk_recorded = 0");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "task_sla_risk_mark");
+    sqlite_done(st);
+    return sqlite3_changes(sqlite_db(c)) == 1 ? ERR_OK : ERR_NOT_FOUND;
+}
+
+enum err sqlite_task_sla_marks_clear(struct store_conn *c, const char *id, bool breach, bool risk)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "UPDATE tasks SET sla_breach_recorded = CASE WHEN ?2 THEN 0 ELSE sla_breach_recorded END,"
+                               " sla_risk_recorded = CASE WHEN ?3 THEN 0 ELSE sla_risk_recorded END WHERE id = ?1");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, breach);
+    sqlite3_bind_int(st, 3, risk);
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "task_sla_marks_clear");
+    sqlite_done(st);
+    return ERR_OK;
+}
+
+enum err sqlite_sla_policy_get(struct store_conn *c, bool has[4], double hours[4])
+{
+    for (int i = 0; i < 4; i++) has[i] = false, hours[i] = 0;
+    /* columns in enum task_priority order: LOW, MEDIUM, HIGH, URGENT */
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT low, medium, high, urgent FROM sla_policy WHERE id = 1");
+    if (!st) return ERR_INTERNAL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        for (int i = 0; i < 4; i++) {
+            has[i] = sqlite3_column_type(st, i) != SQLITE_NULL;
+            hours[i] = has[i] ? sqlite3_column_double(st, i) : 0;
+        }
+    } else if (rc != SQLITE_DONE) {
+        return sqlite_fail(c, st, "sla_policy_get");
+    }
+    sqlite_done(st);
+    return ERR_OK;
+}
+
+enum err sqlite_sla_policy_put(struct store_conn *c, const bool has[4], const double hours[4], int64_t now_ms)
+{
+    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO sla_policy (id, low, medium, high, urgent, updated_at) VALUES "
+                               "(1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET low = excluded.low, "
+                               "medium = excluded.medium, high = excluded.high, urgent = excluded.urgent, "
+                               "updated_at = excluded.updated_at");
+    if (!st) return ERR_INTERNAL;
+    for (int i = 0; i < 4; i++) {
+        if (has[i])
+            sqlite3_bind_double(st, i + 1, hours[i]);
+        else
+            sqlite3_bind_null(st, i + 1);
+    }
+    sqlite3_bind_int64(st, 5, now_ms);
+    if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "sla_policy_put");
+    sqlite_done(st);
+    return ERR_OK;
 }

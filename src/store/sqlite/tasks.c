@@ -50,6 +50,12 @@ void sqlite_read_task(sqlite3_stmt *st, struct task *t)
         t->sla_risk_ms = t->has_sla ? sqlite3_column_int64(st, 22) : 0;
     }
     if (sqlite3_column_count(st) > 23) t->comment_count = sqlite3_column_int64(st, 23);
+    if (sqlite3_column_count(st) > 27) { /* SLA clocks */
+        t->sla_started_at = sqlite3_column_int64(st, 24);
+        t->sla_paused_at = sqlite3_column_int64(st, 25);
+        t->sla_paused_ms = sqlite3_column_int64(st, 26);
+        t->sla_by_policy = sqlite3_column_int(st, 27) != 0;
+    }
 }
 
 enum err sqlite_task_get(struct store_conn *c, const char *id, struct task *out)
@@ -106,13 +112,19 @@ static void bind_task(sqlite3_stmt *st, const struct task *t)
     sqlite_bind_text(st, 21, t->rule_id);
     sqlite_bind_text(st, 22, t->event_id);
     sqlite3_bind_int(st, 23, t->rule_depth);
+    /* SLA clocks */
+    sqlite3_bind_int64(st, 24, t->sla_started_at ? t->sla_started_at : t->created_at);
+    sqlite_bind_ts(st, 25, t->sla_paused_at);
+    sqlite3_bind_int64(st, 26, t->sla_paused_ms);
+    sqlite3_bind_int(st, 27, t->sla_by_policy);
 }
 
 enum err sqlite_task_insert(struct store_conn *c, const struct task *t)
 {
-    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at, sla_risk_at) VALUES "
+    sqlite3_stmt *st = sqlite_stmt(c, "INSERT INTO tasks (" TASK_COLS ", sla_due_at, sla_risk_at, sla_started_at, "
+                               "sla_paused_at, sla_paused_ms, sla_by_policy) VALUES "
                                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19, ?21, ?22, ?23, "
-                               "?18, ?20)");
+                               "?18, ?20, ?24, ?25, ?26, ?27)");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);
     if (sqlite3_step(st) != SQLITE_DONE) return sqlite_fail(c, st, "task_insert");
@@ -126,7 +138,8 @@ enum err sqlite_task_update(struct store_conn *c, const struct task *t)
                                "overdue_recorded = ?6, due_date = ?7, sla_hours = ?8, assignee_id = ?9, "
                                "user_id = ?10, source = ?11, created_at = ?12, updated_at = ?13, started_at = ?14, "
                                "completed_at = ?15, cancelled_at = ?16, version = ?17, sla_due_at = ?18, renewal_id = ?19, "
-                               "sla_risk_at = ?20 "
+                               "sla_risk_at = ?20, sla_started_at = ?24, sla_paused_at = ?25, sla_paused_ms = ?26, "
+                               "sla_by_policy = ?27 "
                                "WHERE id = ?1 AND version = ?17 - 1");
     if (!st) return ERR_INTERNAL;
     bind_task(st, t);

@@ -363,7 +363,7 @@ static struct task active_task(enum task_priority prio, const char *due)
     return t;
 }
 
-Test(renewal_escalation, raises_priority_pulls_due_date_in_and_sets_an_sla_from_now)
+Test(renewal_escalation, raises_priority_pulls_due_date_in_and_sets_the_thresholds_sla_hours_as_given)
 {
     struct task t = active_task(PRIORITY_HIGH, "2026-06-20");
     struct renewal_threshold th = {14, PRIORITY_URGENT, 2, true, 24};
@@ -374,7 +374,7 @@ Test(renewal_escalation, raises_priority_pulls_due_date_in_and_sets_an_sla_from_
     cr_expect(x.pull_due);
     cr_expect_str_eq(x.due_date, "2026-06-12");
     cr_expect(x.set_sla);
-    cr_expect_eq(x.sla_hours, 30 * 24 + 24, "whole hours from creation to now + 24 h");
+    cr_expect_eq(x.sla_hours, 24, "the threshold's hours as given: the clock restarts at the escalation");
 }
 
 Test(renewal_escalation, never_relaxes_anything)

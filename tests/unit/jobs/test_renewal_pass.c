@@ -195,8 +195,9 @@ Test(renewals_engine, an_active_task_is_escalated_instead_of_a_second_one)
     store_reader_release(c);
     int by_engine = 0;
     for (int i = 0; i < n; i++) by_engine += strcmp(h[i].actor, SERVICE_RENEWAL_ACTOR) == 0;
-    /* created, priority, due_date, sla_hours, and the sla_due_at it moved (SLA tracking) */
-    cr_expect_eq(by_engine, 5, "created + priority + due_date + sla_hours + sla_due_at lines by renewals");
+    /* created, priority, due_date, sla_hours, the SLA clock restarted at the
+     * escalation (SLA clocks), and the sla_due_at it moved (SLA tracking) */
+    cr_expect_eq(by_engine, 6, "created + priority + due_date + sla_hours + sla_started_at + sla_due_at lines by renewals");
     store_history_free(h, n);
 }
 

@@ -54,6 +54,8 @@ Test(task_json, the_api_form_has_every_field_in_order_and_whole_hours_as_integer
                         "\"created_at\":\"2026-06-09T03:00:00.000Z\",\"updated_at\":\"2026-06-10T08:00:00.000Z\","
                         "\"started_at\":\"2026-06-10T07:00:00.000Z\",\"completed_at\":null,\"cancelled_at\":null,"
                         "\"sla_due_at\":\"2026-06-10T03:00:00.000Z\",\"sla_breached\":true,\"sla_at_risk\":false,"
+                        "\"sla_started_at\":\"2026-06-09T03:00:00.000Z\",\"waiting_on_customer\":false,"
+                        "\"sla_paused_at\":null,\"sla_paused_seconds\":0,"
                         "\"version\":3,\"renewal_id\":null,\"comment_count\":0}");
     free(s);
     task_clear(&t);
