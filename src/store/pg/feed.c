@@ -99,7 +99,8 @@ enum err pg_data_version_bump(struct store_conn *c)
     return pg_cmd(c, "UPDATE data_version SET v = v + 1 WHERE id = 1", NULL, NULL);
 }
 
-/* task_sla_next_change: as SQLite's, one step of each partial index. */
+/* task_sla_next_change: as SQLite's, one step of each partial index
+ * (tasks_sla_active, tasks_sla_risk_unrecorded). */
 enum err pg_task_sla_next_change(struct store_conn *c, int64_t now_ms, int64_t *out)
 {
     *out = INT64_MAX;
@@ -108,8 +109,9 @@ enum err pg_task_sla_next_change(struct store_conn *c, int64_t now_ms, int64_t *
     PGresult *res = NULL;
     enum err rc = pg_row(c,
         "SELECT (SELECT min(sla_due_at) FROM tasks WHERE sla_due_at IS NOT NULL AND sla_due_at >= $1::bigint "
-        "AND status IN ('OPEN', 'IN_PROGRESS')), (SELECT min(sla_risk_at) FROM tasks WHERE sla_risk_at IS NOT NULL "
-        "AND sla_risk_at > $1::bigint AND status IN ('OPEN', 'IN_PROGRESS'))", &p, &res);
+        "AND status IN ('OPEN', 'IN_PROGRESS')), (SELECT min(sla_risk_at) FROM tasks WHERE sla_risk_recorded = 0 "
+        "AND sla_risk_at IS NOT NULL AND sla_paused_at IS NULL AND status IN ('OPEN', 'IN_PROGRESS') "
+        "AND sla_risk_at > $1::bigint)", &p, &res);
     if (rc != ERR_OK) return rc;
     if (!PQgetisnull(res, 0, 0)) *out = pg_col_int64(res, 0, 0) + 1;
     if (!PQgetisnull(res, 0, 1) && pg_col_int64(res, 0, 1) < *out) *out = pg_col_int64(res, 0, 1);
