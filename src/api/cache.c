@@ -2,8 +2,8 @@
  * GET /ops/tasks/stats), kept because a team's pages poll the same few views
  * all day while the data changes far less often. An answer is kept with
  * what it was made from: the canonical query (and who "me" is), the data
- * version read before the data (this process's commits and the database's
- * own number, ops.h data_version), and the instant it stops being right by
+ * version read before the data (a counter that every change to tasks or to
+ * a customer's name moves, ops.h data_version), and the instant it stops being right by
  * time alone (the next midnight, or an SLA instant: derived fields change
  * then without a write). A read after any acknowledged write, on any
  * instance, sees a new version and so a fresh answer. */
@@ -108,7 +108,7 @@ bool api_cache_reply(struct request *r, const char *key, const struct api_versio
         if (!s->a || s->hash != h || strcmp(s->key, key) != 0) continue;
         /* kept for this version, and still right at this instant (a wall
          * clock stepped back before it was made: made again) */
-        if (s->v.generation == v->generation && s->v.data == v->data && now_ms >= s->made_ms &&
+        if (s->v.data == v->data && now_ms >= s->made_ms &&
             now_ms < s->expires_ms) {
             a = s->a;
             atomic_fetch_add(&a->refs, 1);
@@ -199,8 +199,7 @@ void api_cache_counts(struct answer_cache *c, uint64_t *hits, uint64_t *misses)
     pthread_mutex_unlock(&c->lock);
 }
 
-enum err api_data_version(struct request *r, struct store_conn *c, struct api_version *v)
+enum err api_data_version(struct store_conn *c, struct api_version *v)
 {
-    v->generation = atomic_load(&r->app->store->generation);
     return store_data_version(c, &v->data);
 }

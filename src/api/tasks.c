@@ -893,7 +893,7 @@ static int64_t next_midnight(const char *today)
 static bool answer_cached(struct request *r, struct store_conn *c, const struct buf *key, int64_t now,
                           struct api_version *v, bool *cache)
 {
-    *cache = key->p && api_data_version(r, c, v) == ERR_OK;
+    *cache = key->p && api_data_version(c, v) == ERR_OK;
     return *cache && api_cache_reply(r, key->p, v, now);
 }
 

@@ -150,15 +150,14 @@ struct store_conn;
     X(VALUE, enum err, feed_head, (struct store_conn *c, int64_t *history, int64_t *comment), \
         (c, history, comment)) \
     /* ---- the data version (the cache of rendered answers, api/cache.c) ---- \
-     * data_version, on a reader: a number that differs from every earlier \
-     * answer of any connection of this process once anything committed to \
-     * the database since (by this process, another process on the same \
-     * SQLite file, or another instance on PostgreSQL); read before the data \
-     * it guards, it may lag the data, never lead it. data_version_bump: in \
-     * the writer's transaction, makes the commit change it (PostgreSQL's \
-     * counter row; nothing on SQLite, whose file carries the number). */ \
+     * data_version, on a reader: the counter that triggers on tasks and on \
+     * customers' names move in the transaction of every change to them, \
+     * whoever writes (this process, another on the same SQLite file, \
+     * another instance, SQL typed into the database): a number that differs \
+     * once a change to what the queue shows committed. Read before the \
+     * data it guards, it may lag the data, never lead it. Writes elsewhere \
+     * (sessions, leases, deliveries) leave it. */ \
     X(VALUE, enum err, data_version, (struct store_conn *c, int64_t *out), (c, out)) \
-    X(VALUE, enum err, data_version_bump, (struct store_conn *c), (c)) \
     /* The first instant after now_ms at which an active task's sla_breached \
      * or sla_at_risk changes by time alone (its 80% instant, or just past \
      * its deadline), INT64_MAX when none: until then an answer that counts \

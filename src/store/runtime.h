@@ -13,7 +13,6 @@
 #define OPSTASKS_STORE_RUNTIME_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 
 #include "store/ops.h"
 
@@ -44,9 +43,6 @@ struct store {
     struct store_conn *readers;  /* free list */
     struct store_conn **all_readers;
     int n_readers, cap_readers;
-    /* commits of this process's writer, bumped before their jobs answer:
-     * with store_data_version, what the cache of answers is keyed by */
-    _Atomic uint64_t generation;
     /* counters for the logs and benchmarks */
     uint64_t commits, jobs_committed;
     /* Readiness, kept by the writer under lock: whether the last commit that

@@ -45,9 +45,6 @@ static enum err run_group(struct store_conn *c, struct store_job *batch)
                 group = rc;
         }
     }
-    /* the cache of rendered answers sees the commit (a counter row on
-     * PostgreSQL, read by every instance) */
-    if (group == ERR_OK) group = store_data_version_bump(c);
     if (group == ERR_OK) group = (enum err)store_commit(c);
     if (group != ERR_OK) {
         store_rollback(c);
@@ -91,7 +88,6 @@ static void *writer_main(void *arg)
                       err_http_status(group), err_code_str(group));
         pthread_mutex_lock(&s->lock);
         if (group == ERR_OK) {
-            atomic_fetch_add(&s->generation, 1); /* before any job's done() answers */
             s->commits++;
             s->jobs_committed += (uint64_t)n;
         }

@@ -6,7 +6,7 @@ and breached by time alone, "me" is per caller, and a client holding the
 answer's entity tag gets 304 until something changes."""
 import json
 
-from conftest import FUTURE, db_query, new_db_uri, sqlite_only, wait_until
+from conftest import FUTURE, db_query, new_db_uri, wait_until
 
 QUEUE = "/ops/tasks?status=OPEN&limit=500"
 
@@ -127,14 +127,32 @@ def test_another_instance_on_the_same_database_reads_a_write_at_once(make_server
     reader.close()
 
 
-@sqlite_only("another process's writes on PostgreSQL go through an instance, tested above")
-def test_a_write_to_the_sqlite_file_by_another_process_is_seen(make_server):
+def test_a_write_straight_into_the_database_by_another_process_is_seen(make_server):
     s = make_server()
     t = s.task(title="Before")
     c = s.new_connection(10)
     assert [x["title"] for x in json.loads(get_on(s, c, QUEUE)[2])["data"]] == ["Before"]
     db_query(s, "UPDATE tasks SET title = 'Changed elsewhere', version = version + 1 WHERE id = ?", (t["id"],))
     assert [x["title"] for x in json.loads(get_on(s, c, QUEUE)[2])["data"]] == ["Changed elsewhere"]
+    c.close()
+
+
+def test_writes_that_change_no_task_keep_the_answer_and_its_tag(make_server):
+    s = make_server()
+    s.task(title="Kept")
+    c = s.new_connection(10)
+    _, h, _ = get_on(s, c, QUEUE)
+    # a staff member, a customer, a saved view, a token: none is in the answer
+    s.staff("sta_cache_new", name="New Person")
+    s.customer("cus_cache_new", name="New Customer")
+    assert s.put("/ops/views/viw_cache", {"name": "V", "query": "status=OPEN"}).status == 201
+    s.token("agent")
+    status, h2, _ = get_on(s, c, QUEUE, {"If-None-Match": h["etag"]})
+    assert status == 304 and h2["etag"] == h["etag"]
+    # renaming a customer changes what a search matches: a new answer
+    s.customer("cus_cache_new", name="Renamed Customer")
+    status, _, _ = get_on(s, c, QUEUE, {"If-None-Match": h["etag"]})
+    assert status == 200
     c.close()
 
 

@@ -78,8 +78,8 @@ enum err pg_feed_head(struct store_conn *c, int64_t *history, int64_t *comment)
     return ERR_OK;
 }
 
-/* The data version (ops.h): the counter row, read on its own (READ
- * COMMITTED: the newest committed number) before the data it guards. */
+/* The data version (ops.h): the counter row the triggers of migration 013
+ * move, read on its own (READ COMMITTED: the newest committed number). */
 enum err pg_data_version(struct store_conn *c, int64_t *out)
 {
     *out = 0;
@@ -89,14 +89,6 @@ enum err pg_data_version(struct store_conn *c, int64_t *out)
     *out = pg_col_int64(res, 0, 0);
     PQclear(res);
     return ERR_OK;
-}
-
-/* In the writer's transaction, so the number moves exactly when its rows
- * become visible; the writers' advisory lock already orders the instances'
- * transactions, so the row lock waits for nothing more. */
-enum err pg_data_version_bump(struct store_conn *c)
-{
-    return pg_cmd(c, "UPDATE data_version SET v = v + 1 WHERE id = 1", NULL, NULL);
 }
 
 /* task_sla_next_change: as SQLite's, one step of each partial index

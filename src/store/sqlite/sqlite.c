@@ -33,9 +33,6 @@ struct sqlite_conn {
     } cache[CACHE_SIZE];
     int n_cache, next_evict;
     struct sqlite_checkpointer *checkpointer; /* the writer's (checkpoint.c) */
-    /* the PRAGMA data_version this connection last read (data_version) */
-    bool dv_known;
-    int64_t dv_seen;
 };
 
 static struct sqlite_conn *SC(struct store_conn *c) { return (struct sqlite_conn *)c; }
@@ -594,51 +591,16 @@ enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *up
 
 sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
 
-/* ---- the data version --------------------------------------------------------
- * PRAGMA data_version changes on a connection when another connection
- * (this process's writer, or another process: `opstasks import` beside the
- * server) committed since it last asked, but each connection has its own
- * number. So each reader remembers what it saw, and a change any reader
- * notices bumps one number for the process. A commit C before a request:
- * the request's reader either last asked before C (it notices now and
- * bumps) or after C (it bumped then), so the answer is never a number from
- * before C. One number for every database this process opens: two stores
- * (the tests) only cost each other misses. */
-static _Atomic int64_t dv_epoch;
-static pthread_once_t dv_once = PTHREAD_ONCE_INIT;
-
-/* Starts from the wall clock in microseconds, so the numbers (and the
- * entity tags made from them) of a restarted server never repeat the last
- * run's. */
-static void dv_start(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    atomic_store(&dv_epoch, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
+/* ---- the data version ----------------------------------------------------
+ * The counter row the triggers of migration 020 move (ops.h data_version). */
 enum err sqlite_data_version(struct store_conn *c, int64_t *out)
 {
-    struct sqlite_conn *sc = SC(c);
-    pthread_once(&dv_once, dv_start);
-    sqlite3_stmt *st = sqlite_stmt(c, "PRAGMA data_version");
+    *out = 0;
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT v FROM data_version WHERE id = 1");
     if (!st) return ERR_INTERNAL;
     enum err rc = sqlite_step_row(c, st, "data_version");
     if (rc != ERR_OK) return rc;
-    int64_t dv = sqlite3_column_int64(st, 0);
+    *out = sqlite3_column_int64(st, 0);
     sqlite_done(st);
-    if (!sc->dv_known || dv != sc->dv_seen) {
-        sc->dv_known = true;
-        sc->dv_seen = dv;
-        *out = ++dv_epoch;
-    } else {
-        *out = dv_epoch;
-    }
-    return ERR_OK;
-}
-
-enum err sqlite_data_version_bump(struct store_conn *c)
-{
-    (void)c; /* the file's own number changes with every commit */
     return ERR_OK;
 }
