@@ -5,7 +5,8 @@
  * triggers included), in one transaction, in created_at order with the
  * server's time-ordered ids, as the server would have written them. No
  * task_history rows: no benchmark reads them.
- *   usage: seed DB [N]        (run.sh: cc -O2 seed.c $(pkg-config --cflags --libs sqlite3)) */
+ *   usage: seed DB [N]        (N = 0: only the staff and customers)
+ *   (run.sh: cc -O2 seed.c $(pkg-config --cflags --libs sqlite3)) */
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -99,9 +100,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: seed DB [N]\n");
         return 2;
     }
+    /* 0: the staff and customers alone (the creates' database) */
     long n = argc == 3 ? atol(argv[2]) : 1000000;
-    if (n < 1) {
-        fprintf(stderr, "seed: N must be a positive number\n");
+    if (n < 0 || (n == 0 && strcmp(argv[2], "0") != 0)) {
+        fprintf(stderr, "seed: N must be a number >= 0\n");
         return 2;
     }
     sqlite3 *db;

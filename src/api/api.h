@@ -212,4 +212,25 @@ bool api_signin_record_blocked(struct request *r, const char *email_key);
 /* True when secret has the shape of an invitation's, with its hash. */
 bool api_invite_secret(const char *secret, unsigned char hash[32]);
 
+/* cache.c: the rendered answers of the queue's reads. An answer is kept
+ * under a key (the route and its canonical query) with the data version it
+ * was read at and the instant it stops being right by time alone. */
+struct api_version {
+    int64_t data; /* the database's number (store_data_version) */
+};
+struct answer_cache;
+/* max_bytes 0: no cache (NULL). */
+struct answer_cache *api_cache_new(size_t max_bytes);
+void api_cache_free(struct answer_cache *c);
+/* The version to key an answer by, read on c before the data. */
+enum err api_data_version(struct store_conn *c, struct api_version *v);
+/* true when an answer for key at v, right at now_ms, was kept: it is the
+ * reply then (200, or 304 for a matching If-None-Match). */
+bool api_cache_reply(struct request *r, const char *key, const struct api_version *v, int64_t now_ms);
+/* Replies body (owned; NULL answers 500) with its entity tag and keeps it
+ * for key at v until expires_ms. */
+void api_cache_put_reply(struct request *r, const char *key, const struct api_version *v, int64_t now_ms,
+                         int64_t expires_ms, char *body);
+void api_cache_counts(struct answer_cache *c, uint64_t *hits, uint64_t *misses);
+
 #endif

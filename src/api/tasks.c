@@ -852,6 +852,51 @@ enum err api_task_query_read(struct request *r, struct task_query *qp, struct er
     return ERR_OK;
 }
 
+/* ---- the cache of rendered answers (cache.c) -------------------------------- */
+
+/* The key of a read's answer: the route, its canonical query and, when the
+ * query names an assignee (it may say "me"), who asks. false: not cached. */
+static bool answer_key(struct request *r, char route, struct buf *key)
+{
+    if (!r->app->answers) return false;
+    buf_putc(key, route);
+    if (!http_query_canonical(r, key)) return false;
+    if (http_query(r, "assignee_id")) {
+        buf_puts(key, "|me=");
+        buf_puts(key, r->token.staff_id);
+    }
+    return !key->oom;
+}
+
+/* The instant a task's JSON changes by time alone (sla_at_risk at its 80%
+ * instant, sla_breached just past its deadline); INT64_MAX for none. The
+ * overdue overlay changes at midnight, which bounds every answer anyway. */
+static int64_t task_next_change(const struct task *t, const char *today, int64_t now)
+{
+    if (!t->has_sla || !task_status_is_active(task_effective_status(t, today))) return INT64_MAX;
+    int64_t due = sla_due_at(t), risk = sla_risk_at(t), next = INT64_MAX;
+    if (risk > now) next = risk;
+    if (due >= now && due + 1 < next) next = due + 1;
+    return next;
+}
+
+/* The end of today in the server's timezone. */
+static int64_t next_midnight(const char *today)
+{
+    int64_t start, end;
+    sla_window_ms(today, today, &start, &end);
+    return end;
+}
+
+/* Looks the answer up: true when it was the reply. Otherwise *cache says
+ * whether to keep the one about to be made, read at *v. */
+static bool answer_cached(struct request *r, struct store_conn *c, const struct buf *key, int64_t now,
+                          struct api_version *v, bool *cache)
+{
+    *cache = key->p && api_data_version(c, v) == ERR_OK;
+    return *cache && api_cache_reply(r, key->p, v, now);
+}
+
 void api_tasks_list(struct request *r)
 {
     struct errinfo e = {0};
@@ -863,10 +908,34 @@ void api_tasks_list(struct request *r)
     int64_t now = q.filter.now_ms;
     struct store_conn *c = api_reader(r);
     if (!c) return;
+    struct buf key = {0};
+    struct api_version v;
+    bool cache = answer_key(r, 'L', &key);
+    if (answer_cached(r, c, &key, now, &v, &cache)) {
+        store_reader_release(c);
+        buf_free(&key);
+        return;
+    }
     struct task_page page;
     enum err rc = store_task_list(c, &q, &page);
+    /* right until midnight, the next SLA instant of a row shown, and when
+     * the filter itself is by SLA state, the next of any active task */
+    int64_t expires = next_midnight(q.today);
+    if (rc == ERR_OK && cache) {
+        for (int i = 0; i < page.n; i++) {
+            int64_t t = task_next_change(&page.items[i], q.today, now);
+            if (t < expires) expires = t;
+        }
+        bool by_sla = q.filter.sla_breached || q.filter.sla_at_risk || http_query(r, "sla_state");
+        int64_t any;
+        if (by_sla && store_task_sla_next_change(c, now, &any) != ERR_OK) cache = false;
+        else if (by_sla && any < expires) expires = any;
+    }
     store_reader_release(c);
-    if (api_failed(r, rc, NULL)) return;
+    if (api_failed(r, rc, NULL)) {
+        buf_free(&key);
+        return;
+    }
     struct buf b = {0};
     buf_puts(&b, "{\"data\":[");
     for (int i = 0; i < page.n; i++) {
@@ -882,7 +951,9 @@ void api_tasks_list(struct request *r)
         buf_puts(&b, "null");
     }
     buf_putc(&b, '}');
-    http_reply_text(r, 200, buf_take(&b));
+    if (cache) api_cache_put_reply(r, key.p, &v, now, expires, buf_take(&b));
+    else http_reply_text(r, 200, buf_take(&b));
+    buf_free(&key);
     store_task_page_free(&page);
 }
 
@@ -902,14 +973,33 @@ void api_tasks_stats(struct request *r)
     f.now_ms = now; /* sla_state */
     struct store_conn *c = api_reader(r);
     if (!c) return;
+    struct buf key = {0};
+    struct api_version v;
+    bool cache = answer_key(r, 'S', &key);
+    if (answer_cached(r, c, &key, now, &v, &cache)) {
+        store_reader_release(c);
+        buf_free(&key);
+        return;
+    }
     struct task_stats st;
     enum err rc = store_task_stats(c, &f, today, now, &st);
+    /* the counts of breached and at-risk tasks move by time alone */
+    int64_t expires = next_midnight(today), any;
+    if (rc == ERR_OK && cache && store_task_sla_next_change(c, now, &any) != ERR_OK) cache = false;
+    else if (rc == ERR_OK && cache && any < expires) expires = any;
     store_reader_release(c);
-    if (api_failed(r, rc, NULL)) return;
+    if (api_failed(r, rc, NULL)) {
+        buf_free(&key);
+        return;
+    }
     json_t *counts = json_object();
     for (int i = 0; i < TASK_STATUS__COUNT; i++)
         json_object_set_new(counts, task_status_name((enum task_status)i), json_integer(st.counts[i]));
-    http_reply_json(r, 200, json_pack("{s:o, s:I, s:I}", "counts", counts, "sla_breached_active",
-                                      (json_int_t)st.sla_breached_active, "sla_at_risk_active",
-                                      (json_int_t)st.sla_at_risk_active));
+    json_t *o = json_pack("{s:o, s:I, s:I}", "counts", counts, "sla_breached_active",
+                          (json_int_t)st.sla_breached_active, "sla_at_risk_active", (json_int_t)st.sla_at_risk_active);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (cache) api_cache_put_reply(r, key.p, &v, now, expires, text);
+    else http_reply_text(r, 200, text);
+    buf_free(&key);
 }

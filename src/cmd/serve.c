@@ -29,7 +29,7 @@
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
        O_TLS_KEY, O_PER_ADDRESS, O_MAX_CONNS, O_HEADER_TIMEOUT, O_BODY_TIMEOUT, O_TRUSTED, O_WRITE_QUEUE,
-       O_MAX_STREAMS,
+       O_MAX_STREAMS, O_ANSWER_CACHE,
        /* notifications: email */
        O_SMTP_URL, O_SMTP_FROM, O_PUBLIC_URL, O_DIGEST_TIME,
        O__COUNT };
@@ -72,6 +72,8 @@ static const struct option_desc opts[] = {
                        "writes waiting for the writer; past it a write is answered 503"},
     [O_MAX_STREAMS] = {"max-streams", "OPSTASKS_MAX_STREAMS", OPT_INT, "500", 1, 100000,
                        "live streams (GET /ops/stream) open at once; past it one is answered 503"},
+    [O_ANSWER_CACHE] = {"answer-cache-mib", "OPSTASKS_ANSWER_CACHE_MIB", OPT_INT, "32", 0, 4096,
+                        "MiB of rendered queue answers kept for repeated reads (0: none)"},
     /* notifications: email (jobs/mailer.c) */
     [O_SMTP_URL] = {"smtp-url", "OPSTASKS_SMTP_URL", OPT_STRING, "", 0, 0,
                     "send notification emails through this SMTP server: smtp://HOST:PORT or smtps://HOST:PORT "
@@ -88,6 +90,7 @@ static const struct option_desc opts[] = {
 /* The per-token volume limit of POST /ops/events; lives as long as the
  * process (an early error return leaves it to exit). */
 static struct ratelimit *events_limit, *signin_records;
+static struct answer_cache *answers;
 
 /* Splits HOST:PORT or [V6]:PORT. Returns 0 or -1. */
 static int split_listen(const char *s, char *host, size_t hn, char *port, size_t pn)
@@ -319,6 +322,7 @@ int cmd_serve(int argc, char **argv)
     app.body_timeout = (unsigned)atoi(v[O_BODY_TIMEOUT]);
     app.write_queue_max = (unsigned)atoi(v[O_WRITE_QUEUE]);
     app.trusted_proxies = v[O_TRUSTED];
+    app.answers = answers = api_cache_new((size_t)atoi(v[O_ANSWER_CACHE]) * 1024 * 1024);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(ncpu < 2 ? 2 : ncpu > 16 ? 16 : ncpu);
     /* argon2id for sign-ins, on threads of its own (service/passwords.h) */
@@ -426,6 +430,8 @@ int cmd_serve(int argc, char **argv)
     events_limit = NULL;
     ratelimit_free(signin_records);
     signin_records = NULL;
+    api_cache_free(answers);
+    answers = NULL;
     log_info("serve: stopped cleanly");
     return 0;
 }

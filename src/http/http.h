@@ -72,6 +72,7 @@ struct app {
     unsigned max_connections_per_address, max_connections, header_timeout, body_timeout, write_queue_max;
     const char *trusted_proxies; /* comma-separated */
     struct guard *guard;
+    struct answer_cache *answers; /* rendered answers of the queue's reads (api/cache.c); NULL: none */
     /* set by http_start: the table this daemon serves, and for each of its
      * rows the request-metrics series it counts into (metrics.c) */
     const struct http_route_table *routes;
@@ -182,6 +183,16 @@ struct http_pairs {
  * HTTP_PAIRS_TEXT_MAX bytes, more than HTTP_PAIRS_MAX pairs, a bad or NUL
  * escape, an empty key, or a key given twice. */
 enum err http_pairs_parse(const char *s, const char *field, struct http_pairs *out, struct errinfo *e);
+
+/* The request's query arguments (r->query's when set) as one text that is
+ * the same for the same arguments in any order: each key and value
+ * length-prefixed, sorted by key then value, appended to b. false when
+ * there are too many to sort (64) or memory ran out. */
+struct buf;
+bool http_query_canonical(struct request *r, struct buf *b);
+/* 200 with json_text (owned) and the entity tag etag (quoted), or 304
+ * without a body when the request's If-None-Match holds that tag. */
+void http_reply_tagged(struct request *r, char *json_text, const char *etag);
 
 /* Request headers and query arguments (NULL when absent). */
 const char *http_header(struct request *r, const char *name);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "util/buf.h"
 
 static void set_body(struct request *r, int status, char *body, const char *type)
 {
@@ -161,4 +162,100 @@ enum err http_query_check(struct request *r, const char *const *known, struct er
         return err_set(e, ERR_VALIDATION_FAILED, name, "unknown query parameter '%s'", name);
     }
     return ERR_OK;
+}
+
+/* ---- canonical query strings and conditional answers ----------------------- */
+
+#define CANON_MAX_ARGS 64
+
+struct canon_ctx {
+    int n;
+    bool overflow;
+    const char *key[CANON_MAX_ARGS], *value[CANON_MAX_ARGS];
+};
+
+static enum MHD_Result canon_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct canon_ctx *c = cls;
+    if (c->n == CANON_MAX_ARGS) {
+        c->overflow = true;
+        return MHD_NO;
+    }
+    c->key[c->n] = key;
+    c->value[c->n] = value ? value : "";
+    c->n++;
+    return MHD_YES;
+}
+
+bool http_query_canonical(struct request *r, struct buf *b)
+{
+    struct canon_ctx c = {0};
+    if (r->query) {
+        for (int i = 0; i < r->query->n; i++) canon_arg(&c, MHD_GET_ARGUMENT_KIND, r->query->key[i], r->query->value[i]);
+    } else {
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, canon_arg, &c);
+    }
+    if (c.overflow) return false;
+    /* insertion sort by key, then value: a handful of arguments */
+    for (int i = 1; i < c.n; i++) {
+        const char *k = c.key[i], *v = c.value[i];
+        int j = i - 1;
+        while (j >= 0 && (strcmp(c.key[j], k) > 0 || (strcmp(c.key[j], k) == 0 && strcmp(c.value[j], v) > 0))) {
+            c.key[j + 1] = c.key[j];
+            c.value[j + 1] = c.value[j];
+            j--;
+        }
+        c.key[j + 1] = k;
+        c.value[j + 1] = v;
+    }
+    /* length-prefixed, so no key or value can pass for another split */
+    for (int i = 0; i < c.n; i++) {
+        buf_int(b, (int64_t)strlen(c.key[i]));
+        buf_putc(b, ':');
+        buf_puts(b, c.key[i]);
+        buf_int(b, (int64_t)strlen(c.value[i]));
+        buf_putc(b, '=');
+        buf_puts(b, c.value[i]);
+    }
+    return !b->oom;
+}
+
+/* RFC 9110 13.1.2: If-None-Match is "*" or a list of entity tags, compared
+ * weakly (a W/ prefix on either side does not matter). */
+static bool none_match(const char *header, const char *etag)
+{
+    const char *tag = etag[0] == 'W' && etag[1] == '/' ? etag + 2 : etag;
+    size_t tn = strlen(tag);
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        if (*p == '*') return true;
+        if (p[0] == 'W' && p[1] == '/') p += 2;
+        const char *start = p;
+        if (*p != '"') break;
+        p++;
+        while (*p && *p != '"') p++;
+        if (*p != '"') break;
+        p++;
+        if ((size_t)(p - start) == tn && memcmp(start, tag, tn) == 0) return true;
+    }
+    return false;
+}
+
+void http_reply_tagged(struct request *r, char *json_text, const char *etag)
+{
+    /* Cache-Control stays no-store: an API answer is never written to a
+     * browser's disk; a client keeps the tag and the body itself */
+    if (!json_text) {
+        http_reply_text(r, 200, NULL);
+        return;
+    }
+    http_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    const char *inm = http_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm && none_match(inm, etag)) {
+        free(json_text);
+        set_body(r, 304, NULL, NULL);
+        return;
+    }
+    http_reply_text(r, 200, json_text);
 }

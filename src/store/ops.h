@@ -149,6 +149,20 @@ struct store_conn;
         struct feed_change **out, int *n, bool *more), (c, after_history, after_comment, limit, out, n, more)) \
     X(VALUE, enum err, feed_head, (struct store_conn *c, int64_t *history, int64_t *comment), \
         (c, history, comment)) \
+    /* ---- the data version (the cache of rendered answers, api/cache.c) ---- \
+     * data_version, on a reader: the counter that triggers on tasks and on \
+     * customers' names move in the transaction of every change to them, \
+     * whoever writes (this process, another on the same SQLite file, \
+     * another instance, SQL typed into the database): a number that differs \
+     * once a change to what the queue shows committed. Read before the \
+     * data it guards, it may lag the data, never lead it. Writes elsewhere \
+     * (sessions, leases, deliveries) leave it. */ \
+    X(VALUE, enum err, data_version, (struct store_conn *c, int64_t *out), (c, out)) \
+    /* The first instant after now_ms at which an active task's sla_breached \
+     * or sla_at_risk changes by time alone (its 80% instant, or just past \
+     * its deadline), INT64_MAX when none: until then an answer that counts \
+     * or filters by them stays right unless data changes. */ \
+    X(VALUE, enum err, task_sla_next_change, (struct store_conn *c, int64_t now_ms, int64_t *out), (c, now_ms, out)) \
     /* put inserts or updates by id (created_at kept); *created says which, \
      * decided by the insert on the primary key: of several writers putting a \
      * new id at once exactly one reports created. */ \

@@ -165,7 +165,12 @@ const struct store_table store_tables[] = {
 };
 const int store_tables_count = N(store_tables);
 
-bool store_table_is_schema(const char *name) { return strcmp(name, "schema_migrations") == 0; }
+/* the schema's own bookkeeping, and PostgreSQL's data version (a counter the
+ * answers' cache reads, not data: any write moves it on) */
+bool store_table_is_schema(const char *name)
+{
+    return strcmp(name, "schema_migrations") == 0 || strcmp(name, "data_version") == 0;
+}
 
 void store_rows_free(struct store_rows *r)
 {

@@ -43,6 +43,11 @@ const Ops = (() => {
   async function api(method, path, body, headers) {
     const h = Object.assign({Accept: 'application/json'}, headers || {});
     if (method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = cookie('opstasks_csrf');
+    /* a GET of an answer kept with its tag (the queue's) asks whether it
+     * changed: an unchanged one comes back as a 304 without a body. Kept in
+     * memory only: API answers are never stored (no-store). */
+    const kept = method === 'GET' ? tagged.get(path) : undefined;
+    if (kept) h['If-None-Match'] = kept.etag;
     const init = {method, headers: h, credentials: 'same-origin', cache: 'no-store'};
     if (body !== undefined) {
       h['Content-Type'] = 'application/json';
@@ -62,10 +67,23 @@ const Ops = (() => {
       signInAgain();
       throw new ApiError(401, data);
     }
+    if (res.status === 304 && kept) {
+      tagged.delete(path);
+      tagged.set(path, kept); /* the most recently used last */
+      return {data: kept.data, etag: kept.etag};
+    }
     const ra = res.headers.get('Retry-After');
     if (!res.ok) throw new ApiError(res.status, data, ra !== null && /^\d+$/.test(ra.trim()) ? Number(ra) : NaN);
-    return {data, etag: res.headers.get('ETag')};
+    const etag = res.headers.get('ETag');
+    if (method === 'GET' && etag && /^\/ops\/tasks(\?|\/stats)/.test(path)) {
+      tagged.delete(path);
+      tagged.set(path, {etag, data});
+      if (tagged.size > 64) tagged.delete(tagged.keys().next().value);
+    }
+    return {data, etag};
   }
+  /* GET path -> {etag, data}: the queue's answers, for If-None-Match */
+  const tagged = new Map();
 
   /* el('td', {class: 'x', text: title}, child...): attributes are set as
    * attributes and text as textContent, so nothing a user typed becomes markup. */

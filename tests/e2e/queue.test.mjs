@@ -4,7 +4,7 @@
 // source), search, sorts, the views tabs and their counts, saved views, the
 // keyboard, Take/Start/Undo, selection and the bulk bar with a refused task,
 // rows leaving the view, the time format, the new-task form with pickers,
-// the live refresh on `ops:changes`, an XSS title, the CSRF refusal, load
+// the live refresh on `ops:changes` (a 304 when nothing changed), an XSS title, the CSRF refusal, load
 // more, the 30-second poll; screenshots at 1280 and 390 px wide (a task's
 // page is task.test.mjs).
 import {after, before, describe, test} from 'node:test';
@@ -702,6 +702,29 @@ describe('doing work', () => {
     assert.equal(await p.getByRole('checkbox', {name: 'Select Bulk task 03'}).isChecked(), true);
     assert.equal(await p.evaluate(() => scrollY), y2);
     assert.ok(y > 0);
+    await noProblems(p);
+    await ctx.close();
+  });
+
+  test('asked again with nothing changed, the queue and its counts come back as 304s and stay on screen', async () => {
+    const ctx = await browser.newContext({baseURL: server.url, viewport: {width: 1280, height: 600}});
+    await ctx.addCookies(await context.cookies());
+    const p = await watched(ctx);
+    await openQueue(p, '?assignee_id=sta_bulk');
+    const before = await titles(p);
+    const seen = [];
+    p.on('response', (r) => { if (new URL(r.url()).pathname.startsWith('/ops/tasks')) seen.push(r.status()); });
+    // an event about a task outside this view: the page asks again. A write
+    // anywhere in between (a session's last-seen time) makes a 200: ask
+    // again a few times
+    for (let i = 0; i < 40 && !seen.includes(304); i++) {
+      if (i % 8 === 0) await p.evaluate(() => document.dispatchEvent(new CustomEvent('ops:changes',
+        {detail: {changes: [{task_id: 'tsk_elsewhere', type: 'task.updated', version: 3}]}})));
+      await p.waitForTimeout(100);
+    }
+    assert.ok(seen.includes(304), 'a 304 among ' + JSON.stringify(seen));
+    assert.ok(!seen.some((s) => s !== 304 && s !== 200), JSON.stringify(seen));
+    assert.deepEqual(await titles(p), before);
     await noProblems(p);
     await ctx.close();
   });

@@ -77,3 +77,36 @@ enum err pg_feed_head(struct store_conn *c, int64_t *history, int64_t *comment)
     PQclear(res);
     return ERR_OK;
 }
+
+/* The data version (ops.h): the counter row the triggers of migration 013
+ * move, read on its own (READ COMMITTED: the newest committed number). */
+enum err pg_data_version(struct store_conn *c, int64_t *out)
+{
+    *out = 0;
+    PGresult *res = NULL;
+    enum err rc = pg_row(c, "SELECT v FROM data_version WHERE id = 1", NULL, &res);
+    if (rc != ERR_OK) return rc;
+    *out = pg_col_int64(res, 0, 0);
+    PQclear(res);
+    return ERR_OK;
+}
+
+/* task_sla_next_change: as SQLite's, one step of each partial index
+ * (tasks_sla_active, tasks_sla_risk_unrecorded). */
+enum err pg_task_sla_next_change(struct store_conn *c, int64_t now_ms, int64_t *out)
+{
+    *out = INT64_MAX;
+    struct pg_params p = {0};
+    pg_p_int(&p, now_ms);
+    PGresult *res = NULL;
+    enum err rc = pg_row(c,
+        "SELECT (SELECT min(sla_due_at) FROM tasks WHERE sla_due_at IS NOT NULL AND sla_due_at >= $1::bigint "
+        "AND status IN ('OPEN', 'IN_PROGRESS')), (SELECT min(sla_risk_at) FROM tasks WHERE sla_risk_recorded = 0 "
+        "AND sla_risk_at IS NOT NULL AND sla_paused_at IS NULL AND status IN ('OPEN', 'IN_PROGRESS') "
+        "AND sla_risk_at > $1::bigint)", &p, &res);
+    if (rc != ERR_OK) return rc;
+    if (!PQgetisnull(res, 0, 0)) *out = pg_col_int64(res, 0, 0) + 1;
+    if (!PQgetisnull(res, 0, 1) && pg_col_int64(res, 0, 1) < *out) *out = pg_col_int64(res, 0, 1);
+    PQclear(res);
+    return ERR_OK;
+}

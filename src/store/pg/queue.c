@@ -509,12 +509,45 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
     for (int i = 0; i < nk; i++) add(&b, "%s%s%s", i ? ", " : "", k[i].col, k[i].desc ? " DESC" : "");
     add(&b, " LIMIT ");
     add_int(&b, (int64_t)q->limit + 1);
+    /* Several stored statuses (All active, status=all) in an order whose
+     * index is led by the status: one ordered index scan per status, each
+     * stopped at the page's end, merged, instead of every matching row
+     * sorted (35 ms for All active at 100,000 tasks). As the SQLite backend
+     * does. The arms repeat the query's text, with the same parameters. */
+    const char *arms[4];
+    int n_arms = 0;
+    if (!q->filter.q.n && !q->filter.sla_at_risk &&
+        (q->sort == SORT_DUE_DATE || q->sort == SORT_DUE_DATE_DESC || q->sort == SORT_PRIORITY)) {
+        unsigned m = q->filter.status_mask;
+        bool all = !m || m == (1u << TASK_STATUS__COUNT) - 1;
+        if (all || m & ((1u << TASK_OPEN) | (1u << TASK_OVERDUE))) arms[n_arms++] = "OPEN";
+        if (all || m & ((1u << TASK_IN_PROGRESS) | (1u << TASK_OVERDUE))) arms[n_arms++] = "IN_PROGRESS";
+        if (all || m & (1u << TASK_COMPLETED)) arms[n_arms++] = "COMPLETED";
+        if (all || m & (1u << TASK_CANCELLED)) arms[n_arms++] = "CANCELLED";
+    }
+    char *merged = NULL;
+    if (n_arms > 1 && b.len < sizeof b.sql) {
+        /* b.sql is SELECT ... FROM tasks WHERE ... ORDER BY ... LIMIT $n */
+        const char *order = strstr(b.sql, " ORDER BY ");
+        size_t cap = (b.len + 64) * (size_t)n_arms + 256 + strlen(order);
+        if (!order || !(merged = malloc(cap))) return ERR_INTERNAL;
+        size_t where = (size_t)(order - b.sql), n = (size_t)snprintf(merged, cap, "SELECT * FROM (");
+        for (int a = 0; a < n_arms; a++)
+            n += (size_t)snprintf(merged + n, n < cap ? cap - n : 0, "%s(%.*s AND status = '%s'%s)",
+                                  a ? " UNION ALL " : "", (int)where, b.sql, arms[a], order);
+        n += (size_t)snprintf(merged + n, n < cap ? cap - n : 0, ") merged%s", order);
+        if (n >= cap) {
+            free(merged);
+            return ERR_INTERNAL;
+        }
+    }
     if (b.len >= sizeof b.sql) {
         log_error("pg: task_list: the query is too long for its buffer");
         return ERR_INTERNAL;
     }
     enum err rc;
-    PGresult *res = pg_run(c, b.sql, &b.p, &rc);
+    PGresult *res = pg_run(c, merged ? merged : b.sql, &b.p, &rc);
+    free(merged);
     if (!res) return rc;
     int rows = PQntuples(res);
     out->items = calloc((size_t)(q->limit > 0 ? q->limit : 0) + 1, sizeof *out->items);

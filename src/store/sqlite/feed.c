@@ -80,3 +80,28 @@ enum err sqlite_feed_head(struct store_conn *c, int64_t *history, int64_t *comme
     sqlite_done(st);
     return ERR_OK;
 }
+
+/* task_sla_next_change: one step of each partial index of the active
+ * tasks' instants: tasks_sla_active for the deadlines, the sweeper's
+ * tasks_sla_risk_unrecorded for the 80% instants (a running clock whose
+ * 80% instant is still ahead has no warning written yet; a paused one
+ * changes nothing by time). */
+enum err sqlite_task_sla_next_change(struct store_conn *c, int64_t now_ms, int64_t *out)
+{
+    *out = INT64_MAX;
+    sqlite3_stmt *st = sqlite_stmt(c,
+        "SELECT (SELECT min(sla_due_at) FROM tasks INDEXED BY tasks_sla_active "
+        "WHERE sla_due_at IS NOT NULL AND sla_due_at >= ?1 AND status IN ('OPEN', 'IN_PROGRESS')), "
+        "(SELECT min(sla_risk_at) FROM tasks INDEXED BY tasks_sla_risk_unrecorded WHERE sla_risk_recorded = 0 "
+        "AND sla_risk_at IS NOT NULL AND sla_paused_at IS NULL AND status IN ('OPEN', 'IN_PROGRESS') AND sla_risk_at > ?1)");
+    if (!st) return ERR_INTERNAL;
+    sqlite3_bind_int64(st, 1, now_ms);
+    enum err rc = sqlite_step_row(c, st, "task_sla_next_change");
+    if (rc != ERR_OK) return rc;
+    /* breached from the millisecond after the deadline (now > sla_due_at) */
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL) *out = sqlite3_column_int64(st, 0) + 1;
+    if (sqlite3_column_type(st, 1) != SQLITE_NULL && sqlite3_column_int64(st, 1) < *out)
+        *out = sqlite3_column_int64(st, 1);
+    sqlite_done(st);
+    return ERR_OK;
+}

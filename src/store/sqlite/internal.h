@@ -68,6 +68,14 @@ void sqlite_read_task(sqlite3_stmt *st, struct task *t);
 /* search.c: a customer's search_names row alone */
 enum err sqlite_search_name_customer(struct store_conn *c, const char *id);
 
+/* checkpoint.c: the WAL's checkpoints on a thread of their own, for the
+ * writer connection writer_db of the database at path (NULL: it could not
+ * start, and SQLite's own checkpoints in the commits go on). Stop before the
+ * writer connection closes. */
+struct sqlite_checkpointer;
+struct sqlite_checkpointer *sqlite_checkpointer_start(const char *path, sqlite3 *writer_db);
+void sqlite_checkpointer_stop(struct sqlite_checkpointer *k, sqlite3 *writer_db);
+
 /* One function per op: sqlite.c (connections, transactions, schema),
  * tasks.c, queue.c (queue queries, stats, metrics), people.c (staff,
  * customers, idempotency keys), accounts.c (sign-in, passwords, invites,

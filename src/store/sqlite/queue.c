@@ -356,21 +356,22 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
         if (rc != ERR_OK) store_task_page_free(out);
         return rc;
     }
-    char sql[8192] = "SELECT " TASK_READ_COLS " FROM tasks";
     /* the tasks at risk are few (active, deadline ahead, 80% gone):
      * find them by deadline rather than walk the queue order over every task */
-    if (q->filter.sla_at_risk) strncat(sql, " INDEXED BY tasks_sla_active", sizeof sql - strlen(sql) - 1);
+    const char *from = q->filter.sla_at_risk ? " FROM tasks INDEXED BY tasks_sla_active" : " FROM tasks";
     struct task_filter f = q->filter;
     bool walk = f.q.n && sort_walks_an_index(q) && query_is_frequent(c, &f.q);
     if (walk) f.q.n = 0; /* tested per task below */
-    filter_sql(sql, sizeof sql, &f, true);
+    /* the WHERE terms and the cursor's, then the order */
+    char body[8192] = "", order[256] = "";
+    filter_sql(body, sizeof body, &f, true);
     if (walk)
-        strncat(sql, " AND (SELECT rid FROM search_docs WHERE task_id = tasks.id) IN (SELECT rowid FROM "
-                     "search_tasks WHERE search_tasks MATCH :q)", sizeof sql - strlen(sql) - 1);
-    size_t len = strlen(sql);
+        strncat(body, " AND (SELECT rid FROM search_docs WHERE task_id = tasks.id) IN (SELECT rowid FROM "
+                      "search_tasks WHERE search_tasks MATCH :q)", sizeof body - strlen(body) - 1);
+    size_t len = strlen(body);
     int nk;
     const struct sort_key *k = sort_keys(q->sort, &nk);
-#define ADD(...) len += (size_t)snprintf(sql + len, len < sizeof sql ? sizeof sql - len : 0, __VA_ARGS__)
+#define ADD(...) len += (size_t)snprintf(body + len, len < sizeof body ? sizeof body - len : 0, __VA_ARGS__)
     if (q->after.set) {
         /* (k0 > v0) OR (k0 = v0 AND k1 > v1) OR ..., led by k0 >= v0 so the
          * index range starts at the cursor instead of the beginning. */
@@ -382,12 +383,48 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
         }
         ADD(")");
     }
-    ADD(" ORDER BY ");
-    for (int i = 0; i < nk; i++) ADD("%s%s%s", i ? ", " : "", k[i].col, k[i].desc ? " DESC" : "");
-    ADD(" LIMIT :limit");
 #undef ADD
-    if (len >= sizeof sql) return ERR_INTERNAL;
+    size_t on = (size_t)snprintf(order, sizeof order, " ORDER BY ");
+    for (int i = 0; i < nk; i++)
+        on += (size_t)snprintf(order + on, on < sizeof order ? sizeof order - on : 0, "%s%s%s", i ? ", " : "",
+                               k[i].col, k[i].desc ? " DESC" : "");
+    if (len >= sizeof body || on >= sizeof order) return ERR_INTERNAL;
+    /* Several stored statuses (All active, status=all) in an order whose
+     * index is led by the status (tasks_queue, tasks_by_priority): one
+     * ordered walk per status, each stopped at the page's end, and the
+     * pages merged, instead of every matching row of every status sorted
+     * (12 ms for All active at 100,000 tasks, ten times that at 1,000,000;
+     * 1 ms this way). */
+    const char *arms[4];
+    int n_arms = 0;
+    if (!walk && !f.q.n && !q->filter.sla_at_risk &&
+        (q->sort == SORT_DUE_DATE || q->sort == SORT_DUE_DATE_DESC || q->sort == SORT_PRIORITY)) {
+        unsigned m = q->filter.status_mask;
+        bool all = !m || m == (1u << TASK_STATUS__COUNT) - 1;
+        if (all || m & ((1u << TASK_OPEN) | (1u << TASK_OVERDUE))) arms[n_arms++] = "OPEN";
+        if (all || m & ((1u << TASK_IN_PROGRESS) | (1u << TASK_OVERDUE))) arms[n_arms++] = "IN_PROGRESS";
+        if (all || m & (1u << TASK_COMPLETED)) arms[n_arms++] = "COMPLETED";
+        if (all || m & (1u << TASK_CANCELLED)) arms[n_arms++] = "CANCELLED";
+    }
+    size_t cap = (strlen(body) + strlen(order) + sizeof TASK_READ_COLS + 128) * (size_t)(n_arms > 1 ? n_arms : 1) + 256;
+    char *sql = malloc(cap);
+    if (!sql) return ERR_INTERNAL;
+    if (n_arms > 1) {
+        size_t sn = 0;
+        for (int i = 0; i < n_arms; i++)
+            sn += (size_t)snprintf(sql + sn, sn < cap ? cap - sn : 0,
+                                   "%sSELECT * FROM (SELECT " TASK_READ_COLS "%s%s AND status = '%s'%s LIMIT :limit)",
+                                   i ? " UNION ALL " : "", from, body, arms[i], order);
+        len = sn + (size_t)snprintf(sql + sn, sn < cap ? cap - sn : 0, "%s LIMIT :limit", order);
+    } else {
+        len = (size_t)snprintf(sql, cap, "SELECT " TASK_READ_COLS "%s%s%s LIMIT :limit", from, body, order);
+    }
+    if (len >= cap) {
+        free(sql);
+        return ERR_INTERNAL;
+    }
     sqlite3_stmt *st = sqlite_stmt(c, sql);
+    free(sql);
     if (!st) return ERR_INTERNAL;
     bind_filter(st, &q->filter, q->today);
     if (q->after.set) {

@@ -32,6 +32,7 @@ struct sqlite_conn {
         sqlite3_stmt *st;
     } cache[CACHE_SIZE];
     int n_cache, next_evict;
+    struct sqlite_checkpointer *checkpointer; /* the writer's (checkpoint.c) */
 };
 
 static struct sqlite_conn *SC(struct store_conn *c) { return (struct sqlite_conn *)c; }
@@ -264,6 +265,7 @@ int sqlite_conn_open(struct store *s, bool writer, struct store_conn **out)
         free(sc);
         return -1;
     }
+    if (writer) sc->checkpointer = sqlite_checkpointer_start(s->path, sc->db);
     *out = &sc->base;
     return 0;
 }
@@ -275,6 +277,7 @@ void sqlite_conn_close(struct store_conn *c)
         sqlite3_finalize(sc->cache[i].st);
         free(sc->cache[i].sql);
     }
+    sqlite_checkpointer_stop(sc->checkpointer, sc->db);
     if (sc->writer) sqlite3_exec(sc->db, "PRAGMA optimize", NULL, NULL, NULL);
     sqlite3_close(sc->db);
     free(sc);
@@ -587,3 +590,17 @@ enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *up
 }
 
 sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
+
+/* ---- the data version ----------------------------------------------------
+ * The counter row the triggers of migration 020 move (ops.h data_version). */
+enum err sqlite_data_version(struct store_conn *c, int64_t *out)
+{
+    *out = 0;
+    sqlite3_stmt *st = sqlite_stmt(c, "SELECT v FROM data_version WHERE id = 1");
+    if (!st) return ERR_INTERNAL;
+    enum err rc = sqlite_step_row(c, st, "data_version");
+    if (rc != ERR_OK) return rc;
+    *out = sqlite3_column_int64(st, 0);
+    sqlite_done(st);
+    return ERR_OK;
+}

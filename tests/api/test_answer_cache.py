@@ -1,0 +1,167 @@
+"""The cache of rendered answers behind GET /ops/tasks and GET /ops/tasks/stats,
+on the backend the suite runs on: an answer is never stale after a write that
+was acknowledged to anyone (on another connection, by another instance on the
+same database, by another process writing the SQLite file), it turns at risk
+and breached by time alone, "me" is per caller, and a client holding the
+answer's entity tag gets 304 until something changes."""
+import json
+
+from conftest import FUTURE, db_query, new_db_uri, wait_until
+
+QUEUE = "/ops/tasks?status=OPEN&limit=500"
+
+
+def get_on(server, conn, path, headers=None):
+    """A GET on a connection of its own (not the thread's kept-alive one)."""
+    h = {"Authorization": f"Bearer {server.admin}"}
+    h.update(headers or {})
+    conn.request("GET", path, headers=h)
+    r = conn.getresponse()
+    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+
+
+def ids(server, conn, path=QUEUE):
+    status, _, body = get_on(server, conn, path)
+    assert status == 200, body
+    return [t["id"] for t in json.loads(body)["data"]]
+
+
+def test_a_write_acknowledged_on_one_connection_is_in_the_next_read_on_another(make_server):
+    s = make_server()
+    reader = s.new_connection(10)
+    stats_before = s.stats()["counts"]["OPEN"]
+    for i in range(30):
+        ids(s, reader)  # the answer is kept (and asked again: a hit)
+        ids(s, reader)
+        t = s.task(title=f"Cached {i}", due_date=FUTURE)
+        assert t["id"] in ids(s, reader), f"round {i}: the new task is missing from the next read"
+        s.patch(f"/ops/tasks/{t['id']}", {"title": f"Renamed {i}"})
+        _, _, body = get_on(s, reader, QUEUE)
+        titles = {x["id"]: x["title"] for x in json.loads(body)["data"]}
+        assert titles[t["id"]] == f"Renamed {i}"
+        _, _, body = get_on(s, reader, "/ops/tasks/stats")
+        assert json.loads(body)["counts"]["OPEN"] == stats_before + i + 1
+    reader.close()
+
+
+def test_an_answer_has_an_entity_tag_and_304_holds_until_something_changes(make_server):
+    s = make_server()
+    s.task(title="One")
+    c = s.new_connection(10)
+    for path in (QUEUE, "/ops/tasks/stats"):
+        status, h, body = get_on(s, c, path)
+        assert status == 200 and h["etag"].startswith('"') and h["cache-control"] == "no-store"
+        tag = h["etag"]
+        status, h2, body2 = get_on(s, c, path, {"If-None-Match": tag})
+        assert status == 304 and body2 == b"" and h2["etag"] == tag
+        # a list of tags, weak or not, matches too
+        status, _, _ = get_on(s, c, path, {"If-None-Match": f'"nope", W/{tag}'})
+        assert status == 304
+        s.task(title="Another")
+        status, h3, body3 = get_on(s, c, path, {"If-None-Match": tag})
+        assert status == 200 and h3["etag"] != tag and body3 != body
+    c.close()
+
+
+def test_the_same_query_in_another_order_is_the_same_answer_and_a_bad_one_is_refused(make_server):
+    s = make_server()
+    s.task(title="Order", priority="HIGH")
+    c = s.new_connection(10)
+    _, h1, b1 = get_on(s, c, "/ops/tasks?status=OPEN&priority=HIGH")
+    _, h2, b2 = get_on(s, c, "/ops/tasks?priority=HIGH&status=OPEN")
+    assert b1 == b2 and h1["etag"] == h2["etag"]
+    status, _, _ = get_on(s, c, "/ops/tasks?status=OPEN&colour=red")
+    assert status == 422
+    c.close()
+
+
+def test_at_risk_and_breached_come_by_time_alone(make_server):
+    # no sweep during the test: nothing is written while the clock runs
+    s = make_server(sweep_interval=3600)
+    t = s.task(title="Quick SLA", sla_hours=0.001)  # 3.6 s; at risk after 2.88 s
+    c = s.new_connection(10)
+
+    def shown():
+        _, _, body = get_on(s, c, QUEUE)
+        row = [x for x in json.loads(body)["data"] if x["id"] == t["id"]][0]
+        _, _, sb = get_on(s, c, "/ops/tasks/stats")
+        _, _, fb = get_on(s, c, "/ops/tasks?status=OPEN&sla_state=breached")
+        st = json.loads(sb)
+        return (row["sla_at_risk"], row["sla_breached"], st["sla_at_risk_active"], st["sla_breached_active"],
+                [x["id"] for x in json.loads(fb)["data"]])
+
+    assert shown() == (False, False, 0, 0, [])
+    wait_until(lambda: shown()[0] is True, 10, interval=0.1, what="at risk by time alone")
+    assert shown()[2] == 1
+    wait_until(lambda: shown() == (False, True, 0, 1, [t["id"]]), 10, interval=0.1, what="breached by time alone")
+    c.close()
+
+
+def test_assignee_me_is_each_callers_own(make_server):
+    s = make_server()
+    s.staff("sta_cache_a", name="A")
+    s.staff("sta_cache_b", name="B")
+    ta, tb = s.token("agent", staff="sta_cache_a"), s.token("agent", staff="sta_cache_b")
+    mine_a = s.task(title="A's", assignee_id="sta_cache_a")["id"]
+    mine_b = s.task(title="B's", assignee_id="sta_cache_b")["id"]
+    for _ in range(2):
+        ra = s.get("/ops/tasks?assignee_id=me", token=ta).json()["data"]
+        rb = s.get("/ops/tasks?assignee_id=me", token=tb).json()["data"]
+        assert [t["id"] for t in ra] == [mine_a] and [t["id"] for t in rb] == [mine_b]
+
+
+def test_another_instance_on_the_same_database_reads_a_write_at_once(make_server, tmp_path):
+    db = new_db_uri(tmp_path)
+    a = make_server(db=db)
+    b = make_server(db=db)
+    b._admin = a.admin
+    reader = b.new_connection(10)
+    for i in range(20):
+        before = ids(b, reader)
+        ids(b, reader)
+        t = a.task(title=f"From A {i}")
+        assert t["id"] not in before
+        assert t["id"] in ids(b, reader), f"round {i}: instance B answered from before A's write"
+        a.patch(f"/ops/tasks/{t['id']}", {"status": "CANCELLED"})
+        assert t["id"] not in ids(b, reader)
+    reader.close()
+
+
+def test_a_write_straight_into_the_database_by_another_process_is_seen(make_server):
+    s = make_server()
+    t = s.task(title="Before")
+    c = s.new_connection(10)
+    assert [x["title"] for x in json.loads(get_on(s, c, QUEUE)[2])["data"]] == ["Before"]
+    db_query(s, "UPDATE tasks SET title = 'Changed elsewhere', version = version + 1 WHERE id = ?", (t["id"],))
+    assert [x["title"] for x in json.loads(get_on(s, c, QUEUE)[2])["data"]] == ["Changed elsewhere"]
+    c.close()
+
+
+def test_writes_that_change_no_task_keep_the_answer_and_its_tag(make_server):
+    s = make_server()
+    s.task(title="Kept")
+    c = s.new_connection(10)
+    _, h, _ = get_on(s, c, QUEUE)
+    # a staff member, a customer, a saved view, a token: none is in the answer
+    s.staff("sta_cache_new", name="New Person")
+    s.customer("cus_cache_new", name="New Customer")
+    assert s.put("/ops/views/viw_cache", {"name": "V", "query": "status=OPEN"}).status == 201
+    s.token("agent")
+    status, h2, _ = get_on(s, c, QUEUE, {"If-None-Match": h["etag"]})
+    assert status == 304 and h2["etag"] == h["etag"]
+    # renaming a customer changes what a search matches: a new answer
+    s.customer("cus_cache_new", name="Renamed Customer")
+    status, _, _ = get_on(s, c, QUEUE, {"If-None-Match": h["etag"]})
+    assert status == 200
+    c.close()
+
+
+def test_without_the_cache_answers_are_the_same_and_untagged(make_server):
+    s = make_server(extra_args=["--answer-cache-mib", "0"])
+    t = s.task(title="Uncached")
+    c = s.new_connection(10)
+    status, h, body = get_on(s, c, QUEUE)
+    assert status == 200 and "etag" not in h
+    s.patch(f"/ops/tasks/{t['id']}", {"title": "Still right"})
+    assert json.loads(get_on(s, c, QUEUE)[2])["data"][0]["title"] == "Still right"
+    c.close()
