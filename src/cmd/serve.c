@@ -3,6 +3,7 @@
  * SIGTERM/SIGINT with sigwait (no handler runs in a signal context) and stops
  * in order: listener and in-flight requests, sweeper, writer, database. */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -19,15 +20,20 @@
 #include "http/http.h"
 #include "jobs/recompute.h"
 #include "jobs/sweeper.h"
+#include "jobs/webhooks.h"
 #include "service/passwords.h"
 #include "service/rule_cache.h"
 #include "service/rule_engine.h"
 #include "service/tasks.h"
+#include "service/webhooks.h"
 #include "util/log.h"
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
        O_TLS_KEY, O_PER_ADDRESS, O_MAX_CONNS, O_HEADER_TIMEOUT, O_BODY_TIMEOUT, O_TRUSTED, O_WRITE_QUEUE,
-       O_MAX_STREAMS, O__COUNT };
+       O_MAX_STREAMS,
+       /* webhooks */
+       O_WEBHOOK_ALLOW_PRIVATE,
+       O__COUNT };
 
 static const struct option_desc opts[] = {
     [O_LISTEN] = {"listen", "OPSTASKS_LISTEN", OPT_STRING, "127.0.0.1:8080", 0, 0,
@@ -67,6 +73,10 @@ static const struct option_desc opts[] = {
                        "writes waiting for the writer; past it a write is answered 503"},
     [O_MAX_STREAMS] = {"max-streams", "OPSTASKS_MAX_STREAMS", OPT_INT, "500", 1, 100000,
                        "live streams (GET /ops/stream) open at once; past it one is answered 503"},
+    /* webhooks (jobs/webhooks.c) */
+    [O_WEBHOOK_ALLOW_PRIVATE] = {"webhook-allow-private", "OPSTASKS_WEBHOOK_ALLOW_PRIVATE", OPT_BOOL, "false", 0, 0,
+                                 "let webhooks reach loopback, private and link-local addresses (refused by "
+                                 "default: the SSRF guard)"},
 };
 
 /* The per-token volume limit of POST /ops/events; lives as long as the
@@ -223,6 +233,9 @@ int cmd_serve(int argc, char **argv)
     /* the service's own events (a task overdue, completed, cancelled, an SLA
      * breach) go to the rules engine; set before the writer thread starts */
     service_set_task_event_hook(rule_engine_task_event);
+    /* webhooks: the outbox sink, in every change's transaction */
+    webhooks_set_allow_private(options_bool(v[O_WEBHOOK_ALLOW_PRIVATE]));
+    announce_add_sink(webhooks_sink);
 
     struct app app = {.timezone = v[O_TZ]};
     char tls_err[600];
@@ -343,6 +356,11 @@ int cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    /* the webhook sender (its failure to start is logged; deliveries then
+     * wait in the outbox for this or another instance) */
+    struct webhooks_sender *whs = NULL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(whs = webhooks_sender_start(store)))
+        log_error("serve: cannot start the webhook sender; deliveries wait in the outbox");
     /* the live feed's poller, last: nothing after it can fail */
     if (api_stream_start(store, atoi(v[O_MAX_STREAMS])) != 0)
         log_error("serve: cannot start the live feed; GET /ops/stream answers 503");
@@ -359,6 +377,7 @@ int cmd_serve(int argc, char **argv)
     log_info("serve: %s received; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     api_stream_stop(); /* open streams end, so in-flight requests drain */
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
+    webhooks_sender_stop(whs); /* likewise */
     recompute_stop(rw); /* likewise; it stops after its current batch */
     http_stop(d, store, 10000);
     if (md) http_stop(md, store, 1000);
@@ -370,6 +389,7 @@ int cmd_serve(int argc, char **argv)
     events_limit = NULL;
     ratelimit_free(signin_records);
     signin_records = NULL;
+    curl_global_cleanup();
     log_info("serve: stopped cleanly");
     return 0;
 }
