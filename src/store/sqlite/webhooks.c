@@ -294,8 +294,11 @@ enum err sqlite_webhook_claim(struct store_conn *c, const char *owner, int64_t n
 {
     *out = NULL;
     *n = 0;
+    struct webhook_claim *a = calloc((size_t)(limit > 0 ? limit : 1), sizeof *a);
+    if (!a) return ERR_INTERNAL;
     /* the lease is taken by the UPDATE itself, its WHERE repeating the
-     * conditions the candidates were chosen by */
+     * conditions the candidates were chosen by; RETURNING names the rows
+     * (a look-up by lease_owner would scan the table) */
     sqlite3_stmt *st = sqlite_stmt(
         c, "UPDATE webhook_deliveries SET lease_owner = ?1, lease_until = ?3 WHERE seq IN ("
            "SELECT d.seq FROM webhook_deliveries d WHERE d.state = 'pending' AND d.next_at <= ?2 "
@@ -303,27 +306,20 @@ enum err sqlite_webhook_claim(struct store_conn *c, const char *owner, int64_t n
            "AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.active = 1) "
            "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.state = 'pending' "
            "AND e.webhook_id = d.webhook_id AND e.task_id = d.task_id AND e.seq < d.seq) "
-           "ORDER BY d.next_at, d.seq LIMIT ?4) AND state = 'pending' AND lease_until <= ?2");
-    if (!st) return ERR_INTERNAL;
+           "ORDER BY d.next_at, d.seq LIMIT ?4) AND state = 'pending' AND lease_until <= ?2 "
+           "RETURNING seq, id, webhook_id, event_type, occurred_at, first_try_at, tries, data");
+    if (!st) {
+        free(a);
+        return ERR_INTERNAL;
+    }
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, now_ms);
     sqlite3_bind_int64(st, 3, lease_until);
     sqlite3_bind_int(st, 4, limit);
-    int changed = 0;
-    enum err rc = run(c, st, "webhook_claim", &changed);
-    if (rc != ERR_OK || changed == 0) return rc;
-    st = sqlite_stmt(c, "SELECT d.seq, d.id, d.webhook_id, d.event_type, d.occurred_at, d.first_try_at, d.tries, "
-                        "d.data, w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
-                        "WHERE d.lease_owner = ?1 AND d.state = 'pending' ORDER BY d.seq");
-    if (!st) return ERR_INTERNAL;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
-    struct webhook_claim *a = calloc((size_t)changed, sizeof *a);
-    if (!a) {
-        sqlite_done(st);
-        return ERR_INTERNAL;
-    }
-    int step = SQLITE_DONE;
-    while (*n < changed && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step;
+    bool oom = false;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n >= limit) continue; /* cannot happen: LIMIT */
         struct webhook_claim *w = &a[(*n)++];
         w->seq = sqlite3_column_int64(st, 0);
         sqlite_col_copy(st, 1, w->id, sizeof w->id);
@@ -332,21 +328,43 @@ enum err sqlite_webhook_claim(struct store_conn *c, const char *owner, int64_t n
         w->occurred_at = sqlite3_column_int64(st, 4);
         w->first_try_at = sqlite3_column_int64(st, 5);
         w->tries = sqlite3_column_int(st, 6);
-        w->data = sqlite_col_dup(st, 7);
-        sqlite_col_copy(st, 8, w->url, sizeof w->url);
-        sqlite_col_copy(st, 9, w->secret, sizeof w->secret);
-        if (!w->data) step = SQLITE_NOMEM;
+        if (!(w->data = sqlite_col_dup(st, 7))) oom = true;
     }
-    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+    if (step != SQLITE_DONE) {
         store_webhook_claims_free(a, *n);
         *n = 0;
-        if (step == SQLITE_NOMEM) {
-            sqlite_done(st);
-            return ERR_INTERNAL;
-        }
-        return sqlite_fail(c, st, "webhook_claim read");
+        return sqlite_fail(c, st, "webhook_claim");
     }
     sqlite_done(st);
+    /* each claimed row's URL and secret (claims are mostly of one webhook) */
+    for (int i = 0; i < *n && !oom; i++) {
+        if (i > 0 && strcmp(a[i].webhook_id, a[i - 1].webhook_id) == 0) {
+            memcpy(a[i].url, a[i - 1].url, sizeof a[i].url);
+            memcpy(a[i].secret, a[i - 1].secret, sizeof a[i].secret);
+            continue;
+        }
+        st = sqlite_stmt(c, "SELECT url, secret FROM webhooks WHERE id = ?1");
+        if (!st) {
+            oom = true;
+            break;
+        }
+        sqlite3_bind_text(st, 1, a[i].webhook_id, -1, SQLITE_TRANSIENT);
+        enum err rc = sqlite_step_row(c, st, "webhook_claim webhook");
+        if (rc == ERR_OK) {
+            sqlite_col_copy(st, 0, a[i].url, sizeof a[i].url);
+            sqlite_col_copy(st, 1, a[i].secret, sizeof a[i].secret);
+            sqlite_done(st);
+        } else if (rc != ERR_NOT_FOUND) {
+            store_webhook_claims_free(a, *n);
+            *n = 0;
+            return rc;
+        }
+    }
+    if (oom) {
+        store_webhook_claims_free(a, *n);
+        *n = 0;
+        return ERR_INTERNAL;
+    }
     *out = a;
     return ERR_OK;
 }
