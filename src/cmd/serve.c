@@ -236,6 +236,11 @@ int cmd_serve(int argc, char **argv)
     /* webhooks: the outbox sink, in every change's transaction */
     webhooks_set_allow_private(options_bool(v[O_WEBHOOK_ALLOW_PRIVATE]));
     announce_add_sink(webhooks_sink);
+    /* libcurl (webhooks out), before any thread that could use it */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "opstasks: cannot initialise libcurl\n");
+        return 1;
+    }
 
     struct app app = {.timezone = v[O_TZ]};
     char tls_err[600];
@@ -359,7 +364,7 @@ int cmd_serve(int argc, char **argv)
     /* the webhook sender (its failure to start is logged; deliveries then
      * wait in the outbox for this or another instance) */
     struct webhooks_sender *whs = NULL;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(whs = webhooks_sender_start(store)))
+    if (!(whs = webhooks_sender_start(store)))
         log_error("serve: cannot start the webhook sender; deliveries wait in the outbox");
     /* the live feed's poller, last: nothing after it can fail */
     if (api_stream_start(store, atoi(v[O_MAX_STREAMS])) != 0)

@@ -204,12 +204,14 @@ static void start(struct webhooks_sender *w, struct webhook_claim *cl, const cha
     struct webhook_target target;
     char why[400];
     if (webhooks_url_check(f->cl.url, webhooks_allow_private(), &target, why, sizeof why) != 0) {
-        add_result(w, f, 0, why, 0);
+        char said[sizeof why + 16];
+        snprintf(said, sizeof said, "refused: %s", why);
+        add_result(w, f, 0, said, 0);
         flight_free(f);
         return;
     }
     /* the body: {"id", "type", "occurred_at", "data"} */
-    char ts[40], unix_s[24], sig[WEBHOOK_SIGNATURE_SIZE];
+    char ts[40], unix_s[24], sig[WEBHOOK_SIGNATURE_SIZE] = "";
     dates_format_ts(f->cl.occurred_at, ts, sizeof ts);
     struct buf b = {0};
     buf_puts(&b, "{\"id\":");

@@ -6,8 +6,9 @@
 -- sent by the sender (jobs/webhooks.c), which claims it with a lease
 -- (lease_owner, lease_until) so two instances never send one at once; per
 -- (webhook, task) only the oldest pending one is sent, so order is kept.
--- Each try is a row of webhook_attempts.
-CREATE TABLE webhooks (
+-- Each try is a row of webhook_attempts. IF NOT EXISTS: the upgrade tests
+-- roll a database back to an older migration and apply the later ones again.
+CREATE TABLE IF NOT EXISTS webhooks (
     id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
     events TEXT NOT NULL,
@@ -17,7 +18,7 @@ CREATE TABLE webhooks (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
-CREATE TABLE webhook_deliveries (
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     webhook_id TEXT NOT NULL,
@@ -33,10 +34,10 @@ CREATE TABLE webhook_deliveries (
     lease_owner TEXT,
     lease_until INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at) WHERE state = 'pending';
-CREATE INDEX webhook_deliveries_order ON webhook_deliveries (webhook_id, task_id, seq) WHERE state = 'pending';
-CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
-CREATE TABLE webhook_attempts (
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (webhook_id, task_id, seq) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, seq);
+CREATE TABLE IF NOT EXISTS webhook_attempts (
     delivery_id TEXT NOT NULL,
     n INTEGER NOT NULL,
     at INTEGER NOT NULL,
