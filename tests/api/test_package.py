@@ -51,7 +51,8 @@ def test_the_package_holds_the_binary_the_unit_and_the_config_as_a_conffile(deb)
                               check=True).stdout.strip()
     assert field("Package") == "opstasks" and field("Architecture") == "amd64"
     assert [d.strip() for d in field("Depends").split(",")] == [
-        "libmicrohttpd12", "libjansson4", "libsqlite3-0", "libpq5", "libsodium23", "libgnutls30", "tzdata"]
+        "libmicrohttpd12", "libjansson4", "libsqlite3-0", "libpq5", "libsodium23", "libgnutls30", "libcurl3-gnutls",
+        "tzdata"]
     conffiles = subprocess.run(["dpkg-deb", "-I", path, "conffiles"], capture_output=True, text=True,
                                check=True).stdout
     assert conffiles.split() == ["/etc/opstasks/opstasks.conf"]
