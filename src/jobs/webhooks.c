@@ -337,7 +337,10 @@ static bool claim(struct webhooks_sender *w)
         store_webhook_claims_free(j.out, j.n);
         return false;
     }
-    for (int i = 0; i < j.n; i++) start(w, &j.out[i], j.owner);
+    /* never more than the room (a backend answering more would overrun
+     * the flights; the rest wait for their leases to run out) */
+    for (int i = 0; i < j.n && w->n_fl + w->n_res < WEBHOOKS_IN_FLIGHT; i++) start(w, &j.out[i], j.owner);
+    if (j.n > room) log_error("webhooks: a claim of %d answered %d deliveries", room, j.n);
     store_webhook_claims_free(j.out, j.n);
     return j.n == room;
 }

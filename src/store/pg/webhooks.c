@@ -277,15 +277,18 @@ enum err pg_webhook_claim(struct store_conn *c, const char *owner, int64_t now_m
     enum err rc;
     PGresult *res = pg_run(
         c,
-        "WITH claimed AS (UPDATE webhook_deliveries SET lease_owner = $1, lease_until = $3::bigint WHERE seq IN ("
-        "SELECT d.seq FROM webhook_deliveries d WHERE d.state = 'pending' AND d.next_at <= $2::bigint "
-        "AND d.lease_until <= $2::bigint "
+        /* the candidates once, MATERIALIZED: as "seq IN (SELECT ... LIMIT)" the
+         * planner may run the subquery again for each row it checks, and
+         * so lease more rows than the limit (and slowly) */
+        "WITH cand AS MATERIALIZED (SELECT d.seq FROM webhook_deliveries d WHERE d.state = 'pending' "
+        "AND d.next_at <= $2::bigint AND d.lease_until <= $2::bigint "
         "AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.active = 1) "
         "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.state = 'pending' "
         "AND e.webhook_id = d.webhook_id AND e.task_id = d.task_id AND e.seq < d.seq) "
-        "ORDER BY d.next_at, d.seq LIMIT $4::integer FOR UPDATE SKIP LOCKED) "
-        "AND state = 'pending' AND lease_until <= $2::bigint "
-        "RETURNING seq, id, webhook_id, event_type, occurred_at, first_try_at, tries, data) "
+        "ORDER BY d.next_at, d.seq LIMIT $4::integer FOR UPDATE OF d SKIP LOCKED), "
+        "claimed AS (UPDATE webhook_deliveries x SET lease_owner = $1, lease_until = $3::bigint FROM cand "
+        "WHERE x.seq = cand.seq AND x.state = 'pending' AND x.lease_until <= $2::bigint "
+        "RETURNING x.seq, x.id, x.webhook_id, x.event_type, x.occurred_at, x.first_try_at, x.tries, x.data) "
         "SELECT k.seq, k.id, k.webhook_id, k.event_type, k.occurred_at, k.first_try_at, k.tries, k.data, w.url, "
         "w.secret FROM claimed k JOIN webhooks w ON w.id = k.webhook_id ORDER BY k.seq",
         &p, &rc);

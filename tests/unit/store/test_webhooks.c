@@ -253,3 +253,23 @@ STORE_TEST(webhook_store, redeliver_makes_a_delivery_pending_again_and_delete_ta
     free(list);
     store_reader_release(c);
 }
+
+STORE_TEST(webhook_store, a_claim_leases_no_more_than_its_limit)
+{
+    put_hook("whk_a", TYPE_BIT(ANN_TASK_CREATED), true);
+    char task[16];
+    for (int i = 0; i < 40; i++) {
+        snprintf(task, sizeof task, "tsk_%d", i);
+        add(ANN_TASK_CREATED, task);
+    }
+    int64_t now = clock_now_ms();
+    struct claim k = claim("o:1", now, 3);
+    cr_expect_eq(k.n, 3);
+    store_webhook_claims_free(k.out, k.n);
+    k = claim("o:2", now, 30);
+    cr_expect_eq(k.n, 30);
+    store_webhook_claims_free(k.out, k.n);
+    k = claim("o:3", now, 30);
+    cr_expect_eq(k.n, 7, "the rest, none twice");
+    store_webhook_claims_free(k.out, k.n);
+}
