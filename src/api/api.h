@@ -161,6 +161,13 @@ void api_rules_list(struct request *r);
 void api_rule_get(struct request *r);
 void api_rule_put(struct request *r);
 void api_rule_delete(struct request *r);
+/* webhooks.c: webhooks and their deliveries (admin) */
+void api_webhooks_list(struct request *r);
+void api_webhook_get(struct request *r);
+void api_webhook_put(struct request *r);
+void api_webhook_delete(struct request *r);
+void api_webhook_deliveries(struct request *r);
+void api_webhook_redeliver(struct request *r);
 
 /* stream.c: the live feed of task changes, GET /ops/stream (server-sent
  * events) and GET /ops/changes (the same as JSON, for polling). The poller

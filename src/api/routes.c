@@ -65,6 +65,13 @@ static const struct http_route rows[] = {
     {"GET", "/ops/rules/:id", api_rule_get, AUTH},
     {"PUT", "/ops/rules/:id", api_rule_put, ADMIN},
     {"DELETE", "/ops/rules/:id", api_rule_delete, ADMIN},
+    /* webhooks.c */
+    {"GET", "/ops/webhooks", api_webhooks_list, ADMIN},
+    {"GET", "/ops/webhooks/:id", api_webhook_get, ADMIN},
+    {"PUT", "/ops/webhooks/:id", api_webhook_put, ADMIN},
+    {"DELETE", "/ops/webhooks/:id", api_webhook_delete, ADMIN},
+    {"GET", "/ops/webhooks/:id/deliveries", api_webhook_deliveries, ADMIN},
+    {"POST", "/ops/webhooks/:id/deliveries/:delivery/redeliver", api_webhook_redeliver, ADMIN},
     /* the browser page and its sign-in: web.c (the page's own paths are
      * open; it signs in with a session cookie that /ops takes) */
     {"GET", "/ops/me", api_me, AUTH},

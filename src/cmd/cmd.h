@@ -8,8 +8,11 @@
 
 #define OPSTASKS_VERSION "0.1.0"
 
-/* OPT_CONFIG names a file of `name = value` lines (see options_parse). */
-enum option_type { OPT_STRING, OPT_INT, OPT_CONFIG };
+/* OPT_CONFIG names a file of `name = value` lines (see options_parse).
+ * OPT_BOOL is a switch: the flag alone (`--NAME`) is true, and
+ * `--NAME=false`, the env var and the file take true/false, yes/no, on/off
+ * or 1/0; read the value with options_bool. */
+enum option_type { OPT_STRING, OPT_INT, OPT_CONFIG, OPT_BOOL };
 
 struct option_desc {
     const char *name;  /* without the leading -- */
@@ -32,6 +35,8 @@ struct option_desc {
  * call. Returns 0 to go on, 1 when --help was printed (exit 0), 2 after a
  * one-line error on stderr (exit 2). At most OPTIONS_MAX options. */
 #define OPTIONS_MAX 64
+/* An OPT_BOOL option's value (as options_parse checked it): true or false. */
+bool options_bool(const char *v);
 int options_parse(const char *usage, const struct option_desc *d, int n, int argc, char **argv, const char **values);
 /* For a command with one positional argument: copies the flags (and the
  * values of those written without '=') of argv into opt_argv (at most cap

@@ -56,6 +56,11 @@ static const char *join(const char *a, const char *b)
     return keep(s);
 }
 
+bool options_bool(const char *v)
+{
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0);
+}
+
 const char *options_origin(int i) { return i >= 0 && i < OPTIONS_MAX ? origin[i] : ""; }
 
 static void help(const char *usage, const struct option_desc *d, int n)
@@ -64,7 +69,7 @@ static void help(const char *usage, const struct option_desc *d, int n)
     for (int i = 0; i < n; i++) {
         char left[64];
         snprintf(left, sizeof left, "--%s %s", d[i].name,
-                 d[i].type == OPT_INT ? "N" : d[i].type == OPT_CONFIG ? "FILE" : "VALUE");
+                 d[i].type == OPT_INT ? "N" : d[i].type == OPT_CONFIG ? "FILE" : d[i].type == OPT_BOOL ? "" : "VALUE");
         /* a name too long for the column gets a line of its own */
         if (strlen(left) > 28)
             printf("  %s\n  %-28s %s", left, "", d[i].help);
@@ -99,6 +104,13 @@ static void print_config(const struct option_desc *d, int n)
 /* Checks v against o's type; `where` names the source in the message. */
 static int check(const struct option_desc *o, const char *v, const char *where)
 {
+    static const char *const bools[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
+    if (o->type == OPT_BOOL) {
+        for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
+            if (strcmp(v, bools[i]) == 0) return 0;
+        fprintf(stderr, "opstasks: %s must be true or false, not '%s'\n", where, v);
+        return 2;
+    }
     if (o->type == OPT_INT) {
         char *end;
         errno = 0;
@@ -229,7 +241,8 @@ int options_parse(const char *usage, const struct option_desc *d, int n, int arg
             fprintf(stderr, "opstasks: unknown option '%s' (see --help)\n", arg);
             return 2;
         }
-        const char *v = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+        /* a switch alone is true; it takes no value after it */
+        const char *v = eq ? eq + 1 : d[i].type == OPT_BOOL ? "true" : (a + 1 < argc ? argv[++a] : NULL);
         if (!v) {
             fprintf(stderr, "opstasks: --%s needs a value\n", d[i].name);
             return 2;

@@ -3,6 +3,7 @@
  * SIGTERM/SIGINT with sigwait (no handler runs in a signal context) and stops
  * in order: listener and in-flight requests, sweeper, writer, database. */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -21,10 +22,12 @@
 #include "jobs/sweeper.h"
 #include "jobs/mailer.h"
 #include "service/notify.h"
+#include "jobs/webhooks.h"
 #include "service/passwords.h"
 #include "service/rule_cache.h"
 #include "service/rule_engine.h"
 #include "service/tasks.h"
+#include "service/webhooks.h"
 #include "util/log.h"
 
 enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS_LIMIT, O_LOG_FORMAT, O_TLS_CERT,
@@ -32,6 +35,8 @@ enum { O_LISTEN, O_DB, O_TZ, O_SWEEP, O_METRICS, O_CONFIG, O_RETENTION, O_EVENTS
        O_MAX_STREAMS, O_ANSWER_CACHE,
        /* notifications: email */
        O_SMTP_URL, O_SMTP_FROM, O_PUBLIC_URL, O_DIGEST_TIME,
+       /* webhooks */
+       O_WEBHOOK_ALLOW_PRIVATE,
        O__COUNT };
 
 static const struct option_desc opts[] = {
@@ -85,6 +90,10 @@ static const struct option_desc opts[] = {
     [O_DIGEST_TIME] = {"digest-time", "OPSTASKS_DIGEST_TIME", OPT_STRING, "08:00", 0, 0,
                        "HH:MM in --timezone at which each person gets the day's digest of overdue tasks and "
                        "tasks due today"},
+    /* webhooks (jobs/webhooks.c) */
+    [O_WEBHOOK_ALLOW_PRIVATE] = {"webhook-allow-private", "OPSTASKS_WEBHOOK_ALLOW_PRIVATE", OPT_BOOL, "false", 0, 0,
+                                 "let webhooks reach loopback, private and link-local addresses (refused by "
+                                 "default: the SSRF guard)"},
 };
 
 /* The per-token volume limit of POST /ops/events; lives as long as the
@@ -261,6 +270,14 @@ int cmd_serve(int argc, char **argv)
     service_set_task_event_hook(rule_engine_task_event);
     /* notifications: in-app rows and pending emails, in each change's transaction */
     announce_add_sink(notify_sink);
+    /* webhooks: the outbox sink, in every change's transaction */
+    webhooks_set_allow_private(options_bool(v[O_WEBHOOK_ALLOW_PRIVATE]));
+    announce_add_sink(webhooks_sink);
+    /* libcurl (webhooks out), before any thread that could use it */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "opstasks: cannot initialise libcurl\n");
+        return 1;
+    }
 
     struct app app = {.timezone = v[O_TZ]};
     char tls_err[600];
@@ -401,6 +418,11 @@ int cmd_serve(int argc, char **argv)
             notify_set_wake(mailer_wake);
         }
     }
+    /* the webhook sender (its failure to start is logged; deliveries then
+     * wait in the outbox for this or another instance) */
+    struct webhooks_sender *whs = NULL;
+    if (!(whs = webhooks_sender_start(store)))
+        log_error("serve: cannot start the webhook sender; deliveries wait in the outbox");
     /* the live feed's poller, last: nothing after it can fail */
     if (api_stream_start(store, atoi(v[O_MAX_STREAMS])) != 0)
         log_error("serve: cannot start the live feed; GET /ops/stream answers 503");
@@ -417,6 +439,7 @@ int cmd_serve(int argc, char **argv)
     log_info("serve: %s received; finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     api_stream_stop(); /* open streams end, so in-flight requests drain */
     sweeper_stop(sw); /* before the writer drains: the sweeper submits writes */
+    webhooks_sender_stop(whs); /* likewise */
     recompute_stop(rw); /* likewise; it stops after its current batch */
     notify_set_wake(NULL);
     mailer_free(mailer); /* breaks off a send in progress: the email stays pending */
@@ -432,6 +455,7 @@ int cmd_serve(int argc, char **argv)
     signin_records = NULL;
     api_cache_free(answers);
     answers = NULL;
+    curl_global_cleanup();
     log_info("serve: stopped cleanly");
     return 0;
 }

@@ -541,6 +541,59 @@ struct store_conn;
     /* Gives the lease up (a clean stop), when owner holds it. */ \
     X(VALUE, enum err, lease_release, (struct store_conn *c, const char *name, const char *owner), \
         (c, name, owner)) \
+    /* ---- webhooks (store/sqlite/webhooks.c, store/pg/webhooks.c) ---- \
+     * webhook_get: ERR_OK or ERR_NOT_FOUND. webhook_put upserts by id \
+     * (created_at kept; *created as for staff_put). webhook_delete removes \
+     * the webhook with its deliveries and their attempts (ERR_NOT_FOUND \
+     * for none). webhook_list: by id after after_id (NULL: from the \
+     * first), at most limit; *out owned by the caller (free()). \
+     * webhook_active_count: the active webhooks (the sink's hint). */ \
+    X(VALUE, enum err, webhook_get, (struct store_conn *c, const char *id, struct webhook_row *out), (c, id, out)) \
+    X(VALUE, enum err, webhook_put, (struct store_conn *c, const struct webhook_row *w, bool *created), \
+        (c, w, created)) \
+    X(VALUE, enum err, webhook_delete, (struct store_conn *c, const char *id), (c, id)) \
+    X(VALUE, enum err, webhook_list, (struct store_conn *c, const char *after_id, int limit, \
+        struct webhook_row **out, int *n), (c, after_id, limit, out, n)) \
+    X(VALUE, enum err, webhook_active_count, (struct store_conn *c, int64_t *n), (c, n)) \
+    /* The outbox, in the change's transaction: one pending delivery (a new \
+     * dlv_ id, due at now_ms) for every active webhook whose event_mask \
+     * has type_bit; *added says how many. data is the payload's "data" \
+     * object as JSON text. */ \
+    X(VALUE, enum err, webhook_outbox_add, (struct store_conn *c, int64_t type_bit, const char *event_type, \
+        const char *task_id, int64_t occurred_at, const char *data, int64_t now_ms, int *added), \
+        (c, type_bit, event_type, task_id, occurred_at, data, now_ms, added)) \
+    /* webhook_deliveries: webhook_id's deliveries newest first (by seq), \
+     * those older than before_id (NULL: from the newest), at most limit; \
+     * *out owned by the caller (free()). webhook_delivery_get: one of \
+     * webhook_id's, ERR_NOT_FOUND otherwise. webhook_attempts: a \
+     * delivery's tries, oldest first, at most max (*out free()). */ \
+    X(VALUE, enum err, webhook_deliveries, (struct store_conn *c, const char *webhook_id, const char *before_id, \
+        int limit, struct webhook_delivery **out, int *n), (c, webhook_id, before_id, limit, out, n)) \
+    X(VALUE, enum err, webhook_delivery_get, (struct store_conn *c, const char *webhook_id, const char *id, \
+        struct webhook_delivery *out), (c, webhook_id, id, out)) \
+    X(VALUE, enum err, webhook_attempts, (struct store_conn *c, const char *delivery_id, int max, \
+        struct webhook_attempt **out, int *n), (c, delivery_id, max, out, n)) \
+    /* Redeliver: webhook_id's delivery id becomes pending again, due at \
+     * now_ms, a new 24-hour round of tries from now (its lease dropped); \
+     * ERR_NOT_FOUND when there is no such delivery. */ \
+    X(VALUE, enum err, webhook_redeliver, (struct store_conn *c, const char *webhook_id, const char *id, \
+        int64_t now_ms), (c, webhook_id, id, now_ms)) \
+    /* The sender. webhook_due: *due when some pending delivery is due at \
+     * now_ms and not leased (a read, so an idle sender costs no write). \
+     * webhook_claim: leases, to owner until lease_until, at most limit \
+     * deliveries that are pending, due, not leased (or their lease ran out) \
+     * and of an active webhook, each the oldest pending one of its \
+     * (webhook, task), in one conditional UPDATE: of several instances \
+     * claiming at once each delivery goes to one; owner must be new for \
+     * each claim (it names the claim's rows). *out owned by the caller \
+     * (store_webhook_claims_free). webhook_result: adds the attempt and \
+     * moves the delivery to r->state, when owner still holds its lease \
+     * (the attempt is kept either way). */ \
+    X(VALUE, enum err, webhook_due, (struct store_conn *c, int64_t now_ms, bool *due), (c, now_ms, due)) \
+    X(VALUE, enum err, webhook_claim, (struct store_conn *c, const char *owner, int64_t now_ms, int64_t lease_until, \
+        int limit, struct webhook_claim **out, int *n), (c, owner, now_ms, lease_until, limit, out, n)) \
+    X(VALUE, enum err, webhook_result, (struct store_conn *c, const char *owner, const struct webhook_result *r), \
+        (c, owner, r)) \
     /* ---- opstasks copy and check (store/tables.h: the table list) ---- */ \
     /* At most `limit` rows of table t in its key order, after the row whose \
      * key values are after[t->nkey] (NULL: from the first), as text (binary \

@@ -69,3 +69,10 @@ void store_audit_rows_free(struct audit_row *a, int n)
     for (int i = 0; i < n; i++) free(a[i].details);
     free(a);
 }
+
+void store_webhook_claims_free(struct webhook_claim *a, int n)
+{
+    if (!a) return;
+    for (int i = 0; i < n; i++) free(a[i].data);
+    free(a);
+}

@@ -374,5 +374,62 @@ struct digest_task {
     char title[4 * TASK_TITLE_MAX_CHARS + 1];
     char due_date[DATE_SIZE];
 };
+/* ---- webhooks (store/sqlite/webhooks.c, store/pg/webhooks.c) ---- */
+#define WEBHOOK_URL_MAX 2048
+#define WEBHOOK_SECRET_MAX 512
+#define WEBHOOK_EVENTS_SIZE 512 /* the events array as JSON text */
+#define WEBHOOK_DELIVERY_ID_SIZE 32 /* "dlv_" + 26 + NUL, with room */
+#define WEBHOOK_EVENT_TYPE_SIZE 32
+#define WEBHOOK_RESPONSE_MAX 1024 /* bytes of an answer kept with its attempt */
+#define WEBHOOK_OWNER_SIZE 64
+struct webhook_row {
+    char id[EXT_ID_SIZE];
+    char url[WEBHOOK_URL_MAX + 1];
+    char events[WEBHOOK_EVENTS_SIZE];
+    int64_t event_mask; /* bit 1 << announce type for each of events */
+    char secret[WEBHOOK_SECRET_MAX + 1];
+    bool active;
+    int64_t created_at, updated_at;
+};
+/* A delivery as GET /ops/webhooks/{id}/deliveries lists it. */
+struct webhook_delivery {
+    int64_t seq;
+    char id[WEBHOOK_DELIVERY_ID_SIZE];
+    char webhook_id[EXT_ID_SIZE];
+    char task_id[TASK_ID_SIZE];
+    char event_type[WEBHOOK_EVENT_TYPE_SIZE];
+    char state[12]; /* pending, delivered, failed */
+    int64_t occurred_at, created_at, next_at;
+    int tries;
+};
+struct webhook_attempt {
+    int n;
+    int64_t at;
+    int status_code; /* 0: no answer (a network error, a refused address) */
+    int64_t ms;
+    char response[WEBHOOK_RESPONSE_MAX + 1];
+};
+/* A delivery the sender claimed, with what sending it needs; data owned
+ * (store_webhook_claims_free). lease_owner is the claim's own token. */
+struct webhook_claim {
+    int64_t seq;
+    char id[WEBHOOK_DELIVERY_ID_SIZE];
+    char webhook_id[EXT_ID_SIZE];
+    char event_type[WEBHOOK_EVENT_TYPE_SIZE];
+    int64_t occurred_at, first_try_at;
+    int tries;
+    char *data;
+    char url[WEBHOOK_URL_MAX + 1];
+    char secret[WEBHOOK_SECRET_MAX + 1];
+};
+/* What one try came to: the attempt and the delivery's next state
+ * ("delivered", "pending" again at next_at, or "failed"). */
+struct webhook_result {
+    char id[WEBHOOK_DELIVERY_ID_SIZE];
+    struct webhook_attempt attempt;
+    const char *state;
+    int64_t next_at;
+};
+void store_webhook_claims_free(struct webhook_claim *a, int n);
 
 #endif

@@ -103,6 +103,21 @@ static const struct store_column views_cols[] = {
     {"id", COL_TEXT}, {"owner", COL_TEXT}, {"name", COL_TEXT}, {"query", COL_TEXT},
     {"shared", COL_INT}, {"created_at", COL_INT}, {"updated_at", COL_INT},
 };
+/* webhooks (migration 018 / pg 011) */
+static const struct store_column webhooks_cols[] = {
+    {"id", COL_TEXT}, {"url", COL_TEXT}, {"events", COL_TEXT}, {"event_mask", COL_INT},
+    {"secret", COL_TEXT}, {"active", COL_INT}, {"created_at", COL_INT}, {"updated_at", COL_INT},
+};
+static const struct store_column webhook_deliveries_cols[] = {
+    {"seq", COL_INT}, {"id", COL_TEXT}, {"webhook_id", COL_TEXT}, {"task_id", COL_TEXT},
+    {"event_type", COL_TEXT}, {"occurred_at", COL_INT}, {"data", COL_TEXT}, {"state", COL_TEXT},
+    {"created_at", COL_INT}, {"first_try_at", COL_INT}, {"next_at", COL_INT}, {"tries", COL_INT},
+    {"lease_owner", COL_TEXT}, {"lease_until", COL_INT},
+};
+static const struct store_column webhook_attempts_cols[] = {
+    {"delivery_id", COL_TEXT}, {"n", COL_INT}, {"at", COL_INT}, {"status_code", COL_INT},
+    {"ms", COL_INT}, {"response", COL_TEXT},
+};
 static const struct store_column metric_counters_cols[] = {
     {"name", COL_TEXT}, {"n", COL_INT},
 };
@@ -159,6 +174,10 @@ const struct store_table store_tables[] = {
     T(notifications, K(0), 1, -1, false, NULL),
     T(notification_digests, K(0, 1), 2, -1, false, NULL),
     T(notification_settings, K(0), 1, -1, false, NULL),
+    /* webhooks, their outbox (numbered by seq) and each try */
+    T(webhooks, K(0), 1, -1, false, NULL),
+    T(webhook_deliveries, K(0), 1, 0, false, NULL),
+    T(webhook_attempts, K(0, 1), 2, -1, false, NULL),
     T(task_counts, K(0, 1, 2), 3, -1, true, NULL),
     /* SQLite's migration 004 counts the tasks there were: zeros on a new database */
     T(metric_counters, K(0), 1, -1, true, "n = 0"),

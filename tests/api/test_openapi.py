@@ -35,7 +35,8 @@ STREAMED = {("GET", "/ops/stream")}
 # A well-shaped id that names nothing, by the path segment before the parameter.
 UNKNOWN_IDS = {"tasks": "tsk_" + "0" * 26, "staff": "sta_nobody", "customers": "cus_nobody",
                "renewals": "ren_nobody", "rules": "rul_nobody", "assets": "nope.css", "tokens": "tok_nobody",
-               "sessions": "ses_nobody", "invite": "A" * 43, "views": "viw_nobody", "events": "evt_nobody"}
+               "sessions": "ses_nobody", "invite": "A" * 43, "views": "viw_nobody", "events": "evt_nobody",
+               "webhooks": "whk_nobody", "deliveries": "dlv_" + "0" * 26}
 
 
 # ---- the routing table, the error map and the document ----------------------------
@@ -335,6 +336,9 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
     s.put("/ops/customers/cus_qp", {"name": "Query"})
     task_id = s.task(title="query parameters")["id"]  # for the routes under /ops/tasks/:id
     assert s.put("/ops/views/viw_qp", {"name": "Query", "query": "q=passport"}).status == 201
+    # an inactive webhook to a public address literal: never sent, no DNS
+    assert s.put("/ops/webhooks/whk_qp", {"url": "http://192.0.2.1/hook", "events": ["task.created"], "secret": "x",
+                                          "active": False}).status in (200, 201)
     tried = 0
     for method, pattern in table_routes():
         op = operation(method, pattern)
@@ -344,7 +348,7 @@ def test_every_documented_query_parameter_is_one_the_route_takes(probe):
         if not query:
             continue
         the_id = (task_id if pattern.startswith("/ops/tasks/:id") else "viw_qp" if pattern.startswith("/ops/views/")
-                  else "cus_qp")
+                  else "whk_qp" if pattern.startswith("/ops/webhooks/") else "cus_qp")
         path = pattern.replace(":id", the_id) + "?" + "&".join(f"{k}={v}" for k, v in query)
         streamed = (method, pattern) in STREAMED
         # one's own notifications need a staff member behind the token (a token tied to nobody: 403)
@@ -439,6 +443,17 @@ def test_successful_answers_match_the_documented_schemas_and_headers(probe):
     ok(s.get("/ops/events?limit=5"), "GET", "/ops/events", 200)
     ok(s.get("/ops/tasks?user_id=cus_oa&status=all"), "GET", "/ops/tasks", 200)
     ok(s.request("DELETE", "/ops/rules/rul_oa"), "DELETE", "/ops/rules/:id", 200)
+
+    # webhooks: inactive, to an address literal outside every refused range (nothing is sent)
+    hook = {"url": "http://192.0.2.10/hook", "events": ["task.created", "comment.created"], "secret": "x",
+            "active": False}
+    ok(s.put("/ops/webhooks/whk_oa", hook), "PUT", "/ops/webhooks/:id", 201)
+    ok(s.put("/ops/webhooks/whk_oa", hook), "PUT", "/ops/webhooks/:id", 200)
+    ok(s.put("/ops/webhooks/whk_oa", dict(hook, url="http://127.0.0.1/x")), "PUT", "/ops/webhooks/:id", 422)
+    ok(s.get("/ops/webhooks/whk_oa"), "GET", "/ops/webhooks/:id", 200)
+    ok(s.get("/ops/webhooks?limit=1"), "GET", "/ops/webhooks", 200)
+    ok(s.get("/ops/webhooks/whk_oa/deliveries"), "GET", "/ops/webhooks/:id/deliveries", 200)
+    ok(s.request("DELETE", "/ops/webhooks/whk_oa"), "DELETE", "/ops/webhooks/:id", 200)
 
     ok(s.get("/ops/me"), "GET", "/ops/me", 200)
     ok(s.get("/ops/me", token=s.token("agent", staff="sta_oa")), "GET", "/ops/me", 200)

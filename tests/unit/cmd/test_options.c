@@ -139,3 +139,37 @@ Test(options, an_empty_value_is_the_empty_string)
     cr_assert_eq(parse(v, 2, argv), 0);
     cr_expect_str_eq(v[O_NAME], "");
 }
+
+/* ---- switches (OPT_BOOL) ---- */
+static const struct option_desc switch_opts[] = {
+    {"allow", "OPTTEST_ALLOW", OPT_BOOL, "false", 0, 0, "a switch"},
+    {"name", NULL, OPT_STRING, "dflt", 0, 0, "a name"},
+};
+
+static void unset_allow(void) { unsetenv("OPTTEST_ALLOW"); }
+
+Test(options, a_switch_alone_is_true_and_takes_no_value_after_it, .fini = unset_allow)
+{
+    const char *v[2];
+    char *argv[] = {"--allow", "--name", "x"};
+    cr_assert_eq(options_parse("usage", switch_opts, 2, 3, argv, v), 0);
+    cr_expect(options_bool(v[0]));
+    cr_expect_str_eq(v[1], "x");
+    cr_assert_eq(options_parse("usage", switch_opts, 2, 0, NULL, v), 0);
+    cr_expect(!options_bool(v[0]));
+    char *off[] = {"--allow=false"};
+    setenv("OPTTEST_ALLOW", "yes", 1);
+    cr_assert_eq(options_parse("usage", switch_opts, 2, 1, off, v), 0);
+    cr_expect(!options_bool(v[0]));
+    cr_assert_eq(options_parse("usage", switch_opts, 2, 0, NULL, v), 0);
+    cr_expect(options_bool(v[0]));
+}
+
+Test(options, a_switch_refuses_values_other_than_true_and_false, .init = cr_redirect_stderr, .fini = unset_allow)
+{
+    const char *v[2];
+    char *argv[] = {"--allow=maybe"};
+    cr_expect_eq(options_parse("usage", switch_opts, 2, 1, argv, v), 2);
+    setenv("OPTTEST_ALLOW", "2", 1);
+    cr_expect_eq(options_parse("usage", switch_opts, 2, 0, NULL, v), 2);
+}
