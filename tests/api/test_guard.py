@@ -149,7 +149,10 @@ def test_connections_over_the_per_address_limit_are_refused(make_server):
 
 
 def test_a_trusted_proxy_may_hold_many_connections_and_all_are_served(make_server):
-    server = make_server(extra_args=["--trusted-proxy", "127.0.0.3", "--trusted-proxy", "::1"])
+    # a long header deadline: on a busy machine opening 150 connections may
+    # take longer than the default 5 s, which this test is not about
+    server = make_server(extra_args=["--trusted-proxy", "127.0.0.3", "--trusted-proxy", "::1",
+                                     "--header-timeout", "60"])
     socks = []
     try:
         socks = open_many(server.port, "127.0.0.3", 150)
