@@ -599,13 +599,24 @@ describe('doing work', () => {
     await bar.getByRole('button', {name: 'Assign', exact: true}).click();
     await bar.locator('#bulk-result').filter({hasText: 'Assign: 3 tasks changed.'}).waitFor();
     for (const m of made) assert.equal((await server.get(m.id)).assignee_id, 'sta_ben');
-    // someone else changes Bulk B meanwhile: its pinned version no longer holds
-    await server.ok('PATCH', '/ops/tasks/' + made[1].id, {priority: 'MEDIUM', description: 'changed meanwhile'});
+    // someone else changes Bulk B meanwhile: its pinned version no longer
+    // holds. Made between the page's last look and its bulk request (the
+    // request waits for it), so the live refresh cannot show it first
     for (const n of ['Bulk A', 'Bulk B', 'Bulk C']) await page.getByRole('checkbox', {name: 'Select ' + n}).check();
+    let meanwhile = true;
+    const changeFirst = async (route) => {
+      if (meanwhile) {
+        meanwhile = false;
+        await server.ok('PATCH', '/ops/tasks/' + made[1].id, {priority: 'MEDIUM', description: 'changed meanwhile'});
+      }
+      await route.continue();
+    };
+    await page.route('**/ops/tasks/bulk', changeFirst);
     await bar.getByRole('button', {name: 'Complete'}).click();
     await bar.locator('#bulk-result').filter({hasText: 'Complete: 2 tasks changed, 1 refused:'}).waitFor();
     assert.match(await bar.locator('.refused').textContent(), /^Bulk B: Someone else changed this task meanwhile/);
     assert.equal(await bar.locator('#bulk-count').textContent(), '1 task selected', 'the refused task stays selected');
+    await page.unroute('**/ops/tasks/bulk', changeFirst);
     assert.deepEqual([(await server.get(made[0].id)).status, (await server.get(made[1].id)).status], ['COMPLETED', 'OPEN']);
     await rowsOf(page).filter({hasText: 'Bulk A'}).waitFor({state: 'detached'});
     await page.setViewportSize({width: 1280, height: 800});
