@@ -5,6 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+int store_task_query_arms(const struct task_query *q, const char *out[4])
+{
+    if (q->filter.q.n || q->filter.sla_at_risk ||
+        (q->sort != SORT_DUE_DATE && q->sort != SORT_DUE_DATE_DESC && q->sort != SORT_PRIORITY))
+        return 0;
+    unsigned m = q->filter.status_mask;
+    bool all = !m || m == (1u << TASK_STATUS__COUNT) - 1;
+    int n = 0;
+    if (all || m & ((1u << TASK_OPEN) | (1u << TASK_OVERDUE))) out[n++] = "OPEN";
+    if (all || m & ((1u << TASK_IN_PROGRESS) | (1u << TASK_OVERDUE))) out[n++] = "IN_PROGRESS";
+    if (all || m & (1u << TASK_COMPLETED)) out[n++] = "COMPLETED";
+    if (all || m & (1u << TASK_CANCELLED)) out[n++] = "CANCELLED";
+    return n > 1 ? n : 0;
+}
+
 void store_task_page_free(struct task_page *p)
 {
     for (int i = 0; i < p->n; i++) task_clear(&p->items[i]);

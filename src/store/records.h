@@ -326,6 +326,12 @@ struct renewal_action_row {
 };
 
 /* Owned-record cleanup helpers. */
+/* The stored statuses ("OPEN", "IN_PROGRESS", "COMPLETED", "CANCELLED") a
+ * queue page is walked by, one ordered index walk each then merged, into
+ * out; 0 when the page is better read in one query: a single status, a
+ * search, the at-risk filter, or an order whose index is not led by the
+ * status (both backends' task_list). */
+int store_task_query_arms(const struct task_query *q, const char *out[4]);
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_comments_free(struct task_comment *a, int n);

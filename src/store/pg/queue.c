@@ -515,16 +515,7 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
      * sorted (35 ms for All active at 100,000 tasks). As the SQLite backend
      * does. The arms repeat the query's text, with the same parameters. */
     const char *arms[4];
-    int n_arms = 0;
-    if (!q->filter.q.n && !q->filter.sla_at_risk &&
-        (q->sort == SORT_DUE_DATE || q->sort == SORT_DUE_DATE_DESC || q->sort == SORT_PRIORITY)) {
-        unsigned m = q->filter.status_mask;
-        bool all = !m || m == (1u << TASK_STATUS__COUNT) - 1;
-        if (all || m & ((1u << TASK_OPEN) | (1u << TASK_OVERDUE))) arms[n_arms++] = "OPEN";
-        if (all || m & ((1u << TASK_IN_PROGRESS) | (1u << TASK_OVERDUE))) arms[n_arms++] = "IN_PROGRESS";
-        if (all || m & (1u << TASK_COMPLETED)) arms[n_arms++] = "COMPLETED";
-        if (all || m & (1u << TASK_CANCELLED)) arms[n_arms++] = "CANCELLED";
-    }
+    int n_arms = store_task_query_arms(q, arms);
     char *merged = NULL;
     if (n_arms > 1 && b.len < sizeof b.sql) {
         /* b.sql is SELECT ... FROM tasks WHERE ... ORDER BY ... LIMIT $n */

@@ -396,16 +396,7 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
      * (12 ms for All active at 100,000 tasks, ten times that at 1,000,000;
      * 1 ms this way). */
     const char *arms[4];
-    int n_arms = 0;
-    if (!walk && !f.q.n && !q->filter.sla_at_risk &&
-        (q->sort == SORT_DUE_DATE || q->sort == SORT_DUE_DATE_DESC || q->sort == SORT_PRIORITY)) {
-        unsigned m = q->filter.status_mask;
-        bool all = !m || m == (1u << TASK_STATUS__COUNT) - 1;
-        if (all || m & ((1u << TASK_OPEN) | (1u << TASK_OVERDUE))) arms[n_arms++] = "OPEN";
-        if (all || m & ((1u << TASK_IN_PROGRESS) | (1u << TASK_OVERDUE))) arms[n_arms++] = "IN_PROGRESS";
-        if (all || m & (1u << TASK_COMPLETED)) arms[n_arms++] = "COMPLETED";
-        if (all || m & (1u << TASK_CANCELLED)) arms[n_arms++] = "CANCELLED";
-    }
+    int n_arms = walk ? 0 : store_task_query_arms(q, arms);
     size_t cap = (strlen(body) + strlen(order) + sizeof TASK_READ_COLS + 128) * (size_t)(n_arms > 1 ? n_arms : 1) + 256;
     char *sql = malloc(cap);
     if (!sql) return ERR_INTERNAL;
