@@ -164,7 +164,6 @@ static enum err put_run(struct store_conn *c, void *arg)
     if (rc == ERR_OK) rc = store_webhook_get(c, x->w.id, &x->w);
     if (rc != ERR_OK) return err_set(&x->e, rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc, NULL, NULL);
     /* this instance's sink sees the new webhook from its next event on */
-    webhooks_hint(x->w.active);
     return ERR_OK;
 }
 
@@ -226,7 +225,6 @@ static enum err delete_run(struct store_conn *c, void *arg)
     enum err rc = store_webhook_get(c, x->w.id, &x->w);
     if (rc == ERR_OK) rc = store_webhook_delete(c, x->w.id);
     if (rc != ERR_OK) return err_set(&x->e, rc, NULL, rc == ERR_NOT_FOUND ? "no webhook %s" : NULL, x->w.id);
-    webhooks_hint(false);
     return ERR_OK;
 }
 
@@ -293,7 +291,6 @@ static enum err redeliver_run(struct store_conn *c, void *arg)
     if (rc != ERR_OK)
         return err_set(&x->e, rc, NULL, rc == ERR_NOT_FOUND ? "no delivery %s of webhook %s" : NULL, x->id,
                        x->webhook_id);
-    webhooks_hint(true);
     return ERR_OK;
 }
 

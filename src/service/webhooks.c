@@ -18,48 +18,24 @@
 #include "service/task_json.h"
 #include "util/buf.h"
 
-#define HINT_MAX_AGE_MS 1000
-
-/* -1: not read yet; 0: no active webhook; 1: some */
-static atomic_int hint_active = -1;
-static _Atomic int64_t hint_read_at; /* monotonic ms */
 static atomic_bool kicked;
 static bool allow_private;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void webhooks_hint(bool active)
-{
-    if (active) atomic_store(&hint_active, 1);
-    atomic_store(&hint_read_at, 0); /* read again at the next event */
-}
 
 bool webhooks_kicked(void) { return atomic_exchange(&kicked, false); }
 
 void webhooks_set_allow_private(bool allow) { allow_private = allow; }
 bool webhooks_allow_private(void) { return allow_private; }
 
-/* Whether some webhook is active, as read at most a second ago. */
+/* Whether some webhook is active, as the change's own transaction sees it:
+ * a webhook put before the transaction began gets its events, on every
+ * instance (PostgreSQL reads the count once a group transaction, SQLite's
+ * read is a few microseconds). */
 static enum err some_active(struct store_conn *c, bool *yes)
 {
-    int64_t now = mono_ms(), at = atomic_load(&hint_read_at);
-    int h = atomic_load(&hint_active);
-    if (h >= 0 && at && now - at < HINT_MAX_AGE_MS) {
-        *yes = h == 1;
-        return ERR_OK;
-    }
     int64_t n = 0;
     enum err rc = store_webhook_active_count(c, &n);
-    if (rc != ERR_OK) return rc;
-    atomic_store(&hint_active, n > 0);
-    atomic_store(&hint_read_at, now ? now : 1);
     *yes = n > 0;
-    return ERR_OK;
+    return rc;
 }
 
 static void comment_write(struct buf *b, const struct task_comment *cm)

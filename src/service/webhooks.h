@@ -13,14 +13,10 @@
 /* The announcement sink (announce_add_sink): for each active webhook
  * subscribed to a's type, one pending delivery in the change's transaction,
  * its data {"task_id", "task", "changes" | "comment" | "renewal_id"}. When
- * no webhook is active it costs a flag test: whether one is, is read from
- * the database at most once a second (and set at once by this instance's
- * PUT, webhooks_hint), so a webhook made on another instance misses at most
- * the events of that instance's next second. */
+ * no webhook is active it costs one count of the active webhooks, read
+ * once a group transaction on PostgreSQL: every change whose transaction
+ * began after a webhook's PUT committed, on any instance, is delivered. */
 enum err webhooks_sink(struct store_conn *c, const struct announcement *a);
-/* This instance wrote or changed a webhook: active says whether some
- * webhook may be active now (true: read again within the second). */
-void webhooks_hint(bool active);
 /* Whether a delivery was written since the last call (the sender's wake-up;
  * set in the writer's transaction, so the commit may still be on its way). */
 bool webhooks_kicked(void);

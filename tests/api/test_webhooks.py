@@ -350,7 +350,7 @@ def test_nothing_is_sent_for_a_change_that_rolled_back(make_server, receiver):
     assert [d["task_id"] for d in deliveries(s, "whk_rb")] == [t["id"]]
 
 
-def test_two_instances_on_one_database_send_each_delivery_once(tmp_path, receiver):
+def test_two_instances_on_one_database_send_each_delivery_once_from_the_put_on(tmp_path, receiver):
     rc = receiver()
     db = new_db_uri(tmp_path)
     servers = []
@@ -362,11 +362,13 @@ def test_two_instances_on_one_database_send_each_delivery_once(tmp_path, receive
         token = servers[0].admin
         for s in servers:
             s._admin = token
+        servers[1].task(title="before the webhook")  # the other instance has looked for webhooks: none
         assert put_hook(servers[0], "whk_two", rc.url, events=["task.created", "task.updated"]).status == 201
-        time.sleep(1.1)  # the other instance's hint is at most a second old
         made = []
         for k in range(40):
-            s = servers[k % 2]
+            # the first change at once on the other instance: a webhook is
+            # in force for every change whose transaction begins after its PUT
+            s = servers[(k + 1) % 2]
             t = s.task(title=f"two {k}")
             s.patch(f"/ops/tasks/{t['id']}", {"priority": "LOW"})
             made.append(t["id"])

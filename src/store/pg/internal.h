@@ -69,6 +69,10 @@ enum err pg_put(struct store_conn *c, const char *insert_sql, const struct pg_pa
 bool pg_tx_calendar(struct store_conn *c, char **body, bool *found);
 void pg_tx_calendar_keep(struct store_conn *c, const char *body);
 void pg_tx_calendar_forget(struct store_conn *c);
+/* The active webhooks' count, read once a group transaction the same way
+ * (pg_tx_calendar_forget forgets it too). */
+bool pg_tx_webhooks(struct store_conn *c, int64_t *n);
+void pg_tx_webhooks_keep(struct store_conn *c, int64_t n);
 /* SLA clocks: the SLA policy, kept for the transaction as the calendar is
  * (pg_tx_calendar_forget forgets it too). */
 bool pg_tx_policy(struct store_conn *c, bool has[4], double hours[4]);

@@ -70,6 +70,8 @@ struct pg_conn {
     char *cal_body;
     /* SLA clocks: the SLA policy as this transaction read it (forgotten with the calendar) */
     bool pol_known;
+    bool whk_known;        /* the active webhooks' count as this transaction read it */
+    int64_t whk_count;
     bool pol_has[4];
     double pol_hours[4];
 };
@@ -718,6 +720,27 @@ void pg_tx_calendar_forget(struct store_conn *c)
     pc->cal_body = NULL;
     pc->cal_known = false;
     pc->pol_known = false;
+    pc->whk_known = false;
+}
+
+/* webhooks: the count of active ones, kept like the calendar: the writers'
+ * advisory lock orders the instances' transactions, so a webhook put
+ * before this transaction began is in the count, and none can be put
+ * while it runs */
+bool pg_tx_webhooks(struct store_conn *c, int64_t *n)
+{
+    struct pg_conn *pc = PC(c);
+    if (!pc->pipe || !pc->whk_known) return false;
+    *n = pc->whk_count;
+    return true;
+}
+
+void pg_tx_webhooks_keep(struct store_conn *c, int64_t n)
+{
+    struct pg_conn *pc = PC(c);
+    if (!pc->pipe) return;
+    pc->whk_count = n;
+    pc->whk_known = true;
 }
 
 /* SLA clocks: the policy by priority, kept like the calendar */
