@@ -87,8 +87,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-#define CONNECTION_POOL (32 * 1024)
-
 static enum MHD_Result queue(struct request *r)
 {
     /* MHD takes the body over (no copy); it frees it with the response */
@@ -352,17 +350,12 @@ struct MHD_Daemon *http_start(struct app *app, const struct http_route_table *ro
     if (app->write_queue_max) app->store->queue_max = (int)app->write_queue_max;
     app->guard = guard_new(&limits);
     if (!app->guard) return NULL;
-    /* Each connection's memory pool (its headers, URL and read buffer) is
-     * CONNECTION_POOL: a live stream holds one for as long as it is open,
-     * and about half of it is touched, so 64 KiB made 1,000 streams 54 MiB
-     * and 32 KiB makes them 32 MiB. Headers and URL still get 16 KiB and
-     * more; a body goes to the request's own buffer in chunks. */
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, on_accept, app, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, MHD_OPTION_ARRAY, tls,
         MHD_OPTION_LISTEN_SOCKET,
         listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         guard_mhd_connection_limit(app->guard, threads), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_POOL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, guard_on_connection, app->guard, MHD_OPTION_URI_LOG_CALLBACK, on_uri, app,
         MHD_OPTION_UNESCAPE_CALLBACK, guard_unescape, NULL, MHD_OPTION_END);
     int slot = 0;

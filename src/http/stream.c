@@ -126,8 +126,7 @@ void http_stream_discard(struct http_stream *s)
 
 struct MHD_Response *http_stream_response(struct http_stream *s)
 {
-    /* events are small; MHD takes the block from the connection's pool */
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 2048, reader, s, gone);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, reader, s, gone);
     if (!resp) {
         http_stream_discard(s);
         return NULL;
