@@ -154,7 +154,7 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-pg tests/e2e/node_modules/.installed
 	@$(MAKE) --no-print-directory -j2 --output-sync=target api api-pg
 	@$(MAKE) --no-print-directory openapi
-	@$(MAKE) --no-print-directory -j2 --output-sync=target e2e e2e-pg
+	@$(MAKE) --no-print-directory e2e e2e-pg
 
 # The same tests against an AddressSanitizer + UndefinedBehaviorSanitizer build
 # (the browser tests after the API suites: under ASan three at once crowd
