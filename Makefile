@@ -145,11 +145,10 @@ crash: deps all
 
 # Every test on both backends: unit tests (unit-pg runs SQLite's and
 # PostgreSQL's rows), the API suite and the browser tests on SQLite and on
-# PostgreSQL, and the OpenAPI check. The two API suites run side by side, and
-# then the two browser suites (each printed when it ends): they wait on
-# fsyncs, process starts and the browser more than on the CPU. All three of
-# a kind at once crowded the two cores enough to upset the API suites'
-# timing tests.
+# PostgreSQL, and the OpenAPI check. The two API suites run side by side
+# (each printed when it ends): they wait on fsyncs and process starts more
+# than on the CPU. The browser suites run one after the other: two Chromiums
+# beside two servers upset their timing-bound steps on two cores.
 test: deps
 	@$(MAKE) --no-print-directory all unit-pg tests/e2e/node_modules/.installed
 	@$(MAKE) --no-print-directory -j2 --output-sync=target api api-pg
