@@ -87,17 +87,25 @@ unit-pg: $(BUILD)/unit_tests
 	@echo "== unit tests on SQLite and PostgreSQL ($(BUILD))"
 	@scripts/with-pg.sh $(BUILD)/unit_tests --jobs 2
 
+# The API suite waits far more than it computes (servers starting, sweeper
+# ticks, retries), so its modules run in API_JOBS processes side by side
+# (pytest-xdist, one module per process at a time); the modules marked
+# serial assert latencies and run afterwards, two modules at a time.
+API_JOBS ?= 4
+PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
+API_RUN   = $(PYTEST) -n $(API_JOBS) --dist loadfile -m "not serial" tests/api \
+	&& $(PYTEST) -n 2 --dist loadfile -m serial tests/api
+
 api: $(BUILD)/opstasks
 	@echo "== black-box API tests on SQLite ($(BUILD)/opstasks)"
-	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) sh -c '$(API_RUN)'
 
 # The same suite with every server on a new database of a throwaway
 # PostgreSQL cluster (tests/api/conftest.py, OPSTASKS_TEST_PG); tests of
 # SQLite's own files are skipped there, each naming what covers it instead.
 api-pg: $(BUILD)/opstasks
 	@echo "== black-box API tests on PostgreSQL ($(BUILD)/opstasks)"
-	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) scripts/with-pg.sh \
-		$(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+	@OPSTASKS_BIN=$(abspath $(BUILD)/opstasks) OPSTASKS_SAN=$(SAN) scripts/with-pg.sh sh -c '$(API_RUN)'
 
 # Browser tests of the pages: playwright-core from npm (no browser
 # download) driving Debian's /usr/bin/chromium; screenshots in build/e2e.
@@ -145,10 +153,11 @@ crash: deps all
 
 # Every test on both backends: unit tests (unit-pg runs SQLite's and
 # PostgreSQL's rows), the API suite and the browser tests on SQLite and on
-# PostgreSQL, and the OpenAPI check, one suite after another: side by side
-# on two cores, the suites' timing-bound tests (a stream's event within 5 s,
+# PostgreSQL, and the OpenAPI check, one suite after another (inside the API
+# suite its modules run side by side, see API_JOBS): with two suites side by
+# side on two cores, the timing-bound tests (a stream's event within 5 s,
 # 150 held connections each answered, the browser's keyboard and undo steps)
-# failed now and then; one at a time they do not.
+# failed now and then; one suite at a time they do not.
 test: deps
 	@$(MAKE) --no-print-directory all unit-pg tests/e2e/node_modules/.installed
 	@$(MAKE) --no-print-directory api api-pg openapi e2e e2e-pg

@@ -22,11 +22,12 @@ set -eu
 # (scripts/embed-web.sh)
 # python3-psycopg2: the API tests read and change rows of a PostgreSQL database
 # directly (conftest.py db_query), as they do with sqlite3 on SQLite
+# python3-pytest-xdist: make test runs the API suite's modules side by side
 PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 libcriterion-dev tzdata python3 python3-pytest curl sqlite3 wrk
 prometheus chromium chromium-driver python3-yaml python3-jsonschema systemd libgnutls28-dev openssl
 clang libclang-rt-14-dev llvm libpq-dev postgresql python3-psycopg2 esbuild
-libcurl4-gnutls-dev python3-aiosmtpd"
+libcurl4-gnutls-dev python3-aiosmtpd python3-pytest-xdist"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -256,6 +256,11 @@ def _drop_test_dbs():
             pg_drop_db(name)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "serial: timing-bound; make runs these alone, after the parallel part "
+                            "(pytest -n 4 -m 'not serial', then -m serial)")
+
+
 def pytest_sessionfinish(session, exitstatus):
     if PG_SOCKET and _session_dbs:
         for name in _session_dbs:

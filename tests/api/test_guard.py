@@ -15,6 +15,10 @@ import pytest
 
 from conftest import SLOW, read_full_response, wait_until
 
+# Timing-bound (answers within fractions of a second while slow clients hold connections):
+# make runs these alone, after the suite's parallel part.
+pytestmark = pytest.mark.serial
+
 # the test opens thousands of sockets; the server raises its own limit itself
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 if _soft < _hard:

@@ -8,7 +8,13 @@ import resource
 import socket
 import time
 
+import pytest
+
 from conftest import SLOW
+
+# Timing-bound (latency and memory bounds while hundreds of connections are held):
+# make runs these alone, after the suite's parallel part.
+pytestmark = pytest.mark.serial
 
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 if _soft < _hard:
