@@ -684,11 +684,16 @@ def account(server, sid, password, name=None, email=None, role=None, client=None
 
 def sqlite_undo_sla_clock(s):
     """Undoes SQLite's migration 17 (SLA clocks) on a stopped server's file:
-    its columns, indexes and table, and the SLA report's index as 004 made
+    its columns, indexes and table (and 21's index of them), and the SLA report's index as 004 made
     it, for tests of upgrades from before a migration under it (ADD COLUMN
     cannot run twice)."""
     db_query(s, "DROP INDEX tasks_sla_risk_unrecorded")
     db_query(s, "DROP INDEX tasks_by_sla_due")
+    # migration 21's index names the clock's columns; the active tasks'
+    # index it replaced comes back as 001 made it
+    db_query(s, "DROP INDEX IF EXISTS tasks_sla_clock")
+    db_query(s, "CREATE INDEX IF NOT EXISTS tasks_sla_active ON tasks (sla_due_at) "
+                "WHERE sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')")
     for col in ("sla_started_at", "sla_paused_at", "sla_paused_ms", "sla_risk_recorded", "sla_by_policy"):
         db_query(s, f"ALTER TABLE tasks DROP COLUMN {col}")
     db_query(s, "DROP TABLE sla_policy")

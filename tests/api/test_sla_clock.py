@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import assert_error, wait_until
+from conftest import assert_error, db_query, wait_until
 
 UTC = datetime.timezone.utc
 HOUR_MS = 3600_000
@@ -281,3 +281,36 @@ def test_the_sla_report_counts_unpaused_time_and_shows_the_paused_time(make_serv
     assert abs(row["median_hours_to_complete"] * HOUR_MS - worked) < 0.002 * HOUR_MS
     csv = s.get(f"/ops/reports/sla?from={day}&to={day}&group_by=priority&format=csv").body.decode().splitlines()
     assert csv[0].endswith(",paused_seconds") and csv[1].endswith(f",{done['sla_paused_seconds']}")
+
+
+# ---- the stats bar's SLA counts ------------------------------------------------------
+
+def test_the_stats_bar_judges_each_clock_at_its_pause_as_the_filtered_counts_do(make_server):
+    """The stats bar without a filter counts breached and at-risk tasks from
+    one index; with a filter, from the rows. Both judge a paused clock at the
+    moment it was paused, a running one now, and count active tasks only."""
+    s = make_server()
+    now = int(time.time() * 1000)
+    cases = {  # name: (paused, sla_due_at, sla_risk_at) relative to now, in hours
+        "running_breached": (False, -1, -2),
+        "running_at_risk": (False, 1, -1),
+        "running_fine": (False, 5, 1),
+        "paused_after_breach": (True, -2, -3),
+        "paused_before_risk": (True, 5, -0.5),  # paused an hour ago: 80% came after
+        "paused_at_risk": (True, -0.5, -2),  # deadline passed on the wall clock, not on its own
+    }
+    for name, (paused, due, risk) in cases.items():
+        t = s.task(title=name, sla_hours=24)
+        if paused:
+            patch(s, t["id"], {"waiting_on_customer": True})
+        db_query(s, "UPDATE tasks SET sla_due_at = ?, sla_risk_at = ?" + (", sla_paused_at = ?" if paused else "")
+                 + " WHERE id = ?", (now + int(due * HOUR_MS), now + int(risk * HOUR_MS))
+                 + ((now - HOUR_MS,) if paused else ()) + (t["id"],))
+    done = s.task(title="finished late", sla_hours=24)
+    s.set_status(done["id"], "COMPLETED")
+    db_query(s, "UPDATE tasks SET sla_due_at = ?, sla_risk_at = ? WHERE id = ?", (now - HOUR_MS, now - 2 * HOUR_MS, done["id"]))
+    s.task(title="no clock")
+    bare = s.stats()
+    assert (bare["sla_breached_active"], bare["sla_at_risk_active"]) == (2, 2), bare
+    filtered = s.stats("priority=LOW,MEDIUM,HIGH,URGENT")
+    assert (filtered["sla_breached_active"], filtered["sla_at_risk_active"]) == (2, 2), filtered

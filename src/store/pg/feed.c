@@ -92,7 +92,7 @@ enum err pg_data_version(struct store_conn *c, int64_t *out)
 }
 
 /* task_sla_next_change: as SQLite's, one step of each partial index
- * (tasks_sla_active, tasks_sla_risk_unrecorded). */
+ * (tasks_sla_clock, tasks_sla_risk_unrecorded). */
 enum err pg_task_sla_next_change(struct store_conn *c, int64_t now_ms, int64_t *out)
 {
     *out = INT64_MAX;

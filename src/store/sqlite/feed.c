@@ -82,7 +82,7 @@ enum err sqlite_feed_head(struct store_conn *c, int64_t *history, int64_t *comme
 }
 
 /* task_sla_next_change: one step of each partial index of the active
- * tasks' instants: tasks_sla_active for the deadlines, the sweeper's
+ * tasks' instants: tasks_sla_clock for the deadlines, the sweeper's
  * tasks_sla_risk_unrecorded for the 80% instants (a running clock whose
  * 80% instant is still ahead has no warning written yet; a paused one
  * changes nothing by time). */
@@ -90,7 +90,7 @@ enum err sqlite_task_sla_next_change(struct store_conn *c, int64_t now_ms, int64
 {
     *out = INT64_MAX;
     sqlite3_stmt *st = sqlite_stmt(c,
-        "SELECT (SELECT min(sla_due_at) FROM tasks INDEXED BY tasks_sla_active "
+        "SELECT (SELECT min(sla_due_at) FROM tasks INDEXED BY tasks_sla_clock "
         "WHERE sla_due_at IS NOT NULL AND sla_due_at >= ?1 AND status IN ('OPEN', 'IN_PROGRESS')), "
         "(SELECT min(sla_risk_at) FROM tasks INDEXED BY tasks_sla_risk_unrecorded WHERE sla_risk_recorded = 0 "
         "AND sla_risk_at IS NOT NULL AND sla_paused_at IS NULL AND status IN ('OPEN', 'IN_PROGRESS') AND sla_risk_at > ?1)");

@@ -358,7 +358,7 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
     }
     /* the tasks at risk are few (active, deadline ahead, 80% gone):
      * find them by deadline rather than walk the queue order over every task */
-    const char *from = q->filter.sla_at_risk ? " FROM tasks INDEXED BY tasks_sla_active" : " FROM tasks";
+    const char *from = q->filter.sla_at_risk ? " FROM tasks INDEXED BY tasks_sla_clock" : " FROM tasks";
     struct task_filter f = q->filter;
     bool walk = f.q.n && sort_walks_an_index(q) && query_is_frequent(c, &f.q);
     if (walk) f.q.n = 0; /* tested per task below */
@@ -515,6 +515,25 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     }
     if (rc != SQLITE_DONE) return sqlite_fail(c, st, "task_stats");
     sqlite_done(st);
+
+    /* The stats bar (no filter): both SLA counts in one walk of
+     * tasks_sla_clock, which holds every field they judge (migration 021);
+     * a filtered count needs the rows' other fields and takes the way below. */
+    if (totals && !f->priority_mask && !f->due_from[0] && !f->due_to[0] && !f->status_mask) {
+        st = sqlite_stmt(c, "SELECT coalesce(sum(sla_due_at < coalesce(sla_paused_at, ?1)), 0), "
+                            "coalesce(sum(sla_due_at >= coalesce(sla_paused_at, ?1) "
+                            "AND sla_risk_at <= coalesce(sla_paused_at, ?1)), 0) "
+                            "FROM tasks INDEXED BY tasks_sla_clock "
+                            "WHERE sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')");
+        if (!st) return ERR_INTERNAL;
+        sqlite3_bind_int64(st, 1, now_ms);
+        enum err e = sqlite_step_row(c, st, "task_stats sla");
+        if (e != ERR_OK) return e;
+        out->sla_breached_active = sqlite3_column_int64(st, 0);
+        out->sla_at_risk_active = sqlite3_column_int64(st, 1);
+        sqlite_done(st);
+        return ERR_OK;
+    }
 
     char sql2[4096] = "SELECT count(*) FROM tasks";
     filter_sql(sql2, sizeof sql2, f, false);
