@@ -257,8 +257,8 @@ def _drop_test_dbs():
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "serial: timing-bound; make runs these alone, after the parallel part "
-                            "(pytest -n 4 -m 'not serial', then -m serial)")
+    config.addinivalue_line("markers", "serial: timing-bound; make runs these after the parallel part, two "
+                            "modules at a time (pytest -n 4 -m 'not serial', then -n 2 -m serial)")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from conftest import FUTURE, PAST, SLOW, Server, run_cli, today_in, wait_until
 
 # Timing-bound (a mailer step bounded at half a second):
-# make runs these alone, after the suite's parallel part.
+# make runs these after the suite's parallel part, two modules at a time.
 pytestmark = pytest.mark.serial
 
 PUBLIC = "https://ops.example.com"

@@ -16,7 +16,7 @@ import pytest
 from conftest import SLOW, read_full_response, wait_until
 
 # Timing-bound (answers within fractions of a second while slow clients hold connections):
-# make runs these alone, after the suite's parallel part.
+# make runs these after the suite's parallel part, two modules at a time.
 pytestmark = pytest.mark.serial
 
 # the test opens thousands of sockets; the server raises its own limit itself

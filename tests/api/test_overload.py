@@ -13,7 +13,7 @@ import pytest
 from conftest import SLOW
 
 # Timing-bound (latency and memory bounds while hundreds of connections are held):
-# make runs these alone, after the suite's parallel part.
+# make runs these after the suite's parallel part, two modules at a time.
 pytestmark = pytest.mark.serial
 
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)

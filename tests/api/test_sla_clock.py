@@ -299,8 +299,9 @@ def test_the_stats_bar_judges_each_clock_at_its_pause_as_the_filtered_counts_do(
         "paused_before_risk": (True, 5, -0.5),  # paused an hour ago: 80% came after
         "paused_at_risk": (True, -0.5, -2),  # deadline passed on the wall clock, not on its own
     }
+    high = {"running_breached", "paused_at_risk"}  # a filter that keeps one of each
     for name, (paused, due, risk) in cases.items():
-        t = s.task(title=name, sla_hours=24)
+        t = s.task(title=name, sla_hours=24, priority="HIGH" if name in high else "LOW")
         if paused:
             patch(s, t["id"], {"waiting_on_customer": True})
         db_query(s, "UPDATE tasks SET sla_due_at = ?, sla_risk_at = ?" + (", sla_paused_at = ?" if paused else "")
@@ -312,5 +313,7 @@ def test_the_stats_bar_judges_each_clock_at_its_pause_as_the_filtered_counts_do(
     s.task(title="no clock")
     bare = s.stats()
     assert (bare["sla_breached_active"], bare["sla_at_risk_active"]) == (2, 2), bare
-    filtered = s.stats("priority=LOW,MEDIUM,HIGH,URGENT")
-    assert (filtered["sla_breached_active"], filtered["sla_at_risk_active"]) == (2, 2), filtered
+    every = s.stats("priority=LOW,MEDIUM,HIGH,URGENT")
+    assert (every["sla_breached_active"], every["sla_at_risk_active"]) == (2, 2), every
+    only_high = s.stats("priority=HIGH")
+    assert (only_high["sla_breached_active"], only_high["sla_at_risk_active"]) == (1, 1), only_high

@@ -14,7 +14,7 @@ import pytest
 from conftest import FUTURE, SLOW, Server, assert_error, copy_db, db_query, drop_module_db, wait_until
 
 # Timing-bound (creates must not wait a second during a recompute):
-# make runs these alone, after the suite's parallel part.
+# make runs these after the suite's parallel part, two modules at a time.
 pytestmark = pytest.mark.serial
 
 UTC = datetime.timezone.utc

@@ -21,7 +21,7 @@ import pytest
 from conftest import SLOW, Server, assert_error, db_query, is_pg_uri, new_db_uri, sqlite_undo_sla_clock, wait_until
 
 # Timing-bound (a heartbeat every 15 s, events within seconds, a quick stop with streams open):
-# make runs these alone, after the suite's parallel part.
+# make runs these after the suite's parallel part, two modules at a time.
 pytestmark = pytest.mark.serial
 from test_web import cookie_headers, session
 
