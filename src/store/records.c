@@ -5,6 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool store_task_filter_fits_totals(const struct task_filter *f)
+{
+    return f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
+           !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask && f->sla_breached == SLA_FILTER_ANY &&
+           !f->sla_at_risk && !f->renewal_id[0] && f->waiting == WAITING_ANY;
+}
+
+bool store_task_filter_is_empty(const struct task_filter *f)
+{
+    return store_task_filter_fits_totals(f) && !f->priority_mask && !f->due_from[0] && !f->due_to[0] &&
+           !f->status_mask;
+}
+
 int store_task_query_arms(const struct task_query *q, const char *out[4])
 {
     if (q->filter.q.n || q->filter.sla_at_risk ||

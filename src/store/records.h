@@ -332,6 +332,12 @@ struct renewal_action_row {
  * search, the at-risk filter, or an order whose index is not led by the
  * status (both backends' task_list). */
 int store_task_query_arms(const struct task_query *q, const char *out[4]);
+/* Whether the stats over f can be summed from the task_counts totals (kept
+ * per status, priority and due date): f filters by nothing else. */
+bool store_task_filter_fits_totals(const struct task_filter *f);
+/* Whether f filters by nothing at all (the stats bar): its SLA counts then
+ * come from the active tasks' clock index alone (both backends' task_stats). */
+bool store_task_filter_is_empty(const struct task_filter *f);
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_comments_free(struct task_comment *a, int n);

@@ -626,10 +626,7 @@ enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const 
     /* Filters on priority and due dates are answered from the task_counts
      * totals (kept by triggers); assignee and customer filters need the
      * rows, through their own indexes. */
-    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
-                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
-                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0] &&
-                  f->waiting == WAITING_ANY;
+    bool totals = store_task_filter_fits_totals(f);
     if (f->q.n) return stats_of_matches(c, f, today, now_ms, out);
     struct query b = {.today = today, .now = now_ms};
     add(&b, "SELECT status, due_date < ");
@@ -652,17 +649,17 @@ enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const 
     /* The stats bar (no filter): both SLA counts in one index-only scan of
      * tasks_sla_clock, which carries every field they judge (migration
      * 014); a filtered count needs the rows' other fields. */
-    if (totals && !f->priority_mask && !f->due_from[0] && !f->due_to[0] && !f->status_mask) {
-        struct query q = {.today = today, .now = now_ms};
-        add(&q, "SELECT count(*) FILTER (WHERE sla_due_at < ");
-        add_now(&q);
-        add(&q, "), count(*) FILTER (WHERE sla_due_at >= ");
-        add_now(&q);
-        add(&q, " AND sla_risk_at <= ");
-        add_now(&q);
-        add(&q, ") FROM tasks WHERE sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')");
-        if (q.len >= sizeof q.sql) return ERR_INTERNAL;
-        if ((rc = pg_row(c, q.sql, &q.p, &res)) != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
+    if (store_task_filter_is_empty(f)) {
+        b = (struct query){.today = today, .now = now_ms};
+        add(&b, "SELECT count(*) FILTER (WHERE sla_due_at < ");
+        add_now(&b);
+        add(&b, "), count(*) FILTER (WHERE sla_due_at >= ");
+        add_now(&b);
+        add(&b, " AND sla_risk_at <= ");
+        add_now(&b);
+        add(&b, ") FROM tasks WHERE sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')");
+        if (b.len >= sizeof b.sql) return ERR_INTERNAL;
+        if ((rc = pg_row(c, b.sql, &b.p, &res)) != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
         out->sla_breached_active = pg_col_int64(res, 0, 0);
         out->sla_at_risk_active = pg_col_int64(res, 0, 1);
         PQclear(res);

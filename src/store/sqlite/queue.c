@@ -492,10 +492,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     /* Filters on priority and due dates are answered from the task_counts
      * totals (migration 002); assignee and customer filters need the rows,
      * through their own indexes. */
-    bool totals = f->n_assignees == 0 && !f->assignee_none && !f->user_id[0] && !f->q.n && !f->source_mask &&
-                  !f->completed_from_ms && !f->completed_to_ms && !f->sla_state_mask &&
-                  f->sla_breached == SLA_FILTER_ANY && !f->sla_at_risk && !f->renewal_id[0] &&
-                  f->waiting == WAITING_ANY;
+    bool totals = store_task_filter_fits_totals(f);
     if (f->q.n) return stats_of_matches(c, f, today, now_ms, out);
     char sql[4096];
     snprintf(sql, sizeof sql, "SELECT status, due_date < :today, %s FROM %s", totals ? "sum(n)" : "count(*)",
@@ -519,7 +516,7 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     /* The stats bar (no filter): both SLA counts in one walk of
      * tasks_sla_clock, which holds every field they judge (migration 021);
      * a filtered count needs the rows' other fields and takes the way below. */
-    if (totals && !f->priority_mask && !f->due_from[0] && !f->due_to[0] && !f->status_mask) {
+    if (store_task_filter_is_empty(f)) {
         st = sqlite_stmt(c, "SELECT coalesce(sum(sla_due_at < coalesce(sla_paused_at, ?1)), 0), "
                             "coalesce(sum(sla_due_at >= coalesce(sla_paused_at, ?1) "
                             "AND sla_risk_at <= coalesce(sla_paused_at, ?1)), 0) "
