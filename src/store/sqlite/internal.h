@@ -23,6 +23,10 @@ enum err sqlite_fail(struct store_conn *c, sqlite3_stmt *st, const char *what);
  * on the row (read it, then sqlite_done), ERR_NOT_FOUND with it reset when
  * there is none, else sqlite_fail's answer. */
 enum err sqlite_step_row(struct store_conn *c, sqlite3_stmt *st, const char *what);
+/* Registers the VFS of walbuf.c (the default VFS, with the WAL's appends
+ * of a commit written in one call) once; its name for sqlite3_open_v2, or
+ * NULL when it cannot (then open with the default). */
+const char *sqlite_walbuf_register(void);
 /* The connection's handle (for sqlite3_changes). */
 sqlite3 *sqlite_db(struct store_conn *c);
 
