@@ -10,15 +10,28 @@
  * locking, is the default VFS's, so connections and processes on the default
  * VFS share the database with it as before.
  *
- * Why it changes nothing a reader or a crash sees: no write is promised
- * durable before a sync, and POSIX keeps no order among unsynced writes, so
- * holding them until the sync loses nothing a crash could have kept. A
- * commit becomes visible to readers when the wal-index is updated, which
- * SQLite does after writing the commit frame (and, with synchronous=FULL,
- * after the sync), and the commit frame's page flushes the buffer: a reader
- * never looks for a frame still here. A failed flush fails the call that
- * caused it, so a commit whose frames did not reach the file is not
- * acknowledged. */
+ * Why it changes nothing a reader, another writer or a crash sees:
+ * - No write is promised durable before a sync, and POSIX keeps no order
+ *   among unsynced writes, so holding them until the sync loses nothing a
+ *   crash could have kept.
+ * - A commit becomes visible to readers when SQLite publishes the
+ *   wal-index header, and the buffer is written out before that: at the
+ *   commit frame's page, and again at the wal-index's memory barrier, which
+ *   SQLite calls on the database file between the header's two copies.
+ * - Everything is written before the connection lets go of the WAL's write
+ *   lock (the database file's shared-memory lock 0). A transaction that
+ *   spilled frames and then rolled back leaves them past the last commit,
+ *   where the next writer, perhaps another process, writes next; written
+ *   any later, they would land on that writer's committed frames.
+ * - A failed write keeps the buffer, so nothing written after it reaches the
+ *   file first and every later write and sync fails until it goes out; the
+ *   commit that needed it fails, so it is never acknowledged. At the lock's
+ *   release the buffer holds only frames of a transaction that did not
+ *   commit, and what cannot be written then is dropped.
+ * The database file goes through this VFS too, only to see those two calls;
+ * a database file and its WAL are paired by the WAL's name, as SQLite
+ * gives it (sqlite3_filename_wal). */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,27 +45,42 @@
 #define WALBUF_MAX 0x1ffff
 #define FRAME_HEADER 24
 
+struct walbuf_db;
+
 struct walbuf_file {
     sqlite3_file base;
     unsigned char *buf;
     size_t len;
     sqlite3_int64 at;      /* the file offset of buf[0] */
     bool commit_next;      /* the last write was a commit frame's header */
+    struct walbuf_db *db;  /* the database file it is the WAL of, while both are open */
     sqlite3_file *real;    /* the default VFS's file, after this struct */
+};
+
+/* A database file opened through this VFS, on the list of open ones. */
+struct walbuf_db {
+    sqlite3_file base;
+    const char *wal_name;     /* the name SQLite opens its WAL by */
+    struct walbuf_file *wal;  /* that WAL, while open */
+    struct walbuf_db *next;
+    sqlite3_io_methods methods;
+    sqlite3_file *real;
 };
 
 static sqlite3_vfs walbuf_vfs;
 static sqlite3_vfs *parent;
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct walbuf_db *open_dbs;
 
 static struct walbuf_file *W(sqlite3_file *f) { return (struct walbuf_file *)f; }
+static struct walbuf_db *D(sqlite3_file *f) { return (struct walbuf_db *)f; }
 
-/* Writes what the buffer holds; it is emptied either way, because after a
- * failure SQLite abandons the transaction those frames belonged to. */
+/* Writes what the buffer holds; on failure keeps it (see the top). */
 static int flush(struct walbuf_file *w)
 {
     if (w->len == 0) return SQLITE_OK;
     int rc = w->real->pMethods->xWrite(w->real, w->buf, (int)w->len, w->at);
-    w->len = 0;
+    if (rc == SQLITE_OK) w->len = 0;
     return rc;
 }
 
@@ -60,6 +88,9 @@ static int wb_close(sqlite3_file *f)
 {
     struct walbuf_file *w = W(f);
     int rc = flush(w);
+    pthread_mutex_lock(&open_lock);
+    if (w->db) w->db->wal = NULL;
+    pthread_mutex_unlock(&open_lock);
     int rc2 = w->real->pMethods->xClose(w->real);
     free(w->buf);
     w->buf = NULL;
@@ -145,17 +176,120 @@ static const sqlite3_io_methods wal_methods = {
     wb_check_reserved, wb_file_control, wb_sector_size, wb_device,
 };
 
-static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags)
+/* The database file: the default one's methods, but for the two calls
+ * after which the WAL's frames must be in the file. */
+#define REAL(f) (D(f)->real)
+static int db_close(sqlite3_file *f)
 {
-    (void)vfs;
-    if (!(flags & SQLITE_OPEN_WAL)) return parent->xOpen(parent, name, f, flags, out_flags);
-    struct walbuf_file *w = W(f);
+    struct walbuf_db *d = D(f);
+    pthread_mutex_lock(&open_lock);
+    for (struct walbuf_db **p = &open_dbs; *p; p = &(*p)->next)
+        if (*p == d) {
+            *p = d->next;
+            break;
+        }
+    if (d->wal) d->wal->db = NULL;
+    pthread_mutex_unlock(&open_lock);
+    return REAL(f)->pMethods->xClose(REAL(f));
+}
+static int db_read(sqlite3_file *f, void *out, int n, sqlite3_int64 off)
+{
+    return REAL(f)->pMethods->xRead(REAL(f), out, n, off);
+}
+static int db_write(sqlite3_file *f, const void *data, int n, sqlite3_int64 off)
+{
+    return REAL(f)->pMethods->xWrite(REAL(f), data, n, off);
+}
+static int db_truncate(sqlite3_file *f, sqlite3_int64 size) { return REAL(f)->pMethods->xTruncate(REAL(f), size); }
+static int db_sync(sqlite3_file *f, int flags) { return REAL(f)->pMethods->xSync(REAL(f), flags); }
+static int db_file_size(sqlite3_file *f, sqlite3_int64 *size) { return REAL(f)->pMethods->xFileSize(REAL(f), size); }
+static int db_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int db_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int db_check_reserved(sqlite3_file *f, int *out)
+{
+    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int db_file_control(sqlite3_file *f, int op, void *arg)
+{
+    return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int db_sector_size(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int db_device(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int db_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
+{
+    return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, out);
+}
+/* Lock 0 is the WAL's write lock: out with the frames before it goes, or
+ * drop them if they cannot be written (no commit needs them then). */
+static int db_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+    struct walbuf_db *d = D(f);
+    if ((flags & SQLITE_SHM_UNLOCK) && offset == 0 && d->wal && flush(d->wal) != SQLITE_OK) d->wal->len = 0;
+    return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+}
+/* Called between the wal-index header's two copies as SQLite publishes a
+ * commit: the frames go out first (a failure keeps them, and the next
+ * write or sync fails). */
+static void db_shm_barrier(sqlite3_file *f)
+{
+    struct walbuf_db *d = D(f);
+    if (d->wal) flush(d->wal);
+    REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int db_shm_unmap(sqlite3_file *f, int delete_flag) { return REAL(f)->pMethods->xShmUnmap(REAL(f), delete_flag); }
+static int db_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out)
+{
+    return REAL(f)->pMethods->xFetch(REAL(f), off, n, out);
+}
+static int db_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p) { return REAL(f)->pMethods->xUnfetch(REAL(f), off, p); }
+
+static const sqlite3_io_methods db_methods = {
+    3, db_close, db_read, db_write, db_truncate, db_sync, db_file_size, db_lock, db_unlock,
+    db_check_reserved, db_file_control, db_sector_size, db_device, db_shm_map, db_shm_lock,
+    db_shm_barrier, db_shm_unmap, db_fetch, db_unfetch,
+};
+
+static int open_db(const char *name, struct walbuf_db *d, int flags, int *out_flags)
+{
+    memset(d, 0, sizeof *d);
+    d->real = (sqlite3_file *)(d + 1);
+    int rc = parent->xOpen(parent, name, d->real, flags, out_flags);
+    if (rc != SQLITE_OK) return rc; /* pMethods stays NULL: SQLite does not close it */
+    /* the default file's version, so that SQLite asks for no method it lacks */
+    d->methods = db_methods;
+    d->methods.iVersion = d->real->pMethods->iVersion < 3 ? d->real->pMethods->iVersion : 3;
+    d->base.pMethods = &d->methods;
+    d->wal_name = name ? sqlite3_filename_wal(name) : NULL;
+    pthread_mutex_lock(&open_lock);
+    d->next = open_dbs;
+    open_dbs = d;
+    pthread_mutex_unlock(&open_lock);
+    return SQLITE_OK;
+}
+
+static int open_wal(const char *name, struct walbuf_file *w, int flags, int *out_flags)
+{
     memset(w, 0, sizeof *w);
     w->real = (sqlite3_file *)(w + 1);
     int rc = parent->xOpen(parent, name, w->real, flags, out_flags);
-    /* pMethods stays NULL on failure, so SQLite does not close it */
-    if (rc == SQLITE_OK) w->base.pMethods = &wal_methods;
-    return rc;
+    if (rc != SQLITE_OK) return rc;
+    w->base.pMethods = &wal_methods;
+    pthread_mutex_lock(&open_lock);
+    for (struct walbuf_db *d = open_dbs; d; d = d->next)
+        if (d->wal_name == name && !d->wal) {
+            d->wal = w, w->db = d;
+            break;
+        }
+    pthread_mutex_unlock(&open_lock);
+    return SQLITE_OK;
+}
+
+static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out_flags)
+{
+    (void)vfs;
+    if (flags & SQLITE_OPEN_MAIN_DB) return open_db(name, D(f), flags, out_flags);
+    if (flags & SQLITE_OPEN_WAL) return open_wal(name, W(f), flags, out_flags);
+    return parent->xOpen(parent, name, f, flags, out_flags);
 }
 
 static int wb_delete(sqlite3_vfs *v, const char *n, int sync) { (void)v; return parent->xDelete(parent, n, sync); }
@@ -194,7 +328,9 @@ const char *sqlite_walbuf_register(void)
     if (!p || p->iVersion < 2) return NULL;
     walbuf_vfs = (sqlite3_vfs){
         .iVersion = 2,
-        .szOsFile = (int)sizeof(struct walbuf_file) + p->szOsFile,
+        .szOsFile = (int)(sizeof(struct walbuf_file) > sizeof(struct walbuf_db) ? sizeof(struct walbuf_file)
+                                                                                : sizeof(struct walbuf_db)) +
+                    p->szOsFile,
         .mxPathname = p->mxPathname,
         .zName = "opstasks-walbuf",
         .xOpen = wb_open,

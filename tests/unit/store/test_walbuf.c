@@ -162,3 +162,42 @@ Test(walbuf, a_process_killed_after_its_commits_leaves_them_in_the_file)
     check_integrity(r);
     sqlite3_close(r);
 }
+
+/* A transaction that spilled frames to the WAL and then rolled back leaves
+ * them past the last commit, where the next writer writes. They must reach
+ * the file while this connection still holds the WAL's write lock, never
+ * after: written later, they would land on another writer's committed
+ * frames (another process on the default VFS here). */
+Test(walbuf, a_rolled_back_transactions_frames_never_land_on_another_writers_commit)
+{
+    sqlite3 *w = open_writer("FULL");
+    run(w, "PRAGMA cache_size=10");
+    run(w, "INSERT INTO t(k, v) VALUES ('first', zeroblob(10))");
+    /* every page back in the database file, so that undoing the transaction
+     * reads nothing from the WAL (a read would write the frames out) */
+    run(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+    run(w, "BEGIN");
+    run(w, "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 2000) "
+           "INSERT INTO t(k, v) SELECT 'gone', randomblob(1000) FROM s");
+    run(w, "ROLLBACK");
+
+    sqlite3 *o;
+    cr_assert_eq(sqlite3_open_v2(path, &o, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(o, 5000);
+    run(o, "PRAGMA synchronous=FULL");
+    run(o, "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 2000) "
+           "INSERT INTO t(k, v) SELECT 'other', zeroblob(1000) FROM s");
+    sqlite3_close(o);
+
+    /* the first writer writes again, then closes */
+    run(w, "INSERT INTO t(k, v) VALUES ('last', zeroblob(10))");
+    sqlite3_close(w);
+
+    sqlite3 *r = open_reader();
+    cr_expect_eq(one(r, "SELECT count(*) FROM t WHERE k = 'gone'"), 0);
+    cr_expect_eq(one(r, "SELECT count(*) FROM t WHERE k = 'other'"), 2000);
+    cr_expect_eq(one(r, "SELECT sum(length(v)) FROM t WHERE k = 'other'"), 2000 * 1000);
+    cr_expect_eq(one(r, "SELECT count(*) FROM t WHERE k IN ('first', 'last')"), 2);
+    check_integrity(r);
+    sqlite3_close(r);
+}
