@@ -23,11 +23,15 @@
  *   spilled frames and then rolled back leaves them past the last commit,
  *   where the next writer, perhaps another process, writes next; written
  *   any later, they would land on that writer's committed frames.
- * - A failed write keeps the buffer, so nothing written after it reaches the
- *   file first and every later write and sync fails until it goes out; the
- *   commit that needed it fails, so it is never acknowledged. At the lock's
- *   release the buffer holds only frames of a transaction that did not
- *   commit, and what cannot be written then is dropped.
+ * - A failed write drops the buffer and fails every later write, sync and
+ *   truncation, and every read of what was dropped, until the transaction
+ *   ends (the write lock's release): the commit that needed those frames
+ *   fails, so it is never acknowledged, and no complete commit frame of it
+ *   can reach the file later, where a crash's recovery would replay it.
+ * - It counts on synchronous=FULL, which every connection of the store
+ *   sets: the commit's sync writes everything before the wal-index barrier,
+ *   so the barrier's own write (which cannot fail the commit) has nothing to
+ *   do. A WAL whose database file it cannot find is not buffered at all.
  * The database file goes through this VFS too, only to see those two calls;
  * a database file and its WAL are paired by the WAL's name, as SQLite
  * gives it (sqlite3_filename_wal). */
@@ -38,6 +42,7 @@
 #include <string.h>
 
 #include "store/sqlite/internal.h"
+#include "util/log.h"
 
 /* The most the default VFS writes in one call: it masks a write's length
  * to 17 bits (a page is at most 64 KiB), so a larger buffer would be cut
@@ -53,6 +58,8 @@ struct walbuf_file {
     size_t len;
     sqlite3_int64 at;      /* the file offset of buf[0] */
     bool commit_next;      /* the last write was a commit frame's header */
+    int failed;            /* a write's error since the write lock was taken, or SQLITE_OK */
+    sqlite3_int64 lost_from, lost_to; /* what that failure dropped */
     struct walbuf_db *db;  /* the database file it is the WAL of, while both are open */
     sqlite3_file *real;    /* the default VFS's file, after this struct */
 };
@@ -75,13 +82,29 @@ static struct walbuf_db *open_dbs;
 static struct walbuf_file *W(sqlite3_file *f) { return (struct walbuf_file *)f; }
 static struct walbuf_db *D(sqlite3_file *f) { return (struct walbuf_db *)f; }
 
-/* Writes what the buffer holds; on failure keeps it (see the top). */
+/* Writes what the buffer holds; a failure drops it and is kept until the
+ * write lock goes (see the top). */
 static int flush(struct walbuf_file *w)
 {
+    if (w->failed) return w->failed;
     if (w->len == 0) return SQLITE_OK;
     int rc = w->real->pMethods->xWrite(w->real, w->buf, (int)w->len, w->at);
-    if (rc == SQLITE_OK) w->len = 0;
+    if (rc != SQLITE_OK) {
+        w->failed = rc;
+        w->lost_from = w->at, w->lost_to = w->at + (sqlite3_int64)w->len;
+    }
+    w->len = 0;
     return rc;
+}
+
+/* At the write lock's release: the transaction is over, committed (nothing
+ * is buffered then) or not (what is buffered is its spilled frames). */
+static void end_of_transaction(struct walbuf_file *w)
+{
+    flush(w);
+    w->len = 0;
+    w->failed = SQLITE_OK;
+    w->commit_next = false;
 }
 
 static int wb_close(sqlite3_file *f)
@@ -100,8 +123,14 @@ static int wb_close(sqlite3_file *f)
 static int wb_read(sqlite3_file *f, void *out, int n, sqlite3_int64 off)
 {
     struct walbuf_file *w = W(f);
-    int rc = flush(w);
-    return rc != SQLITE_OK ? rc : w->real->pMethods->xRead(w->real, out, n, off);
+    if (w->failed) {
+        /* frames below the failure are in the file; the dropped ones are not */
+        if (off < w->lost_to && off + n > w->lost_from) return SQLITE_IOERR_READ;
+    } else {
+        int rc = flush(w);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return w->real->pMethods->xRead(w->real, out, n, off);
 }
 
 /* A frame header's bytes 4-7 are the database's size in pages after a
@@ -116,6 +145,8 @@ static int wb_write(sqlite3_file *f, const void *data, int n, sqlite3_int64 off)
 {
     struct walbuf_file *w = W(f);
     int rc;
+    if (w->failed) return w->failed;
+    if (!w->db) return w->real->pMethods->xWrite(w->real, data, n, off);
     bool append = w->len > 0 && off == w->at + (sqlite3_int64)w->len;
     if (!append || w->len + (size_t)n > WALBUF_MAX) {
         if ((rc = flush(w)) != SQLITE_OK) return rc;
@@ -151,8 +182,11 @@ static int wb_sync(sqlite3_file *f, int flags)
 static int wb_file_size(sqlite3_file *f, sqlite3_int64 *size)
 {
     struct walbuf_file *w = W(f);
-    int rc = flush(w);
-    return rc != SQLITE_OK ? rc : w->real->pMethods->xFileSize(w->real, size);
+    if (!w->failed) {
+        int rc = flush(w);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return w->real->pMethods->xFileSize(w->real, size);
 }
 
 /* The rest is the default file's own. */
@@ -219,17 +253,17 @@ static int db_shm_map(sqlite3_file *f, int region, int size, int extend, void vo
 {
     return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, out);
 }
-/* Lock 0 is the WAL's write lock: out with the frames before it goes, or
- * drop them if they cannot be written (no commit needs them then). */
+/* Lock 0 is the WAL's write lock: out with the frames before it goes (or
+ * dropped, if they cannot be written: no commit needs them then). */
 static int db_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
     struct walbuf_db *d = D(f);
-    if ((flags & SQLITE_SHM_UNLOCK) && offset == 0 && d->wal && flush(d->wal) != SQLITE_OK) d->wal->len = 0;
+    if ((flags & SQLITE_SHM_UNLOCK) && offset == 0 && d->wal) end_of_transaction(d->wal);
     return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
 }
 /* Called between the wal-index header's two copies as SQLite publishes a
- * commit: the frames go out first (a failure keeps them, and the next
- * write or sync fails). */
+ * commit: the frames go out first (under synchronous=FULL there are none:
+ * the sync wrote them). */
 static void db_shm_barrier(sqlite3_file *f)
 {
     struct walbuf_db *d = D(f);
@@ -256,8 +290,14 @@ static int open_db(const char *name, struct walbuf_db *d, int flags, int *out_fl
     int rc = parent->xOpen(parent, name, d->real, flags, out_flags);
     if (rc != SQLITE_OK) return rc; /* pMethods stays NULL: SQLite does not close it */
     /* the default file's version, so that SQLite asks for no method it lacks */
+    const sqlite3_io_methods *r = d->real->pMethods;
     d->methods = db_methods;
-    d->methods.iVersion = d->real->pMethods->iVersion < 3 ? d->real->pMethods->iVersion : 3;
+    d->methods.iVersion = r->iVersion < 3 ? r->iVersion : 3;
+    /* a method the default file lacks stays absent (SQLite checks for it) */
+    if (!r->xShmMap) d->methods.xShmMap = NULL, d->methods.xShmLock = NULL;
+    if (!r->xShmBarrier) d->methods.xShmBarrier = NULL;
+    if (!r->xShmUnmap) d->methods.xShmUnmap = NULL;
+    if (r->iVersion < 3 || !r->xFetch) d->methods.xFetch = NULL, d->methods.xUnfetch = NULL;
     d->base.pMethods = &d->methods;
     d->wal_name = name ? sqlite3_filename_wal(name) : NULL;
     pthread_mutex_lock(&open_lock);
@@ -281,6 +321,12 @@ static int open_wal(const char *name, struct walbuf_file *w, int flags, int *out
             break;
         }
     pthread_mutex_unlock(&open_lock);
+    static bool told;
+    if (!w->db && !told) {
+        told = true;
+        log_info("sqlite: the WAL %s has no database file open through this VFS; its writes go straight through",
+                 name ? name : "(unnamed)");
+    }
     return SQLITE_OK;
 }
 

@@ -201,3 +201,67 @@ Test(walbuf, a_rolled_back_transactions_frames_never_land_on_another_writers_com
     check_integrity(r);
     sqlite3_close(r);
 }
+
+/* ---- a write that fails once ---------------------------------------------
+ * A VFS under walbuf's (registered as the default before walbuf is, so that
+ * walbuf writes through it) whose WAL writes fail while fail_writes > 0,
+ * one each, with the error a full disk gives. */
+static sqlite3_vfs faulty, *unix_vfs;
+static int fail_writes;
+static sqlite3_io_methods faulty_wal_methods;
+static const sqlite3_io_methods *unix_wal_methods;
+
+static int faulty_write(sqlite3_file *f, const void *data, int n, sqlite3_int64 off)
+{
+    if (fail_writes > 0) {
+        fail_writes--;
+        return SQLITE_FULL;
+    }
+    return unix_wal_methods->xWrite(f, data, n, off);
+}
+
+static int faulty_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+{
+    (void)v;
+    int rc = unix_vfs->xOpen(unix_vfs, name, f, flags, out);
+    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL)) {
+        unix_wal_methods = f->pMethods;
+        faulty_wal_methods = *f->pMethods;
+        faulty_wal_methods.xWrite = faulty_write;
+        f->pMethods = &faulty_wal_methods;
+    }
+    return rc;
+}
+
+/* A commit whose frames could not be written fails; its frames must not
+ * reach the file later (here: when undoing it reads the WAL once the disk
+ * has room again), or the next opener's recovery, after a crash, would
+ * replay a transaction the writer was told had failed. */
+Test(walbuf, a_commit_that_failed_to_write_is_not_replayed_after_a_crash)
+{
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        unix_vfs = sqlite3_vfs_find(NULL);
+        faulty = *unix_vfs;
+        faulty.zName = "faulty";
+        faulty.xOpen = faulty_open;
+        if (sqlite3_vfs_register(&faulty, 1) != SQLITE_OK) _exit(2);
+        sqlite3 *w = open_writer("FULL");
+        if (sqlite3_exec(w, "INSERT INTO t(k, v) VALUES ('kept', randomblob(3000))", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(3);
+        fail_writes = 1;
+        if (sqlite3_exec(w, "INSERT INTO t(k, v) VALUES ('failed', randomblob(3000))", NULL, NULL, NULL) == SQLITE_OK)
+            _exit(4); /* the commit was to fail */
+        if (sqlite3_exec(w, "SELECT count(*) FROM t", NULL, NULL, NULL) != SQLITE_OK) _exit(5);
+        _exit(0); /* a crash: no close, no checkpoint */
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d", WEXITSTATUS(status));
+    sqlite3 *r = open_reader();
+    cr_expect_eq(one(r, "SELECT count(*) FROM t WHERE k = 'kept'"), 1);
+    cr_expect_eq(one(r, "SELECT count(*) FROM t WHERE k = 'failed'"), 0);
+    check_integrity(r);
+    sqlite3_close(r);
+}
