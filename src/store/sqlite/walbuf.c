@@ -28,10 +28,14 @@
  *   ends (the write lock's release): the commit that needed those frames
  *   fails, so it is never acknowledged, and no complete commit frame of it
  *   can reach the file later, where a crash's recovery would replay it.
- * - It counts on synchronous=FULL, which every connection of the store
- *   sets: the commit's sync writes everything before the wal-index barrier,
- *   so the barrier's own write (which cannot fail the commit) has nothing to
- *   do. A WAL whose database file it cannot find is not buffered at all.
+ * - It counts on what the store's writer runs with: synchronous=FULL (the
+ *   commit's sync writes everything before the wal-index barrier, so the
+ *   barrier's own write, which cannot fail the commit, has nothing to do),
+ *   the default VFS's powersafe overwrite (else SQLite pads a commit and
+ *   writes a padding frame's tail after the sync) and the normal locking
+ *   mode (in exclusive mode SQLite releases the WAL's write lock without
+ *   calling xShmLock). A WAL whose database file it cannot find is not
+ *   buffered at all.
  * The database file goes through this VFS too, only to see those two calls;
  * a database file and its WAL are paired by the WAL's name, as SQLite
  * gives it (sqlite3_filename_wal). */
