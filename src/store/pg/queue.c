@@ -557,31 +557,18 @@ enum err pg_task_list(struct store_conn *c, const struct task_query *q, struct t
     return ERR_OK;
 }
 
-/* The count of the active tasks matching f past their SLA deadline at
- * now_ms, or (at_risk) at risk: 80% of their SLA time gone, not breached. */
-static enum err count_active(struct store_conn *c, const struct task_filter *f, const char *today, int64_t now_ms,
-                             bool at_risk, int64_t *out)
+/* The two SLA counts of the stats, as two columns: active tasks past their
+ * deadline, and those past their 80% instant but not their deadline (a
+ * paused clock judged at its pause). */
+static void add_sla_counts(struct query *b)
 {
-    struct query b = {.today = today, .now = now_ms};
-    add(&b, "SELECT count(*) FROM tasks");
-    add_filter(&b, f, false);
-    add(&b, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at ");
-    if (at_risk) {
-        add(&b, ">= ");
-        add_now(&b);
-        add(&b, " AND sla_risk_at <= ");
-        add_now(&b);
-    } else {
-        add(&b, "< ");
-        add_now(&b);
-    }
-    if (b.len >= sizeof b.sql) return ERR_INTERNAL;
-    PGresult *res;
-    enum err rc = pg_row(c, b.sql, &b.p, &res);
-    if (rc != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
-    *out = pg_col_int64(res, 0, 0);
-    PQclear(res);
-    return ERR_OK;
+    add(b, "count(*) FILTER (WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ");
+    add_now(b);
+    add(b, "), count(*) FILTER (WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= ");
+    add_now(b);
+    add(b, " AND sla_risk_at <= ");
+    add_now(b);
+    add(b, ")");
 }
 
 /* The stats of a search in one pass over its matches (the counts and both
@@ -593,13 +580,9 @@ static enum err stats_of_matches(struct store_conn *c, const struct task_filter 
     struct query b = {.today = today, .now = now_ms};
     add(&b, "SELECT status, due_date < ");
     add_today(&b);
-    add(&b, ", count(*), count(*) FILTER (WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < ");
-    add_now(&b);
-    add(&b, "), count(*) FILTER (WHERE status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= ");
-    add_now(&b);
-    add(&b, " AND sla_risk_at <= ");
-    add_now(&b);
-    add(&b, ") FROM tasks");
+    add(&b, ", count(*), ");
+    add_sla_counts(&b);
+    add(&b, " FROM tasks");
     add_filter(&b, f, false);
     add(&b, " GROUP BY 1, 2");
     if (b.len >= sizeof b.sql) return ERR_INTERNAL;
@@ -646,27 +629,21 @@ enum err pg_task_stats(struct store_conn *c, const struct task_filter *f, const 
         out->counts[s] += pg_col_int64(res, r, 2);
     }
     PQclear(res);
-    /* The stats bar (no filter): both SLA counts in one index-only scan of
-     * tasks_sla_clock, which carries every field they judge (migration
-     * 014); a filtered count needs the rows' other fields. */
-    if (store_task_filter_is_empty(f)) {
-        b = (struct query){.today = today, .now = now_ms};
-        add(&b, "SELECT count(*) FILTER (WHERE sla_due_at < ");
-        add_now(&b);
-        add(&b, "), count(*) FILTER (WHERE sla_due_at >= ");
-        add_now(&b);
-        add(&b, " AND sla_risk_at <= ");
-        add_now(&b);
-        add(&b, ") FROM tasks WHERE sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')");
-        if (b.len >= sizeof b.sql) return ERR_INTERNAL;
-        if ((rc = pg_row(c, b.sql, &b.p, &res)) != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
-        out->sla_breached_active = pg_col_int64(res, 0, 0);
-        out->sla_at_risk_active = pg_col_int64(res, 0, 1);
-        PQclear(res);
-        return ERR_OK;
-    }
-    if ((rc = count_active(c, f, today, now_ms, false, &out->sla_breached_active)) != ERR_OK) return rc;
-    return count_active(c, f, today, now_ms, true, &out->sla_at_risk_active);
+    /* Both SLA counts in one statement: for the stats bar (no filter) an
+     * index-only scan of tasks_sla_clock, which carries every field they
+     * judge (migration 014); with a filter, one pass over the filtered rows. */
+    b = (struct query){.today = today, .now = now_ms};
+    add(&b, "SELECT ");
+    add_sla_counts(&b);
+    add(&b, " FROM tasks");
+    add_filter(&b, f, false);
+    add(&b, " AND sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')");
+    if (b.len >= sizeof b.sql) return ERR_INTERNAL;
+    if ((rc = pg_row(c, b.sql, &b.p, &res)) != ERR_OK) return rc == ERR_NOT_FOUND ? ERR_INTERNAL : rc;
+    out->sla_breached_active = pg_col_int64(res, 0, 0);
+    out->sla_at_risk_active = pg_col_int64(res, 0, 1);
+    PQclear(res);
+    return ERR_OK;
 }
 
 enum err pg_task_overdue_unrecorded(struct store_conn *c, const char *today, int limit, char ***ids, int *n)

@@ -513,47 +513,24 @@ enum err sqlite_task_stats(struct store_conn *c, const struct task_filter *f, co
     if (rc != SQLITE_DONE) return sqlite_fail(c, st, "task_stats");
     sqlite_done(st);
 
-    /* The stats bar (no filter): both SLA counts in one walk of
-     * tasks_sla_clock, which holds every field they judge (migration 021);
-     * a filtered count needs the rows' other fields and takes the way below. */
-    if (store_task_filter_is_empty(f)) {
-        st = sqlite_stmt(c, "SELECT coalesce(sum(sla_due_at < coalesce(sla_paused_at, ?1)), 0), "
-                            "coalesce(sum(sla_due_at >= coalesce(sla_paused_at, ?1) "
-                            "AND sla_risk_at <= coalesce(sla_paused_at, ?1)), 0) "
-                            "FROM tasks INDEXED BY tasks_sla_clock "
-                            "WHERE sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')");
-        if (!st) return ERR_INTERNAL;
-        sqlite3_bind_int64(st, 1, now_ms);
-        enum err e = sqlite_step_row(c, st, "task_stats sla");
-        if (e != ERR_OK) return e;
-        out->sla_breached_active = sqlite3_column_int64(st, 0);
-        out->sla_at_risk_active = sqlite3_column_int64(st, 1);
-        sqlite_done(st);
-        return ERR_OK;
-    }
-
-    char sql2[4096] = "SELECT count(*) FROM tasks";
-    filter_sql(sql2, sizeof sql2, f, false);
-    strncat(sql2, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at < coalesce(sla_paused_at, :now)", sizeof sql2 - strlen(sql2) - 1);
+    /* Both SLA counts in one statement: for the stats bar (no filter) a walk
+     * of tasks_sla_clock, which holds every field they judge (migration
+     * 021); with a filter, one pass over the filtered rows. */
+    bool bare = store_task_filter_is_empty(f);
+    char sql2[4096] = "SELECT coalesce(sum(sla_due_at < coalesce(sla_paused_at, :now)), 0), "
+                      "coalesce(sum(sla_due_at >= coalesce(sla_paused_at, :now) "
+                      "AND sla_risk_at <= coalesce(sla_paused_at, :now)), 0) FROM tasks";
+    if (bare) strncat(sql2, " INDEXED BY tasks_sla_clock WHERE 1", sizeof sql2 - strlen(sql2) - 1);
+    else filter_sql(sql2, sizeof sql2, f, false);
+    strncat(sql2, " AND sla_due_at IS NOT NULL AND status IN ('OPEN', 'IN_PROGRESS')", sizeof sql2 - strlen(sql2) - 1);
     st = sqlite_stmt(c, sql2);
     if (!st) return ERR_INTERNAL;
-    bind_filter(st, f, today);
+    if (!bare) bind_filter(st, f, today);
     sqlite_bind_named_int64(st, ":now", now_ms);
-    if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "task_stats sla");
+    enum err e = sqlite_step_row(c, st, "task_stats sla");
+    if (e != ERR_OK) return e;
     out->sla_breached_active = sqlite3_column_int64(st, 0);
-    sqlite_done(st);
-
-    /* active tasks at risk (80% of their SLA time gone, not breached) */
-    char sql3[4096] = "SELECT count(*) FROM tasks";
-    filter_sql(sql3, sizeof sql3, f, false);
-    strncat(sql3, " AND status IN ('OPEN', 'IN_PROGRESS') AND sla_due_at >= coalesce(sla_paused_at, :now) AND sla_risk_at <= coalesce(sla_paused_at, :now)",
-            sizeof sql3 - strlen(sql3) - 1);
-    st = sqlite_stmt(c, sql3);
-    if (!st) return ERR_INTERNAL;
-    bind_filter(st, f, today);
-    sqlite_bind_named_int64(st, ":now", now_ms);
-    if (sqlite3_step(st) != SQLITE_ROW) return sqlite_fail(c, st, "task_stats at risk");
-    out->sla_at_risk_active = sqlite3_column_int64(st, 0);
+    out->sla_at_risk_active = sqlite3_column_int64(st, 1);
     sqlite_done(st);
     return ERR_OK;
 }
