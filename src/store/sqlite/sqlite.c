@@ -235,7 +235,6 @@ static const char *writer_vfs;
 /* Memory statistics make every SQLite allocation take one global mutex: with
  * the HTTP threads and the writer allocating at once, that lock showed up in
  * profiles of the write benchmark. We don't use the statistics. */
-
 static void configure(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
