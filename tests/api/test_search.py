@@ -264,6 +264,33 @@ def test_completed_from_and_to_bound_the_completion_day(srv):
                  "completed_to")
 
 
+@pytest.mark.parametrize("sort", [None, "-updated_at", "sla_due_at"])
+def test_a_window_of_completions_pages_in_the_order_of_the_same_view_without_it(srv, sort):
+    # "Done today" chooses its page by the completions' own index: the same
+    # rows in the same order as the completed tasks without the window
+    who = "sta_done_" + (sort or "due").strip("-")
+    srv.staff(who, "Done Order")
+    made = []
+    for i, (due, prio) in enumerate([(LATER, "LOW"), (SOON, "HIGH"), (SOON, "LOW"), (LATER, "URGENT"),
+                                     (SOON, "HIGH"), (SOON, "MEDIUM"), (LATER, "LOW")]):
+        t = task(srv, title=f"Done order {i}", due_date=due, priority=prio, assignee_id=who, sla_hours=10 + i)
+        srv.set_status(t["id"], "COMPLETED")
+        made.append(t["id"])
+    task(srv, title="Done order still open", assignee_id=who)
+    today = datetime.date.today()
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    base = {"status": "COMPLETED", "assignee_id": who}
+    if sort:
+        base["sort"] = sort
+    whole = walk(srv, base, limit=100)
+    assert sorted(whole) == sorted(made)
+    for limit in (2, 3, 7):
+        assert walk(srv, dict(base, completed_from=yesterday, completed_to=tomorrow), limit=limit) == whole
+        assert walk(srv, dict(base, completed_from=yesterday), limit=limit) == whole
+    assert walk(srv, dict(base, completed_to="2020-01-01")) == []
+
+
 def test_sla_state_filter(srv):
     none = task(srv, title="Slastate none")
     met = task(srv, title="Slastate met", sla_hours=100)

@@ -407,6 +407,13 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
                                    "%sSELECT * FROM (SELECT " TASK_READ_COLS "%s%s AND status = '%s'%s LIMIT :limit)",
                                    i ? " UNION ALL " : "", from, body, arms[i], order);
         len = sn + (size_t)snprintf(sql + sn, sn < cap ? cap - sn : 0, "%s LIMIT :limit", order);
+    } else if ((f.completed_from_ms || f.completed_to_ms) && !q->filter.sla_at_risk && !walk) {
+        /* a window of completions (Done today): the page is chosen in
+         * tasks_by_completed_order, which holds the queue order's columns,
+         * and only its rows are read, instead of every completion of the
+         * window read whole into the sorter */
+        len = (size_t)snprintf(sql, cap, "SELECT " TASK_READ_COLS " FROM tasks WHERE rowid IN (SELECT rowid FROM tasks%s%s "
+                               "LIMIT :limit)%s LIMIT :limit", body, order, order);
     } else {
         len = (size_t)snprintf(sql, cap, "SELECT " TASK_READ_COLS "%s%s%s LIMIT :limit", from, body, order);
     }
