@@ -408,10 +408,13 @@ enum err sqlite_task_list(struct store_conn *c, const struct task_query *q, stru
                                    i ? " UNION ALL " : "", from, body, arms[i], order);
         len = sn + (size_t)snprintf(sql + sn, sn < cap ? cap - sn : 0, "%s LIMIT :limit", order);
     } else if ((f.completed_from_ms || f.completed_to_ms) && !q->filter.sla_at_risk && !walk) {
-        /* a window of completions (Done today): the page is chosen in
-         * tasks_by_completed_order, which holds the queue order's columns,
-         * and only its rows are read, instead of every completion of the
-         * window read whole into the sorter */
+        /* a window of completions (Done today): the page's rowids are
+         * chosen first and only its rows read whole, instead of every
+         * completion of the window read into the sorter. For the due and
+         * priority orders with no filter beyond the status,
+         * tasks_by_completed_order holds every column the choice needs;
+         * with other sorts or filters the choice reads rows too (the same
+         * answer, the page's rows read twice) */
         len = (size_t)snprintf(sql, cap, "SELECT " TASK_READ_COLS " FROM tasks WHERE rowid IN (SELECT rowid FROM tasks%s%s "
                                "LIMIT :limit)%s LIMIT :limit", body, order, order);
     } else {
