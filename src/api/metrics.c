@@ -76,6 +76,14 @@ void api_metrics(struct request *r)
     metric(&b, "opstasks_sweep_last_timestamp_seconds", "gauge", "When the last sweep ended (Unix time; 0: none yet).");
     sample(&b, "opstasks_sweep_last_timestamp_seconds", NULL, (double)at_ms / 1e3);
 
+    uint64_t hits, misses;
+    api_cache_counts(r->app->answers, &hits, &misses);
+    metric(&b, "opstasks_answer_cache_hits_total", "counter", "Queue reads answered from the cache of rendered answers.");
+    sample(&b, "opstasks_answer_cache_hits_total", NULL, (double)hits);
+    metric(&b, "opstasks_answer_cache_misses_total", "counter",
+           "Queue reads the cache could not answer (none kept, or kept for an older data version or time window).");
+    sample(&b, "opstasks_answer_cache_misses_total", NULL, (double)misses);
+
     http_metrics_write(&b);
     http_reply_body(r, 200, buf_take(&b), "text/plain; version=0.0.4; charset=utf-8");
 }

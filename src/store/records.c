@@ -18,6 +18,20 @@ bool store_task_filter_is_empty(const struct task_filter *f)
            !f->status_mask;
 }
 
+unsigned store_version_parts(unsigned status_mask)
+{
+    enum { OPEN_LATER = 1, OPEN_SOON, IN_PROGRESS_LATER, IN_PROGRESS_SOON, COMPLETED, CANCELLED };
+    if (!status_mask || status_mask == (1u << TASK_STATUS__COUNT) - 1) return 0;
+    unsigned p = 0;
+    if (status_mask & (1u << TASK_OPEN)) p |= 1u << OPEN_LATER | 1u << OPEN_SOON;
+    if (status_mask & (1u << TASK_IN_PROGRESS)) p |= 1u << IN_PROGRESS_LATER | 1u << IN_PROGRESS_SOON;
+    /* overdue: active and due before the server's today, so due soon or past */
+    if (status_mask & (1u << TASK_OVERDUE)) p |= 1u << OPEN_SOON | 1u << IN_PROGRESS_SOON;
+    if (status_mask & (1u << TASK_COMPLETED)) p |= 1u << COMPLETED;
+    if (status_mask & (1u << TASK_CANCELLED)) p |= 1u << CANCELLED;
+    return p;
+}
+
 int store_task_query_arms(const struct task_query *q, const char *out[4])
 {
     if (q->filter.q.n || q->filter.sla_at_risk ||

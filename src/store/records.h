@@ -338,6 +338,12 @@ bool store_task_filter_fits_totals(const struct task_filter *f);
 /* Whether f filters by nothing at all (the stats bar): its SLA counts then
  * come from the active tasks' clock index alone (both backends' task_stats). */
 bool store_task_filter_is_empty(const struct task_filter *f);
+/* The parts of the tasks (migrations 023 and pg/015: by stored status and,
+ * while active, by due soon or later) whose data versions a read of the
+ * effective statuses in status_mask (task_filter's bits) must watch, as a
+ * bit (1u << part) each; 0 for every status (status_mask 0), which reads
+ * the one data version instead. Both backends' data_version. */
+unsigned store_version_parts(unsigned status_mask);
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_comments_free(struct task_comment *a, int n);

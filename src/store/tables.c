@@ -184,11 +184,12 @@ const struct store_table store_tables[] = {
 };
 const int store_tables_count = N(store_tables);
 
-/* the schema's own bookkeeping, and PostgreSQL's data version (a counter the
- * answers' cache reads, not data: any write moves it on) */
+/* the schema's own bookkeeping, and the data versions (counters the
+ * answers' cache reads, not data: any write moves them on) */
 bool store_table_is_schema(const char *name)
 {
-    return strcmp(name, "schema_migrations") == 0 || strcmp(name, "data_version") == 0;
+    return strcmp(name, "schema_migrations") == 0 || strcmp(name, "data_version") == 0 ||
+           strcmp(name, "data_version_parts") == 0;
 }
 
 void store_rows_free(struct store_rows *r)

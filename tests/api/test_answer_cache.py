@@ -4,9 +4,12 @@ was acknowledged to anyone (on another connection, by another instance on the
 same database, by another process writing the SQLite file), it turns at risk
 and breached by time alone, "me" is per caller, and a client holding the
 answer's entity tag gets 304 until something changes."""
+import datetime
 import json
 
-from conftest import FUTURE, db_query, new_db_uri, wait_until
+import pytest
+
+from conftest import FUTURE, db_query, new_db_uri, today_in, wait_until
 
 QUEUE = "/ops/tasks?status=OPEN&limit=500"
 
@@ -165,3 +168,88 @@ def test_without_the_cache_answers_are_the_same_and_untagged(make_server):
     s.patch(f"/ops/tasks/{t['id']}", {"title": "Still right"})
     assert json.loads(get_on(s, c, QUEUE)[2])["data"][0]["title"] == "Still right"
     c.close()
+
+
+def part_views(today):
+    """Views of one status each, of several, and of a window or a search:
+    each watches only the parts of the tasks its statuses can be in."""
+    day = today.isoformat()
+    act = "OPEN,IN_PROGRESS,OVERDUE"
+    return ["/ops/tasks?status=OPEN&limit=500", "/ops/tasks?status=IN_PROGRESS&limit=500",
+            "/ops/tasks?status=OVERDUE&limit=500", "/ops/tasks?status=COMPLETED&limit=500",
+            "/ops/tasks?status=CANCELLED&limit=500", f"/ops/tasks?status={act}&limit=500",
+            "/ops/tasks?status=OVERDUE,COMPLETED&limit=500",
+            f"/ops/tasks?status=COMPLETED&completed_from={day}&completed_to={day}&limit=500",
+            "/ops/tasks?status=OVERDUE&q=quokka&limit=500", "/ops/tasks?status=OVERDUE&q=wombat&limit=500",
+            "/ops/tasks?limit=500"]
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_each_view_answers_anew_after_a_write_it_can_show_and_keeps_its_tag_after_one_it_cannot(
+        make_server, tmp_path, tz):
+    # the truth: a second instance on the same database without the cache;
+    # the server's today is UTC's +14 h and -11 h, around the parts' "soon"
+    db = new_db_uri(tmp_path)
+    cached = make_server(db=db, timezone=tz, sweep_interval=3600)
+    truth = make_server(db=db, timezone=tz, sweep_interval=3600, extra_args=["--answer-cache-mib", "0"])
+    truth._admin = cached.admin
+    today = today_in(tz)
+    views = part_views(today)
+    c, t = cached.new_connection(10), truth.new_connection(10)
+    tags, bodies = {}, {}
+
+    def check(step):
+        """Every view of the cached instance is the truth; returns the views
+        that kept their tag (304)."""
+        kept = set()
+        for v in views:
+            headers = {"If-None-Match": tags[v]} if v in tags else {}
+            status, h, body = get_on(cached, c, v, headers)
+            ts, _, tbody = get_on(truth, t, v)
+            assert ts == 200, tbody
+            want = json.loads(tbody)["data"]
+            if status == 304:
+                assert json.loads(bodies[v])["data"] == want, f"{step}: {v} answered 304 from before the write"
+                kept.add(v)
+            else:
+                assert status == 200, body
+                assert json.loads(body)["data"] == want, f"{step}: {v} is not what the database holds"
+                tags[v], bodies[v] = h["etag"], body
+        return kept
+
+    cached.customer("cus_parts", name="Quokka Travel")
+    check("start")
+    days = [-2, -1, 0, 1, 2, 3, 40]
+    made = {}
+    for d in days:
+        due = (today + datetime.timedelta(days=d)).isoformat()
+        made[d] = cached.task(title=f"Due {d:+d}", due_date=due, user_id="cus_parts")["id"]
+        kept = check(f"create due {d:+d}")
+        if d >= 2:
+            # an OPEN task due after tomorrow: no view of another status answers anew
+            assert {views[1], views[2], views[3], views[4], views[6], views[7], views[8], views[9]} <= kept, \
+                f"create due {d:+d}: views it cannot be in were made again: {set(views) - kept}"
+    for d in days:
+        cached.set_status(made[d], "IN_PROGRESS")
+        check(f"start due {d:+d}")
+    assert cached.patch(f"/ops/tasks/{made[40]}", {"due_date": (today - datetime.timedelta(days=1)).isoformat()}).status == 200
+    check("due +40 moved to yesterday")
+    assert cached.patch(f"/ops/tasks/{made[-2]}", {"due_date": (today + datetime.timedelta(days=40)).isoformat()}).status == 200
+    check("due -2 moved 40 days ahead")
+    cached.set_status(made[0], "COMPLETED")
+    check("due 0 completed")
+    cached.set_status(made[-1], "COMPLETED")
+    check("due -1 completed")
+    cached.set_status(made[-1], "OPEN")
+    check("due -1 reopened")
+    cached.set_status(made[1], "CANCELLED")
+    check("due +1 cancelled")
+    # straight into the database, by the database's own clock
+    db_query(cached, "UPDATE tasks SET due_date = ?, version = version + 1 WHERE id = ?",
+             ((today - datetime.timedelta(days=3)).isoformat(), made[3]))
+    check("due +3 moved back three days in SQL")
+    cached.customer("cus_parts", name="Wombat Travel")
+    kept = check("customer renamed")
+    assert views[8] not in kept and views[9] not in kept
+    c.close()
+    t.close()

@@ -38,12 +38,13 @@ def psql(uri, sql):
 
 
 def dump(db):
-    """Every row of every table of a SQLite database but schema_migrations and data_version (no data), in order."""
+    """Every row of every table of a SQLite database but schema_migrations and the data versions (no data), in order."""
     c = sqlite3.connect(db)
     try:
         out = {}
         for (t,) in c.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                              "AND name NOT IN ('schema_migrations', 'data_version') AND name NOT LIKE 'search\\_%' ESCAPE '\\' "
+                              "AND name NOT IN ('schema_migrations', 'data_version', 'data_version_parts') "
+                              "AND name NOT LIKE 'search\\_%' ESCAPE '\\' "
                               "ORDER BY name").fetchall():  # search_*: derived, rebuilt by the copy
             out[t] = sorted(c.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
         return out

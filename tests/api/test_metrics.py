@@ -87,6 +87,23 @@ def test_metrics_pass_the_prometheus_parser_and_count_what_happened(make_server)
     assert m["opstasks_sla_breaches_total"] == 1
 
 
+def test_the_answer_cache_counts_its_hits_and_misses(make_server):
+    s = make_server()
+    s.task(title="Counted")
+    m0 = samples(scrape(s))
+    for _ in range(3):
+        assert s.get("/ops/tasks?status=OPEN").status == 200
+    m1 = samples(scrape(s))
+    # the first read makes the answer, the next two are answered from it
+    assert m1["opstasks_answer_cache_misses_total"] - m0["opstasks_answer_cache_misses_total"] == 1
+    assert m1["opstasks_answer_cache_hits_total"] - m0["opstasks_answer_cache_hits_total"] == 2
+    s.task(title="Another")
+    assert s.get("/ops/tasks?status=OPEN").status == 200
+    m2 = samples(scrape(s))
+    assert m2["opstasks_answer_cache_misses_total"] - m1["opstasks_answer_cache_misses_total"] == 1
+    assert m2["opstasks_answer_cache_hits_total"] == m1["opstasks_answer_cache_hits_total"]
+
+
 def test_an_empty_server_has_valid_metrics(make_server):
     s = make_server()
     text = scrape(s)

@@ -261,7 +261,8 @@ enum err pg_copy_finish(struct store_conn *c)
 }
 
 const char pg_columns_sql[] = "SELECT table_name || '.' || column_name FROM information_schema.columns "
-                              "WHERE table_schema = current_schema() AND table_name NOT IN ('schema_migrations', 'data_version') "
+                              "WHERE table_schema = current_schema() "
+                              "AND table_name NOT IN ('schema_migrations', 'data_version', 'data_version_parts') "
                               "AND table_name NOT LIKE 'search\\_%' "
                               "ORDER BY 1";
 

@@ -199,7 +199,7 @@ int sqlite_schema_columns(sqlite3 *db, char ***names, int *n)
 {
     static const char sql[] = "SELECT m.name || '.' || p.name FROM sqlite_schema m, pragma_table_info(m.name) p "
                               "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                              "AND m.name NOT IN ('schema_migrations', 'data_version') "
+                              "AND m.name NOT IN ('schema_migrations', 'data_version', 'data_version_parts') "
                               "AND m.name NOT LIKE 'search\\_%' ESCAPE '\\' ORDER BY 1";
     *names = NULL;
     *n = 0;

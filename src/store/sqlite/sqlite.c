@@ -635,12 +635,17 @@ enum err sqlite_put(struct store_conn *c, const char *insert_sql, const char *up
 sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
 
 /* ---- the data version ----------------------------------------------------
- * The counter row the triggers of migration 020 move (ops.h data_version). */
-enum err sqlite_data_version(struct store_conn *c, int64_t *out)
+ * The counters the triggers of migrations 020 and 023 move (ops.h
+ * data_version): the one for every change, or the sum of the parts a read
+ * of those statuses watches. */
+enum err sqlite_data_version(struct store_conn *c, unsigned statuses, int64_t *out)
 {
     *out = 0;
-    sqlite3_stmt *st = sqlite_stmt(c, "SELECT v FROM data_version WHERE id = 1");
+    unsigned parts = store_version_parts(statuses);
+    sqlite3_stmt *st = sqlite_stmt(c, parts ? "SELECT sum(v) FROM data_version_parts WHERE (?1 >> part) & 1"
+                                            : "SELECT v FROM data_version WHERE id = 1");
     if (!st) return ERR_INTERNAL;
+    if (parts) sqlite3_bind_int64(st, 1, parts);
     enum err rc = sqlite_step_row(c, st, "data_version");
     if (rc != ERR_OK) return rc;
     *out = sqlite3_column_int64(st, 0);
