@@ -223,17 +223,17 @@ bool api_invite_secret(const char *secret, unsigned char hash[32]);
  * under a key (the route and its canonical query) with the data version it
  * was read at and the instant it stops being right by time alone. */
 struct api_version {
-    unsigned statuses; /* the effective statuses the read shows (task_filter bits; 0: all) */
-    int64_t data;      /* the database's number for them (store_data_version) */
+    uint64_t parts; /* the parts of the tasks the read can show (store_version_parts; 0: all) */
+    int64_t data;   /* the database's number for them (store_data_version) */
 };
 struct answer_cache;
 /* max_bytes 0: no cache (NULL). */
 struct answer_cache *api_cache_new(size_t max_bytes);
 void api_cache_free(struct answer_cache *c);
 /* The version to key an answer by, read on c before the data: a read of
- * tasks of the effective statuses in statuses (task_filter bits; 0: all)
- * needs a new answer only after a change a task of those could be part of. */
-enum err api_data_version(struct store_conn *c, unsigned statuses, struct api_version *v);
+ * the tasks f can match (by status and assignee; NULL: all) needs a new
+ * answer only after a change to a task that was or is one of those. */
+enum err api_data_version(struct store_conn *c, const struct task_filter *f, struct api_version *v);
 /* true when an answer for key at v, right at now_ms, was kept: it is the
  * reply then (200, or 304 for a matching If-None-Match). */
 bool api_cache_reply(struct request *r, const char *key, const struct api_version *v, int64_t now_ms);

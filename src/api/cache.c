@@ -2,8 +2,8 @@
  * GET /ops/tasks/stats), kept because a team's pages poll the same few views
  * all day while the data changes far less often. An answer is kept with
  * what it was made from: the canonical query (and who "me" is), the data
- * version read before the data (a counter that every change to tasks of
- * the statuses the read shows, or to a customer's name, moves: ops.h
+ * version read before the data (a counter that every change to the tasks
+ * the read could show, or to a customer's name, moves: ops.h
  * data_version), and the instant it stops being right by
  * time alone (the next midnight, or an SLA instant: derived fields change
  * then without a write). A read after any acknowledged write, on any
@@ -85,7 +85,7 @@ static void clear_slot(struct answer_cache *c, struct slot *s)
     memset(s, 0, sizeof *s);
 }
 
-/* The entity tag of an answer: its key, the data version (which statuses'
+/* The entity tag of an answer: its key, the data version (which parts'
  * and its number: the number alone is not unique across them) and the end of its
  * window, not a hash of the body (hashing 30 KB would cost a fifth of
  * making it). Within a window, one key at one version is one body, so the
@@ -93,7 +93,7 @@ static void clear_slot(struct answer_cache *c, struct slot *s)
  * changed gets 304 until the next write anywhere or the window's end. */
 static void make_etag(uint64_t key_hash, const struct api_version *v, int64_t expires_ms, char out[64])
 {
-    snprintf(out, 64, "\"%016llx-%x-%llx-%llx\"", (unsigned long long)key_hash, v->statuses,
+    snprintf(out, 64, "\"%016llx-%llx-%llx-%llx\"", (unsigned long long)key_hash, (unsigned long long)v->parts,
              (unsigned long long)v->data, (unsigned long long)expires_ms);
 }
 
@@ -110,7 +110,7 @@ bool api_cache_reply(struct request *r, const char *key, const struct api_versio
         if (!s->a || s->hash != h || strcmp(s->key, key) != 0) continue;
         /* kept for this version, and still right at this instant (a wall
          * clock stepped back before it was made: made again) */
-        if (s->v.data == v->data && s->v.statuses == v->statuses && now_ms >= s->made_ms &&
+        if (s->v.data == v->data && s->v.parts == v->parts && now_ms >= s->made_ms &&
             now_ms < s->expires_ms) {
             a = s->a;
             atomic_fetch_add(&a->refs, 1);
@@ -201,8 +201,8 @@ void api_cache_counts(struct answer_cache *c, uint64_t *hits, uint64_t *misses)
     pthread_mutex_unlock(&c->lock);
 }
 
-enum err api_data_version(struct store_conn *c, unsigned statuses, struct api_version *v)
+enum err api_data_version(struct store_conn *c, const struct task_filter *f, struct api_version *v)
 {
-    v->statuses = statuses;
-    return store_data_version(c, statuses, &v->data);
+    v->parts = f ? store_version_parts(f) : 0;
+    return store_data_version(c, v->parts, &v->data);
 }

@@ -890,10 +890,10 @@ static int64_t next_midnight(const char *today)
 
 /* Looks the answer up: true when it was the reply. Otherwise *cache says
  * whether to keep the one about to be made, read at *v. */
-static bool answer_cached(struct request *r, struct store_conn *c, const struct buf *key, unsigned statuses,
-                          int64_t now, struct api_version *v, bool *cache)
+static bool answer_cached(struct request *r, struct store_conn *c, const struct buf *key,
+                          const struct task_filter *f, int64_t now, struct api_version *v, bool *cache)
 {
-    *cache = key->p && api_data_version(c, statuses, v) == ERR_OK;
+    *cache = key->p && api_data_version(c, f, v) == ERR_OK;
     return *cache && api_cache_reply(r, key->p, v, now);
 }
 
@@ -911,7 +911,7 @@ void api_tasks_list(struct request *r)
     struct buf key = {0};
     struct api_version v;
     bool cache = answer_key(r, 'L', &key);
-    if (answer_cached(r, c, &key, q.filter.status_mask, now, &v, &cache)) {
+    if (answer_cached(r, c, &key, &q.filter, now, &v, &cache)) {
         store_reader_release(c);
         buf_free(&key);
         return;
@@ -977,7 +977,7 @@ void api_tasks_stats(struct request *r)
     struct api_version v;
     bool cache = answer_key(r, 'S', &key);
     /* the counts are of every status */
-    if (answer_cached(r, c, &key, 0, now, &v, &cache)) {
+    if (answer_cached(r, c, &key, NULL, now, &v, &cache)) {
         store_reader_release(c);
         buf_free(&key);
         return;

@@ -154,13 +154,13 @@ struct store_conn;
      * customers' names move in the transaction of every change to them, \
      * whoever writes (this process, another on the same SQLite file, \
      * another instance, SQL typed into the database): a number that differs \
-     * once a change to what the queue shows committed. With statuses (the \
-     * effective status bits of task_filter) only changes that a task of \
-     * one of them could be part of move it (the sum of the parts' counters, \
-     * records.h store_version_parts); 0 for all. Read before the data it \
-     * guards, it may lag the data, never lead it. Writes elsewhere \
-     * (sessions, leases, deliveries) leave it. */ \
-    X(VALUE, enum err, data_version, (struct store_conn *c, unsigned statuses, int64_t *out), (c, statuses, out)) \
+     * once a change to what the queue shows committed. With parts \
+     * (records.h store_version_parts of a filter) only changes to tasks \
+     * that were or are in one of them move it (the sum of the parts' \
+     * counters); 0 for every task. Read before the data it guards, it may \
+     * lag the data, never lead it. Writes elsewhere (sessions, leases, \
+     * deliveries) leave it. */ \
+    X(VALUE, enum err, data_version, (struct store_conn *c, uint64_t parts, int64_t *out), (c, parts, out)) \
     /* The first instant after now_ms at which an active task's sla_breached \
      * or sla_at_risk changes by time alone (its 80% instant, or just past \
      * its deadline), INT64_MAX when none: until then an answer that counts \

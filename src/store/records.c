@@ -18,18 +18,35 @@ bool store_task_filter_is_empty(const struct task_filter *f)
            !f->status_mask;
 }
 
-unsigned store_version_parts(unsigned status_mask)
+/* A task's assignee group, as the migrations' triggers number it: 0 for
+ * none, else 1 + the last character's code % 7 (staff ids are ASCII). */
+static unsigned assignee_group(const char *id)
+{
+    size_t n = strlen(id);
+    return n ? 1 + (unsigned char)id[n - 1] % 7 : 1;
+}
+
+uint64_t store_version_parts(const struct task_filter *f)
 {
     enum { OPEN_LATER = 1, OPEN_SOON, IN_PROGRESS_LATER, IN_PROGRESS_SOON, COMPLETED, CANCELLED };
-    if (!status_mask || status_mask == (1u << TASK_STATUS__COUNT) - 1) return 0;
-    unsigned p = 0;
-    if (status_mask & (1u << TASK_OPEN)) p |= 1u << OPEN_LATER | 1u << OPEN_SOON;
-    if (status_mask & (1u << TASK_IN_PROGRESS)) p |= 1u << IN_PROGRESS_LATER | 1u << IN_PROGRESS_SOON;
+    unsigned m = f->status_mask;
+    bool by_assignee = f->n_assignees > 0 || f->assignee_none;
+    if (!by_assignee && (!m || m == (1u << TASK_STATUS__COUNT) - 1)) return 0;
+    unsigned st = 0; /* bit (1 << s) per status part s */
+    if (!m) st = 0x7e; /* 1-6 */
+    if (m & (1u << TASK_OPEN)) st |= 1u << OPEN_LATER | 1u << OPEN_SOON;
+    if (m & (1u << TASK_IN_PROGRESS)) st |= 1u << IN_PROGRESS_LATER | 1u << IN_PROGRESS_SOON;
     /* overdue: active and due before the server's today, so due soon or past */
-    if (status_mask & (1u << TASK_OVERDUE)) p |= 1u << OPEN_SOON | 1u << IN_PROGRESS_SOON;
-    if (status_mask & (1u << TASK_COMPLETED)) p |= 1u << COMPLETED;
-    if (status_mask & (1u << TASK_CANCELLED)) p |= 1u << CANCELLED;
-    return p;
+    if (m & (1u << TASK_OVERDUE)) st |= 1u << OPEN_SOON | 1u << IN_PROGRESS_SOON;
+    if (m & (1u << TASK_COMPLETED)) st |= 1u << COMPLETED;
+    if (m & (1u << TASK_CANCELLED)) st |= 1u << CANCELLED;
+    unsigned groups = by_assignee ? 0 : 0xff; /* bit (1 << a) per assignee group a */
+    if (f->assignee_none) groups |= 1;
+    for (int i = 0; i < f->n_assignees; i++) groups |= 1u << assignee_group(f->assignees[i]);
+    uint64_t parts = 0;
+    for (int s = OPEN_LATER; s <= CANCELLED; s++)
+        if (st & (1u << s)) parts |= (uint64_t)groups << (8 * s);
+    return parts;
 }
 
 int store_task_query_arms(const struct task_query *q, const char *out[4])

@@ -339,11 +339,11 @@ bool store_task_filter_fits_totals(const struct task_filter *f);
  * come from the active tasks' clock index alone (both backends' task_stats). */
 bool store_task_filter_is_empty(const struct task_filter *f);
 /* The parts of the tasks (migrations 023 and pg/015: by stored status and,
- * while active, by due soon or later) whose data versions a read of the
- * effective statuses in status_mask (task_filter's bits) must watch, as a
- * bit (1u << part) each; 0 for every status (status_mask 0), which reads
- * the one data version instead. Both backends' data_version. */
-unsigned store_version_parts(unsigned status_mask);
+ * while active, due soon or later; and by a group of assignees) whose data
+ * versions a read of f's statuses and assignees must watch, as a bit
+ * (1 << part) each; 0 when f filters by neither, which reads the one data
+ * version instead (ops.h data_version). */
+uint64_t store_version_parts(const struct task_filter *f);
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_comments_free(struct task_comment *a, int n);

@@ -181,7 +181,11 @@ def part_views(today):
             "/ops/tasks?status=OVERDUE,COMPLETED&limit=500",
             f"/ops/tasks?status=COMPLETED&completed_from={day}&completed_to={day}&limit=500",
             "/ops/tasks?status=OVERDUE&q=quokka&limit=500", "/ops/tasks?status=OVERDUE&q=wombat&limit=500",
-            "/ops/tasks?limit=500"]
+            "/ops/tasks?limit=500",
+            # sta_parts_a and sta_parts_b are in different groups of assignees
+            "/ops/tasks?assignee_id=sta_parts_a&limit=500", "/ops/tasks?assignee_id=sta_parts_b&limit=500",
+            "/ops/tasks?assignee_id=none&limit=500", f"/ops/tasks?status={act}&assignee_id=none&limit=500",
+            "/ops/tasks?status=OVERDUE&assignee_id=sta_parts_b,none&limit=500"]
 
 
 @pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
@@ -218,6 +222,8 @@ def test_each_view_answers_anew_after_a_write_it_can_show_and_keeps_its_tag_afte
         return kept
 
     cached.customer("cus_parts", name="Quokka Travel")
+    cached.staff("sta_parts_a", name="A")
+    cached.staff("sta_parts_b", name="B")
     check("start")
     days = [-2, -1, 0, 1, 2, 3, 40]
     made = {}
@@ -251,5 +257,45 @@ def test_each_view_answers_anew_after_a_write_it_can_show_and_keeps_its_tag_afte
     cached.customer("cus_parts", name="Wombat Travel")
     kept = check("customer renamed")
     assert views[8] not in kept and views[9] not in kept
+    # assigned to A: neither B's nor the unassigned views answer anew
+    far = cached.task(title="A's", due_date=FUTURE, assignee_id="sta_parts_a")["id"]
+    kept = check("create assigned to A")
+    assert {views[12], views[13], views[14], views[15]} <= kept, f"A's task made others' views anew: {set(views) - kept}"
+    assert views[11] not in kept
+    for d in (-1, 3):
+        assert cached.patch(f"/ops/tasks/{made[d]}", {"assignee_id": "sta_parts_a"}).status == 200
+        check(f"due {d:+d} assigned to A")
+        assert cached.patch(f"/ops/tasks/{made[d]}", {"assignee_id": "sta_parts_b"}).status == 200
+        check(f"due {d:+d} moved to B")
+        assert cached.patch(f"/ops/tasks/{made[d]}", {"assignee_id": None}).status == 200
+        check(f"due {d:+d} unassigned")
+    assert cached.patch(f"/ops/tasks/{far}", {"assignee_id": "sta_parts_b", "due_date": today.isoformat()}).status == 200
+    check("A's task moved to B and due today")
+    db_query(cached, "UPDATE tasks SET assignee_id = NULL, version = version + 1 WHERE id = ?", (far,))
+    check("A's task unassigned in SQL")
     c.close()
     t.close()
+
+
+def test_another_instance_reads_a_task_turning_overdue_and_done_at_once(make_server, tmp_path):
+    db = new_db_uri(tmp_path)
+    a = make_server(db=db, timezone="UTC", sweep_interval=3600)
+    b = make_server(db=db, timezone="UTC", sweep_interval=3600)
+    b._admin = a.admin
+    today = today_in("UTC")
+    overdue = "/ops/tasks?status=OVERDUE&limit=500"
+    done = f"/ops/tasks?status=COMPLETED&completed_from={today}&completed_to={today}&limit=500"
+    reader = b.new_connection(10)
+    for i in range(10):
+        for v in (overdue, done, overdue, done):
+            ids(b, reader, v)
+        _, h, _ = get_on(b, reader, overdue)
+        a.task(title=f"Later {i}", due_date=FUTURE)
+        status, _, _ = get_on(b, reader, overdue, {"If-None-Match": h["etag"]})
+        assert status == 304, f"round {i}: a task due in ten years made Overdue anew"
+        late = a.task(title=f"Late {i}", due_date=(today - datetime.timedelta(days=1)).isoformat())["id"]
+        assert late in ids(b, reader, overdue), f"round {i}: instance B's Overdue is from before A's create"
+        a.set_status(late, "COMPLETED")
+        assert late in ids(b, reader, done), f"round {i}: instance B's Done today is from before A's completion"
+        assert late not in ids(b, reader, overdue), f"round {i}: instance B still shows the completed task overdue"
+    reader.close()

@@ -79,18 +79,16 @@ enum err pg_feed_head(struct store_conn *c, int64_t *history, int64_t *comment)
 }
 
 /* The data version (ops.h): the counters the triggers of migrations 013 and
- * 015 move, the one for every change or the sum of the parts a read of
- * those statuses watches, read on its own (READ COMMITTED: the newest
- * committed numbers). */
-enum err pg_data_version(struct store_conn *c, unsigned statuses, int64_t *out)
+ * 015 move, the one for every change or the sum of those parts', read on
+ * its own (READ COMMITTED: the newest committed numbers). */
+enum err pg_data_version(struct store_conn *c, uint64_t parts, int64_t *out)
 {
     *out = 0;
-    unsigned parts = store_version_parts(statuses);
     struct pg_params p = {0};
-    if (parts) pg_p_int(&p, parts);
+    if (parts) pg_p_int(&p, (int64_t)parts);
     PGresult *res = NULL;
     enum err rc = pg_row(c,
-                         parts ? "SELECT sum(v)::bigint FROM data_version_parts WHERE ($1::integer >> part) & 1 = 1"
+                         parts ? "SELECT sum(v)::bigint FROM data_version_parts WHERE ($1::bigint >> part) & 1 = 1"
                                : "SELECT v FROM data_version WHERE id = 1",
                          parts ? &p : NULL, &res);
     if (rc != ERR_OK) return rc;

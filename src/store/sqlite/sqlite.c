@@ -636,16 +636,14 @@ sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
 
 /* ---- the data version ----------------------------------------------------
  * The counters the triggers of migrations 020 and 023 move (ops.h
- * data_version): the one for every change, or the sum of the parts a read
- * of those statuses watches. */
-enum err sqlite_data_version(struct store_conn *c, unsigned statuses, int64_t *out)
+ * data_version): the one for every change, or the sum of those parts'. */
+enum err sqlite_data_version(struct store_conn *c, uint64_t parts, int64_t *out)
 {
     *out = 0;
-    unsigned parts = store_version_parts(statuses);
     sqlite3_stmt *st = sqlite_stmt(c, parts ? "SELECT sum(v) FROM data_version_parts WHERE (?1 >> part) & 1"
                                             : "SELECT v FROM data_version WHERE id = 1");
     if (!st) return ERR_INTERNAL;
-    if (parts) sqlite3_bind_int64(st, 1, parts);
+    if (parts) sqlite3_bind_int64(st, 1, (sqlite3_int64)parts);
     enum err rc = sqlite_step_row(c, st, "data_version");
     if (rc != ERR_OK) return rc;
     *out = sqlite3_column_int64(st, 0);
