@@ -2,6 +2,7 @@
  * backend-independent, so a backend may use these as its callers do. */
 #include "store/records.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,27 @@ uint64_t store_version_parts(const struct task_filter *f)
     for (int s = OPEN_LATER; s <= CANCELLED; s++)
         if (st & (1u << s)) parts |= (uint64_t)groups << (8 * s);
     return parts;
+}
+
+void store_version_sql(uint64_t parts, char out[STORE_VERSION_SQL_MAX])
+{
+    if (!parts) {
+        snprintf(out, STORE_VERSION_SQL_MAX, "SELECT v FROM data_version WHERE id = 1");
+        return;
+    }
+    /* at most 32 runs in 64 bits, each < 72 characters with its separator */
+    size_t n = (size_t)snprintf(out, STORE_VERSION_SQL_MAX, "SELECT CAST(sum(v) AS bigint) FROM (");
+    const char *sep = "";
+    for (int a = 0; a < 64; a++) {
+        if (!(parts >> a & 1)) continue;
+        int b = a;
+        while (b < 63 && (parts >> (b + 1) & 1)) b++;
+        n += (size_t)snprintf(out + n, STORE_VERSION_SQL_MAX - n,
+                              "%sSELECT v FROM data_version_parts WHERE part BETWEEN %d AND %d", sep, a, b);
+        sep = " UNION ALL ";
+        a = b;
+    }
+    snprintf(out + n, STORE_VERSION_SQL_MAX - n, ") AS p");
 }
 
 int store_task_query_arms(const struct task_query *q, const char *out[4])

@@ -84,13 +84,10 @@ enum err pg_feed_head(struct store_conn *c, int64_t *history, int64_t *comment)
 enum err pg_data_version(struct store_conn *c, uint64_t parts, int64_t *out)
 {
     *out = 0;
-    struct pg_params p = {0};
-    if (parts) pg_p_int(&p, (int64_t)parts);
+    char sql[STORE_VERSION_SQL_MAX];
+    store_version_sql(parts, sql);
     PGresult *res = NULL;
-    enum err rc = pg_row(c,
-                         parts ? "SELECT sum(v)::bigint FROM data_version_parts WHERE ($1::bigint >> part) & 1 = 1"
-                               : "SELECT v FROM data_version WHERE id = 1",
-                         parts ? &p : NULL, &res);
+    enum err rc = pg_row(c, sql, NULL, &res);
     if (rc != ERR_OK) return rc;
     *out = pg_col_int64(res, 0, 0);
     PQclear(res);

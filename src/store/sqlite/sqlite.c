@@ -28,6 +28,7 @@ struct sqlite_conn {
     bool writer;
     const char *last_why;  /* explain() of the last failure */
     struct {
+        uint64_t hash; /* of sql: most of the queue's SQL shares a long prefix */
         char *sql;
         sqlite3_stmt *st;
     } cache[CACHE_SIZE];
@@ -76,8 +77,10 @@ static int exec(sqlite3 *db, const char *sql)
 sqlite3_stmt *sqlite_stmt(struct store_conn *c, const char *sql)
 {
     struct sqlite_conn *sc = SC(c);
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *p = sql; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     for (int i = 0; i < sc->n_cache; i++)
-        if (strcmp(sc->cache[i].sql, sql) == 0) return sc->cache[i].st;
+        if (sc->cache[i].hash == h && strcmp(sc->cache[i].sql, sql) == 0) return sc->cache[i].st;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v3(sc->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         log_error("sqlite: prepare failed: %s", sqlite3_errmsg(sc->db));
@@ -97,6 +100,7 @@ sqlite3_stmt *sqlite_stmt(struct store_conn *c, const char *sql)
         sqlite3_finalize(sc->cache[slot].st);
         free(sc->cache[slot].sql);
     }
+    sc->cache[slot].hash = h;
     sc->cache[slot].sql = copy;
     sc->cache[slot].st = st;
     return st;
@@ -640,10 +644,10 @@ sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
 enum err sqlite_data_version(struct store_conn *c, uint64_t parts, int64_t *out)
 {
     *out = 0;
-    sqlite3_stmt *st = sqlite_stmt(c, parts ? "SELECT sum(v) FROM data_version_parts WHERE (?1 >> part) & 1"
-                                            : "SELECT v FROM data_version WHERE id = 1");
+    char sql[STORE_VERSION_SQL_MAX];
+    store_version_sql(parts, sql);
+    sqlite3_stmt *st = sqlite_stmt(c, sql);
     if (!st) return ERR_INTERNAL;
-    if (parts) sqlite3_bind_int64(st, 1, (sqlite3_int64)parts);
     enum err rc = sqlite_step_row(c, st, "data_version");
     if (rc != ERR_OK) return rc;
     *out = sqlite3_column_int64(st, 0);
