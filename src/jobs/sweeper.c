@@ -25,8 +25,14 @@ struct sweeper {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool stop;
+    _Atomic bool stop; /* set under lock (the wait), read anywhere */
 };
+
+/* A stop was asked for: a sweep ends after the batch it is in, committed,
+ * and the next one (here after a restart, or at the instance that takes
+ * the lease over) goes on from there, so a long backlog never holds up a
+ * shutdown. NULL: a sweep of sweeper_run_once, never stopped. */
+static bool stopping(const struct sweeper *w) { return w && atomic_load(&w->stop); }
 
 struct batch {
     int found;
@@ -106,11 +112,11 @@ static enum err purge_keys(struct store_conn *c, void *arg)
     return store_idem_purge(c, clock_now_ms() - 24LL * 3600 * 1000, purged);
 }
 
-long sweeper_run_once(struct store *s)
+static long sweep(struct store *s, const struct sweeper *w)
 {
     long total = 0;
     /* bounded: each batch records or skips what it found, so the list shrinks */
-    for (int round = 0; round < 100000; round++) {
+    for (int round = 0; round < 100000 && !stopping(w); round++) {
         struct batch b = {0};
         if (store_run(s, sweep_batch, &b) != ERR_OK) return -1;
         total += b.recorded;
@@ -119,7 +125,7 @@ long sweeper_run_once(struct store *s)
     /* SLA breaches; the deadline recompute after a calendar change is
      * jobs/recompute.c's, and a breach is judged by the calendar in force
      * even before it gets there (service_task_record_sla_breach) */
-    for (int round = 0; round < 100000; round++) {
+    for (int round = 0; round < 100000 && !stopping(w); round++) {
         struct batch b = {0};
         if (store_run(s, sla_batch, &b) != ERR_OK) return -1;
         total += b.recorded;
@@ -127,17 +133,19 @@ long sweeper_run_once(struct store *s)
     }
     /* SLA clocks: the warnings of running clocks past their 80% instant
      * (a warning records no move of the task: not counted in the total) */
-    for (int round = 0; round < 100000; round++) {
+    for (int round = 0; round < 100000 && !stopping(w); round++) {
         struct batch b = {0};
         if (store_run(s, risk_batch, &b) != ERR_OK) return -1;
         if (b.found < SWEEPER_BATCH) break;
     }
-    for (int round = 0; round < 1000; round++) {
+    for (int round = 0; round < 1000 && !stopping(w); round++) {
         int64_t purged = 0;
         if (store_run(s, purge_keys, &purged) != ERR_OK || purged < 2000) break;
     }
     return total;
 }
+
+long sweeper_run_once(struct store *s) { return sweep(s, NULL); }
 
 struct purge {
     int64_t older_than_ms, purged;
@@ -149,11 +157,11 @@ static enum err purge_events(struct store_conn *c, void *arg)
     return store_event_purge(c, p->older_than_ms, SWEEPER_EVENTS_BATCH, &p->purged);
 }
 
-long sweeper_purge_events(struct store *s, int64_t older_than_ms)
+static long purge_old_events(struct store *s, int64_t older_than_ms, const struct sweeper *w)
 {
     long total = 0;
     /* bounded: 20,000 jobs are 2 million events; the rest wait for the next sweep */
-    for (int round = 0; round < 20000; round++) {
+    for (int round = 0; round < 20000 && !stopping(w); round++) {
         struct purge p = {.older_than_ms = older_than_ms};
         if (store_run(s, purge_events, &p) != ERR_OK) return -1;
         total += (long)p.purged;
@@ -161,6 +169,8 @@ long sweeper_purge_events(struct store *s, int64_t older_than_ms)
     }
     return total;
 }
+
+long sweeper_purge_events(struct store *s, int64_t older_than_ms) { return purge_old_events(s, older_than_ms, NULL); }
 
 struct lease {
     const char *owner;
@@ -194,7 +204,7 @@ static void work(struct sweeper *w)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    long n = sweeper_run_once(w->store);
+    long n = sweep(w->store, w);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     atomic_store(&last_sweep_at_ms, clock_now_ms());
     atomic_store(&last_sweep_us, (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
@@ -202,10 +212,11 @@ static void work(struct sweeper *w)
         log_info("sweeper: %ld tasks recorded overdue or SLA-breached in %.1f ms", n,
                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     /* the renewals pass runs at start and after every sweep */
+    if (stopping(w)) return;
     renewal_pass_run(w->store, NULL);
-    if (w->events_retention_days > 0) {
+    if (w->events_retention_days > 0 && !stopping(w)) {
         int64_t cutoff = clock_now_ms() - (int64_t)w->events_retention_days * 86400 * 1000;
-        long removed = sweeper_purge_events(w->store, cutoff);
+        long removed = purge_old_events(w->store, cutoff, w);
         if (removed < 0)
             log_error("sweeper: removing old events failed; the next sweep tries again");
         else if (removed > 0)

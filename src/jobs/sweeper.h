@@ -29,7 +29,8 @@ struct sweeper;
  * removes events received more than events_retention_days ago (0: keeps them
  * forever), SWEEPER_EVENTS_BATCH per writer job. */
 struct sweeper *sweeper_start(struct store *s, int interval_s, int events_retention_days);
-/* Stops and joins it (a sweep in progress finishes its current batch). */
+/* Stops and joins it: a sweep in progress ends after its current batch
+ * (each is its own transaction; the next sweep goes on from there). */
 void sweeper_stop(struct sweeper *w);
 
 /* One full sweep, for tests and the thread: returns tasks recorded, or -1. */

@@ -5,6 +5,8 @@
  * day go, and event retention removes old events in batches and keeps new
  * ones. The service's task events are counted through its hook, as the rules
  * engine would see them. */
+#include <unistd.h>
+
 #include "store_fixture.h"
 #include "jobs/sweeper.h"
 #include "service/tasks.h"
@@ -140,6 +142,33 @@ SWEEPER_TEST(one_sweep_records_every_overdue_task_past_the_first_batch)
     cr_expect_eq(sweeper_run_once(S), 0);
     struct task_stats st = stats(&(struct task_filter){0}, "2026-06-11", NOW + DAY);
     cr_expect_eq(st.counts[TASK_OVERDUE], n);
+}
+
+/* How many of the tasks due TODAY are still unrecorded the day after. */
+static int left_unrecorded(void)
+{
+    char **ids = NULL;
+    int n = overdue_unrecorded("2026-06-11", 100000, &ids);
+    free_ids(ids, n);
+    return n;
+}
+
+SWEEPER_TEST(a_stop_ends_a_long_sweep_after_its_batch_and_the_next_sweep_goes_on)
+{
+    const int n = 8 * SWEEPER_BATCH;
+    create_tasks(n, TODAY, 0, NULL);
+    clock_set_ms(NOW + DAY);
+    struct sweeper *w = sweeper_start(S, 3600, 0);
+    cr_assert(w);
+    /* the first batch committed (bounded: 20 s) */
+    for (int i = 0; i < 4000 && left_unrecorded() == n; i++) usleep(5000);
+    sweeper_stop(w);
+    int left = left_unrecorded();
+    cr_expect(left < n, "the sweep had begun");
+    cr_expect(left > 0, "the stop waited for the whole sweep (%d of %d batches)", n / SWEEPER_BATCH, n / SWEEPER_BATCH);
+    cr_expect_eq(left % SWEEPER_BATCH, 0, "a batch is its own transaction: whole batches only");
+    cr_expect_eq(sweeper_run_once(S), left);
+    cr_expect_eq(left_unrecorded(), 0);
 }
 
 static enum err put_keys(struct store_conn *c, void *arg)
