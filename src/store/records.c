@@ -50,14 +50,14 @@ uint64_t store_version_parts(const struct task_filter *f)
     return parts;
 }
 
-void store_version_sql(uint64_t parts, char out[STORE_VERSION_SQL_MAX])
+int store_version_sql(uint64_t parts, char out[STORE_VERSION_SQL_MAX])
 {
     if (!parts) {
-        snprintf(out, STORE_VERSION_SQL_MAX, "SELECT v FROM data_version WHERE id = 1");
-        return;
+        snprintf(out, STORE_VERSION_SQL_MAX, "SELECT v, 1 FROM data_version WHERE id = 1");
+        return 1;
     }
-    /* at most 32 runs in 64 bits, each < 72 characters with its separator */
-    size_t n = (size_t)snprintf(out, STORE_VERSION_SQL_MAX, "SELECT CAST(sum(v) AS bigint) FROM (");
+    /* at most 32 runs in 64 bits, each at most 72 characters with its separator */
+    size_t n = (size_t)snprintf(out, STORE_VERSION_SQL_MAX, "SELECT CAST(sum(v) AS bigint), count(*) FROM (");
     const char *sep = "";
     for (int a = 0; a < 64; a++) {
         if (!(parts >> a & 1)) continue;
@@ -69,6 +69,7 @@ void store_version_sql(uint64_t parts, char out[STORE_VERSION_SQL_MAX])
         a = b;
     }
     snprintf(out + n, STORE_VERSION_SQL_MAX - n, ") AS p");
+    return __builtin_popcountll(parts);
 }
 
 int store_task_query_arms(const struct task_query *q, const char *out[4])

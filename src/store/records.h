@@ -344,11 +344,13 @@ bool store_task_filter_is_empty(const struct task_filter *f);
  * (1 << part) each; 0 when f filters by neither, which reads the one data
  * version instead (ops.h data_version). */
 uint64_t store_version_parts(const struct task_filter *f);
-/* The one-row, one-column query of the data version of parts, for both
- * backends: each run of consecutive parts one range of the key, so that a
- * read of a few statuses visits only their rows. */
+/* The one-row query of the data version of parts, for both backends: the
+ * number, then how many counter rows it read. Each run of consecutive parts
+ * is one range of the key, so that a read of a few statuses visits only
+ * their rows. Returns the count the rows must come to: fewer means a
+ * counter is missing, and a sum without it would never move. */
 #define STORE_VERSION_SQL_MAX 2560
-void store_version_sql(uint64_t parts, char out[STORE_VERSION_SQL_MAX]);
+int store_version_sql(uint64_t parts, char out[STORE_VERSION_SQL_MAX]);
 void store_task_page_free(struct task_page *p);
 void store_history_free(struct history_entry *h, int n);
 void store_comments_free(struct task_comment *a, int n);

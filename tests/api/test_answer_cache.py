@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import FUTURE, db_query, new_db_uri, today_in, wait_until
+from conftest import FUTURE, ON_PG, db_query, new_db_uri, today_in, wait_until
 
 QUEUE = "/ops/tasks?status=OPEN&limit=500"
 
@@ -299,3 +299,34 @@ def test_another_instance_reads_a_task_turning_overdue_and_done_at_once(make_ser
         assert late in ids(b, reader, done), f"round {i}: instance B's Done today is from before A's completion"
         assert late not in ids(b, reader, overdue), f"round {i}: instance B still shows the completed task overdue"
     reader.close()
+
+
+@pytest.mark.skipif(ON_PG, reason="REPLACE is SQLite's")
+def test_a_replace_typed_into_the_file_moves_the_part_the_row_leaves(make_server):
+    s = make_server()
+    t = s.task(title="Finished")
+    s.set_status(t["id"], "COMPLETED")
+    c = s.new_connection(10)
+    done = "/ops/tasks?status=COMPLETED&limit=500"
+    assert ids(s, c, done) == [t["id"]]
+    # the row is deleted and made again as CANCELLED: without the delete
+    # trigger, only the CANCELLED part would move
+    db_query(s, "REPLACE INTO tasks (id, title, prio, status, due_date, source, created_at, updated_at, version) "
+                "SELECT id, title, prio, 'CANCELLED', due_date, source, created_at, updated_at, version + 1 "
+                "FROM tasks WHERE id = ?", (t["id"],))
+    assert ids(s, c, done) == []
+    c.close()
+
+
+def test_a_missing_counter_of_a_part_turns_the_cache_off_for_its_reads_not_stale(make_server):
+    s = make_server()
+    c = s.new_connection(10)
+    assert ids(s, c) == []
+    db_query(s, "DELETE FROM data_version_parts WHERE part = 9")
+    for i in range(3):
+        t = s.task(title=f"Seen {i}")
+        assert t["id"] in ids(s, c), f"round {i}: the read answered from before the create"
+    # reads of every task still have their counter, and their cache
+    status, h, _ = get_on(s, c, "/ops/tasks/stats")
+    assert status == 200 and "etag" in h
+    c.close()

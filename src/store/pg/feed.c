@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/pg/internal.h"
+#include "util/log.h"
 
 static const char history_sql[] =
     "SELECT h.seq, h.task_id, h.type, coalesce(h.field, ''), '', h.actor, h.at, coalesce(t.version, 0) "
@@ -85,12 +86,17 @@ enum err pg_data_version(struct store_conn *c, uint64_t parts, int64_t *out)
 {
     *out = 0;
     char sql[STORE_VERSION_SQL_MAX];
-    store_version_sql(parts, sql);
+    int rows = store_version_sql(parts, sql);
     PGresult *res = NULL;
     enum err rc = pg_row(c, sql, NULL, &res);
     if (rc != ERR_OK) return rc;
     *out = pg_col_int64(res, 0, 0);
+    bool whole = pg_col_int64(res, 0, 1) == rows;
     PQclear(res);
+    if (!whole) {
+        log_error("pg: data_version_parts lacks counters (%d expected): answers are not cached", rows);
+        return ERR_INTERNAL;
+    }
     return ERR_OK;
 }
 

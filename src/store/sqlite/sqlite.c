@@ -21,6 +21,7 @@
  * SQL text, because the queue's queries are built from the filters and
  * preparing one costs as much as running it. */
 #define CACHE_SIZE 48
+#define VERSION_STMTS 16
 
 struct sqlite_conn {
     struct store_conn base;
@@ -33,6 +34,14 @@ struct sqlite_conn {
         sqlite3_stmt *st;
     } cache[CACHE_SIZE];
     int n_cache, next_evict;
+    /* the data version's statements by parts: asked before every cached
+     * answer, so found without building and comparing their SQL */
+    struct {
+        uint64_t parts;
+        int rows; /* store_version_sql's count */
+        sqlite3_stmt *st;
+    } versions[VERSION_STMTS];
+    int n_versions, next_version;
     struct sqlite_checkpointer *checkpointer; /* the writer's (checkpoint.c) */
 };
 
@@ -321,6 +330,7 @@ void sqlite_conn_close(struct store_conn *c)
         sqlite3_finalize(sc->cache[i].st);
         free(sc->cache[i].sql);
     }
+    for (int i = 0; i < sc->n_versions; i++) sqlite3_finalize(sc->versions[i].st);
     sqlite_checkpointer_stop(sc->checkpointer, sc->db);
     if (sc->writer) {
         sqlite3_exec(sc->db, "PRAGMA optimize", NULL, NULL, NULL);
@@ -644,13 +654,38 @@ sqlite3 *sqlite_db(struct store_conn *c) { return SC(c)->db; }
 enum err sqlite_data_version(struct store_conn *c, uint64_t parts, int64_t *out)
 {
     *out = 0;
-    char sql[STORE_VERSION_SQL_MAX];
-    store_version_sql(parts, sql);
-    sqlite3_stmt *st = sqlite_stmt(c, sql);
-    if (!st) return ERR_INTERNAL;
+    struct sqlite_conn *sc = SC(c);
+    sqlite3_stmt *st = NULL;
+    int rows = 0;
+    for (int i = 0; i < sc->n_versions && !st; i++)
+        if (sc->versions[i].parts == parts) st = sc->versions[i].st, rows = sc->versions[i].rows;
+    if (!st) {
+        char sql[STORE_VERSION_SQL_MAX];
+        rows = store_version_sql(parts, sql);
+        if (sqlite3_prepare_v3(sc->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+            log_error("sqlite: prepare failed: %s", sqlite3_errmsg(sc->db));
+            return ERR_INTERNAL;
+        }
+        int slot;
+        if (sc->n_versions < VERSION_STMTS) {
+            slot = sc->n_versions++;
+        } else {
+            slot = sc->next_version;
+            sc->next_version = (slot + 1) % VERSION_STMTS;
+            sqlite3_finalize(sc->versions[slot].st);
+        }
+        sc->versions[slot].parts = parts;
+        sc->versions[slot].rows = rows;
+        sc->versions[slot].st = st;
+    }
     enum err rc = sqlite_step_row(c, st, "data_version");
     if (rc != ERR_OK) return rc;
     *out = sqlite3_column_int64(st, 0);
+    bool whole = sqlite3_column_int(st, 1) == rows;
     sqlite_done(st);
+    if (!whole) {
+        log_error("sqlite: data_version_parts lacks counters (%d expected): answers are not cached", rows);
+        return ERR_INTERNAL;
+    }
     return ERR_OK;
 }

@@ -58,15 +58,15 @@ Test(records, assignees_watch_their_groups_and_none_its_own)
 Test(records, the_sum_reads_one_range_per_run_of_parts)
 {
     char sql[STORE_VERSION_SQL_MAX];
-    store_version_sql(0, sql);
-    cr_assert_str_eq(sql, "SELECT v FROM data_version WHERE id = 1");
-    store_version_sql(parts_of(0x06, 0xff), sql);
-    cr_assert_str_eq(sql, "SELECT CAST(sum(v) AS bigint) FROM (SELECT v FROM data_version_parts WHERE part BETWEEN "
-                          "8 AND 23) AS p");
-    store_version_sql(parts_of(0x14, 0xff), sql);
-    cr_assert_str_eq(sql, "SELECT CAST(sum(v) AS bigint) FROM (SELECT v FROM data_version_parts WHERE part BETWEEN "
-                          "16 AND 23 UNION ALL SELECT v FROM data_version_parts WHERE part BETWEEN 32 AND 39) AS p");
+    cr_assert_eq(store_version_sql(0, sql), 1);
+    cr_assert_str_eq(sql, "SELECT v, 1 FROM data_version WHERE id = 1");
+    cr_assert_eq(store_version_sql(parts_of(0x06, 0xff), sql), 16);
+    cr_assert_str_eq(sql, "SELECT CAST(sum(v) AS bigint), count(*) FROM (SELECT v FROM data_version_parts WHERE part "
+                          "BETWEEN 8 AND 23) AS p");
+    cr_assert_eq(store_version_sql(parts_of(0x14, 0xff), sql), 16);
+    cr_assert_str_eq(sql, "SELECT CAST(sum(v) AS bigint), count(*) FROM (SELECT v FROM data_version_parts WHERE part "
+                          "BETWEEN 16 AND 23 UNION ALL SELECT v FROM data_version_parts WHERE part BETWEEN 32 AND 39) AS p");
     /* every other bit of 64: the longest there is fits */
-    store_version_sql(0x5555555555555555ULL, sql);
+    cr_assert_eq(store_version_sql(0x5555555555555555ULL, sql), 32);
     cr_assert(strstr(sql, "BETWEEN 62 AND 62) AS p") != NULL);
 }
