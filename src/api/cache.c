@@ -85,10 +85,11 @@ static void clear_slot(struct answer_cache *c, struct slot *s)
     memset(s, 0, sizeof *s);
 }
 
-/* The entity tag of an answer: its key, the data version (which parts'
- * and its number: the number alone is not unique across them) and the end of its
- * window, not a hash of the body (hashing 30 KB would cost a fifth of
- * making it). Within a window, one key at one version is one body, so the
+/* The entity tag of an answer: its key, the data version (with its parts:
+ * the key decides them, but an instance from before the parts tagged the
+ * same key with the one counter's number, which a sum may equal during a
+ * rolling upgrade) and the end of its window, not a hash of the body
+ * (hashing 30 KB would cost a fifth of making it). Within a window, one key at one version is one body, so the
  * tag changes whenever the body may have: a poller whose view nothing
  * changed gets 304 until the next write anywhere or the window's end. */
 static void make_etag(uint64_t key_hash, const struct api_version *v, int64_t expires_ms, char out[64])
@@ -110,7 +111,7 @@ bool api_cache_reply(struct request *r, const char *key, const struct api_versio
         if (!s->a || s->hash != h || strcmp(s->key, key) != 0) continue;
         /* kept for this version, and still right at this instant (a wall
          * clock stepped back before it was made: made again) */
-        if (s->v.data == v->data && s->v.parts == v->parts && now_ms >= s->made_ms &&
+        if (s->v.data == v->data && now_ms >= s->made_ms &&
             now_ms < s->expires_ms) {
             a = s->a;
             atomic_fetch_add(&a->refs, 1);
